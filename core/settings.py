@@ -1,0 +1,106 @@
+"""Typed settings, loaded once from the environment (prefix ESCR_, nesting with __)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("ESCR_HOME", "./var")).resolve()
+
+
+class DatabaseSettings(BaseModel):
+    # Empty means the embedded SQLite catalog under ESCR_HOME.
+    url: str = ""
+
+
+class StorageSettings(BaseModel):
+    backend: Literal["local", "s3"] = "local"
+    root: str = ""  # local backend: empty means ESCR_HOME/blobs
+    endpoint: str = "127.0.0.1:9000"
+    access_key: str = ""
+    secret_key: str = ""
+    bucket: str = "escr"
+    secure: bool = False
+    object_lock: bool = True
+
+
+class IndexSettings(BaseModel):
+    backend: Literal["embedded", "opensearch"] = "embedded"
+    path: str = ""  # embedded backend: empty means ESCR_HOME/index.sqlite
+    hosts: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9200"])
+    alias: str = "escr-documents"
+
+
+class BrokerSettings(BaseModel):
+    url: str = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+class OcrSettings(BaseModel):
+    language: str = "eng"
+    page_timeout_s: float = 60.0
+    dpi: int = 200
+
+
+class SandboxSettings(BaseModel):
+    """Limits for the child processes that parse untrusted files."""
+
+    timeout_s: float = 120.0
+    memory_mb: int = 1024
+    max_image_pixels: int = 100_000_000
+    max_text_chars: int = 5_000_000
+
+
+class ApiSettings(BaseModel):
+    token: str = "dev-token"
+    environment: Literal["development", "production"] = "development"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_in_production(self) -> ApiSettings:
+        if self.environment == "production" and self.token in {"", "dev-token", "changeme"}:
+            raise ValueError("ESCR_API__TOKEN must be set to a real secret in production")
+        return self
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESCR_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.home / 'catalog.sqlite'}"
+
+    @property
+    def blob_root(self) -> Path:
+        return Path(self.storage.root) if self.storage.root else self.home / "blobs"
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index.path) if self.index.path else self.home / "index.sqlite"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,65 @@
+"""The fixed vocabulary of ledger states and reason codes (documented in docs/archive-format.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RowState(StrEnum):
+    """Where a manifest row (and its document) is on its way through the pipeline."""
+
+    PENDING = "pending"  # read from the manifest, nothing done yet
+    STORED = "stored"  # blob stored, catalog row written
+    EXTRACTED = "extracted"  # text extracted (or OCRed)
+    PENDING_INDEX = "pending_index"  # classified and linked, waiting for the search index
+    # Terminal states: every row ends in exactly one of these.
+    INDEXED = "indexed"
+    QUARANTINED = "quarantined"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"  # the same source document repeated in one manifest
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset(
+    {RowState.INDEXED, RowState.QUARANTINED, RowState.FAILED, RowState.DUPLICATE}
+)
+
+
+class Reason(StrEnum):
+    """Why a row ended where it did. Quarantine reasons first."""
+
+    BAD_ROW = "bad_row"  # the manifest row itself cannot be read
+    MISSING_FILE = "missing_file"
+    PATH_ESCAPE = "path_escape"  # file_path resolves outside the archive folder
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    EMPTY_FILE = "empty_file"
+    ENCRYPTED = "encrypted"
+    CORRUPT = "corrupt"  # the parser could not read the file
+    TIMEOUT = "timeout"  # the parser ran past its time limit and was killed
+    MEMORY_LIMIT = "memory_limit"  # the parser ran past its memory limit
+    TOO_LARGE = "too_large"  # decompression bomb or an image past the pixel limit
+    # Notes on indexed rows.
+    UNSUPPORTED_TYPE = "unsupported_type"  # stored and indexed by metadata only
+    NO_TEXT = "no_text"  # parsed, but no text found even after OCR
+    # Failed rows: our fault, not the file's.
+    INTERNAL_ERROR = "internal_error"
+    SAME_SOURCE_ID = "same_source_id"  # duplicate row
+
+
+QUARANTINE_REASONS = frozenset(
+    {
+        Reason.BAD_ROW,
+        Reason.MISSING_FILE,
+        Reason.PATH_ESCAPE,
+        Reason.CHECKSUM_MISMATCH,
+        Reason.EMPTY_FILE,
+        Reason.ENCRYPTED,
+        Reason.CORRUPT,
+        Reason.TIMEOUT,
+        Reason.MEMORY_LIMIT,
+        Reason.TOO_LARGE,
+    }
+)

@@ -1,0 +1,72 @@
+"""The BlobStore contract: content-addressed, write-once storage of original files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+
+
+def content_key(sha256_hex: str) -> str:
+    """The key a blob with this SHA-256 is stored under: fanned out so no folder grows huge."""
+    h = sha256_hex.lower()
+    if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256_hex!r}")
+    return f"sha256/{h[:2]}/{h[2:4]}/{h}"
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Every backend passes tests/contract/test_blob_store.py."""
+
+    def put_file(self, key: str, path: Path) -> BlobInfo:
+        """Store the file at `path` under `key`, atomically: readers see all of it or nothing.
+
+        Putting a key that already exists is a no-op that returns the stored blob's info
+        (keys are content addresses, so the content is the same). Raises TransientBackendError
+        where a retry may succeed.
+        """
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary stream of the blob. Raises NotFound for a missing key."""
+        ...
+
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the blob for the duration of the block (may be the blob itself:
+        callers must not modify it). Raises NotFound for a missing key."""
+        ...
+
+    def stat(self, key: str) -> BlobInfo:
+        """Size of the stored blob. Raises NotFound for a missing key."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether the key is stored."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the blob and every version the store keeps of it. A missing key is a no-op.
+        Raises PolicyViolation where the store refuses (legal hold, retention lock)."""
+        ...
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every stored key that starts with `prefix`, in no particular order."""
+        ...
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        """Ask the store to refuse deletion before `until` (no-op where the store cannot)."""
+        ...
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Turn the store's legal hold on the blob on or off (no-op where the store cannot)."""
+        ...

@@ -1,0 +1,32 @@
+"""The document-type taxonomy of ../shared/DOMAIN.md. Codes are stable: they are stored and indexed."""
+
+from __future__ import annotations
+
+DOC_TYPES: dict[str, str] = {
+    "referral": "Referral / contact",
+    "assessment": "Assessment",
+    "care_plan": "Care and support plan",
+    "cp_conference": "Child protection conference / CP plan",
+    "strategy_s47": "Strategy discussion / s47 enquiry",
+    "lac_review": "Looked-after child review",
+    "placement": "Placement plan / placement information record",
+    "court_legal": "Court report / legal",
+    "adoption": "Adoption",
+    "fostering": "Fostering",
+    "case_note": "Case note / visit record",
+    "correspondence": "Correspondence",
+    "email": "Email",
+    "health": "Health",
+    "education": "Education",
+    "financial": "Financial assessment / invoice",
+    "consent": "Consent form",
+    "complaint": "Complaint",
+    "safeguarding_adult": "Safeguarding adult enquiry (s42)",
+    "dols_mca": "DoLS / Mental Capacity Act",
+    "identity": "Identity document / photo",
+    "other": "Other",
+}
+
+
+def is_doc_type(code: str) -> bool:
+    return code in DOC_TYPES
