@@ -1,0 +1,98 @@
+"""people.csv: the case records already migrated into the new system, and their legacy IDs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from workers.sources.csvfile import read_rows
+from workers.sources.mapping import Mapping
+from workers.sources.values import nhs_number_valid, normalise_legacy_id, parse_date
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    line_no: int
+    person_id: str
+    target_system: str
+    legacy_ids: tuple[tuple[str, str], ...]  # (SYSTEM, normalised id)
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    date_of_death: date | None
+    nhs_number: str  # empty unless valid
+    service: str
+    extra: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BadPerson:
+    line_no: int
+    detail: str
+
+
+def read_people(path: Path, mapping: Mapping) -> Iterator[PersonRow | BadPerson]:
+    """Stream people.csv; rows that cannot be read come back as BadPerson with the reason."""
+    columns = mapping.people_columns
+    known = set(columns.values())
+    for line_no, cells in read_rows(path, mapping.encodings, {"person_id": columns["person_id"]}):
+        if isinstance(cells, str):
+            yield BadPerson(line_no, cells)
+        else:
+            yield _parse_person(line_no, cells, mapping, known)
+
+
+def _parse_legacy_ids(value: str, separator: str) -> tuple[tuple[str, str], ...] | str:
+    pairs: list[tuple[str, str]] = []
+    for item in (part.strip() for part in value.split(separator)):
+        if not item:
+            continue
+        system, sep, legacy_id = item.partition(":")
+        if not sep or not system.strip() or not legacy_id.strip():
+            return f"legacy_ids entry {item!r} is not SYSTEM:ID"
+        pairs.append((system.strip().upper(), normalise_legacy_id(legacy_id)))
+    return tuple(pairs)
+
+
+def _parse_person(
+    line_no: int, cells: dict[str, str], mapping: Mapping, known: set[str]
+) -> PersonRow | BadPerson:
+    columns = mapping.people_columns
+
+    def cell(name: str) -> str:
+        return cells.get(columns[name], "").strip()
+
+    if not cell("person_id"):
+        return BadPerson(line_no, "person_id is empty")
+    legacy_ids = _parse_legacy_ids(cell("legacy_ids"), mapping.person_id_separator)
+    if isinstance(legacy_ids, str):
+        return BadPerson(line_no, legacy_ids)
+    warnings: list[str] = []
+    dates: dict[str, date | None] = {}
+    for name in ("date_of_birth", "date_of_death"):
+        try:
+            dates[name] = parse_date(cell(name), mapping.date_formats, mapping.excel_serial_dates)
+        except ValueError as exc:
+            dates[name] = None
+            warnings.append(f"{name}: {exc}")
+    nhs = "".join(cell("nhs_number").split())
+    if nhs and not nhs_number_valid(nhs):
+        warnings.append("nhs_number fails the modulus 11 check or is a placeholder; ignored")
+        nhs = ""
+    return PersonRow(
+        line_no=line_no,
+        person_id=cell("person_id"),
+        target_system=cell("target_system"),
+        legacy_ids=legacy_ids,
+        given_name=cell("given_name"),
+        family_name=cell("family_name"),
+        date_of_birth=dates["date_of_birth"],
+        date_of_death=dates["date_of_death"],
+        nhs_number=nhs,
+        service=cell("service").lower(),
+        extra={k: v for k, v in cells.items() if k not in known},
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,65 @@
+"""Parsing the messy values of legacy exports: dates, IDs, NHS numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+# Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_NHS_PLACEHOLDERS = frozenset(str(d) * 10 for d in range(10)) | {"0123456789", "1234567890"}
+
+
+def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) -> date | None:
+    """A date from ISO 8601, one of `formats`, or an Excel serial; None for empty.
+
+    Raises ValueError for a value that is present but unreadable.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if excel_serial and text.isdigit() and 1 <= int(text) <= 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(text))
+    raise ValueError(f"unreadable date {text!r}")
+
+
+def normalise_legacy_id(value: str) -> str:
+    """Trimmed, upper case; all-digit IDs lose leading zeros (spreadsheets add and drop them)."""
+    text = value.strip().upper()
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    return text
+
+
+def nhs_number_valid(value: str) -> bool:
+    """Modulus 11 check of DOMAIN.md, refusing placeholders that happen to pass it."""
+    digits = re.sub(r"[\s-]", "", value)
+    if len(digits) != 10 or not digits.isdigit() or digits in _NHS_PLACEHOLDERS:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+_NHS_IN_TEXT = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+
+
+def nhs_numbers_in_text(text: str) -> list[str]:
+    """Every distinct valid NHS number written in the text (3-3-4 spaced or run together)."""
+    found: list[str] = []
+    for match in _NHS_IN_TEXT.finditer(text):
+        number = "".join(match.groups())
+        if number not in found and nhs_number_valid(number):
+            found.append(number)
+    return found
