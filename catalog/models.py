@@ -65,6 +65,8 @@ class LedgerRow(Base):
         ForeignKey("documents.id"), nullable=True, index=True
     )
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The parsed manifest row, so any worker can ingest it from the ledger alone.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 

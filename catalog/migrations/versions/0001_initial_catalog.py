@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:21:20.489571
+Create Date: 2026-11-22 12:23:20.936876
 """
 
 from collections.abc import Sequence
@@ -238,6 +238,7 @@ def upgrade() -> None:
         sa.Column("change", sa.String(length=20), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch"],

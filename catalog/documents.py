@@ -1,0 +1,180 @@
+"""Reading and changing documents, their text, links and exceptions. No function commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import (
+    Blob,
+    Document,
+    DocumentLink,
+    DocumentText,
+    DocumentVersion,
+    ExceptionItem,
+)
+from core.errors import NotFound
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"document {document_id} not found")
+    return document
+
+
+def find_document(session: Session, source_system: str, source_document_id: str) -> Document | None:
+    return session.scalar(
+        select(Document).where(
+            Document.source_system == source_system,
+            Document.source_document_id == source_document_id,
+        )
+    )
+
+
+def ensure_blob(
+    session: Session, *, sha256: str, key: str, size: int, mime: str, now: datetime
+) -> Blob:
+    blob = session.get(Blob, sha256)
+    if blob is None:
+        blob = Blob(sha256=sha256, key=key, size=size, mime=mime, stored_at=now)
+        session.add(blob)
+        session.flush()
+    return blob
+
+
+def add_version(
+    session: Session, document: Document, sha256: str, batch: str, now: datetime
+) -> None:
+    session.add(
+        DocumentVersion(
+            document_id=document.id,
+            version=document.version,
+            sha256=sha256,
+            batch=batch,
+            created_at=now,
+        )
+    )
+
+
+def set_text(session: Session, document_id: int, text: str) -> None:
+    row = session.get(DocumentText, document_id)
+    if row is None:
+        session.add(DocumentText(document_id=document_id, text=text))
+    else:
+        row.text = text
+
+
+def get_text(session: Session, document_id: int) -> str:
+    row = session.get(DocumentText, document_id)
+    return row.text if row is not None else ""
+
+
+def linked_person_ids(session: Session, document_id: int) -> list[str]:
+    rows = session.scalars(
+        select(DocumentLink.person_id).where(DocumentLink.document_id == document_id)
+    )
+    return sorted(rows)
+
+
+def links_of(session: Session, document_id: int) -> Sequence[DocumentLink]:
+    return session.scalars(
+        select(DocumentLink).where(DocumentLink.document_id == document_id)
+    ).all()
+
+
+def add_link(
+    session: Session,
+    *,
+    document_id: int,
+    person_id: str,
+    method: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> bool:
+    """Put the document on the person's record; False where it already was."""
+    existing = session.scalar(
+        select(DocumentLink).where(
+            DocumentLink.document_id == document_id, DocumentLink.person_id == person_id
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        DocumentLink(
+            document_id=document_id,
+            person_id=person_id,
+            method=method,
+            reason=reason,
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def open_exception(
+    session: Session,
+    *,
+    document_id: int,
+    kind: str,
+    detail: str,
+    candidates: list[str],
+    now: datetime,
+) -> None:
+    """Queue the document for a person; re-opening an existing kind refreshes its detail."""
+    item = session.scalar(
+        select(ExceptionItem).where(
+            ExceptionItem.document_id == document_id, ExceptionItem.kind == kind
+        )
+    )
+    if item is None:
+        session.add(
+            ExceptionItem(
+                document_id=document_id,
+                kind=kind,
+                detail=detail,
+                candidates=candidates,
+                status="open",
+                created_at=now,
+            )
+        )
+    elif item.status == "open":
+        item.detail, item.candidates = detail, candidates
+
+
+def resolve_exceptions(
+    session: Session,
+    document_id: int,
+    *,
+    kinds: Sequence[str] | None,
+    resolution: str,
+    now: datetime,
+) -> int:
+    """Close the document's open exceptions (of these kinds, or all); returns how many."""
+    query = select(ExceptionItem).where(
+        ExceptionItem.document_id == document_id, ExceptionItem.status == "open"
+    )
+    if kinds is not None:
+        query = query.where(ExceptionItem.kind.in_(kinds))
+    items = session.scalars(query).all()
+    for item in items:
+        item.status, item.resolution, item.resolved_at = "resolved", resolution, now
+    return len(items)
+
+
+def open_exception_kinds(session: Session, document_id: int) -> list[str]:
+    rows = session.scalars(
+        select(ExceptionItem.kind).where(
+            ExceptionItem.document_id == document_id, ExceptionItem.status == "open"
+        )
+    )
+    return sorted(rows)
+
+
+def children_of(session: Session, document_id: int) -> Sequence[Document]:
+    return session.scalars(select(Document).where(Document.parent_id == document_id)).all()

@@ -1,0 +1,102 @@
+"""Batches and the ledger: every manifest row of every batch, and the state it reached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from catalog.models import Batch, LedgerRow
+from core.errors import NotFound
+from core.states import RowState
+
+
+def get_batch(session: Session, name: str) -> Batch:
+    batch = session.get(Batch, name)
+    if batch is None:
+        raise NotFound(f"batch {name!r} not found")
+    return batch
+
+
+def last_registered_line(session: Session, batch: str) -> int:
+    value = session.scalar(select(func.max(LedgerRow.line_no)).where(LedgerRow.batch == batch))
+    return int(value or 0)
+
+
+def first_line_with_source(
+    session: Session, batch: str, source_system: str, source_document_id: str
+) -> int | None:
+    """The earlier line of this batch with the same source document, if any."""
+    return session.scalar(
+        select(func.min(LedgerRow.line_no)).where(
+            LedgerRow.batch == batch,
+            LedgerRow.source_system == source_system,
+            LedgerRow.source_document_id == source_document_id,
+        )
+    )
+
+
+def add_row(
+    session: Session,
+    *,
+    batch: str,
+    line_no: int,
+    source_system: str,
+    source_document_id: str,
+    state: RowState,
+    reason: str | None,
+    detail: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    session.add(
+        LedgerRow(
+            batch=batch,
+            line_no=line_no,
+            source_system=source_system,
+            source_document_id=source_document_id,
+            state=state,
+            reason=reason,
+            detail=detail,
+            payload=payload,
+            updated_at=now,
+        )
+    )
+
+
+def iter_rows(session: Session, batch: str, page: int = 200) -> Iterator[list[LedgerRow]]:
+    """The batch's rows in manifest order, a page at a time (keyset paging keeps memory flat)."""
+    last_id = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(LedgerRow)
+                .where(LedgerRow.batch == batch, LedgerRow.id > last_id)
+                .order_by(LedgerRow.id)
+                .limit(page)
+            )
+        )
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
+
+
+def sync_document_rows(
+    session: Session,
+    batch: str,
+    document_id: int,
+    state: str,
+    reason: str | None,
+    detail: str,
+    now: datetime,
+) -> None:
+    """Every row of the batch that carries this document takes the document's state."""
+    session.execute(
+        update(LedgerRow)
+        .where(LedgerRow.batch == batch, LedgerRow.document_id == document_id)
+        .values(state=state, reason=reason, detail=detail, updated_at=now)
+    )

@@ -1,0 +1,82 @@
+"""Reading and changing people and the crosswalk. Functions take a session and do not commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from catalog.models import LegacyId, Person
+
+
+def upsert_person(
+    session: Session,
+    *,
+    person_id: str,
+    target_system: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    date_of_death: date | None,
+    nhs_number: str,
+    service: str,
+    extra: dict[str, Any],
+    legacy_ids: Iterable[tuple[str, str]],
+    now: datetime,
+) -> bool:
+    """Create or update a person and replace their legacy IDs; True where anything changed."""
+    person = session.get(Person, person_id)
+    values = dict(
+        target_system=target_system,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        date_of_death=date_of_death,
+        nhs_number=nhs_number,
+        service=service,
+        extra=extra,
+    )
+    changed = person is None
+    if person is None:
+        person = Person(person_id=person_id, updated_at=now, **values)
+        session.add(person)
+        session.flush()
+    else:
+        for key, value in values.items():
+            if getattr(person, key) != value:
+                setattr(person, key, value)
+                changed = True
+        if changed:
+            person.updated_at = now
+    wanted = set(legacy_ids)
+    existing = {
+        (row.system, row.legacy_id)
+        for row in session.scalars(select(LegacyId).where(LegacyId.person_id == person_id))
+    }
+    if wanted != existing:
+        changed = True
+        session.execute(delete(LegacyId).where(LegacyId.person_id == person_id))
+        session.add_all(
+            LegacyId(system=s, legacy_id=i, person_id=person_id) for s, i in sorted(wanted)
+        )
+    return changed
+
+
+def persons_for_legacy_id(session: Session, system: str, legacy_id: str) -> list[str]:
+    """Every person the crosswalk maps this (normalised) legacy ID to."""
+    rows = session.scalars(
+        select(LegacyId.person_id).where(LegacyId.system == system, LegacyId.legacy_id == legacy_id)
+    )
+    return sorted(set(rows))
+
+
+def persons_for_nhs_number(session: Session, nhs_number: str) -> list[str]:
+    rows = session.scalars(select(Person.person_id).where(Person.nhs_number == nhs_number))
+    return sorted(rows)
+
+
+def get_person(session: Session, person_id: str) -> Person | None:
+    return session.get(Person, person_id)

@@ -1,0 +1,27 @@
+"""The one place a catalog row becomes a search document."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from catalog.documents import get_text, linked_person_ids
+from catalog.models import Document
+from indexer.base import SearchDocument
+
+# Documents on nobody are the migration team's to see (the exception queue).
+MIGRATION_ONLY = "migration"
+
+
+def search_document(session: Session, document: Document) -> SearchDocument:
+    person_ids = tuple(linked_person_ids(session, document.id))
+    return SearchDocument(
+        document_id=document.id,
+        title=document.title,
+        text=get_text(session, document.id),
+        source_system=document.source_system,
+        source_document_id=document.source_document_id,
+        person_ids=person_ids,
+        doc_type=document.doc_type,
+        document_date=document.document_date,
+        access_tags=() if person_ids else (MIGRATION_ONLY,),
+    )

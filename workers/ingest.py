@@ -1,0 +1,124 @@
+"""Ingest: find the file a manifest row names, read it once, and store it by content."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from core.states import Reason
+from storage.base import BlobStore, content_key
+from workers.filetype import detect, extension_mismatch
+from workers.sources.mapping import Mapping
+
+_CHUNK = 1 << 20
+
+
+class Quarantine(Exception):
+    """The row cannot go further; `reason` is a core.states.Reason."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    mime: str
+    key: str
+    original_name: str
+    extension_mismatch: bool
+
+
+def _normalise(file_path: str, mapping: Mapping) -> str:
+    text = file_path.strip().replace("\\", "/")
+    for prefix in mapping.strip_path_prefixes:
+        norm = prefix.replace("\\", "/")
+        if text.lower().startswith(norm.lower()):
+            text = text[len(norm) :]
+            break
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _listing(folder: str) -> dict[str, str]:
+    try:
+        return {name.lower(): name for name in os.listdir(folder)}
+    except OSError:
+        return {}
+
+
+def _case_insensitive(root: Path, parts: tuple[str, ...]) -> Path | None:
+    current = root
+    for part in parts:
+        real = _listing(str(current)).get(part.lower())
+        if real is None:
+            return None
+        current = current / real
+    return current
+
+
+def resolve_path(archive_root: Path, file_path: str, mapping: Mapping) -> Path:
+    """The file on disk for a manifest path, never outside the archive folder."""
+    text = _normalise(file_path, mapping)
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise Quarantine(Reason.PATH_ESCAPE, f"absolute path {file_path!r}")
+    root = archive_root.resolve()
+    candidate = (root / pure).resolve()
+    if not candidate.is_relative_to(root):
+        raise Quarantine(Reason.PATH_ESCAPE, f"{file_path!r} resolves outside the archive")
+    if not candidate.exists() and mapping.case_insensitive_paths:
+        found = _case_insensitive(root, pure.parts)
+        if found is not None and found.resolve().is_relative_to(root):
+            candidate = found.resolve()
+    if not candidate.exists():
+        raise Quarantine(Reason.MISSING_FILE, f"{file_path!r} is not in the archive")
+    # A FIFO or device would block or never end; only plain files are documents.
+    if not stat.S_ISREG(candidate.stat().st_mode):
+        raise Quarantine(Reason.MISSING_FILE, f"{file_path!r} is not a regular file")
+    return candidate
+
+
+def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
+    """Read the file once (hash while spooling), detect its type, store it by content."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    spool = tmp_dir / f"ingest-{uuid.uuid4().hex}"
+    try:
+        with path.open("rb") as source, spool.open("wb") as target:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+                size += len(chunk)
+        if size == 0:
+            raise Quarantine(Reason.EMPTY_FILE, "the file has zero bytes")
+        mime = detect(spool).mime
+        sha = digest.hexdigest()
+        key = content_key(sha)
+        store.put_file(key, spool)
+        return StoredFile(
+            sha256=sha,
+            size=size,
+            mime=mime,
+            key=key,
+            original_name=path.name,
+            extension_mismatch=extension_mismatch(path.name, mime),
+        )
+    finally:
+        spool.unlink(missing_ok=True)
+
+
+def spool_dir(base: Path) -> Path:
+    """A private temp folder for one load (attachments, downloads)."""
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="load-", dir=base))

@@ -1,0 +1,275 @@
+"""The pipeline's stages, each a function of a session and IDs, shared by every runner.
+
+A stage reads its inputs from the catalog and the blob store, writes its result with a state,
+and never commits: the runner (local loop or Celery task) owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog import documents as docs
+from catalog.models import Document, LedgerRow
+from core.states import RowState
+from indexer.base import SearchIndex
+from indexer.documents import search_document
+from storage.base import BlobStore
+from workers.classify import classify
+from workers.dates import first_date_in_text
+from workers.extract.base import ExtractionResult
+from workers.ingest import Quarantine, StoredFile, resolve_path, store_file
+from workers.link import decide_links
+from workers.sources.mapping import Mapping
+
+LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")
+EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Context:
+    """What every stage needs: the backends and the load's mapping."""
+
+    store: BlobStore
+    index: SearchIndex
+    mapping: Mapping
+    tmp_dir: Path
+    now: Callable[[], datetime] = utcnow
+
+
+def _date_or_none(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def ingest_row(
+    ctx: Context, session: Session, row: LedgerRow, archive_root: Path
+) -> Document | None:
+    """Store the row's file and find or create its document. None where the row ends here.
+
+    Sets row.change (new | new_version | unchanged) the first time the row is processed.
+    """
+    payload = row.payload
+    try:
+        path = resolve_path(archive_root, payload["file_path"], ctx.mapping)
+        stored = store_file(path, ctx.store, ctx.tmp_dir)
+    except Quarantine as q:
+        _end_row(row, RowState.QUARANTINED, q.reason, q.detail, ctx.now())
+        return None
+    except OSError as exc:
+        _end_row(
+            row, RowState.QUARANTINED, "missing_file", f"cannot read: {exc.strerror}", ctx.now()
+        )
+        return None
+    now = ctx.now()
+    docs.ensure_blob(
+        session, sha256=stored.sha256, key=stored.key, size=stored.size, mime=stored.mime, now=now
+    )
+    document, change = _upsert_document(ctx, session, row, stored)
+    if not row.change:
+        row.change = change
+    row.sha256, row.document_id, row.updated_at = stored.sha256, document.id, now
+    expected = payload.get("sha256")
+    if document.reason == "checksum_mismatch" and expected in (None, "", stored.sha256):
+        # A later round corrected the manifest's checksum: the file may go on.
+        document.state, document.reason, document.detail = RowState.STORED, None, ""
+    if expected and expected != stored.sha256:
+        document.state, document.reason = RowState.QUARANTINED, "checksum_mismatch"
+        document.detail = f"manifest sha256 {expected[:12]}… but the file is {stored.sha256[:12]}…"
+    sync_row(row, document, now)
+    return document
+
+
+def _upsert_document(
+    ctx: Context, session: Session, row: LedgerRow, stored: StoredFile
+) -> tuple[Document, str]:
+    payload, now = row.payload, ctx.now()
+    document = docs.find_document(session, row.source_system, row.source_document_id)
+    if document is not None and document.sha256 == stored.sha256:
+        _refresh_manifest_fields(document, payload)
+        return document, "unchanged"
+    if document is None:
+        document = Document(
+            source_system=row.source_system,
+            source_document_id=row.source_document_id,
+            version=1,
+            created_at=now,
+            state=RowState.STORED,
+        )
+        session.add(document)
+        change = "new"
+    else:
+        document.version += 1
+        change = "new_version"
+    document.sha256, document.mime, document.original_name = (
+        stored.sha256,
+        stored.mime,
+        stored.original_name,
+    )
+    document.extension_mismatch, document.batch = stored.extension_mismatch, row.batch
+    document.state, document.reason, document.detail = RowState.STORED, None, ""
+    document.updated_at = now
+    _refresh_manifest_fields(document, payload)
+    session.flush()
+    docs.add_version(session, document, stored.sha256, row.batch, now)
+    return document, change
+
+
+def _refresh_manifest_fields(document: Document, payload: dict[str, Any]) -> None:
+    document.title = payload.get("title") or document.original_name
+    document.legacy_doc_type = payload.get("legacy_doc_type", "")
+    document.legacy_person_ids = ";".join(payload.get("legacy_person_ids", []))
+    document.extra = payload.get("extra", {})
+    manifest_date = _date_or_none(payload.get("document_date"))
+    if manifest_date is not None:
+        document.document_date, document.date_source = manifest_date, "manifest"
+
+
+def _end_row(
+    row: LedgerRow, state: RowState, reason: str | None, detail: str, now: datetime
+) -> None:
+    row.state, row.reason, row.detail, row.updated_at = state, reason, detail, now
+
+
+def sync_row(row: LedgerRow, document: Document, now: datetime) -> None:
+    """The ledger row mirrors its document's state."""
+    _end_row(row, RowState(document.state), document.reason, document.detail, now)
+
+
+def reuse_extraction(session: Session, document: Document) -> bool:
+    """Copy text from another document with the same content, so shared files are parsed once."""
+    twin = session.scalar(
+        select(Document)
+        .where(
+            Document.sha256 == document.sha256,
+            Document.id != document.id,
+            Document.state.in_([s.value for s in EXTRACTED_STATES]),
+        )
+        .limit(1)
+    )
+    if twin is None:
+        return False
+    docs.set_text(session, document.id, docs.get_text(session, twin.id))
+    document.pages, document.ocr_pages, document.engine = twin.pages, twin.ocr_pages, twin.engine
+    document.reason = twin.reason
+    document.state = RowState.EXTRACTED
+    return True
+
+
+def apply_extraction(
+    session: Session, document: Document, result: ExtractionResult, now: datetime
+) -> None:
+    """Record what the extractor found; a file it could not read is quarantined with the reason."""
+    document.engine, document.pages, document.ocr_pages = (
+        result.engine,
+        result.pages,
+        result.ocr_pages,
+    )
+    document.updated_at = now
+    if not result.ok:
+        document.state, document.reason, document.detail = (
+            RowState.QUARANTINED,
+            result.reason,
+            result.detail,
+        )
+        return
+    docs.set_text(session, document.id, result.text)
+    document.state, document.reason, document.detail = (
+        RowState.EXTRACTED,
+        result.reason,
+        result.detail,
+    )
+    subject = result.metadata.get("subject")
+    if subject and (not document.title or document.title == document.original_name):
+        document.title = subject
+    if document.document_date is None:
+        email_date = result.metadata.get("date_iso")
+        if email_date:
+            document.document_date, document.date_source = date.fromisoformat(email_date), "email"
+
+
+def classify_and_link(ctx: Context, session: Session, document: Document) -> None:
+    """Type, date and people for an extracted document; it then waits for the index."""
+    text = docs.get_text(session, document.id)
+    now = ctx.now()
+    if not document.type_confirmed:
+        found = classify(
+            legacy_doc_type=document.legacy_doc_type,
+            title=document.title,
+            text=text,
+            mime=document.mime,
+            mapping=ctx.mapping,
+        )
+        document.doc_type, document.type_confidence, document.type_reason = (
+            found.doc_type,
+            found.confidence,
+            found.reason,
+        )
+    if document.document_date is None:
+        found_date = first_date_in_text(text)
+        if found_date is not None:
+            document.document_date, document.date_source = found_date, "text"
+    link_document(session, document, text, now)
+    document.state, document.updated_at = RowState.PENDING_INDEX, now
+
+
+def link_document(session: Session, document: Document, text: str, now: datetime) -> None:
+    """Apply the link decision: add links (never removing a person's manual ones), queue doubts."""
+    if document.parent_id is not None:
+        for person_id in docs.linked_person_ids(session, document.parent_id):
+            docs.add_link(
+                session,
+                document_id=document.id,
+                person_id=person_id,
+                method="parent",
+                reason=f"attachment of document {document.parent_id}",
+                actor="escr",
+                now=now,
+            )
+        return
+    legacy_ids = tuple(p for p in document.legacy_person_ids.split(";") if p)
+    decision = decide_links(
+        session, system=document.source_system, legacy_person_ids=legacy_ids, text=text
+    )
+    for person_id, reason in decision.links.items():
+        docs.add_link(
+            session,
+            document_id=document.id,
+            person_id=person_id,
+            method="crosswalk",
+            reason=reason,
+            actor="escr",
+            now=now,
+        )
+    kinds = {kind for kind, _ in decision.exceptions}
+    stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
+    docs.resolve_exceptions(
+        session, document.id, kinds=stale, resolution="re-linked by a later round", now=now
+    )
+    for kind, detail in decision.exceptions:
+        docs.open_exception(
+            session,
+            document_id=document.id,
+            kind=kind,
+            detail=detail,
+            candidates=decision.candidates,
+            now=now,
+        )
+
+
+def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
+    """Write documents to the search index, then mark them indexed (catalog first, index after)."""
+    entries = [search_document(session, d) for d in documents]
+    ctx.index.upsert(entries)
+    now = ctx.now()
+    for document in documents:
+        document.state, document.updated_at = RowState.INDEXED, now
