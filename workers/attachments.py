@@ -1,0 +1,82 @@
+"""Email attachments become child documents, linked to the people their parent is on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from catalog import documents as docs
+from catalog.models import Document
+from core.states import RowState
+from workers.extract.base import Attachment
+from workers.ingest import Quarantine, store_file
+from workers.pipeline import Context
+
+# An email attached to an email attached to an email... stops here.
+MAX_DEPTH = 3
+
+
+def _depth(session: Session, document: Document) -> int:
+    depth, parent_id = 0, document.parent_id
+    while parent_id is not None and depth <= MAX_DEPTH:
+        parent = session.get(Document, parent_id)
+        parent_id = parent.parent_id if parent is not None else None
+        depth += 1
+    return depth
+
+
+def add_attachments(
+    ctx: Context, session: Session, parent: Document, attachments: list[Attachment]
+) -> list[Document]:
+    """Store each attachment and create (or find) its child document; the temp files go."""
+    children: list[Document] = []
+    try:
+        if not attachments or _depth(session, parent) >= MAX_DEPTH:
+            return children
+        for number, attachment in enumerate(attachments, start=1):
+            child = _child(ctx, session, parent, number, attachment)
+            if child is not None:
+                children.append(child)
+        session.flush()
+        return children
+    finally:
+        for attachment in attachments:
+            Path(attachment.path).unlink(missing_ok=True)
+
+
+def _child(
+    ctx: Context, session: Session, parent: Document, number: int, attachment: Attachment
+) -> Document | None:
+    source_id = f"{parent.source_document_id}#attachment-{number}"
+    try:
+        stored = store_file(Path(attachment.path), ctx.store, ctx.tmp_dir)
+    except Quarantine:
+        return None  # an empty attachment carries nothing to keep
+    now = ctx.now()
+    docs.ensure_blob(
+        session, sha256=stored.sha256, key=stored.key, size=stored.size, mime=stored.mime, now=now
+    )
+    child = docs.find_document(session, parent.source_system, source_id)
+    if child is not None and child.sha256 == stored.sha256:
+        return None if child.state == RowState.INDEXED else child
+    if child is None:
+        child = Document(
+            source_system=parent.source_system,
+            source_document_id=source_id,
+            parent_id=parent.id,
+            version=1,
+            created_at=now,
+        )
+        session.add(child)
+    else:
+        child.version += 1
+    child.sha256, child.mime, child.original_name = stored.sha256, stored.mime, attachment.name
+    child.title = attachment.name
+    child.extension_mismatch = stored.extension_mismatch
+    child.document_date, child.date_source = parent.document_date, parent.date_source
+    child.batch, child.state, child.reason, child.detail = parent.batch, RowState.STORED, None, ""
+    child.updated_at = now
+    session.flush()
+    docs.add_version(session, child, stored.sha256, parent.batch, now)
+    return child

@@ -1,0 +1,104 @@
+"""`escr load`: register, load people, run the pipeline, reconcile (for the CLI and API)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from catalog.db import session_factory
+from catalog.reconcile import reconcile
+from catalog.schema import migrate
+from core.errors import InvalidInput
+from core.logging import get_logger
+from core.settings import Settings
+from indexer.factory import make_index
+from storage.factory import make_blob_store
+from workers.extract.base import Limits
+from workers.local_runner import LocalRunner
+from workers.pipeline import Context, utcnow
+from workers.register import default_batch_name, load_people, register_manifest
+from workers.sources.mapping import load_mapping
+
+log = get_logger(__name__)
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        timeout_s=settings.sandbox.timeout_s,
+        memory_mb=settings.sandbox.memory_mb,
+        max_image_pixels=settings.sandbox.max_image_pixels,
+        max_text_chars=settings.sandbox.max_text_chars,
+        ocr_language=settings.ocr.language,
+        ocr_page_timeout_s=settings.ocr.page_timeout_s,
+        ocr_dpi=settings.ocr.dpi,
+    )
+
+
+def make_context(settings: Settings, mapping_path: Path | None = None) -> Context:
+    return Context(
+        store=make_blob_store(settings),
+        index=make_index(settings),
+        mapping=load_mapping(mapping_path),
+        tmp_dir=settings.tmp_dir,
+    )
+
+
+def load_archive(
+    settings: Settings,
+    *,
+    manifest: Path,
+    people: Path | None,
+    mapping_path: Path | None = None,
+    workers: int | None = None,
+    batch: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Load one manifest to the end and return the summary printed by `escr load`."""
+    if not manifest.is_file():
+        raise InvalidInput(f"manifest {manifest} not found")
+    if people is not None and not people.is_file():
+        raise InvalidInput(f"people file {people} not found")
+    started = time.monotonic()
+    migrate(settings.database_url)
+    ctx = make_context(settings, mapping_path)
+    name = batch or default_batch_name(manifest)
+    with session_factory(settings.database_url)() as session:
+        people_summary = load_people(session, people, ctx.mapping) if people else None
+        record = register_manifest(
+            session, batch=name, manifest=manifest, people=people, mapping=ctx.mapping
+        )
+        log.info("load.registered", batch=name, rows=record.rows_total)
+        runner = LocalRunner(
+            ctx,
+            session,
+            batch=name,
+            archive_root=manifest.parent,
+            workers=workers or os.cpu_count() or 1,
+            limits=limits_from(settings),
+            progress=progress,
+        )
+        counts = runner.run(total=record.rows_total)
+        record = session.merge(record)
+        record.status, record.finished_at = "complete", utcnow()
+        session.commit()
+        summary = reconcile(session, name)
+    summary.update(
+        {
+            "new": counts.changes.get("new", 0),
+            "new_versions": counts.changes.get("new_version", 0),
+            "unchanged": counts.changes.get("unchanged", 0),
+            "extracted_this_run": counts.extracted,
+            "failed_this_run": counts.failed,
+            "seconds": round(time.monotonic() - started, 2),
+        }
+    )
+    if people_summary is not None:
+        summary["people"] = {
+            "rows": people_summary.rows,
+            "changed": people_summary.changed,
+            "bad_rows": people_summary.bad,
+            "warnings": people_summary.warnings[:50],
+        }
+    return summary

@@ -1,0 +1,158 @@
+"""Phase one of a load: account for every manifest row in the ledger, and load people.csv.
+
+Registering before processing means no row can be lost: from here on, the reconciliation of
+the batch is a query, and a killed load resumes from the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog import ledger
+from catalog.models import Batch
+from catalog.people import upsert_person
+from core.states import Reason, RowState
+from workers.pipeline import utcnow
+from workers.sources.manifest import BadRow, ManifestRow, read_manifest
+from workers.sources.mapping import Mapping
+from workers.sources.people import BadPerson, read_people
+
+COMMIT_EVERY = 1000
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_batch_name(manifest: Path) -> str:
+    """Same manifest, same batch: a re-run resumes or reports every row unchanged."""
+    return f"{manifest.parent.name or 'archive'}-{file_sha256(manifest)[:12]}"
+
+
+@dataclass
+class PeopleSummary:
+    rows: int = 0
+    changed: int = 0
+    bad: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary:
+    """Upsert people and the crosswalk; rows that cannot be read are reported, not guessed."""
+    summary = PeopleSummary()
+    now = utcnow()
+    for item in read_people(path, mapping):
+        summary.rows += 1
+        if isinstance(item, BadPerson):
+            summary.bad.append(f"line {item.line_no}: {item.detail}")
+            continue
+        summary.warnings.extend(f"line {item.line_no}: {w}" for w in item.warnings)
+        changed = upsert_person(
+            session,
+            person_id=item.person_id,
+            target_system=item.target_system,
+            given_name=item.given_name,
+            family_name=item.family_name,
+            date_of_birth=item.date_of_birth,
+            date_of_death=item.date_of_death,
+            nhs_number=item.nhs_number,
+            service=item.service,
+            extra=item.extra,
+            legacy_ids=item.legacy_ids,
+            now=now,
+        )
+        summary.changed += int(changed)
+        if summary.rows % COMMIT_EVERY == 0:
+            session.commit()
+    session.commit()
+    return summary
+
+
+def _payload(row: ManifestRow) -> dict[str, Any]:
+    return {
+        "file_path": row.file_path,
+        "title": row.title,
+        "legacy_doc_type": row.legacy_doc_type,
+        "legacy_person_ids": list(row.legacy_person_ids),
+        "document_date": row.document_date.isoformat()
+        if isinstance(row.document_date, date)
+        else "",
+        "sha256": row.sha256 or "",
+        "extra": row.extra,
+    }
+
+
+def register_manifest(
+    session: Session, *, batch: str, manifest: Path, people: Path | None, mapping: Mapping
+) -> Batch:
+    """Create the batch (or find it) and write a ledger row for every manifest row not yet there."""
+    record = session.get(Batch, batch)
+    if record is None:
+        record = Batch(
+            name=batch,
+            manifest_path=str(manifest),
+            manifest_sha256=file_sha256(manifest),
+            people_path=str(people or ""),
+            mapping_sha256=mapping.sha256,
+            status="registering",
+            started_at=utcnow(),
+        )
+        session.add(record)
+        session.commit()
+    # Rows are registered in manifest order, so a killed registration resumes after the last.
+    resume_after = ledger.last_registered_line(session, batch)
+    total = resume_after
+    for item in read_manifest(manifest, mapping):
+        if item.line_no <= resume_after:
+            continue
+        total = item.line_no
+        _register(session, batch, item)
+        if item.line_no % COMMIT_EVERY == 0:
+            session.commit()
+    record.rows_total = max(total, record.rows_total)
+    if record.status == "registering":
+        record.status = "loading"
+    session.commit()
+    return record
+
+
+def _register(session: Session, batch: str, item: ManifestRow | BadRow) -> None:
+    state, reason, detail = RowState.PENDING, None, ""
+    payload: dict[str, Any] = {}
+    if isinstance(item, BadRow):
+        state, reason, detail = (
+            RowState.QUARANTINED,
+            Reason.BAD_ROW,
+            f"line {item.line_no}: {item.detail}",
+        )
+    else:
+        payload = _payload(item)
+        detail = "; ".join(item.warnings)
+        earlier = ledger.first_line_with_source(
+            session, batch, item.source_system, item.source_document_id
+        )
+        if earlier is not None:
+            state, reason = RowState.DUPLICATE, Reason.SAME_SOURCE_ID
+            detail = f"same source document as line {earlier}"
+    ledger.add_row(
+        session,
+        batch=batch,
+        line_no=item.line_no,
+        source_system=item.source_system,
+        source_document_id=item.source_document_id,
+        state=state,
+        reason=reason,
+        detail=detail,
+        payload=payload,
+        now=utcnow(),
+    )
