@@ -16,6 +16,8 @@ class Limits:
     ocr_language: str = "eng"
     ocr_page_timeout_s: float = 60.0
     ocr_dpi: int = 200
+    # A container (DOCX, ODT) whose members declare more than this unpacked is a zip bomb.
+    max_unpacked_mb: int = 256
 
 
 @dataclass
@@ -40,3 +42,5 @@ class ExtractionResult:
     attachments: list[Attachment] = field(default_factory=list)
     # Metadata the file itself states (an email's subject, date, sender), used for title and date.
     metadata: dict[str, str] = field(default_factory=dict)
+    # True when the text was cut at Limits.max_text_chars.
+    truncated: bool = False

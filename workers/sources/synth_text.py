@@ -240,8 +240,15 @@ TYPES: dict[str, TypeText] = {
             "The birth certificate was also seen; a photograph is held on file.",
         ),
     ),
-    "email": TypeText(("EMAIL",), "Email", "Email", ("{first}",)),
-    "other": TypeText(("MISC",), "Miscellaneous record", "Miscellaneous", ()),
+    "email": TypeText(
+        ("EMAIL",),
+        "Email",
+        "Email",
+        ("Hello all, a quick update on {first} after today's call.", "Kind regards, {worker}"),
+    ),
+    "other": TypeText(
+        ("MISC",), "Miscellaneous record", "Miscellaneous", ("Papers held on file for {name}.",)
+    ),
 }
 
 # Shared wording, free of every classification keyword (no "from", "sent", "letter", ...).

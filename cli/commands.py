@@ -1,0 +1,196 @@
+"""The `escr` subcommands. Each returns the process exit code."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from catalog.db import session_factory
+from catalog.reconcile import reconcile as reconcile_batch
+from catalog.reconcile import write_row_report
+from catalog.schema import migrate
+from core.settings import Settings, get_settings
+from indexer.base import SearchQuery
+from records import reads
+from records.fixity import verify_blobs
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _ready() -> Settings:
+    settings = get_settings()
+    migrate(settings.database_url)
+    return settings
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, default=str, sort_keys=True))
+
+
+def synth(args: argparse.Namespace) -> int:
+    from workers.sources.synthetic import make_archive
+
+    archive = make_archive(args.out_dir, seed=args.seed, people=args.people, docs=args.docs)
+    print(
+        f"wrote {len(archive.expected)} manifest rows to {archive.manifest_path}", file=sys.stderr
+    )
+    _print_json(
+        {
+            "manifest": str(archive.manifest_path),
+            "people": str(archive.people_path),
+            "expected": str(archive.expected_path),
+            "rows": len(archive.expected),
+        }
+    )
+    return 0
+
+
+def load(args: argparse.Namespace) -> int:
+    from workers.load import load_archive
+
+    summary = load_archive(
+        get_settings(),
+        manifest=args.manifest,
+        people=args.people,
+        mapping_path=args.mapping,
+        workers=args.workers,
+        batch=args.batch,
+        progress=not args.quiet,
+    )
+    _print_json(summary)
+    return 0 if summary["unaccounted"] == 0 else 1
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    settings = _ready()
+    with session_factory(settings.database_url)() as session:
+        summary = reconcile_batch(session, args.batch)
+        if args.rows:
+            written = write_row_report(session, args.batch, args.rows)
+            print(f"wrote {written} rows to {args.rows}", file=sys.stderr)
+    if args.json:
+        _print_json(summary)
+    else:
+        _print_reconciliation(summary)
+    return 0 if summary["unaccounted"] == 0 else 1
+
+
+def _print_reconciliation(summary: dict[str, object]) -> None:
+    print(f"batch {summary['batch']} ({summary['status']})")
+    for key in ("rows", "indexed", "linked", "unlinked", "duplicates", "duplicate_rows", "failed"):
+        print(f"  {key:<15} {summary[key]}")
+    quarantined = summary["quarantined"]
+    assert isinstance(quarantined, dict)
+    print(f"  {'quarantined':<15} {sum(quarantined.values())}")
+    for reason, count in sorted(quarantined.items()):
+        print(f"    {reason:<13} {count}")
+    print(f"  {'attachments':<15} {summary['attachments']}")
+    print(f"  {'unaccounted':<15} {summary['unaccounted']}")
+
+
+def search(args: argparse.Namespace) -> int:
+    from indexer.factory import make_index
+
+    settings = _ready()
+    query = SearchQuery(
+        text=args.query,
+        person_ids=tuple(args.person),
+        doc_types=tuple(args.type),
+        source_systems=tuple(args.source),
+        limit=args.limit,
+        facets=True,
+    )
+    with session_factory(settings.database_url)() as session:
+        results = reads.search(session, make_index(settings), query, actor=_actor())
+        session.commit()
+    payload = reads.search_results_json(results)
+    if args.json:
+        _print_json(payload)
+        return 0
+    print(f"{results.total} documents")
+    for hit in results.hits:
+        people = ",".join(hit.person_ids) or "(unlinked)"
+        when = str(hit.document_date or "")
+        print(f"{hit.document_id:>7}  {hit.doc_type:<15} {when:<10}  {people:<20} {hit.title}")
+        for snippet in hit.highlights[:1]:
+            print(f"         … {snippet}")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    settings = _ready()
+    with session_factory(settings.database_url)() as session:
+        metadata = reads.document_metadata(session, args.document_id, actor=_actor())
+        text = reads.document_text(session, args.document_id, actor=_actor()) if args.text else None
+        session.commit()
+    if args.json:
+        if text is not None:
+            metadata["text"] = text
+        _print_json(metadata)
+        return 0
+    for key, value in metadata.items():
+        print(f"{key:<20} {value}")
+    if text is not None:
+        print("\n" + text)
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    from storage.factory import make_blob_store
+
+    settings = _ready()
+    with session_factory(settings.database_url)() as session:
+        report = verify_blobs(session, make_blob_store(settings))
+    _print_json(
+        {
+            "checked": report.checked,
+            "ok": report.ok,
+            "missing": report.missing,
+            "mismatched": report.mismatched,
+        }
+    )
+    return 0 if report.passed else 1
+
+
+def reindex(args: argparse.Namespace) -> int:
+    from workers.reindex import reindex_catalog
+
+    settings = _ready()
+    count = reindex_catalog(settings, pending_only=args.pending)
+    _print_json({"indexed": count})
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    _ready()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from workers.load import load_archive
+    from workers.sources.synthetic import make_archive
+
+    settings = get_settings()
+    out = settings.home / "demo-archive"
+    print(f"1/3 writing a synthetic archive of {args.docs} documents to {out}", file=sys.stderr)
+    archive = make_archive(out, seed=7, people=args.people, docs=args.docs)
+    print("2/3 loading it", file=sys.stderr)
+    summary = load_archive(settings, manifest=archive.manifest_path, people=archive.people_path)
+    print("3/3 reconciliation", file=sys.stderr)
+    _print_reconciliation(summary)
+    if args.no_serve:
+        return 0 if summary["unaccounted"] == 0 else 1
+    print(
+        f"\nAPI on http://127.0.0.1:{args.port}/docs (token: {settings.api.token}); Ctrl-C stops",
+        file=sys.stderr,
+    )
+    return serve(argparse.Namespace(host="127.0.0.1", port=args.port))

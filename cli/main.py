@@ -1,0 +1,96 @@
+"""The `escr` command: a thin face over the same functions the API calls.
+
+Machine-readable results go to stdout (the last line of `escr load` is one JSON object);
+progress and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cli import commands
+from core.errors import EscrError
+from core.logging import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="escr", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="write a seeded synthetic legacy archive with ground truth")
+    p.add_argument("out_dir", type=Path)
+    p.add_argument("--people", type=int, default=20)
+    p.add_argument("--docs", type=int, default=100)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=commands.synth)
+
+    p = sub.add_parser("load", help="load a manifest and its files (resumable, idempotent)")
+    p.add_argument("manifest", type=Path)
+    p.add_argument("--people", type=Path, required=True)
+    p.add_argument("--mapping", type=Path)
+    p.add_argument("--workers", type=int)
+    p.add_argument("--batch")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=commands.load)
+
+    p = sub.add_parser("reconcile", help="counts for a batch; --rows writes one CSV line per row")
+    p.add_argument("batch")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--rows", type=Path)
+    p.set_defaults(func=commands.reconcile)
+
+    p = sub.add_parser("search", help="full-text search")
+    p.add_argument("query", nargs="?", default="")
+    p.add_argument("--person", action="append", default=[])
+    p.add_argument("--type", action="append", default=[])
+    p.add_argument("--source", action="append", default=[])
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands.search)
+
+    p = sub.add_parser("show", help="a document's metadata (and --text its extracted text)")
+    p.add_argument("document_id", type=int)
+    p.add_argument("--text", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands.show)
+
+    p = sub.add_parser("verify", help="re-hash every stored blob (fixity); non-zero on a problem")
+    p.set_defaults(func=commands.verify)
+
+    p = sub.add_parser("reindex", help="rebuild the search index from the catalog")
+    p.add_argument("--pending", action="store_true", help="only documents waiting for the index")
+    p.set_defaults(func=commands.reindex)
+
+    p = sub.add_parser("serve", help="serve the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=commands.serve)
+
+    p = sub.add_parser("demo", help="synthesise an archive, load it, reconcile, and serve")
+    p.add_argument("--no-serve", action="store_true")
+    p.add_argument("--docs", type=int, default=120)
+    p.add_argument("--people", type=int, default=25)
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=commands.demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging("WARNING")
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except EscrError as exc:
+        print(f"escr: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("escr: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
