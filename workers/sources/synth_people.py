@@ -113,7 +113,9 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
                 born, died = _day(rng, date(2003, 1, 1), date(2021, 12, 31)), None
             else:
                 born = _day(rng, date(1928, 1, 1), date(1985, 12, 31))
-                died = _day(rng, date(2016, 1, 1), date(2023, 12, 31)) if rng.random() < 0.1 else None
+                died = (
+                    _day(rng, date(2016, 1, 1), date(2023, 12, 31)) if rng.random() < 0.1 else None
+                )
             pid = _unique(rng, used_nums, 1, 999_999)
             people.append(
                 Person(

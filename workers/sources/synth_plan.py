@@ -63,7 +63,9 @@ def _kinds(rng: random.Random, docs: int, scan_fraction: float) -> list[RowPlan]
     # One row is kept back for the repeated source_document_id line.
     rest = docs - len(rows) - (1 if full else 0)
     kinds = list(TEXT_WEIGHTS)[: max(rest, 0)]
-    kinds += rng.choices(list(TEXT_WEIGHTS), weights=list(TEXT_WEIGHTS.values()), k=rest - len(kinds))
+    kinds += rng.choices(
+        list(TEXT_WEIGHTS), weights=list(TEXT_WEIGHTS.values()), k=rest - len(kinds)
+    )
     rows += [RowPlan(k, long=k == "pdf" and rng.random() < 0.12) for k in kinds]
     return rows[:docs]
 
@@ -71,7 +73,9 @@ def _kinds(rng: random.Random, docs: int, scan_fraction: float) -> list[RowPlan]
 def _pick_type(rng: random.Random, service: str) -> str:
     if rng.random() < 0.03:
         return "other"
-    options = [t for t, s in TYPES.items() if t not in ("email", "other") and s.service in ("any", service)]
+    options = [
+        t for t, s in TYPES.items() if t not in ("email", "other") and s.service in ("any", service)
+    ]
     # Case notes and letters dominate real case files.
     return rng.choice([*options, "case_note", "case_note", "correspondence"])
 

@@ -1,0 +1,49 @@
+# escr: `make demo` shows the whole job on a fresh machine; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: help demo test lint typecheck unit services services-down bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[scale,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install escr with its dependencies
+
+demo: $(STAMP) ## synthesise an archive, load it with progress, reconcile, serve the API (ARGS=--no-serve to stop there)
+	$(BIN)/escr demo $(ARGS)
+
+lint: $(STAMP) ## ruff format check and lint
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP) ## mypy strict
+	$(BIN)/mypy
+
+services: $(STAMP) ## install (first time), cache and start PostgreSQL, RabbitMQ, MinIO, OpenSearch on loopback
+	scripts/services.sh up
+
+services-down: ## stop the local services
+	scripts/services.sh down
+
+unit: $(STAMP) ## the tests that need no services
+	$(BIN)/pytest -m "not integration" -q
+
+test: $(STAMP) lint typecheck services ## lint, typecheck, and the whole test suite against real services
+	eval "$$(scripts/services.sh env)" && $(BIN)/pytest -q
+
+bench: $(STAMP) ## run every benchmark (prints ratios)
+	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+clean: ## remove local data (var/) and caches
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import documents, migration
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="escr",
+        description="Social care document migration and records service",
+        version="0.1.0",
+    )
+    install_error_handlers(app)
+    app.include_router(documents.router, prefix="/api")
+    app.include_router(migration.router, prefix="/api")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

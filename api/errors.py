@@ -1,0 +1,43 @@
+"""The one place our errors become HTTP responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from core.errors import (
+    Conflict,
+    EscrError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PolicyViolation,
+    TransientBackendError,
+)
+
+_STATUS: tuple[tuple[type[EscrError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (PolicyViolation, 409),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (TransientBackendError, 503),
+)
+
+
+def status_for(error: EscrError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, EscrError)
+        return JSONResponse(
+            status_code=status_for(exc),
+            content={"error": type(exc).__name__, "detail": str(exc)},
+        )
+
+    app.add_exception_handler(EscrError, handle)

@@ -1,0 +1,93 @@
+"""LocalBlobStore: blobs as files under one root folder (the embedded default)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from core.errors import InvalidInput, NotFound
+from storage.base import BlobInfo
+
+
+class LocalBlobStore:
+    """Write-once files; a put lands by rename, so readers never see half a blob."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._tmp = self.root / ".tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not key or not path.is_relative_to(self.root) or path == self.root:
+            raise InvalidInput(f"blob key {key!r} resolves outside the store")
+        if path.is_relative_to(self._tmp):
+            raise InvalidInput(f"blob key {key!r} is reserved")
+        return path
+
+    def put_file(self, key: str, path: Path) -> BlobInfo:
+        target = self._path(key)
+        if target.exists():
+            return BlobInfo(key, target.stat().st_size)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = self._tmp / uuid.uuid4().hex
+        try:
+            # A hard link is free where the source is on the same filesystem; else copy.
+            try:
+                os.link(path, staging)
+            except OSError:
+                shutil.copyfile(path, staging)
+                with staging.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
+        return BlobInfo(key, target.stat().st_size)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise NotFound(f"blob {key} not found") from None
+
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        return self._local_copy(key)
+
+    @contextmanager
+    def _local_copy(self, key: str) -> Iterator[Path]:
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"blob {key} not found")
+        yield path
+
+    def stat(self, key: str) -> BlobInfo:
+        try:
+            return BlobInfo(key, self._path(key).stat().st_size)
+        except FileNotFoundError:
+            raise NotFound(f"blob {key} not found") from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = [d for d in dirs if not (Path(folder) / d).samefile(self._tmp)]
+            for name in files:
+                key = (Path(folder) / name).relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        """A plain filesystem cannot enforce retention; the catalog's rules still apply."""
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """A plain filesystem cannot enforce holds; the catalog's holds still apply."""

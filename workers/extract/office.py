@@ -1,0 +1,97 @@
+"""Word processor files: DOCX (python-docx), ODT (content.xml, parsed defensively) and RTF."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.document import Document
+from lxml import etree
+from striprtf.striprtf import rtf_to_text
+
+from core.states import Reason
+from workers.extract.base import ExtractionResult, Limits
+from workers.extract.failures import ExtractionFailed, check_unpacked_size
+
+_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_ODF_BLOCKS = {f"{{{_ODF_TEXT}}}p", f"{{{_ODF_TEXT}}}h"}
+_ODF_SPACES = {f"{{{_ODF_TEXT}}}s": " ", f"{{{_ODF_TEXT}}}tab": "\t"}
+_ODF_BREAK = f"{{{_ODF_TEXT}}}line-break"
+
+
+def _guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
+    """Open a zip container, refusing it when its members declare more than the unpacked limit.
+
+    Declared sizes can be trusted as a bound: zipfile stops reading a member at its declared
+    size (and fails its CRC check) however much more the compressed data would inflate to.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ExtractionFailed(Reason.CORRUPT, f"bad zip: {exc}"[:200]) from exc
+    declared = sum(info.file_size for info in archive.infolist())
+    try:
+        check_unpacked_size(declared, limits.max_unpacked_mb * 2**20)
+    except ExtractionFailed:
+        archive.close()
+        raise
+    return archive
+
+
+def extract_docx(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    """Paragraphs, then table cells, of a DOCX."""
+    _guard_zip(path, limits).close()
+    document = docx.Document(str(path))
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    parts.extend(_table_lines(document))
+    return ExtractionResult(ok=True, text="\n".join(parts), pages=1, engine="docx")
+
+
+def _table_lines(document: Document) -> list[str]:
+    lines = []
+    for table in document.tables:
+        for row in table.rows:
+            # Merged cells repeat across the row; keep each distinct cell once.
+            cells = list(dict.fromkeys(cell.text for cell in row.cells))
+            lines.append("\t".join(cells))
+    return lines
+
+
+def extract_odt(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    """Paragraphs and headings of an ODT's content.xml."""
+    with _guard_zip(path, limits) as archive:
+        try:
+            content = archive.read("content.xml")
+        except KeyError as exc:
+            raise ExtractionFailed(Reason.CORRUPT, "no content.xml") from exc
+    # No DTD, no entity expansion, no network: content.xml is untrusted XML.
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    root = etree.fromstring(content, parser=parser)
+    blocks = [_odf_text(element) for element in root.iter(*_ODF_BLOCKS)]
+    return ExtractionResult(ok=True, text="\n".join(blocks), pages=1, engine="odt")
+
+
+def _odf_text(element: etree._Element) -> str:
+    """Text of one paragraph, with ODF's space, tab and line-break elements put back."""
+    out = [element.text or ""]
+    for child in element:
+        tag = child.tag
+        if tag in _ODF_SPACES:
+            count = int(child.get(f"{{{_ODF_TEXT}}}c", "1")) if tag.endswith("}s") else 1
+            out.append(_ODF_SPACES[tag] * min(count, 1000))
+        elif tag == _ODF_BREAK:
+            out.append("\n")
+        elif isinstance(tag, str) and tag not in _ODF_BLOCKS:  # nested paragraphs (in frames) come up on their own
+            out.append(_odf_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def extract_rtf(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    """Text of an RTF file. RTF is 7-bit; \\'xx escapes are read as Windows-1252."""
+    raw = path.read_bytes()[: limits.max_text_chars * 4].decode("latin-1")
+    text = rtf_to_text(raw, encoding="cp1252", errors="replace")
+    return ExtractionResult(ok=True, text=text, pages=1, engine="rtf")

@@ -1,0 +1,131 @@
+"""Pick an extractor by MIME type (highest score wins) and turn every failure into a reason code.
+
+`extract_file` runs in the current process: callers with untrusted files run it through
+workers.sandbox, which adds the time and memory limits this module cannot enforce itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from core.logging import get_logger
+from core.states import Reason
+from workers.extract.base import ExtractionResult, Limits
+from workers.extract.failures import ExtractionFailed
+from workers.extract.mail import extract_eml, extract_msg_file
+from workers.extract.ocr import extract_image
+from workers.extract.office import extract_docx, extract_odt, extract_rtf
+from workers.extract.pdf import extract_pdf
+from workers.extract.text import extract_html, extract_text
+
+log = get_logger(__name__)
+
+ExtractFn = Callable[[Path, Limits, Path], ExtractionResult]
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """One parser and the MIME types it reads, each with a score (higher = better fit)."""
+
+    name: str
+    run: ExtractFn
+    mime_types: dict[str, int]
+    # Score for any MIME type under this prefix ("text/") that no extractor names exactly.
+    fallback: tuple[str, int] | None = None
+
+    def score(self, mime: str) -> int:
+        if mime in self.mime_types:
+            return self.mime_types[mime]
+        if self.fallback and mime.startswith(self.fallback[0]):
+            return self.fallback[1]
+        return 0
+
+
+EXTRACTORS: tuple[Extractor, ...] = (
+    Extractor("pdf", extract_pdf, {"application/pdf": 100, "application/x-pdf": 90}),
+    Extractor(
+        "docx",
+        extract_docx,
+        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": 100},
+    ),
+    Extractor("odt", extract_odt, {"application/vnd.oasis.opendocument.text": 100}),
+    Extractor("rtf", extract_rtf, {"text/rtf": 100, "application/rtf": 100}),
+    Extractor("html", extract_html, {"text/html": 100, "application/xhtml+xml": 90}),
+    Extractor("text", extract_text, {"text/plain": 100}, fallback=("text/", 10)),
+    Extractor("eml", extract_eml, {"message/rfc822": 100}),
+    Extractor(
+        "msg",
+        extract_msg_file,
+        # libmagic names some messages only by their OLE container; try them as MSG.
+        {"application/vnd.ms-outlook": 100, "application/CDFV2": 10, "application/cdfv2": 10},
+    ),
+    Extractor(
+        "image",
+        extract_image,
+        {"image/jpeg": 100, "image/png": 100, "image/tiff": 100},
+        fallback=("image/", 50),
+    ),
+)
+
+
+def choose(mime: str) -> Extractor | None:
+    """The extractor with the highest score for `mime`, or None when none reads it."""
+    best = max(EXTRACTORS, key=lambda extractor: extractor.score(mime))
+    return best if best.score(mime) > 0 else None
+
+
+def extract_file(path: str, mime: str, limits: Limits, tmp_dir: str) -> ExtractionResult:
+    """Extract the text of one file. Never raises for anything the file contains."""
+    source = Path(path)
+    if source.stat().st_size == 0:
+        return ExtractionResult(ok=False, reason=Reason.EMPTY_FILE.value, detail="zero bytes")
+    extractor = choose(mime)
+    if extractor is None:
+        return ExtractionResult(ok=True, engine="none", reason=Reason.UNSUPPORTED_TYPE.value)
+    result = _run_guarded(extractor, source, limits, Path(tmp_dir))
+    if result.ok:
+        _finish(result, limits)
+    return result
+
+
+def _run_guarded(
+    extractor: Extractor, path: Path, limits: Limits, tmp_dir: Path
+) -> ExtractionResult:
+    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            # Parsers warn freely about damaged files; that is not an error. A pixel count past
+            # the limit is, so Pillow's bomb warning (not only its 2x error) ends the parse.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return extractor.run(path, limits, tmp_dir)
+    except ExtractionFailed as exc:
+        return _failed(extractor, exc.reason, exc.detail)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return _failed(extractor, Reason.TOO_LARGE, str(exc)[:200])
+    except MemoryError:
+        return _failed(extractor, Reason.MEMORY_LIMIT, "MemoryError")
+    except RecursionError:
+        return _failed(extractor, Reason.CORRUPT, "structure nested too deeply")
+    except Exception as exc:  # any other parser failure means the file is broken
+        return _failed(extractor, Reason.CORRUPT, f"{type(exc).__name__}: {exc}"[:200])
+
+
+def _failed(extractor: Extractor, reason: Reason, detail: str) -> ExtractionResult:
+    log.info("extract.failed", extractor=extractor.name, reason=reason.value)
+    return ExtractionResult(ok=False, engine=extractor.name, reason=reason.value, detail=detail)
+
+
+def _finish(result: ExtractionResult, limits: Limits) -> None:
+    """Cut text at the limit and note a file that parsed but held no text."""
+    if len(result.text) > limits.max_text_chars:
+        result.text = result.text[: limits.max_text_chars]
+        result.truncated = True
+    if not result.text.strip() and result.reason is None:
+        result.text = ""
+        result.reason = Reason.NO_TEXT.value

@@ -1,0 +1,55 @@
+"""Plain text (with its encoding guessed) and HTML (parsed offline, entities never fetched)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import charset_normalizer
+import lxml.html
+
+from workers.extract.base import ExtractionResult, Limits
+
+# Elements whose content is never shown to a reader.
+_HIDDEN = ("script", "style", "noscript", "template", "head")
+# Bytes read from a text file at most: enough for max_text_chars in any encoding.
+_BYTES_PER_CHAR = 4
+
+
+def extract_text(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    """A text file decoded with the encoding charset-normalizer finds most likely."""
+    data = _read_capped(path, limits)
+    return ExtractionResult(ok=True, text=decode_guessing(data), pages=1, engine="text")
+
+
+def decode_guessing(data: bytes) -> str:
+    """`data` as text: UTF-8 when it is valid (the common, cheap case), else the best guess."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    # Legacy UK exports are mostly Windows-1252; it also decodes any byte, so nothing is lost.
+    return str(best) if best is not None else data.decode("cp1252", errors="replace")
+
+
+def extract_html(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    return ExtractionResult(
+        ok=True, text=html_to_text(_read_capped(path, limits)), pages=1, engine="html"
+    )
+
+
+def html_to_text(data: bytes | str) -> str:
+    """The visible text of an HTML document. No network, no DTD, no external entities."""
+    if not data.strip():
+        return ""
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    root = lxml.html.document_fromstring(data, parser=parser)
+    for element in list(root.iter(*_HIDDEN)):
+        element.drop_tree()
+    lines = (line.strip() for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _read_capped(path: Path, limits: Limits) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limits.max_text_chars * _BYTES_PER_CHAR)

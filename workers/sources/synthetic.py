@@ -1,0 +1,227 @@
+"""`escr synth`: a seeded synthetic legacy archive with the expected outcome of every row.
+
+The archive looks like a PARIS/CareFirst export (manifest.csv, people.csv, files/...) and comes
+with expected.csv, the ground truth that end-to-end tests and benchmarks assert against.
+See docs/decisions/0004-synthetic-archive.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from core.states import Reason, RowState
+from workers.sources.synth_people import UNKNOWN_PARIS_FLOOR, Person, make_people, write_people
+from workers.sources.synth_plan import FULL_MIX_MIN_DOCS, RowPlan, plan_rows
+from workers.sources.synth_render import RenderedRow, render_row
+
+MANIFEST_COLUMNS = (
+    "source_system",
+    "source_document_id",
+    "legacy_person_id",
+    "file_path",
+    "title",
+    "legacy_doc_type",
+    "document_date",
+    "sha256",
+    "created_by",
+)
+QUARANTINE = {
+    "missing": Reason.MISSING_FILE,
+    "escape": Reason.PATH_ESCAPE,
+    "checksum": Reason.CHECKSUM_MISMATCH,
+    "empty": Reason.EMPTY_FILE,
+    "truncated": Reason.CORRUPT,
+    "encrypted": Reason.ENCRYPTED,
+}
+
+
+@dataclass(frozen=True)
+class ExpectedRow:
+    """The outcome the pipeline must reach for one manifest line (a line of expected.csv)."""
+
+    line_no: int  # 1-based data line of manifest.csv (the header is line 0)
+    source_system: str
+    source_document_id: str
+    expected_state: str  # a core.states.RowState value
+    expected_reason: str  # a core.states.Reason value, or empty
+    person_ids: str  # target person IDs, sorted, ";"-separated; empty when unlinked
+    doc_type: str  # a workers.taxonomy code; empty for quarantined and duplicate rows
+    phrase: str  # a word a full-text search must find; empty when the text is unreadable
+    content_group: str  # rows with identical file bytes share it; empty when there is no file
+
+
+EXPECTED_COLUMNS = tuple(f.name for f in fields(ExpectedRow))
+
+
+@dataclass(frozen=True)
+class SyntheticArchive:
+    """Where make_archive wrote the archive, and the expected outcome of every manifest row."""
+
+    root: Path
+    manifest_path: Path
+    people_path: Path
+    expected_path: Path
+    expected: list[ExpectedRow]
+
+
+def _outcome(plan: RowPlan) -> tuple[str, str, str]:
+    """(state, reason, person_ids) by the linking rules the pipeline implements."""
+    if plan.kind in QUARANTINE:
+        return RowState.QUARANTINED.value, QUARANTINE[plan.kind].value, ""
+    reason = Reason.UNSUPPORTED_TYPE.value if plan.kind == "wpd" else ""
+    # Unknown legacy IDs link nobody; a quoted NHS number of someone not linked blocks every link.
+    if plan.link in ("unknown", "none", "conflict"):
+        return RowState.INDEXED.value, reason, ""
+    return RowState.INDEXED.value, reason, ";".join(sorted(p.person_id for p in plan.people))
+
+
+def _id_form(rng: random.Random, system: str, person: Person) -> str:
+    if system == "CAREFIRST":
+        return person.carefirst_id.lower() if rng.random() < 0.3 else person.carefirst_id
+    raw = rng.choice(person.paris_ids)
+    # Legacy exports pad numbers and leave trailing blanks; the crosswalk must see past both.
+    if rng.random() < 0.2:
+        raw = raw.zfill(8)
+    return raw + " " if rng.random() < 0.15 else raw
+
+
+def _legacy_cell(rng: random.Random, plan: RowPlan) -> tuple[str, str]:
+    """(source_system, legacy_person_id) for a row."""
+    if plan.link == "none":
+        return "PARIS", ""
+    if plan.link == "unknown":
+        if rng.random() < 0.25:
+            return "CAREFIRST", f"Z{rng.randint(100, 9999)}"  # no crosswalk ID starts with Z
+        return "PARIS", str(rng.randint(UNKNOWN_PARIS_FLOOR, 999_999))
+    on_carefirst = all(p.carefirst_id for p in plan.people)
+    system = "CAREFIRST" if on_carefirst and rng.random() < 0.4 else "PARIS"
+    sep = rng.choice((";", "; "))
+    return system, sep.join(_id_form(rng, system, p) for p in plan.people)
+
+
+def _manifest_line(
+    rng: random.Random, plan: RowPlan, rendered: RenderedRow, doc_id: str
+) -> list[str]:
+    system, legacy = _legacy_cell(rng, plan)
+    day = rendered.day
+    when = day.isoformat() if rng.random() < 0.5 else day.strftime("%d/%m/%Y")
+    sha = ""
+    if plan.kind == "checksum":
+        sha = hashlib.sha256(b"not the file" + doc_id.encode()).hexdigest()
+    elif rendered.data and rng.random() < 0.3:
+        sha = hashlib.sha256(rendered.data).hexdigest()
+    user = rendered.author.lower().split()
+    doc_id = doc_id if system == "PARIS" else "CF" + doc_id[1:]
+    return [
+        system,
+        doc_id,
+        legacy,
+        rendered.path,
+        rendered.title,
+        rendered.legacy_type,
+        when,
+        sha,
+        user[0][0] + user[-1],
+    ]
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(header)
+        out.writerows(rows)
+
+
+def _repeat_a_row(rng: random.Random, lines: list[list[str]], exp: list[list[str]]) -> None:
+    """Append a verbatim copy of one indexed, linked line at a later position (same_source_id)."""
+    candidates = [i for i, e in enumerate(exp) if e[2] == RowState.INDEXED and e[4] and not e[3]]
+    src = rng.choice(candidates)
+    at = rng.randint(src + 1, len(lines))
+    lines.insert(at, list(lines[src]))
+    repeat = [RowState.DUPLICATE.value, Reason.SAME_SOURCE_ID.value, "", "", ""]
+    exp.insert(at, [*exp[src][:2], *repeat, exp[src][7]])
+
+
+def make_archive(
+    out_dir: Path,
+    *,
+    seed: int = 1,
+    people: int = 20,
+    docs: int = 100,
+    scan_fraction: float | None = None,
+) -> SyntheticArchive:
+    """Write a synthetic legacy archive of `docs` manifest rows into out_dir; same seed, same bytes.
+
+    scan_fraction is the share of image-only scans (OCR costs 1-2 s a page); by default 8% up to
+    1,000 docs and 2% above, so large benchmark archives stay cheap to load.
+    """
+    if people < 2 or docs < 1:
+        raise ValueError("make_archive needs at least 2 people and 1 document")
+    fraction = scan_fraction if scan_fraction is not None else (0.08 if docs <= 1000 else 0.02)
+    rng = random.Random(seed)
+    persons = make_people(rng, people)
+    plans = plan_rows(rng, persons, docs, fraction)
+    used_phrases: set[str] = set()
+    rendered: list[RenderedRow | None] = [None] * len(plans)
+    # Originals first: a repeated-bytes row copies its original's rendering.
+    for i in sorted(range(len(plans)), key=lambda i: plans[i].copy_of is not None):
+        copy_of = plans[i].copy_of
+        original = rendered[copy_of] if copy_of is not None else None
+        rendered[i] = render_row(rng, plans[i], used_phrases, i, original)
+    lines: list[list[str]] = []
+    exp: list[list[str]] = []  # expected columns after line_no; content group filled in below
+    serial = 1_000_000
+    for plan, row in zip(plans, rendered, strict=True):
+        assert row is not None
+        serial += rng.randint(1, 9)
+        lines.append(_manifest_line(rng, plan, row, f"D{serial}"))
+        state, reason, person_ids = _outcome(plan)
+        indexed = state == RowState.INDEXED
+        text = row.phrase if indexed and plan.kind != "wpd" else ""
+        doc_type = plan.doc_type if indexed else ""
+        exp.append(
+            [lines[-1][0], lines[-1][1], state, reason, person_ids, doc_type, text, row.path]
+        )
+    if docs >= FULL_MIX_MIN_DOCS:
+        _repeat_a_row(rng, lines, exp)
+    return _write_all(out_dir, persons, lines, exp, rendered)
+
+
+def _write_all(
+    out_dir: Path,
+    persons: list[Person],
+    lines: list[list[str]],
+    exp: list[list[str]],
+    rendered: list[RenderedRow | None],
+) -> SyntheticArchive:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, str] = {}
+    group_of_path: dict[str, str] = {}
+    for row in rendered:
+        if row is None or row.data is None:
+            continue
+        target = out_dir / row.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(row.data)
+        digest = hashlib.sha256(row.data).hexdigest()
+        group_of_path[row.path] = groups.setdefault(digest, f"c{len(groups) + 1:05d}")
+    expected = [
+        ExpectedRow(n, *e[:7], content_group=group_of_path.get(e[7], ""))
+        for n, e in enumerate(exp, start=1)
+    ]
+    archive = SyntheticArchive(
+        root=out_dir,
+        manifest_path=out_dir / "manifest.csv",
+        people_path=out_dir / "people.csv",
+        expected_path=out_dir / "expected.csv",
+        expected=expected,
+    )
+    write_people(archive.people_path, persons)
+    _write_csv(archive.manifest_path, MANIFEST_COLUMNS, lines)
+    rows = [[str(v) for v in astuple(e)] for e in expected]
+    _write_csv(archive.expected_path, EXPECTED_COLUMNS, rows)
+    return archive
