@@ -12,7 +12,7 @@ import random
 import textwrap
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -36,7 +36,7 @@ class TextDoc:
 
 
 def _stamp(day: date) -> datetime:
-    return datetime.combine(day, time(9, 30), tzinfo=timezone.utc)
+    return datetime.combine(day, time(9, 30), tzinfo=UTC)
 
 
 def _latin1(text: str) -> str:
