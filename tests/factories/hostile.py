@@ -231,7 +231,10 @@ def zip_bomb_docx(directory: Path, inflated_mb: int = 512) -> Path:
     """A DOCX whose document.xml inflates to `inflated_mb` of whitespace (a ~2 MB file)."""
     source = make_docx(directory / "small.docx", ["Zip bomb body"])
     path = directory / "zip-bomb.docx"
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    with (
+        zipfile.ZipFile(source) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
+    ):
         for info in src.infolist():
             data = src.read(info)
             if info.filename != "word/document.xml":

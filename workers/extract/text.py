@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import charset_normalizer
@@ -13,6 +14,9 @@ from workers.extract.base import ExtractionResult, Limits
 _HIDDEN = ("script", "style", "noscript", "template", "head")
 # Bytes read from a text file at most: enough for max_text_chars in any encoding.
 _BYTES_PER_CHAR = 4
+# libxml2's HTML parser never expands a DOCTYPE's internal subset, but would show its tail
+# ("]>") as text; it is cut before parsing.
+_DOCTYPE = re.compile(r"\A\s*<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def extract_text(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
@@ -40,10 +44,12 @@ def extract_html(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
 
 def html_to_text(data: bytes | str) -> str:
     """The visible text of an HTML document. No network, no DTD, no external entities."""
-    if not data.strip():
+    # Decoded here rather than by libxml2, which takes undeclared bytes for Latin-1.
+    text = _DOCTYPE.sub("", data if isinstance(data, str) else decode_guessing(data), count=1)
+    if not text.strip():
         return ""
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
-    root = lxml.html.document_fromstring(data, parser=parser)
+    root = lxml.html.document_fromstring(text, parser=parser)
     for element in list(root.iter(*_HIDDEN)):
         element.drop_tree()
     lines = (line.strip() for line in root.text_content().splitlines())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -128,7 +129,7 @@ def _file_bytes(
     rng: random.Random, plan: RowPlan, doc: sf.TextDoc, index: int, used: set[str]
 ) -> bytes | None:
     kind = plan.kind
-    writers = {
+    writers: dict[str, Callable[[sf.TextDoc], bytes]] = {
         "docx": sf.docx_bytes,
         "rtf": sf.rtf_bytes,
         "html": sf.html_bytes,

@@ -277,24 +277,14 @@ PHRASE_SENTENCES = (
 )
 
 STAFF = (
-    "Sam Okoro",
-    "Rachel Hughes",
-    "Tom Brennan",
-    "Priya Shah",
-    "Helen Doyle",
-    "Gareth Price",
-    "Aisha Rahman",
-    "Claire Lowe",
-)
-TEAMS = (
-    "North Locality Team",
-    "Children in Care Team",
-    "Family Support Team",
-    "Disabled Children's Team",
-    "Adult Community Team East",
-    "Reablement Team",
+    "Sam Okoro", "Rachel Hughes", "Tom Brennan", "Priya Shah",
+    "Helen Doyle", "Gareth Price", "Aisha Rahman", "Claire Lowe",
+)  # fmt: skip
+TEAMS = (  # four children's teams, then three adults' teams
+    "North Locality Team", "Children in Care Team", "Family Support Team",
+    "Disabled Children's Team", "Adult Community Team East", "Reablement Team",
     "Learning Disability Team",
-)
+)  # fmt: skip
 FAMILY_NAMES = (
     "Walsh", "Patel", "Khan", "Hughes", "Murphy", "Okafor", "Nowak", "Evans", "Thompson",
     "Begum", "Clarke", "Robinson", "Ahmed", "Kowalski", "Wright", "Green", "Hall", "Lewis",
@@ -315,6 +305,9 @@ _VOWELS = ("a", "e", "u", "a", "e")
 _CODAS = ("r", "n", "s", "", "", "d", "m")
 
 
+_SIGNED_OFF = frozenset({"correspondence", "email"})  # their last paragraph is the sign-off
+
+
 def make_phrase(rng: random.Random, used: set[str]) -> str:
     """A made-up, pronounceable, capitalised word of 7+ letters that no other document uses."""
     while True:
@@ -332,10 +325,12 @@ def compose(
     """The body paragraphs of one document: its type's wording, shared wording and the phrase."""
     spec = TYPES[doc_type]
     shared = rng.sample(NEUTRAL, k=min(len(NEUTRAL), 7 if long else rng.randint(2, 4)))
-    body = [*spec.paragraphs, *shared]
+    opening = list(spec.paragraphs)
+    closing = [opening.pop()] if doc_type in _SIGNED_OFF else []
+    body = [*opening, *shared]
     if long:  # a second page: more case history, so extraction must read past page 1
         body += rng.sample(NEUTRAL, k=6)
     sentence = rng.choice(PHRASE_SENTENCES).replace("{phrase}", phrase)
     # The phrase goes last in long documents so that a search proves every page was read.
     body.insert(len(body) if long else rng.randint(1, len(body)), sentence)
-    return [p.format(**fields) for p in body]
+    return [p.format(**fields) for p in [*body, *closing]]

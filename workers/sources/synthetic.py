@@ -210,7 +210,17 @@ def _write_all(
         digest = hashlib.sha256(row.data).hexdigest()
         group_of_path[row.path] = groups.setdefault(digest, f"c{len(groups) + 1:05d}")
     expected = [
-        ExpectedRow(n, *e[:7], content_group=group_of_path.get(e[7], ""))
+        ExpectedRow(
+            line_no=n,
+            source_system=e[0],
+            source_document_id=e[1],
+            expected_state=e[2],
+            expected_reason=e[3],
+            person_ids=e[4],
+            doc_type=e[5],
+            phrase=e[6],
+            content_group=group_of_path.get(e[7], ""),
+        )
         for n, e in enumerate(exp, start=1)
     ]
     archive = SyntheticArchive(

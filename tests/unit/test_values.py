@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from workers.sources.values import (
+    nhs_number_valid,
+    nhs_numbers_in_text,
+    normalise_legacy_id,
+    parse_date,
+)
+
+FORMATS = ("%d/%m/%Y", "%d-%b-%y", "%d-%b-%Y")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2019-03-04", date(2019, 3, 4)),
+        ("04/03/2019", date(2019, 3, 4)),
+        ("4-Mar-19", date(2019, 3, 4)),
+        ("43528", date(2019, 3, 4)),  # Excel serial
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_parse_date_accepts_legacy_forms(text: str, expected: date | None) -> None:
+    assert parse_date(text, FORMATS) == expected
+
+
+def test_parse_date_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="unreadable date"):
+        parse_date("31/02/2019", FORMATS)
+    with pytest.raises(ValueError):
+        parse_date("yesterday", FORMATS)
+
+
+def test_nhs_number_check() -> None:
+    assert nhs_number_valid("9434765919")
+    assert nhs_number_valid("943 476 5919")
+    assert not nhs_number_valid("9434765918")  # wrong check digit
+    assert not nhs_number_valid("0000000000")  # placeholder that passes the arithmetic
+    assert not nhs_number_valid("1111111111")
+    assert not nhs_number_valid("943476591")
+
+
+def test_nhs_numbers_found_in_text_only_when_valid() -> None:
+    text = "NHS No: 943 476 5919, ref 9434765918, phone 01234 567890, id 1111111111"
+    assert nhs_numbers_in_text(text) == ["9434765919"]
+
+
+def test_legacy_ids_normalised() -> None:
+    assert normalise_legacy_id(" 000123 ") == "123"
+    assert normalise_legacy_id("ab-01") == "AB-01"
+    assert normalise_legacy_id("000") == "0"

@@ -1,0 +1,236 @@
+"""Run extract_file in long-lived child processes that can be killed (docs/decisions/0002).
+
+Each child parses one file at a time under RLIMIT_AS and RLIMIT_CPU, in its own process group
+so that Tesseract grandchildren die with it. One parent thread per child hands it jobs over a
+pipe and enforces the wall-clock limit; a child that runs over, crashes or is killed is replaced
+and its job resolved with a reason code, so no file can stop the pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import resource
+import signal
+import tempfile
+import threading
+from concurrent.futures import Future
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from types import TracebackType
+
+from core.logging import configure_logging, get_logger
+from core.states import Reason
+from workers.extract.base import ExtractionResult, Limits
+
+log = get_logger(__name__)
+
+_Job = tuple[Future[ExtractionResult], str, str]
+# Children are forked from a forkserver that has already imported the parsers, so starting
+# (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_PRELOAD = ["workers.extract.registry"]
+# Under RLIMIT_AS an allocation failure in C++ code (PDFium, Tesseract) ends in std::bad_alloc
+# and abort(); a SIGKILL we did not send comes from the kernel's OOM killer.
+_MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL}
+
+
+def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
+    """The child's loop: receive (path, mime), send back an ExtractionResult, until told to stop."""
+    os.setpgid(0, 0)
+    memory = limits.memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # One Tesseract thread per process: the pool already runs one process per core.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    tempfile.tempdir = tmp_dir
+    configure_logging()  # to stderr; the forkserver child starts with structlog's stdout default
+    from workers.extract.registry import extract_file
+
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the parent has gone
+            return
+        if job is None:
+            return
+        _arm_cpu_limit(limits)
+        try:
+            result = extract_file(job[0], job[1], limits, tmp_dir)
+        except BaseException as exc:  # the file must not end this child's loop either
+            result = ExtractionResult(ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc))
+        conn.send(result)
+
+
+def _arm_cpu_limit(limits: Limits) -> None:
+    """Allow this job the wall-clock limit in CPU seconds on top of what the child has used.
+
+    A backstop only: the parent's timer normally fires first. RLIMIT_CPU counts over the
+    child's whole life, so it is re-armed per job; the hard limit stays open for that reason.
+    """
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    soft = int(used + limits.timeout_s) + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+
+
+class _Worker:
+    """The parent's side of one child: its process, its pipe, and the thread that feeds it."""
+
+    def __init__(self, pool: SandboxPool, index: int) -> None:
+        self._pool = pool
+        self._index = index
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self.thread = threading.Thread(target=self._serve, name=f"sandbox-{index}", daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            job = self._pool._jobs.get()
+            if job is None:
+                break
+            future, path, mime = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self._run(path, mime))
+            except Exception as exc:  # our bug, not the file's: still resolve the future
+                log.exception("sandbox.internal_error", worker=self._index)
+                future.set_result(
+                    ExtractionResult(ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc))
+                )
+        self._stop()
+
+    def _start(self) -> tuple[BaseProcess, Connection]:
+        if self._process is None or self._conn is None:
+            parent_end, child_end = _CONTEXT.Pipe(duplex=True)
+            process = _CONTEXT.Process(
+                target=_child_main,
+                args=(child_end, self._pool.limits, str(self._pool.tmp_dir)),
+                name=f"escr-sandbox-{self._index}",
+                daemon=True,
+            )
+            process.start()
+            child_end.close()
+            self._process, self._conn = process, parent_end
+        return self._process, self._conn
+
+    def _run(self, path: str, mime: str) -> ExtractionResult:
+        process, conn = self._start()
+        try:
+            conn.send((path, mime))
+        except (BrokenPipeError, ConnectionResetError):
+            # The child died while idle; a fresh one takes the job.
+            self._discard(kill=True)
+            process, conn = self._start()
+            conn.send((path, mime))
+        ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
+        if conn in ready:
+            try:
+                result: ExtractionResult = conn.recv()
+                return result
+            except (EOFError, ConnectionResetError):
+                pass  # it died while answering: a crash, handled below
+        if not ready:
+            self._discard(kill=True)
+            log.warning("sandbox.timeout", worker=self._index, mime=mime)
+            limit = self._pool.limits.timeout_s
+            return ExtractionResult(ok=False, reason=Reason.TIMEOUT.value, detail=f"over {limit}s")
+        exitcode = self._discard(kill=False)
+        return _crash_result(exitcode, self._index, mime)
+
+    def _discard(self, kill: bool) -> int | None:
+        """Forget the child (killing its process group first if asked); returns its exit code."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()
+        if process is None:
+            return None
+        if kill and process.pid is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                # Not yet in its own group (killed before setpgid) or already gone.
+                process.kill()
+        process.join(timeout=10)
+        return process.exitcode
+
+    def _stop(self) -> None:
+        if self._conn is not None and self._process is not None:
+            try:
+                self._conn.send(None)
+                self._process.join(timeout=5)
+            except OSError:
+                pass
+        self._discard(kill=self._process is not None and self._process.is_alive())
+
+
+def _crash_result(exitcode: int | None, worker: int, mime: str) -> ExtractionResult:
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        log.warning("sandbox.child_died", worker=worker, mime=mime, signal=number)
+        if number == signal.SIGXCPU:
+            return ExtractionResult(ok=False, reason=Reason.TIMEOUT.value, detail="CPU limit")
+        if number in _MEMORY_SIGNALS:
+            detail = f"parser aborted (signal {number}) under the memory limit"
+            return ExtractionResult(ok=False, reason=Reason.MEMORY_LIMIT.value, detail=detail)
+        detail = f"parser crashed (signal {number})"
+    else:
+        log.warning("sandbox.child_exited", worker=worker, mime=mime, exitcode=exitcode)
+        detail = f"parser exited (code {exitcode})"
+    return ExtractionResult(ok=False, reason=Reason.CORRUPT.value, detail=detail)
+
+
+class SandboxPool:
+    """N child processes that extract untrusted files, with time and memory limits per file."""
+
+    def __init__(self, workers: int, limits: Limits, tmp_dir: Path) -> None:
+        # Takes effect only if the forkserver is not yet running; it is harmless otherwise.
+        _CONTEXT.set_forkserver_preload(_PRELOAD)
+        self.limits = limits
+        self.tmp_dir = Path(tmp_dir)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._workers = [_Worker(self, index) for index in range(max(1, workers))]
+        for worker in self._workers:
+            worker.thread.start()
+
+    def submit(self, path: str, mime: str) -> Future[ExtractionResult]:
+        """Queue one file; the future always resolves with a result, never an exception."""
+        future: Future[ExtractionResult] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("SandboxPool is closed")
+            self._jobs.put((future, path, mime))
+        return future
+
+    def close(self) -> None:
+        """Finish the queued jobs, then stop the children."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._workers:
+                self._jobs.put(None)
+        for worker in self._workers:
+            worker.thread.join()
+
+    def __enter__(self) -> SandboxPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def extract_in_sandbox(path: str, mime: str, limits: Limits, tmp_dir: Path) -> ExtractionResult:
+    """Extract one file in a fresh sandboxed child (for one-off use; batches use a pool)."""
+    with SandboxPool(1, limits, tmp_dir) as pool:
+        return pool.submit(path, mime).result()
