@@ -12,11 +12,18 @@ from workers.extract.base import ExtractionResult, Limits
 
 # Elements whose content is never shown to a reader.
 _HIDDEN = ("script", "style", "noscript", "template", "head")
+# Elements that end a line when shown, though nothing in the markup says so.
+_BLOCKS = (
+    "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
+    "blockquote", "section", "article", "header", "footer", "address", "dt", "dd", "hr",
+)
 # Bytes read from a text file at most: enough for max_text_chars in any encoding.
 _BYTES_PER_CHAR = 4
-# libxml2's HTML parser never expands a DOCTYPE's internal subset, but would show its tail
-# ("]>") as text; it is cut before parsing.
-_DOCTYPE = re.compile(r"\A\s*<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
+# The XML declaration (lxml refuses one in a str) and the DOCTYPE are cut before parsing:
+# libxml2's HTML parser never expands a DOCTYPE's internal subset but would show "]>" as text.
+_PROLOGUE = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)?", re.IGNORECASE | re.DOTALL
+)
 
 
 def extract_text(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
@@ -45,13 +52,17 @@ def extract_html(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
 def html_to_text(data: bytes | str) -> str:
     """The visible text of an HTML document. No network, no DTD, no external entities."""
     # Decoded here rather than by libxml2, which takes undeclared bytes for Latin-1.
-    text = _DOCTYPE.sub("", data if isinstance(data, str) else decode_guessing(data), count=1)
+    text = _PROLOGUE.sub("", data if isinstance(data, str) else decode_guessing(data), count=1)
     if not text.strip():
         return ""
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
     root = lxml.html.document_fromstring(text, parser=parser)
     for element in list(root.iter(*_HIDDEN)):
         element.drop_tree()
+    for element in root.iter(*_BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter("td", "th"):
+        element.tail = "\t" + (element.tail or "")
     lines = (line.strip() for line in root.text_content().splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -199,7 +199,9 @@ def txt_bytes(doc: TextDoc, *, cp1252: bool) -> bytes:
     text = "\n".join(lines)
     if not cp1252:
         return text.encode("utf-8")
-    text = text.replace("'", "\u2019") + "\nWorker\u2019s note: \u201cseen and well\u201d.\n"
+    text = text.replace("'", "\u2019") + (
+        "\nWorker\u2019s note: \u201cseen and well\u201d; bus fare of \u00a33.20 reimbursed.\n"
+    )
     return text.replace("\n", "\r\n").encode("cp1252")
 
 
