@@ -1,358 +1,241 @@
-"""The embedded search index: one SQLite file with an FTS5 table (see docs/decisions/0001).
+"""The embedded search index: a tantivy index in one directory (docs/decisions/0001).
 
-`docs` holds one narrow row per document (filters, facets, result fields); `content` holds
-title, text and the filter tokens, and is the external content of the FTS5 table `docs_fts`,
-so text is stored once. WAL mode lets API processes read while one loader writes.
+Readers reload before every call, so a search sees what any process committed. A writer is
+taken for one call and released, because tantivy allows one writer per index across all
+processes: holding it would lock out the loader, a reindex or an API deletion.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
-import sqlite3
+import random
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.errors import InvalidInput, TransientBackendError
-from indexer.base import SearchDocument, SearchHit, SearchQuery, SearchResults
-from indexer.query import filter_tokens, match_expression, text_expression
+import tantivy
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS docs (
-    document_id INTEGER PRIMARY KEY,
-    source_system TEXT NOT NULL,
-    source_document_id TEXT NOT NULL,
-    person_ids TEXT NOT NULL,
-    doc_type TEXT NOT NULL,
-    document_date TEXT,
-    year INTEGER,
-    linked INTEGER NOT NULL,
-    access_tags TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS docs_newest ON docs (document_date DESC, document_id DESC);
-CREATE TABLE IF NOT EXISTS content (
-    document_id INTEGER PRIMARY KEY,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    filt TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5 (
-    title, text, filt,
-    content = 'content', content_rowid = 'document_id',
-    tokenize = 'porter unicode61 remove_diacritics 2'
-);
-"""
-# Title matches count four times a body match; filter tokens must not affect ranking.
-_RANK = "bm25(docs_fts, 4.0, 1.0, 0.0)"
-# Control characters never survive extraction into indexed text, so they are safe markers.
-_OPEN, _CLOSE = "\x02", "\x03"
-_MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
-_SNIPPETS, _CONTEXT = 3, 80
-_BUSY_TIMEOUT_MS = 10_000
+from core.errors import InvalidInput, TransientBackendError
+from indexer.base import SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResults
+from indexer.highlight import Highlighter
+from indexer.query import ANALYZER, UNLINKED, full_query, plan_text, text_analyzer, text_query
+
+_WRITER_HEAP = 64_000_000  # plenty for a 500-document batch; more only delays the first flush
+_LOCK_WAIT_S = 30.0  # how long a write queues behind another process's writer
+_EPOCH = date(1800, 1, 1)
+_ID_BITS = 40  # document IDs below 2**40 fit beside the day number in one sort key
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_unsigned_field("document_id", stored=True, indexed=True, fast=True)
+    b.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
+    b.add_text_field("text", stored=True, tokenizer_name=ANALYZER)
+    # Filter values are single raw terms: matched exactly, never stemmed.
+    b.add_text_field("person", stored=True, tokenizer_name="raw")
+    b.add_text_field("doc_type", stored=True, fast=True, tokenizer_name="raw")
+    b.add_text_field("source_system", stored=True, tokenizer_name="raw")
+    b.add_text_field("source_document_id", stored=True, tokenizer_name="raw")
+    b.add_text_field("access_tag", stored=True, tokenizer_name="raw")
+    b.add_date_field("date", stored=True, indexed=True, fast=True)
+    b.add_unsigned_field("year", indexed=True, fast=True)
+    # Newest first with a stable tie-break in one fast field: (day << 40) | document_id.
+    b.add_unsigned_field("newest", fast=True)
+    return b.build()
 
 
 class EmbeddedIndex:
-    """SearchIndex over one SQLite file. Safe for many threads; one connection per thread."""
+    """SearchIndex over a tantivy directory. Safe for many threads and processes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._write() as db:
-            # Statement by statement: executescript would commit the open transaction.
-            for statement in _SCHEMA.split(";"):
-                db.execute(statement)
-
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            # Autocommit mode: transactions are opened explicitly in _write.
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")  # durable enough: the catalog is the truth
-            self._local.db = db
-        return db
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        try:
-            # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-            # instead of one failing halfway through with SQLITE_BUSY.
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            raise TransientBackendError(f"search index write failed: {exc}") from exc
+        path.mkdir(parents=True, exist_ok=True)
+        self._schema = _schema()
+        self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        self._index.register_tokenizer(ANALYZER, text_analyzer())
+        self._index.config_reader(reload_policy="manual")  # _searcher reloads on every read
+        self._analyzer = text_analyzer()
+        self._write_lock = threading.Lock()  # threads of one process queue here, not on disk
 
     def upsert(self, documents: Iterable[SearchDocument]) -> int:
-        """Add or replace documents by document_id in one transaction."""
+        """Add or replace documents by document_id in one commit."""
         docs = list({d.document_id: d for d in documents}.values())
-        if not docs:
-            return 0
-        with self._write() as db:
-            _remove(db, [d.document_id for d in docs])
-            db.executemany(
-                "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [_docs_row(d) for d in docs]
-            )
-            rows = [(d.document_id, d.title, d.text, filter_tokens(d)) for d in docs]
-            db.executemany("INSERT INTO content VALUES (?, ?, ?, ?)", rows)
-            db.executemany(
-                "INSERT INTO docs_fts (rowid, title, text, filt) VALUES (?, ?, ?, ?)", rows
-            )
+        if docs:
+            with self._writer() as writer:
+                for doc in docs:
+                    writer.delete_documents_by_term("document_id", doc.document_id)
+                    writer.add_document(_to_tantivy(doc))
         return len(docs)
 
     def delete(self, document_ids: Sequence[int]) -> None:
         """Remove documents; missing IDs are a no-op."""
         if document_ids:
-            with self._write() as db:
-                _remove(db, list(document_ids))
+            with self._writer() as writer:
+                for document_id in document_ids:
+                    writer.delete_documents_by_term("document_id", document_id)
 
     def get(self, document_id: int) -> SearchDocument | None:
         """The stored entry for one document, or None."""
-        row = (
-            self._db()
-            .execute(
-                "SELECT d.document_id, c.title, c.text, d.source_system, d.source_document_id,"
-                " d.person_ids, d.doc_type, d.document_date, d.access_tags"
-                " FROM docs d JOIN content c USING (document_id) WHERE d.document_id = ?",
-                (document_id,),
-            )
-            .fetchone()
+        searcher = self._searcher()
+        found = searcher.search(
+            tantivy.Query.term_query(self._schema, "document_id", document_id), 1
         )
-        if row is None:
+        if not found.hits:
             return None
-        return SearchDocument(
-            document_id=row[0],
-            title=row[1],
-            text=row[2],
-            source_system=row[3],
-            source_document_id=row[4],
-            person_ids=tuple(json.loads(row[5])),
-            doc_type=row[6],
-            document_date=_date(row[7]),
-            access_tags=tuple(json.loads(row[8])),
-        )
+        return _from_tantivy(searcher.doc(found.hits[0][1]))
 
     def count(self) -> int:
         """How many documents the index holds."""
-        return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
+        return int(self._searcher().num_docs)
 
     def clear(self) -> None:
         """Remove every document."""
-        with self._write() as db:
-            db.execute("INSERT INTO docs_fts (docs_fts) VALUES ('delete-all')")
-            db.execute("DELETE FROM content")
-            db.execute("DELETE FROM docs")
+        with self._writer() as writer:
+            writer.delete_all_documents()
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Ranked hits with totals and facets computed under the same access filter."""
+        """Ranked hits, with total and facets counted under the same access filter."""
         if query.limit < 0 or query.offset < 0:
             raise InvalidInput("limit and offset must not be negative")
-        if query.allowed_person_ids == ():
-            return SearchResults(total=0, hits=[], facets=_empty_facets(query))
-        match = match_expression(query)
-        from_where, params = _from_where(query, match)
-        db = self._db()
+        if query.allowed_person_ids == ():  # the caller sees nobody: nothing can match
+            return SearchResults(total=0, hits=[], facets=_facets({}) if query.facets else {})
+        plan = plan_text(self._analyzer, query.text)
+        text = text_query(self._schema, plan) if plan is not None else None
+        full = full_query(self._schema, query, text)
+        searcher = self._searcher()
+        # Without text there is no relevance to rank by: newest document first.
+        order = {} if text is not None else {"order_by_field": "newest"}
         try:
-            total, facets = _aggregate(db, from_where, params, query.facets)
-            ranked = text_expression(query.text) is not None
-            order = f"{_RANK}, d.document_id" if ranked else "d.document_date DESC, d.document_id DESC"
-            score = f"-{_RANK}" if ranked else "0.0"
-            rows = db.execute(
-                f"SELECT d.document_id, {score}, d.source_system, d.source_document_id,"
-                f" d.person_ids, d.doc_type, d.document_date {from_where}"
-                f" ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, query.limit, query.offset],
-            ).fetchall()
-            titles = _titles(db, [r[0] for r in rows])
-            marks = _highlights(db, query.text, [r[0] for r in rows]) if query.highlight else {}
-        except sqlite3.OperationalError as exc:
-            raise TransientBackendError(f"search index read failed: {exc}") from exc
-        hits = [
-            SearchHit(
-                document_id=r[0],
-                source_system=r[2],
-                source_document_id=r[3],
-                person_ids=tuple(json.loads(r[4])),
-                doc_type=r[5],
-                document_date=_date(r[6]),
-                title=titles.get(r[0], ""),
-                score=float(r[1]),
-                highlights=marks.get(r[0], ()),
+            found = searcher.search(
+                full, max(query.limit, 1), count=True, offset=query.offset, **order
             )
-            for r in rows
-        ]
-        return SearchResults(total=total, hits=hits, facets=facets)
+            facets = _facets(searcher.aggregate(full, _FACETS)) if query.facets else {}
+        except ValueError as exc:
+            raise InvalidInput(f"the search index cannot run this query: {exc}") from exc
+        mark = Highlighter(self._analyzer, plan.terms) if query.highlight and plan else None
+        hits = []
+        for score, address in found.hits[: query.limit]:
+            doc = searcher.doc(address)
+            marks: tuple[str, ...] = ()
+            if mark is not None:
+                marks = mark(doc.get_first("text") or "", doc.get_first("title") or "")
+            hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
+        return SearchResults(total=int(found.count or 0), hits=hits, facets=facets)
+
+    def _searcher(self) -> tantivy.Searcher:
+        self._index.reload()  # cheap (a read of meta.json); picks up other processes' commits
+        return self._index.searcher()
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        with self._write_lock:
+            writer = self._acquire_writer()
+            try:
+                yield writer
+                writer.commit()
+            except ValueError as exc:
+                writer.rollback()
+                raise TransientBackendError(f"search index write failed: {exc}") from exc
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                # Finishing merges here keeps the segment count low; it also drops the
+                # writer, which releases the index lock for other processes.
+                writer.wait_merging_threads()
+            self._index.reload()  # visible to this process's searches when the call returns
+
+    def _acquire_writer(self) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + _LOCK_WAIT_S
+        while True:
+            try:
+                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() > deadline:
+                    raise TransientBackendError(f"search index writer busy: {exc}") from exc
+            time.sleep(random.uniform(0.02, 0.1))  # jitter: waiting writers do not retry in step
 
 
-def _docs_row(d: SearchDocument) -> tuple[Any, ...]:
-    day = d.document_date
-    return (
-        d.document_id,
-        d.source_system,
-        d.source_document_id,
-        json.dumps(list(d.person_ids)),
-        d.doc_type,
-        day.isoformat() if day else None,
-        day.year if day else None,
-        1 if d.person_ids else 0,
-        json.dumps(list(d.access_tags)),
+_FACETS = {
+    "doc_type": {"terms": {"field": "doc_type", "size": 10_000}},
+    "year": {"terms": {"field": "year", "size": 10_000}},
+}
+
+
+def _facets(raw: dict[str, Any]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {"doc_type": {}, "year": {}}
+    for bucket in raw.get("doc_type", {}).get("buckets", []):
+        out["doc_type"][str(bucket["key"])] = int(bucket["doc_count"])
+    for bucket in raw.get("year", {}).get("buckets", []):
+        # Numeric terms come back as floats ("2019.0"); years are whole.
+        out["year"][str(int(bucket["key"]))] = int(bucket["doc_count"])
+    return out
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _to_tantivy(d: SearchDocument) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_unsigned("document_id", d.document_id)
+    doc.add_text("title", d.title)
+    doc.add_text("text", d.text)
+    for person in d.person_ids or (UNLINKED,):
+        doc.add_text("person", person)
+    for tag in d.access_tags:
+        doc.add_text("access_tag", tag)
+    doc.add_text("doc_type", d.doc_type)
+    doc.add_text("source_system", d.source_system)
+    doc.add_text("source_document_id", d.source_document_id)
+    day = 0
+    if d.document_date is not None:
+        doc.add_date("date", _midnight(d.document_date))
+        doc.add_unsigned("year", d.document_date.year)
+        day = (d.document_date - _EPOCH).days + 1  # undated documents (0) sort last
+    doc.add_unsigned("newest", (day << _ID_BITS) | d.document_id)
+    return doc
+
+
+def _date(doc: tantivy.Document) -> date | None:
+    value = doc.get_first("date")
+    return value.date() if isinstance(value, datetime) else None
+
+
+def _people(doc: tantivy.Document) -> tuple[str, ...]:
+    return tuple(str(p) for p in doc.get_all("person") if p != UNLINKED)
+
+
+def _from_tantivy(doc: tantivy.Document) -> SearchDocument:
+    return SearchDocument(
+        document_id=int(doc.get_first("document_id")),
+        title=str(doc.get_first("title") or ""),
+        text=str(doc.get_first("text") or ""),
+        source_system=str(doc.get_first("source_system")),
+        source_document_id=str(doc.get_first("source_document_id")),
+        person_ids=_people(doc),
+        doc_type=str(doc.get_first("doc_type")),
+        document_date=_date(doc),
+        access_tags=tuple(str(t) for t in doc.get_all("access_tag")),
     )
 
 
-def _remove(db: sqlite3.Connection, ids: list[int]) -> None:
-    # External-content FTS5 needs the old values to remove their postings, so the 'delete'
-    # command is fed from the content table before the rows themselves go.
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        db.execute(
-            "INSERT INTO docs_fts (docs_fts, rowid, title, text, filt)"
-            f" SELECT 'delete', document_id, title, text, filt FROM content"
-            f" WHERE document_id IN ({marks})",
-            chunk,
-        )
-        db.execute(f"DELETE FROM content WHERE document_id IN ({marks})", chunk)
-        db.execute(f"DELETE FROM docs WHERE document_id IN ({marks})", chunk)
+def _hit(doc: tantivy.Document, score: float, marks: tuple[str, ...]) -> SearchHit:
+    return SearchHit(
+        document_id=int(doc.get_first("document_id")),
+        source_system=str(doc.get_first("source_system")),
+        source_document_id=str(doc.get_first("source_document_id")),
+        person_ids=_people(doc),
+        doc_type=str(doc.get_first("doc_type")),
+        document_date=_date(doc),
+        title=str(doc.get_first("title") or ""),
+        score=score,
+        highlights=marks,
+    )
 
 
-def _from_where(query: SearchQuery, match: str | None) -> tuple[str, list[Any]]:
-    conditions: list[str] = []
-    params: list[Any] = []
-    if match is not None:
-        # CROSS JOIN pins FTS5 as the outer loop: the planner must never probe MATCH per row.
-        source = "FROM docs_fts CROSS JOIN docs d ON d.document_id = docs_fts.rowid"
-        conditions.append("docs_fts MATCH ?")
-        params.append(match)
-    else:
-        source = "FROM docs d"
-    if query.date_from is not None:
-        conditions.append("d.document_date >= ?")
-        params.append(query.date_from.isoformat())
-    if query.date_to is not None:
-        conditions.append("d.document_date <= ?")
-        params.append(query.date_to.isoformat())
-    if not query.include_unlinked:
-        conditions.append("d.linked = 1")
-    where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-    return source + where, params
-
-
-def _aggregate(
-    db: sqlite3.Connection, from_where: str, params: list[Any], facets: bool
-) -> tuple[int, dict[str, dict[str, int]]]:
-    if not facets:
-        return int(db.execute(f"SELECT count(*) {from_where}", params).fetchone()[0]), {}
-    # One pass gives the total and both facets: group by the pair, then fold.
-    rows = db.execute(
-        f"SELECT d.doc_type, d.year, count(*) {from_where} GROUP BY d.doc_type, d.year", params
-    ).fetchall()
-    by_type: dict[str, int] = {}
-    by_year: dict[str, int] = {}
-    for doc_type, year, n in rows:
-        by_type[doc_type] = by_type.get(doc_type, 0) + n
-        if year is not None:
-            by_year[str(year)] = by_year.get(str(year), 0) + n
-    return sum(by_type.values()), {"doc_type": by_type, "year": by_year}
-
-
-def _empty_facets(query: SearchQuery) -> dict[str, dict[str, int]]:
-    return {"doc_type": {}, "year": {}} if query.facets else {}
-
-
-def _titles(db: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(
-        f"SELECT document_id, title FROM content WHERE document_id IN ({marks})", ids
-    ).fetchall()
-    return {int(i): str(t) for i, t in rows}
-
-
-def _highlights(db: sqlite3.Connection, text: str, ids: list[int]) -> dict[int, tuple[str, ...]]:
-    expression = text_expression(text)
-    if expression is None or not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    # Only the text clause is highlighted, so filter tokens never mark words in the body.
-    rows = db.execute(
-        f"SELECT rowid, highlight(docs_fts, 1, '{_OPEN}', '{_CLOSE}'),"
-        f" highlight(docs_fts, 0, '{_OPEN}', '{_CLOSE}')"
-        f" FROM docs_fts WHERE docs_fts MATCH ? AND rowid IN ({marks})",
-        [expression, *ids],
-    ).fetchall()
-    return {int(i): snippets(body) or snippets(title) for i, body, title in rows}
-
-
-def snippets(marked: str, limit: int = _SNIPPETS, context: int = _CONTEXT) -> tuple[str, ...]:
-    """Up to `limit` HTML-escaped windows around marked matches, matches in <mark> tags."""
-    plain, spans = _unmark(marked)
-    out: list[str] = []
-    covered = 0
-    for span_start, span_end in spans:
-        if span_start < covered:
-            continue  # already shown inside the previous window
-        start = max(covered, _word_start(plain, span_start - context, span_start))
-        end = min(len(plain), span_end + context)
-        # Never cut a match in two: stretch the window over any match it begins.
-        for s, e in spans:
-            if s < end < e:
-                end = e
-        inside = [(s, e) for s, e in spans if start <= s and e <= end]
-        out.append(_render(plain, start, end, inside))
-        covered = end
-        if len(out) == limit:
-            break
-    return tuple(out)
-
-
-def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text without markers, and the spans the markers enclosed."""
-    parts: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length, last = 0, 0
-    for match in _MARKED.finditer(marked):
-        parts.append(marked[last : match.start()])
-        length += match.start() - last
-        parts.append(match.group(1))
-        spans.append((length, length + len(match.group(1))))
-        length += len(match.group(1))
-        last = match.end()
-    parts.append(marked[last:])
-    return "".join(parts), spans
-
-
-def _word_start(plain: str, start: int, limit: int) -> int:
-    # Begin a window at a word boundary rather than mid-word, where one is close.
-    if start <= 0:
-        return 0
-    space = plain.find(" ", start, limit)
-    return space + 1 if space != -1 else start
-
-
-def _render(plain: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
-    pieces = ["…" if start > 0 else ""]
-    at = start
-    for s, e in spans:
-        pieces.append(html.escape(plain[at:s], quote=False))
-        pieces.append("<mark>" + html.escape(plain[s:e], quote=False) + "</mark>")
-        at = e
-    pieces.append(html.escape(plain[at:end], quote=False))
-    pieces.append("…" if end < len(plain) else "")
-    return "".join(pieces).replace("\n", " ")
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _conforms(index: EmbeddedIndex) -> SearchIndex:
+    return index  # mypy checks here that EmbeddedIndex satisfies the protocol

@@ -212,10 +212,13 @@ class S3BlobStore:
         # Delete markers and versions alike; S3 refuses a locked version, and we never send the
         # governance bypass header, so a hold or retention date stands.
         for version_id in versions:
-            with_retries(
-                lambda v=version_id: self.client.remove_object(self.bucket, key, version_id=v),
-                f"delete {key}",
-            )
+            self._remove_version(key, version_id)
+
+    def _remove_version(self, key: str, version_id: str | None) -> None:
+        with_retries(
+            lambda: self.client.remove_object(self.bucket, key, version_id=version_id),
+            f"delete {key}",
+        )
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         objects = self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True)

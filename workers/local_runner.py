@@ -97,10 +97,10 @@ class LocalRunner:
     def _process_row(self, row: LedgerRow) -> None:
         if row.state == RowState.DUPLICATE or row.reason == Reason.BAD_ROW:
             return  # ended at registration
-        document = pipeline.ingest_row(self.ctx, self.session, row, self.archive_root)
+        document, change = pipeline.ingest_row(self.ctx, self.session, row, self.archive_root)
         self.counts.processed += 1
-        if row.change:
-            self.counts.changes[row.change] = self.counts.changes.get(row.change, 0) + 1
+        if change:
+            self.counts.changes[change] = self.counts.changes.get(change, 0) + 1
         if document is not None:
             self._advance(document)
         self.session.commit()

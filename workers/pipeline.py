@@ -53,10 +53,11 @@ def _date_or_none(value: Any) -> date | None:
 
 def ingest_row(
     ctx: Context, session: Session, row: LedgerRow, archive_root: Path
-) -> Document | None:
-    """Store the row's file and find or create its document. None where the row ends here.
+) -> tuple[Document | None, str]:
+    """Store the row's file and find or create its document (None where the row ends here),
+    with what this run changed: new | new_version | unchanged ("" where nothing was stored).
 
-    Sets row.change (new | new_version | unchanged) the first time the row is processed.
+    The ledger row keeps the change of the first run that processed it.
     """
     payload = row.payload
     try:
@@ -64,12 +65,12 @@ def ingest_row(
         stored = store_file(path, ctx.store, ctx.tmp_dir)
     except Quarantine as q:
         _end_row(row, RowState.QUARANTINED, q.reason, q.detail, ctx.now())
-        return None
+        return None, ""
     except OSError as exc:
         _end_row(
             row, RowState.QUARANTINED, "missing_file", f"cannot read: {exc.strerror}", ctx.now()
         )
-        return None
+        return None, ""
     now = ctx.now()
     docs.ensure_blob(
         session, sha256=stored.sha256, key=stored.key, size=stored.size, mime=stored.mime, now=now
@@ -86,7 +87,7 @@ def ingest_row(
         document.state, document.reason = RowState.QUARANTINED, "checksum_mismatch"
         document.detail = f"manifest sha256 {expected[:12]}… but the file is {stored.sha256[:12]}…"
     sync_row(row, document, now)
-    return document
+    return document, change
 
 
 def _upsert_document(

@@ -31,7 +31,10 @@ _Job = tuple[Future[ExtractionResult], str, str]
 # Children are forked from a forkserver that has already imported the parsers, so starting
 # (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
 _CONTEXT = multiprocessing.get_context("forkserver")
-_PRELOAD = ["workers.extract.registry"]
+_PRELOAD = ["workers.extract.registry", "extract_msg"]
+# Time a new child may take to start, apart from (and on top of) any job's own time limit.
+_START_TIMEOUT_S = 60.0
+_READY = "ready"
 # Under RLIMIT_AS an allocation failure in C++ code (PDFium, Tesseract) ends in std::bad_alloc
 # and abort(); a SIGKILL we did not send comes from the kernel's OOM killer.
 _MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL}
@@ -48,6 +51,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
     configure_logging()  # to stderr; the forkserver child starts with structlog's stdout default
     from workers.extract.registry import extract_file
 
+    conn.send(_READY)
     while True:
         try:
             job = conn.recv()
@@ -114,6 +118,10 @@ class _Worker:
             process.start()
             child_end.close()
             self._process, self._conn = process, parent_end
+            # Wait for the child to be ready, so its start-up never counts against a job's limit.
+            if not parent_end.poll(_START_TIMEOUT_S) or parent_end.recv() != _READY:
+                self._discard(kill=True)
+                raise RuntimeError("sandbox child did not start")
         return self._process, self._conn
 
     def _run(self, path: str, mime: str) -> ExtractionResult:

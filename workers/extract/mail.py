@@ -10,8 +10,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import extract_msg
-
 from core.states import Reason
 from workers.extract.base import Attachment, ExtractionResult, Limits
 from workers.extract.failures import ExtractionFailed
@@ -66,6 +64,8 @@ def _eml_body(message: EmailMessage) -> str:
 
 def extract_msg_file(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Subject, sender, date and body of an Outlook MSG; its attachments under `tmp_dir`."""
+    import extract_msg  # imported on first use: it costs half a second at start-up
+
     try:
         message = extract_msg.openMsg(str(path))
     except Exception as exc:  # extract-msg raises many unrelated types on damaged files

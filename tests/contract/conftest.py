@@ -1,0 +1,32 @@
+"""The `search_index` fixture: every SearchIndex backend, each passing the same contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.base import SearchIndex
+
+BACKENDS = [
+    pytest.param("embedded", id="embedded"),
+    # OpenSearch: add `pytest.param("opensearch", id="opensearch", marks=pytest.mark.integration)`
+    # here, and a matching branch in _make below that builds it against the real server.
+]
+
+
+def _make(backend: str, tmp_path: Path) -> SearchIndex:
+    if backend == "embedded":
+        from indexer.embedded import EmbeddedIndex
+
+        return EmbeddedIndex(tmp_path / "index")
+    raise AssertionError(f"no contract fixture for backend {backend!r}")
+
+
+@pytest.fixture(params=BACKENDS)
+def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    index = _make(request.param, tmp_path)
+    index.clear()
+    yield index
+    index.clear()

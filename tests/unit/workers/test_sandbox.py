@@ -1,0 +1,148 @@
+"""Hostile and defective files through SandboxPool: each ends with a definite reason, in bounded
+time, and the pool keeps serving afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories import hostile
+from workers.extract.base import ExtractionResult, Limits
+from workers.filetype import detect
+from workers.sandbox import SandboxPool, extract_in_sandbox
+
+# Small enough that the bombs hit the limits fast; large enough for PDFium and Tesseract.
+LIMITS = Limits(timeout_s=30, memory_mb=512, max_image_pixels=50_000_000)
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxPool]:
+    with SandboxPool(2, LIMITS, tmp_path_factory.mktemp("sandbox")) as sandbox:
+        yield sandbox
+
+
+def _through(pool: SandboxPool, path: Path, mime: str | None = None) -> ExtractionResult:
+    return pool.submit(str(path), mime or detect(path).mime).result(timeout=60)
+
+
+def _assert_pool_still_serves(pool: SandboxPool, tmp_path: Path) -> None:
+    path = tmp_path / "after.txt"
+    path.write_text("still serving")
+    result = _through(pool, path)
+    assert (result.ok, result.text) == (True, "still serving")
+
+
+HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "truncated_pdf": (hostile.truncated_pdf, "corrupt"),
+    "encrypted_pdf": (hostile.encrypted_pdf, "encrypted"),
+    "looping_pdf": (hostile.looping_pdf, "corrupt"),
+    # PDFium inflates the stream until RLIMIT_AS stops it and it aborts.
+    "flate_bomb_pdf": (hostile.flate_bomb_pdf, "memory_limit"),
+    "huge_png": (hostile.huge_png, "too_large"),
+    "zero_byte": (hostile.zero_byte, "empty_file"),
+    "zip_bomb_docx": (hostile.zip_bomb_docx, "too_large"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_file_ends_with_its_reason(name: str, pool: SandboxPool, tmp_path: Path) -> None:
+    build, reason = HOSTILE[name]
+    path = build(tmp_path)
+    started = time.monotonic()
+    result = _through(pool, path)
+    assert (result.ok, result.reason) == (False, reason), result.detail
+    assert time.monotonic() - started < LIMITS.timeout_s
+    _assert_pool_still_serves(pool, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fuzzed_pdf_ends_definitely(seed: int, pool: SandboxPool, tmp_path: Path) -> None:
+    result = _through(pool, hostile.fuzzed_pdf(tmp_path, seed))
+    # Some flips land in harmless bytes and the text survives; the rest are refused as corrupt.
+    assert result.reason in {None, "corrupt", "no_text"}, result.detail
+    assert result.ok is (result.reason != "corrupt")
+
+
+def test_pdf_named_doc_is_read_as_pdf(pool: SandboxPool, tmp_path: Path) -> None:
+    result = _through(pool, hostile.pdf_named_doc(tmp_path))
+    assert result.ok and "Misnamed letter text" in result.text
+
+
+def test_html_external_entities_are_not_resolved(pool: SandboxPool, tmp_path: Path) -> None:
+    result = _through(pool, hostile.xxe_html(tmp_path))
+    assert result.ok and result.text == "Visit note &xxe; &net; ends here"
+    assert "root:" not in result.text
+
+
+def test_many_files_at_once_all_resolve(pool: SandboxPool, tmp_path: Path) -> None:
+    paths = [hostile.looping_pdf(tmp_path), hostile.zero_byte(tmp_path)]
+    for index in range(10):
+        text = tmp_path / f"n{index}.txt"
+        text.write_text(f"note {index}")
+        paths.append(text)
+    futures = [pool.submit(str(path), detect(path).mime) for path in paths]
+    results = [future.result(timeout=60) for future in futures]
+    assert [r.reason for r in results[:2]] == ["corrupt", "empty_file"]
+    assert [r.text for r in results[2:]] == [f"note {index}" for index in range(10)]
+
+
+def _slow_tiff(tmp_path: Path, frames: int = 12) -> Path:
+    images = [hostile.make_text_image(f"Page {n}", size=(1600, 1200)) for n in range(frames)]
+    path = tmp_path / "slow.tif"
+    images[0].save(path, save_all=True, append_images=images[1:])
+    return path
+
+
+def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
+    limits = Limits(timeout_s=1.0, memory_mb=512)
+    with SandboxPool(1, limits, tmp_path) as pool:
+        _assert_pool_still_serves(pool, tmp_path)
+        child = pool._workers[0]._process  # the child's pid is also its process group id
+        assert child is not None and child.pid is not None
+        started = time.monotonic()
+        result = _through(pool, _slow_tiff(tmp_path), "image/tiff")
+        assert (result.ok, result.reason) == (False, "timeout")
+        assert time.monotonic() - started < 5
+        with pytest.raises(ProcessLookupError):  # nothing of the group is left, Tesseract included
+            os.killpg(child.pid, 0)
+        _assert_pool_still_serves(pool, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("sig", "reason", "detail"),
+    [
+        (signal.SIGSEGV, "corrupt", "parser crashed (signal 11)"),
+        (signal.SIGKILL, "memory_limit", "parser aborted (signal 9) under the memory limit"),
+    ],
+)
+def test_child_death_resolves_and_pool_recovers(
+    sig: signal.Signals, reason: str, detail: str, tmp_path: Path
+) -> None:
+    with SandboxPool(1, Limits(timeout_s=30, memory_mb=512), tmp_path) as pool:
+        _assert_pool_still_serves(pool, tmp_path)
+        child = pool._workers[0]._process
+        assert child is not None and child.pid is not None
+        future = pool.submit(str(_slow_tiff(tmp_path)), "image/tiff")
+        time.sleep(0.3)
+        os.kill(child.pid, sig)
+        result = future.result(timeout=10)
+        assert (result.ok, result.reason, result.detail) == (False, reason, detail)
+        _assert_pool_still_serves(pool, tmp_path)
+
+
+def test_submit_after_close_is_refused(tmp_path: Path) -> None:
+    pool = SandboxPool(1, LIMITS, tmp_path)
+    pool.close()
+    with pytest.raises(RuntimeError):
+        pool.submit(str(tmp_path / "x"), "text/plain")
+
+
+def test_extract_in_sandbox_one_off(tmp_path: Path) -> None:
+    path = hostile.make_pdf(tmp_path / "a.pdf", ["One off"])
+    result = extract_in_sandbox(str(path), "application/pdf", LIMITS, tmp_path)
+    assert result.ok and result.text == "One off"
