@@ -37,9 +37,12 @@ adoption permanence respite short break disability autism communication speech t
 mental wellbeing anxiety depression substance alcohol drugs smoking youth offending
 """.split()
 _SYLLABLES = "ba be bi bo bu da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to va ve vi vo".split()  # noqa: E501
-_TYPES = ["case_note"] * 8 + ["assessment"] * 3 + ["letter"] * 3 + [
-    "review", "court_report", "referral", "plan", "meeting_minutes", "medical", "photo_id"
-]
+_TYPES = (
+    ["case_note"] * 8
+    + ["assessment"] * 3
+    + ["letter"] * 3
+    + ["review", "court_report", "referral", "plan", "meeting_minutes", "medical", "photo_id"]
+)
 _SOURCES = ["mosaic", "liquidlogic", "carefirst"]
 BATCH = 500
 

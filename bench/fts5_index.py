@@ -169,7 +169,9 @@ class Fts5Index:
         try:
             total, facets = _aggregate(db, from_where, params, query.facets)
             ranked = text_expression(query.text) is not None
-            order = f"{_RANK}, d.document_id" if ranked else "d.document_date DESC, d.document_id DESC"
+            order = (
+                f"{_RANK}, d.document_id" if ranked else "d.document_date DESC, d.document_id DESC"
+            )
             score = f"-{_RANK}" if ranked else "0.0"
             rows = db.execute(
                 f"SELECT d.document_id, {score}, d.source_system, d.source_document_id,"
@@ -295,7 +297,9 @@ def _highlights(db: sqlite3.Connection, text: str, ids: list[int]) -> dict[int, 
         f" FROM docs_fts WHERE docs_fts MATCH ? AND rowid IN ({marks})",
         [expression, *ids],
     ).fetchall()
-    return {int(i): snippets(*_unmark(body)) or snippets(*_unmark(title)) for i, body, title in rows}
+    return {
+        int(i): snippets(*_unmark(body)) or snippets(*_unmark(title)) for i, body, title in rows
+    }
 
 
 def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:

@@ -10,10 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from cli import commands
 from core.errors import EscrError
 from core.logging import configure_logging
+
+# Modules with a `register(subparsers)` function, each adding one command group.
+_GROUPS: tuple[Any, ...] = ()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=25)
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=commands.demo)
+
+    # Command groups owned by other capabilities register themselves here.
+    for module in _GROUPS:
+        module.register(sub)
     return parser
 
 

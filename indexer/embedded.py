@@ -65,8 +65,8 @@ class EmbeddedIndex:
         docs = list({d.document_id: d for d in documents}.values())
         if docs:
             with self._writer() as writer:
+                writer.delete_documents_by_query(self._ids_query([d.document_id for d in docs]))
                 for doc in docs:
-                    writer.delete_documents_by_term("document_id", doc.document_id)
                     writer.add_document(_to_tantivy(doc))
         return len(docs)
 
@@ -74,8 +74,7 @@ class EmbeddedIndex:
         """Remove documents; missing IDs are a no-op."""
         if document_ids:
             with self._writer() as writer:
-                for document_id in document_ids:
-                    writer.delete_documents_by_term("document_id", document_id)
+                writer.delete_documents_by_query(self._ids_query(document_ids))
 
     def get(self, document_id: int) -> SearchDocument | None:
         """The stored entry for one document, or None."""
@@ -124,6 +123,10 @@ class EmbeddedIndex:
                 marks = mark(doc.get_first("text") or "", doc.get_first("title") or "")
             hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
         return SearchResults(total=int(found.count or 0), hits=hits, facets=facets)
+
+    def _ids_query(self, document_ids: Sequence[int]) -> tantivy.Query:
+        # By query, not by term: delete_documents_by_term does not match unsigned fields.
+        return tantivy.Query.term_set_query(self._schema, "document_id", list(document_ids))
 
     def _searcher(self) -> tantivy.Searcher:
         self._index.reload()  # cheap (a read of meta.json); picks up other processes' commits

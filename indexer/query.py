@@ -74,7 +74,9 @@ def plan_text(analyzer: tantivy.TextAnalyzer, text: str) -> TextPlan | None:
     return TextPlan(tuple(phrases), frozenset(term for p in phrases for _, term in p))
 
 
-def _in_field(schema: tantivy.Schema, field: str, phrase: tuple[tuple[int, str], ...]) -> tantivy.Query:
+def _in_field(
+    schema: tantivy.Schema, field: str, phrase: tuple[tuple[int, str], ...]
+) -> tantivy.Query:
     if len(phrase) == 1:
         return tantivy.Query.term_query(schema, field, phrase[0][1])
     # Positions keep the gaps left by dropped tokens, so the phrase matches as it was indexed.

@@ -87,9 +87,14 @@ as_svc() {
 spawn() {
   local pidfile="$1" logfile="$2"
   shift 2
-  # A background child of a script is no process-group leader, so setsid execs in place and
-  # $! is the server's own pid.
-  as_svc setsid "$@" >>"$logfile" 2>&1 </dev/null &
+  # Every step execs in place (a background child of a script is no process-group leader, so
+  # setsid does not fork either), so $! is the server's own pid.
+  (
+    if is_root; then
+      exec setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups -- setsid "$@"
+    fi
+    exec setsid "$@"
+  ) >>"$logfile" 2>&1 </dev/null &
   printf '%s\n' "$!" >"$pidfile"
 }
 
@@ -394,6 +399,8 @@ stop_rabbitmq() {
   log "stopping rabbitmq"
   rabbitmqctl_ shutdown >/dev/null 2>&1 || true
   kill_pidfile "$RUN_DIR/rabbitmq.pid" rabbitmq
+  # The node started its own epmd (the Erlang port mapper) on our address; stop it too.
+  as_svc env ERL_EPMD_ADDRESS="$HOST" ERL_EPMD_PORT="$EPMD_PORT" epmd -kill >/dev/null 2>&1 || true
 }
 
 # --- MinIO ----------------------------------------------------------------------------------------

@@ -24,8 +24,11 @@ _ZIP_MIMES = {"application/zip", "application/octet-stream", "application/x-zip-
 _OLE_MIMES = {"application/cdfv2", "application/x-ole-storage", "application/octet-stream"}
 # An Outlook message is an OLE file whose directory names its MAPI property streams so.
 _MSG_MARKERS = ("__substg1.0_".encode("utf-16-le"), "__properties_version1.0".encode("utf-16-le"))
-_HEADER_LINE = re.compile(rb"^(?:From|To|Cc|Subject|Date|Message-ID|MIME-Version|Received"
-                          rb"|Return-Path|Reply-To|Content-Type|X-[\w-]+): ", re.IGNORECASE | re.M)
+_HEADER_LINE = re.compile(
+    rb"^(?:From|To|Cc|Subject|Date|Message-ID|MIME-Version|Received"
+    rb"|Return-Path|Reply-To|Content-Type|X-[\w-]+): ",
+    re.IGNORECASE | re.M,
+)
 
 # Extensions each type is expected to carry. A file whose extension belongs to another type
 # here is a mismatch; an extension no type claims (.dat, .001) says nothing, so it is not.

@@ -63,7 +63,9 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
         try:
             result = extract_file(job[0], job[1], limits, tmp_dir)
         except BaseException as exc:  # the file must not end this child's loop either
-            result = ExtractionResult(ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc))
+            result = ExtractionResult(
+                ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc)
+            )
         conn.send(result)
 
 

@@ -47,7 +47,7 @@ def make_scanned_pdf(path: Path, word: str) -> Path:
 
 
 def make_text_image(word: str, size: tuple[int, int] = (900, 200)) -> Image.Image:
-    """A white greyscale image with `word` in large black type (the default font, no system fonts)."""
+    """A white greyscale image of `word` in large black type (Pillow's font, no system fonts)."""
     image = Image.new("L", size, 255)
     ImageDraw.Draw(image).text((40, 60), word, fill=0, font=ImageFont.load_default(size=64))
     return image

@@ -1,4 +1,4 @@
-"""What an extractor returns, and the limits it runs under. Shared by the sandbox and its callers."""
+"""What an extractor returns and the limits it runs under; shared by the sandbox and its callers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Limits:
 
 @dataclass
 class Attachment:
-    """A file found inside another (an email's attachment). `path` is a temp file the caller owns."""
+    """A file found inside another (an email attachment); `path` is a temp file the caller owns."""
 
     name: str
     path: str

@@ -6,7 +6,7 @@ import email
 import email.policy
 import re
 import tempfile
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,8 @@ def extract_eml(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
             attachments.append(_save(part.get_filename() or "attachment", payload, tmp_dir))
         elif part.get_content_type() == "message/rfc822":
             inner = part.get_payload(0)
-            attachments.append(_save("message.eml", inner.as_bytes(), tmp_dir))
+            if isinstance(inner, Message):
+                attachments.append(_save("message.eml", inner.as_bytes(), tmp_dir))
     return ExtractionResult(
         ok=True,
         text=_with_header(metadata, _eml_body(message)),
@@ -81,8 +82,9 @@ def extract_msg_file(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionRes
             if value
         }
         body = getattr(message, "body", None) or ""
-        if not body and getattr(message, "htmlBody", None):
-            body = html_to_text(message.htmlBody)
+        html = getattr(message, "htmlBody", None)
+        if not body and html:
+            body = html_to_text(html)
         attachments = [
             saved
             for item in getattr(message, "attachments", [])
@@ -106,8 +108,9 @@ def _save_msg_attachment(item: Any, tmp_dir: Path) -> Attachment | None:
     if isinstance(data, bytes):
         return _save(name, data, tmp_dir)
     if hasattr(data, "exportBytes"):  # an embedded message: keep it as an MSG of its own
-        return _save(name if name.lower().endswith(".msg") else name + ".msg",
-                     data.exportBytes(), tmp_dir)
+        return _save(
+            name if name.lower().endswith(".msg") else name + ".msg", data.exportBytes(), tmp_dir
+        )
     return None
 
 

@@ -84,7 +84,9 @@ def _odf_text(element: etree._Element) -> str:
             out.append(_ODF_SPACES[tag] * min(count, 1000))
         elif tag == _ODF_BREAK:
             out.append("\n")
-        elif isinstance(tag, str) and tag not in _ODF_BLOCKS:  # nested paragraphs (in frames) come up on their own
+        elif (
+            isinstance(tag, str) and tag not in _ODF_BLOCKS
+        ):  # nested paragraphs (in frames) come up on their own
             out.append(_odf_text(child))
         out.append(child.tail or "")
     return "".join(out)
@@ -93,5 +95,5 @@ def _odf_text(element: etree._Element) -> str:
 def extract_rtf(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Text of an RTF file. RTF is 7-bit; \\'xx escapes are read as Windows-1252."""
     raw = path.read_bytes()[: limits.max_text_chars * 4].decode("latin-1")
-    text = rtf_to_text(raw, encoding="cp1252", errors="replace")
+    text: str = rtf_to_text(raw, encoding="cp1252", errors="replace")  # type: ignore[no-untyped-call]
     return ExtractionResult(ok=True, text=text, pages=1, engine="rtf")

@@ -14,8 +14,28 @@ from workers.extract.base import ExtractionResult, Limits
 _HIDDEN = ("script", "style", "noscript", "template", "head")
 # Elements that end a line when shown, though nothing in the markup says so.
 _BLOCKS = (
-    "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-    "blockquote", "section", "article", "header", "footer", "address", "dt", "dd", "hr",
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "dt",
+    "dd",
+    "hr",
 )
 # Bytes read from a text file at most: enough for max_text_chars in any encoding.
 _BYTES_PER_CHAR = 4

@@ -97,8 +97,9 @@ def test_eml_body_metadata_and_attachment(tmp_path: Path) -> None:
     message["Subject"] = "Strategy meeting"
     message["Date"] = "Tue, 01 Mar 2016 10:00:00 +0000"
     message.set_content("Minutes attached.")
-    message.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf",
-                           filename="../../minutes.pdf")
+    message.add_attachment(
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="../../minutes.pdf"
+    )
     path = tmp_path / "a.eml"
     path.write_bytes(bytes(message))
     out = tmp_path / "out"

@@ -64,7 +64,8 @@ def test_hostile_file_ends_with_its_reason(name: str, pool: SandboxPool, tmp_pat
 def test_fuzzed_pdf_ends_definitely(seed: int, pool: SandboxPool, tmp_path: Path) -> None:
     result = _through(pool, hostile.fuzzed_pdf(tmp_path, seed))
     # Some flips land in harmless bytes and the text survives; the rest are refused as corrupt.
-    assert result.reason in {None, "corrupt", "no_text"}, result.detail
+    # A flip in the header makes it no PDF at all, so no extractor claims it.
+    assert result.reason in {None, "corrupt", "no_text", "unsupported_type"}, result.detail
     assert result.ok is (result.reason != "corrupt")
 
 
@@ -98,6 +99,21 @@ def _slow_tiff(tmp_path: Path, frames: int = 12) -> Path:
     return path
 
 
+def _live_members(group: int) -> list[str]:
+    """Processes of a process group that are not zombies (orphaned zombies wait for PID 1)."""
+    live = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        name, fields = stat.rsplit(")", 1)
+        state, _, pgrp = fields.split()[:3]
+        if int(pgrp) == group and state != "Z":
+            live.append(name.split("(", 1)[1])
+    return live
+
+
 def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
     limits = Limits(timeout_s=1.0, memory_mb=512)
     with SandboxPool(1, limits, tmp_path) as pool:
@@ -108,8 +124,8 @@ def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
         result = _through(pool, _slow_tiff(tmp_path), "image/tiff")
         assert (result.ok, result.reason) == (False, "timeout")
         assert time.monotonic() - started < 5
-        with pytest.raises(ProcessLookupError):  # nothing of the group is left, Tesseract included
-            os.killpg(child.pid, 0)
+        # Nothing of the child's process group runs on, Tesseract included.
+        assert _live_members(child.pid) == []
         _assert_pool_still_serves(pool, tmp_path)
 
 

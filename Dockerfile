@@ -1,0 +1,32 @@
+# escr: one image for the API and the pipeline workers (docker-compose.yml picks the command).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    # One Tesseract thread per process: the workers scale by process, one per core.
+    OMP_THREAD_LIMIT=1 \
+    ESCR_HOME=/var/lib/escr
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-eng libmagic1 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md* ./
+COPY api ./api
+COPY catalog ./catalog
+COPY cli ./cli
+COPY core ./core
+COPY indexer ./indexer
+COPY retention ./retention
+COPY storage ./storage
+COPY workers ./workers
+RUN pip install --no-compile '.[scale]'
+
+RUN useradd --system --create-home --home-dir /var/lib/escr escr
+USER escr
+EXPOSE 8000
+ENTRYPOINT ["escr"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,83 @@
+"""OCR pages/s through SandboxPool vs raw `tesseract` processes on the same page images.
+
+.venv/bin/python -m bench.bench_ocr [--pages 16] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from workers.extract.base import Limits
+from workers.sandbox import SandboxPool
+
+_LINE = "The family were seen at home on {n} March; the children were well and at school."
+
+
+def make_pages(directory: Path, count: int) -> list[Path]:
+    """A4-sized pages at 150 dpi with 30 lines of typed text each."""
+    font = ImageFont.load_default(size=22)
+    paths = []
+    for page in range(count):
+        image = Image.new("L", (1240, 1754), 255)
+        draw = ImageDraw.Draw(image)
+        for line in range(30):
+            draw.text((80, 80 + line * 52), _LINE.format(n=page + line), fill=0, font=font)
+        path = directory / f"page-{page:03}.png"
+        image.save(path)
+        paths.append(path)
+    return paths
+
+
+def raw_tesseract(pages: list[Path], workers: int) -> float:
+    """Pages/s of plain `tesseract page stdout` processes, `workers` at a time."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def run(path: Path) -> None:
+        subprocess.run(["tesseract", str(path), "stdout"], env=env, capture_output=True, check=True)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as executor:
+        list(executor.map(run, pages))
+    return len(pages) / (time.perf_counter() - started)
+
+
+def through_pool(pages: list[Path], workers: int, tmp_dir: Path) -> float:
+    """Pages/s of the same pages submitted to a warm SandboxPool of `workers` children."""
+    with SandboxPool(workers, Limits(), tmp_dir) as pool:
+        # Start every child first: start-up is paid once per pool, not per page.
+        for future in [pool.submit(str(pages[0]), "image/png") for _ in range(workers)]:
+            future.result()
+        started = time.perf_counter()
+        futures = [pool.submit(str(path), "image/png") for path in pages]
+        results = [future.result() for future in futures]
+        elapsed = time.perf_counter() - started
+    assert all(result.ok and result.text for result in results), "OCR failed in the pool"
+    return len(pages) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        pages = make_pages(directory, args.pages)
+        raw = raw_tesseract(pages, args.workers)
+        pooled = through_pool(pages, args.workers, directory)
+    print(f"pages={args.pages} workers={args.workers}")
+    print(f"raw tesseract: {raw:.2f} pages/s")
+    print(f"sandbox pool:  {pooled:.2f} pages/s")
+    print(f"ratio pool/raw: {pooled / raw:.3f} (target >= 0.9)")
+
+
+if __name__ == "__main__":
+    main()
