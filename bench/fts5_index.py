@@ -20,9 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.fts5_query import filter_tokens, match_expression, text_expression
 from core.errors import InvalidInput, TransientBackendError
 from indexer.base import SearchDocument, SearchHit, SearchQuery, SearchResults
-from bench.fts5_query import filter_tokens, match_expression, text_expression
 from indexer.highlight import snippets
 
 _SCHEMA = """

@@ -105,11 +105,14 @@ class EmbeddedIndex:
         text = text_query(self._schema, plan) if plan is not None else None
         full = full_query(self._schema, query, text)
         searcher = self._searcher()
-        # Without text there is no relevance to rank by: newest document first.
-        order = {} if text is not None else {"order_by_field": "newest"}
         try:
             found = searcher.search(
-                full, max(query.limit, 1), count=True, offset=query.offset, **order
+                full,
+                max(query.limit, 1),  # tantivy refuses a limit of 0; the slice below applies it
+                count=True,
+                offset=query.offset,
+                # Without text there is no relevance to rank by: newest document first.
+                order_by_field=None if text is not None else "newest",
             )
             facets = _facets(searcher.aggregate(full, _FACETS)) if query.facets else {}
         except ValueError as exc:
@@ -122,7 +125,8 @@ class EmbeddedIndex:
             if mark is not None:
                 marks = mark(doc.get_first("text") or "", doc.get_first("title") or "")
             hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
-        return SearchResults(total=int(found.count or 0), hits=hits, facets=facets)
+        total = getattr(found, "count", None)  # the type stub omits SearchResult.count
+        return SearchResults(total=int(total or 0), hits=hits, facets=facets)
 
     def _ids_query(self, document_ids: Sequence[int]) -> tantivy.Query:
         # By query, not by term: delete_documents_by_term does not match unsigned fields.
@@ -203,6 +207,12 @@ def _to_tantivy(d: SearchDocument) -> tantivy.Document:
     return doc
 
 
+def _document_id(doc: tantivy.Document) -> int:
+    value = doc.get_first("document_id")
+    assert isinstance(value, int), "every indexed document has a document_id"
+    return value
+
+
 def _date(doc: tantivy.Document) -> date | None:
     value = doc.get_first("date")
     return value.date() if isinstance(value, datetime) else None
@@ -214,7 +224,7 @@ def _people(doc: tantivy.Document) -> tuple[str, ...]:
 
 def _from_tantivy(doc: tantivy.Document) -> SearchDocument:
     return SearchDocument(
-        document_id=int(doc.get_first("document_id")),
+        document_id=_document_id(doc),
         title=str(doc.get_first("title") or ""),
         text=str(doc.get_first("text") or ""),
         source_system=str(doc.get_first("source_system")),
@@ -228,7 +238,7 @@ def _from_tantivy(doc: tantivy.Document) -> SearchDocument:
 
 def _hit(doc: tantivy.Document, score: float, marks: tuple[str, ...]) -> SearchHit:
     return SearchHit(
-        document_id=int(doc.get_first("document_id")),
+        document_id=_document_id(doc),
         source_system=str(doc.get_first("source_system")),
         source_document_id=str(doc.get_first("source_document_id")),
         person_ids=_people(doc),

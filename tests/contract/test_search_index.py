@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 
@@ -277,3 +278,21 @@ def test_at_most_three_snippets(search_index: SearchIndex) -> None:
 def test_query_syntax_junk_does_not_raise(index: SearchIndex, junk: str) -> None:
     results = index.search(SearchQuery(text=junk, facets=True))
     assert results.total >= 0
+
+
+def test_searches_run_while_two_writers_load(search_index: SearchIndex) -> None:
+    def write(first: int) -> None:
+        for at in range(first, first + 200, 50):
+            batch = [_doc(i, f"Batch {i}", "routine contact", (ANN,)) for i in range(at, at + 50)]
+            search_index.upsert(batch)
+
+    def read() -> None:
+        for _ in range(20):
+            results = search_index.search(SearchQuery(text="routine", person_ids=(ANN,)))
+            assert results.total % 50 == 0  # whole batches only: an upsert is one commit
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [pool.submit(write, 1000), pool.submit(write, 2000), pool.submit(read)]
+        for job in jobs:
+            job.result()
+    assert search_index.search(SearchQuery(text="routine")).total == 400
