@@ -1,7 +1,9 @@
 """The audit log: append-only and hash-chained, so any altered, removed or reordered event shows.
 
-Each event's hash covers its fields and the previous event's hash. Nothing here updates or
-deletes an event, and no API or CLI offers to.
+Each event's hash covers its fields and the previous event's hash. One head row holds the newest
+hash and the event count: appending locks it (two PostgreSQL writers cannot fork the chain;
+SQLite serialises writers already), and verifying compares it with the log, so removing the
+last events shows too. Nothing here updates or deletes an event, and no API or CLI offers to.
 """
 
 from __future__ import annotations
@@ -12,12 +14,30 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import AuditEvent
+from catalog.models_retention import AuditChainHead
 
 GENESIS = "0" * 64
+HEAD_ID = 1
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.target_type,
+    AuditEvent.target_id,
+    AuditEvent.person_ids,
+    AuditEvent.on_behalf_of,
+    AuditEvent.why,
+    AuditEvent.detail,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+# Reads of a person's record, for "who looked at my record".
+READ_ACTIONS = frozenset({"view", "view_text", "download", "view_chronology", "search", "export"})
 
 
 def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -39,6 +59,23 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _locked_head(session: Session) -> AuditChainHead:
+    """The chain head, locked for this transaction (created from the log where missing)."""
+    query = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+    head = session.scalar(query)
+    if head is None:
+        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        count = session.query(AuditEvent).count()
+        head = AuditChainHead(
+            id=HEAD_ID,
+            hash=last.hash if last is not None else GENESIS,
+            count=count,
+            updated_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+        session.add(head)
+    return head
+
+
 def record(
     session: Session,
     *,
@@ -52,10 +89,10 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (in the caller's transaction)."""
-    last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = last.hash if last is not None else GENESIS
+    head = _locked_head(session)
+    now = datetime.now(UTC).replace(tzinfo=None)
     event = AuditEvent(
-        at=datetime.now(UTC).replace(tzinfo=None),
+        at=now,
         actor=actor,
         action=action,
         target_type=target_type,
@@ -64,23 +101,81 @@ def record(
         on_behalf_of=on_behalf_of,
         why=why,
         detail=detail or {},
-        prev_hash=prev_hash,
+        prev_hash=head.hash,
         hash="",
     )
-    event.hash = _digest(prev_hash, _fields(event))
+    event.hash = _digest(head.hash, _fields(event))
+    head.hash, head.count, head.updated_at = event.hash, head.count + 1, now
     session.add(event)
     session.flush()
     return event
 
 
+def head(session: Session) -> tuple[str, int]:
+    """The newest hash and the event count, as the head row holds them (for anchoring)."""
+    row = session.get(AuditChainHead, HEAD_ID)
+    return (row.hash, row.count) if row is not None else (GENESIS, 0)
+
+
 def verify_chain(session: Session) -> list[str]:
     """Every break in the chain, as readable problems; an empty list means it holds."""
     problems: list[str] = []
-    prev_hash = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(5000):
-        if event.prev_hash != prev_hash:
-            problems.append(f"event {event.id}: does not follow the event before it")
-        if _digest(event.prev_hash, _fields(event)) != event.hash:
-            problems.append(f"event {event.id}: content does not match its hash")
-        prev_hash = event.hash
+    prev_hash, count = GENESIS, 0
+    rows = session.execute(
+        select(*_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=20_000)
+    )
+    dumps, sha256 = json.dumps, hashlib.sha256
+    for eid, at, actor, action, ttype, tid, pids, behalf, why, detail, prev, digest in rows:
+        count += 1
+        if prev != prev_hash:
+            problems.append(f"event {eid}: does not follow the event before it")
+        fields = {
+            "at": at.isoformat(),
+            "actor": actor,
+            "action": action,
+            "target_type": ttype,
+            "target_id": tid,
+            "person_ids": pids,
+            "on_behalf_of": behalf,
+            "why": why,
+            "detail": detail,
+        }
+        canonical = dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+        if sha256((prev + canonical).encode("utf-8")).hexdigest() != digest:
+            problems.append(f"event {eid}: content does not match its hash")
+        prev_hash = digest
+    head_hash, head_count = head(session)
+    if (head_hash, head_count) != (prev_hash, count):
+        problems.append(
+            f"chain head says {head_count} events ending {head_hash[:12]}, the log has "
+            f"{count} ending {prev_hash[:12]}: events were removed or added outside the log"
+        )
     return problems
+
+
+def person_report(
+    session: Session, person_id: str, *, reads_only: bool = False, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Who looked at (or changed) this person's record: newest first."""
+    match = or_(
+        AuditEvent.person_ids == person_id,
+        AuditEvent.person_ids.like(f"{person_id};%"),
+        AuditEvent.person_ids.like(f"%;{person_id}"),
+        AuditEvent.person_ids.like(f"%;{person_id};%"),
+        (AuditEvent.target_type == "person") & (AuditEvent.target_id == person_id),
+    )
+    query = select(AuditEvent).where(match).order_by(AuditEvent.id.desc()).limit(limit)
+    if reads_only:
+        query = query.where(AuditEvent.action.in_(sorted(READ_ACTIONS)))
+    return [
+        {
+            "event_id": e.id,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "target": f"{e.target_type}:{e.target_id}",
+            "on_behalf_of": e.on_behalf_of,
+            "why": e.why,
+        }
+        for e in session.scalars(query)
+    ]

@@ -17,6 +17,7 @@ from email.charset import QP, Charset
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime
 from functools import lru_cache
@@ -263,7 +264,9 @@ def eml_bytes(
     msg["Subject"] = doc.title
     msg["Date"] = format_datetime(_stamp(doc.created))
     msg["Message-ID"] = f"<{message_id}@synthshire.example>"
-    msg.attach(MIMEText("\n\n".join([*doc.header, *doc.paragraphs]) + "\n", "plain", _QP_UTF8))
+    body = MIMENonMultipart("text", "plain")
+    body.set_payload("\n\n".join([*doc.header, *doc.paragraphs]) + "\n", _QP_UTF8)
+    msg.attach(body)
     name, data = attachment
     if name.endswith(".pdf"):
         part: MIMEBase = MIMEApplication(data, "pdf")

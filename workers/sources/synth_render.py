@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -50,6 +51,7 @@ class RenderedRow:
     phrase: str  # as written in the document (uppercase in scans)
     day: date
     author: str
+    sha256: str  # of data; empty when there is no file
 
 
 def _doc_day(rng: random.Random, plan: RowPlan) -> date:
@@ -186,4 +188,5 @@ def render_row(
     else:
         doc = sf.TextDoc(title, header, paragraphs, day, author)
         data = _file_bytes(rng, plan, doc, index, used_phrases)
-    return RenderedRow(path, data, title, legacy, phrase, day, author)
+    sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+    return RenderedRow(path, data, title, legacy, phrase, day, author, sha)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import random
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
 from core.states import Reason, RowState
@@ -112,8 +112,8 @@ def _manifest_line(
     sha = ""
     if plan.kind == "checksum":
         sha = hashlib.sha256(b"not the file" + doc_id.encode()).hexdigest()
-    elif rendered.data and rng.random() < 0.3:
-        sha = hashlib.sha256(rendered.data).hexdigest()
+    elif rendered.sha256 and rng.random() < 0.3:
+        sha = rendered.sha256
     user = rendered.author.lower().split()
     doc_id = doc_id if system == "PARIS" else "CF" + doc_id[1:]
     return [
@@ -163,52 +163,67 @@ def make_archive(
         raise ValueError("make_archive needs at least 2 people and 1 document")
     fraction = scan_fraction if scan_fraction is not None else (0.08 if docs <= 1000 else 0.02)
     rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
     persons = make_people(rng, people)
     plans = plan_rows(rng, persons, docs, fraction)
+    lines, exp = _rows(rng, plans, _render_all(rng, plans, out_dir))
+    if docs >= FULL_MIX_MIN_DOCS:
+        _repeat_a_row(rng, lines, exp)
+    return _write_csvs(out_dir, persons, lines, exp)
+
+
+def _render_all(rng: random.Random, plans: list[RowPlan], out_dir: Path) -> list[RenderedRow]:
+    """Render and write every row's file; the rows come back without their bytes."""
     used_phrases: set[str] = set()
     rendered: list[RenderedRow | None] = [None] * len(plans)
+    copied = {p.copy_of for p in plans}
+    made: set[Path] = set()
     # Originals first: a repeated-bytes row copies its original's rendering.
     for i in sorted(range(len(plans)), key=lambda i: plans[i].copy_of is not None):
         copy_of = plans[i].copy_of
         original = rendered[copy_of] if copy_of is not None else None
-        rendered[i] = render_row(rng, plans[i], used_phrases, i, original)
+        row = render_row(rng, plans[i], used_phrases, i, original)
+        _store(out_dir, row, made)
+        # Bytes are dropped once written, so 10,000 documents never sit in memory together.
+        rendered[i] = row if i in copied else replace(row, data=None)
+    return [r for r in rendered if r is not None]
+
+
+def _rows(
+    rng: random.Random, plans: list[RowPlan], rendered: list[RenderedRow]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Manifest lines, and expected lines (without line_no; sha256 last, for content groups)."""
     lines: list[list[str]] = []
-    exp: list[list[str]] = []  # expected columns after line_no; content group filled in below
+    exp: list[list[str]] = []
     serial = 1_000_000
     for plan, row in zip(plans, rendered, strict=True):
-        assert row is not None
-        serial += rng.randint(1, 9)
+        serial += rng.randint(1, 9)  # legacy IDs have gaps: deleted and test documents
         lines.append(_manifest_line(rng, plan, row, f"D{serial}"))
         state, reason, person_ids = _outcome(plan)
         indexed = state == RowState.INDEXED
         text = row.phrase if indexed and plan.kind != "wpd" else ""
         doc_type = plan.doc_type if indexed else ""
-        exp.append(
-            [lines[-1][0], lines[-1][1], state, reason, person_ids, doc_type, text, row.path]
-        )
-    if docs >= FULL_MIX_MIN_DOCS:
-        _repeat_a_row(rng, lines, exp)
-    return _write_all(out_dir, persons, lines, exp, rendered)
+        exp.append([*lines[-1][:2], state, reason, person_ids, doc_type, text, row.sha256])
+    return lines, exp
 
 
-def _write_all(
-    out_dir: Path,
-    persons: list[Person],
-    lines: list[list[str]],
-    exp: list[list[str]],
-    rendered: list[RenderedRow | None],
-) -> SyntheticArchive:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    groups: dict[str, str] = {}
-    group_of_path: dict[str, str] = {}
-    for row in rendered:
-        if row is None or row.data is None:
-            continue
-        target = out_dir / row.path
+def _store(out_dir: Path, row: RenderedRow, made: set[Path]) -> None:
+    if row.data is None:
+        return
+    target = out_dir / row.path
+    if target.parent not in made:  # one mkdir per folder, not per file
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(row.data)
-        digest = hashlib.sha256(row.data).hexdigest()
-        group_of_path[row.path] = groups.setdefault(digest, f"c{len(groups) + 1:05d}")
+        made.add(target.parent)
+    target.write_bytes(row.data)
+
+
+def _write_csvs(
+    out_dir: Path, persons: list[Person], lines: list[list[str]], exp: list[list[str]]
+) -> SyntheticArchive:
+    groups: dict[str, str] = {}  # sha256 -> content group, numbered in manifest order
+    for e in exp:
+        if e[7]:
+            groups.setdefault(e[7], f"c{len(groups) + 1:05d}")
     expected = [
         ExpectedRow(
             line_no=n,
@@ -219,7 +234,7 @@ def _write_all(
             person_ids=e[4],
             doc_type=e[5],
             phrase=e[6],
-            content_group=group_of_path.get(e[7], ""),
+            content_group=groups.get(e[7], ""),
         )
         for n, e in enumerate(exp, start=1)
     ]
