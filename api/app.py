@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import documents, migration
+from api.routes import documents, migration, retention
 
 
 def create_app() -> FastAPI:
@@ -17,6 +17,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(documents.router, prefix="/api")
     app.include_router(migration.router, prefix="/api")
+    app.include_router(retention.router, prefix="/api")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import AuditEvent
@@ -22,20 +22,6 @@ from catalog.models_retention import AuditChainHead
 
 GENESIS = "0" * 64
 HEAD_ID = 1
-_COLUMNS = (
-    AuditEvent.id,
-    AuditEvent.at,
-    AuditEvent.actor,
-    AuditEvent.action,
-    AuditEvent.target_type,
-    AuditEvent.target_id,
-    AuditEvent.person_ids,
-    AuditEvent.on_behalf_of,
-    AuditEvent.why,
-    AuditEvent.detail,
-    AuditEvent.prev_hash,
-    AuditEvent.hash,
-)
 # Reads of a person's record, for "who looked at my record".
 READ_ACTIONS = frozenset({"view", "view_text", "download", "view_chronology", "search", "export"})
 
@@ -65,7 +51,7 @@ def _locked_head(session: Session) -> AuditChainHead:
     head = session.scalar(query)
     if head is None:
         last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-        count = session.query(AuditEvent).count()
+        count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
         head = AuditChainHead(
             id=HEAD_ID,
             hash=last.hash if last is not None else GENESIS,
@@ -117,20 +103,30 @@ def head(session: Session) -> tuple[str, int]:
     return (row.hash, row.count) if row is not None else (GENESIS, 0)
 
 
+def _iso(at: Any) -> str:
+    """datetime.isoformat() of a stored time, from SQLite's text without building a datetime."""
+    if isinstance(at, datetime):
+        return at.isoformat()
+    text = str(at).replace(" ", "T", 1)
+    return text[:-7] if text.endswith(".000000") else text
+
+
 def verify_chain(session: Session) -> list[str]:
     """Every break in the chain, as readable problems; an empty list means it holds."""
     problems: list[str] = []
     prev_hash, count = GENESIS, 0
-    rows = session.execute(
-        select(*_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=20_000)
+    # The driver's own rows: ORM or Core row processing would triple the time of a million.
+    cursor = session.connection().exec_driver_sql(
+        "SELECT id, at, actor, action, target_type, target_id, person_ids, on_behalf_of, why, "
+        "detail, prev_hash, hash FROM audit_events ORDER BY id"
     )
-    dumps, sha256 = json.dumps, hashlib.sha256
-    for eid, at, actor, action, ttype, tid, pids, behalf, why, detail, prev, digest in rows:
+    dumps, loads, sha256 = json.dumps, json.loads, hashlib.sha256
+    for eid, at, actor, action, ttype, tid, pids, behalf, why, detail, prev, digest in cursor:
         count += 1
         if prev != prev_hash:
             problems.append(f"event {eid}: does not follow the event before it")
         fields = {
-            "at": at.isoformat(),
+            "at": _iso(at),
             "actor": actor,
             "action": action,
             "target_type": ttype,
@@ -138,7 +134,7 @@ def verify_chain(session: Session) -> list[str]:
             "person_ids": pids,
             "on_behalf_of": behalf,
             "why": why,
-            "detail": detail,
+            "detail": loads(detail) if isinstance(detail, str) else detail,
         }
         canonical = dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
         if sha256((prev + canonical).encode("utf-8")).hexdigest() != digest:

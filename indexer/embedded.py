@@ -117,13 +117,11 @@ class EmbeddedIndex:
             facets = _facets(searcher.aggregate(full, _FACETS)) if query.facets else {}
         except ValueError as exc:
             raise InvalidInput(f"the search index cannot run this query: {exc}") from exc
-        mark = Highlighter(self._analyzer, plan.terms) if query.highlight and plan else None
+        mark = Highlighter(searcher, text, self._schema) if query.highlight and text else None
         hits = []
         for score, address in found.hits[: query.limit]:
             doc = searcher.doc(address)
-            marks: tuple[str, ...] = ()
-            if mark is not None:
-                marks = mark(doc.get_first("text") or "", doc.get_first("title") or "")
+            marks = mark(doc) if mark is not None else ()
             hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
         total = getattr(found, "count", None)  # the type stub omits SearchResult.count
         return SearchResults(total=int(total or 0), hits=hits, facets=facets)

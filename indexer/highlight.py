@@ -1,55 +1,63 @@
 """Highlighted snippets: HTML-escaped windows of text with matched words in <mark> tags.
 
-A word is marked where the index's own analyzer turns it into a term the query asked for, so
-"visiting" is marked for a search on "visits" exactly as the index matched it.
+tantivy's SnippetGenerator finds the matches (in Rust, with the field's own analyzer, so a
+search on "visits" marks "visiting" exactly as the index matched it); this module cuts up to
+three windows around them and escapes everything but the marks.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 
 import tantivy
 
 SNIPPETS = 3
 CONTEXT = 80
-# Analyzing a multi-megabyte document for every hit on a page would dominate search time;
-# a match this far in still counts for ranking, it just is not shown.
+# The stretch of a long document the generator looks in for matches to show; a match
+# further in still counts for ranking, it just is not shown.
 MAX_CHARS = 200_000
 
 Span = tuple[int, int]
-# tantivy's simple tokenizer keeps runs of alphanumeric characters; remove_long(40) then drops
-# tokens of 40 bytes or more. These two lines mirror that.
-_WORD = re.compile(r"[^\W_]+")
-_LONG_BYTES = 40
 
 
 class Highlighter:
-    """Marks the words of a text whose analyzed term the query searched for."""
+    """Snippets for the hits of one query: the text's matches, else the title's."""
 
-    def __init__(self, analyzer: tantivy.TextAnalyzer, terms: frozenset[str]) -> None:
-        self._analyzer = analyzer
-        self._terms = terms
+    def __init__(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, schema: tantivy.Schema
+    ) -> None:
+        self._text = tantivy.SnippetGenerator.create(searcher, query, schema, "text")
+        self._text.set_max_num_chars(MAX_CHARS)
+        self._title = tantivy.SnippetGenerator.create(searcher, query, schema, "title")
+        self._title.set_max_num_chars(MAX_CHARS)
 
-    def __call__(self, text: str, title: str) -> tuple[str, ...]:
-        """Up to SNIPPETS snippets from the text, or the title marked where only it matched."""
-        body = text[:MAX_CHARS]
-        found = snippets(body, self.spans(body))
-        return found or snippets(title, self.spans(title), context=len(title))
+    def __call__(self, doc: tantivy.Document) -> tuple[str, ...]:
+        """Up to SNIPPETS snippets for one stored document."""
+        fragment, spans = _matches(self._text.snippet_from_doc(doc))
+        found = snippets(fragment, spans)
+        if found:
+            return found
+        fragment, spans = _matches(self._title.snippet_from_doc(doc))
+        return snippets(fragment, spans, context=len(fragment))
 
-    def spans(self, text: str) -> list[Span]:
-        """Character spans of the matching words in `text`."""
-        if not text:
-            return []
-        # Fast path: the analyzer's plain term list lines up one-to-one with our own word
-        # split, which avoids building a Python object per token (several times slower).
-        words = [m for m in _WORD.finditer(text) if len(m.group().encode()) < _LONG_BYTES]
-        terms = self._analyzer.analyze(text)
-        if len(terms) == len(words):
-            return [m.span() for m, term in zip(words, terms, strict=True) if term in self._terms]
-        tokens = self._analyzer.pre_tokenize(text).tokens
-        return [(t.char_offset_from, t.char_offset_to) for t in tokens if t.text in self._terms]
+
+def _matches(snippet: tantivy.Snippet) -> tuple[str, list[Span]]:
+    """The fragment and its highlighted spans, converted from UTF-8 byte to str offsets."""
+    fragment = snippet.fragment()
+    ranges = sorted((r.start, r.end) for r in snippet.highlighted())
+    if fragment.isascii():
+        return fragment, ranges
+    raw = fragment.encode("utf-8")
+    spans, last_byte, last_char = [], 0, 0
+    for start, end in ranges:
+        # Walk forward once, decoding only the bytes between offsets: linear in the fragment.
+        last_char += len(raw[last_byte:start].decode("utf-8"))
+        span_start = last_char
+        last_char += len(raw[start:end].decode("utf-8"))
+        last_byte = end
+        spans.append((span_start, last_char))
+    return fragment, spans
 
 
 def snippets(

@@ -8,6 +8,7 @@ atomic call: search never goes dark during a rebuild.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -36,6 +37,10 @@ _VERSION = re.compile(r"-v(\d+)$")
 _MAX_WINDOW = 10_000  # OpenSearch's default index.max_result_window
 _FACET_SIZE = 1_000
 _TITLE_BOOST = 4  # as the embedded index: a title match counts four times a body match
+# OpenSearch's html encoder also escapes quotes and "/", which the embedded index leaves as they
+# are; undoing just those makes both backends' snippets identical. A literal "&quot;" in the text
+# arrives as "&amp;quot;", which these replacements cannot touch.
+_OVER_ESCAPED = (("&quot;", '"'), ("&#x27;", "'"), ("&#x2F;", "/"))
 _KEYWORDS = ("source_system", "source_document_id", "person_ids", "doc_type", "access_tags")
 
 
@@ -58,39 +63,36 @@ def _call(fn: Callable[[], T], what: str) -> T:
         raise
 
 
+_STEMMED: dict[str, Any] = {
+    "filter": {
+        "escr_stop": {"type": "stop", "stopwords": "_english_"},
+        "escr_stem": {"type": "hunspell", "locale": "en_GB", "dedup": True},
+    },
+    "analyzer": {
+        "escr_text": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "escr_stop", "escr_stem"],
+        }
+    },
+}
+
+
 def text_analysis(client: OpenSearch) -> dict[str, Any]:
     """Index analysis settings for English text: the built-in `english` analyzer where the
     cluster has it; else (the integ-test distribution, which lacks the analysis-common module)
     an equivalent from core parts, stemming with the hunspell en_GB dictionary."""
-    probes: list[tuple[dict[str, Any], dict[str, Any]]] = [
-        ({"analyzer": "english"}, {"analyzer": {"escr_text": {"type": "english"}}}),
-        (
-            {
-                "tokenizer": "standard",
-                "filter": ["lowercase", {"type": "hunspell", "locale": "en_GB"}],
-            },
-            {
-                "filter": {
-                    "escr_stop": {"type": "stop", "stopwords": "_english_"},
-                    "escr_stem": {"type": "hunspell", "locale": "en_GB", "dedup": True},
-                },
-                "analyzer": {
-                    "escr_text": {
-                        "type": "custom",
-                        "tokenizer": "standard",
-                        "filter": ["lowercase", "escr_stop", "escr_stem"],
-                    }
-                },
-            },
-        ),
-    ]
-    for probe, analysis in probes:
-        try:
-            client.indices.analyze(body={**probe, "text": "visits"})
-        except RequestError:
-            continue
-        return analysis
-    return {"analyzer": {"escr_text": {"type": "standard", "stopwords": "_english_"}}}
+    nodes = client.nodes.info(metric="plugins")["nodes"].values()
+    modules = {m["name"] for node in nodes for m in node.get("modules", [])}
+    if "analysis-common" in modules:
+        return {"analyzer": {"escr_text": {"type": "english"}}}
+    probe = {"tokenizer": "standard", "filter": [_STEMMED["filter"]["escr_stem"]], "text": "visits"}
+    try:
+        client.indices.analyze(body=probe)
+    except RequestError:
+        # No dictionary on the node: unstemmed, which still finds every exact word.
+        return {"analyzer": {"escr_text": {"type": "standard", "stopwords": "_english_"}}}
+    return _STEMMED
 
 
 def index_body(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +102,9 @@ def index_body(analysis: dict[str, Any]) -> dict[str, Any]:
         "settings": {
             "number_of_shards": 1,
             "auto_expand_replicas": "0-1",
+            # Never on a timer: each upsert refreshes once when its whole batch is written, so
+            # a search sees a batch whole or not at all (within one process; see upsert).
+            "refresh_interval": "-1",
             "analysis": analysis,
         },
         "mappings": {
@@ -207,6 +212,12 @@ def _source(doc: SearchDocument) -> dict[str, Any]:
     }
 
 
+def _render(fragment: str) -> str:
+    for escaped, plain in _OVER_ESCAPED:
+        fragment = fragment.replace(escaped, plain)
+    return fragment.replace("\n", " ")
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -218,12 +229,15 @@ class OpenSearchIndex:
         self.client = client
         self.alias = alias
         self._bulk = False
+        # Writes and their refresh run one at a time per instance, so one thread's refresh
+        # never shows another thread's half-written batch.
+        self._lock = threading.Lock()
         self._analysis: dict[str, Any] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchIndex:
         """An index on the configured hosts, creating its first version when missing."""
-        client = OpenSearch(hosts=settings.index.hosts, timeout=30, max_retries=2)
+        client = OpenSearch(hosts=settings.index.hosts, timeout=30, max_retries=2, pool_maxsize=16)
         index = cls(client, settings.index.alias)
         index.ensure()
         return index
@@ -262,12 +276,10 @@ class OpenSearchIndex:
         if _call(lambda: self.client.indices.exists(index=name), "exists"):
             # A rebuild that died halfway left it behind; it was never live.
             _call(lambda: self.client.indices.delete(index=name), f"delete {name}")
-        self._create(name)
-        self._set_refresh(name, "-1")
+        self._create(name)  # refreshes on no timer, so loading it costs no refreshes
         written = self._write(
             name, ({"_id": d.document_id, "_source": _source(d)} for d in documents)
         )
-        self._set_refresh(name, None)
         _call(lambda: self.client.indices.refresh(index=name), "refresh")
         swap: list[dict[str, Any]] = [{"add": {"index": name, "alias": self.alias}}]
         if live is not None:
@@ -276,6 +288,11 @@ class OpenSearchIndex:
         if live is not None:
             _call(lambda: self.client.indices.delete(index=live), f"delete {live}")
         return written
+
+    def drop(self) -> None:
+        """Delete every version of this index and its alias (tests and decommissioning)."""
+        pattern = f"{self.alias}-v*"
+        _call(lambda: self.client.indices.delete(index=pattern, ignore_unavailable=True), "drop")
 
     def _set_refresh(self, index: str, interval: str | None) -> None:
         body = {"index": {"refresh_interval": interval}}
@@ -333,18 +350,20 @@ class OpenSearchIndex:
         docs = list({d.document_id: d for d in documents}.values())
         if not docs:
             return 0
-        self._write(self.alias, ({"_id": d.document_id, "_source": _source(d)} for d in docs))
-        if not self._bulk:
-            _call(lambda: self.client.indices.refresh(index=self.alias), "refresh")
+        with self._lock:
+            self._write(self.alias, ({"_id": d.document_id, "_source": _source(d)} for d in docs))
+            if not self._bulk:
+                _call(lambda: self.client.indices.refresh(index=self.alias), "refresh")
         return len(docs)
 
     def delete(self, document_ids: Sequence[int]) -> None:
         """Remove documents; missing IDs are a no-op."""
         if not document_ids:
             return
-        self._write(self.alias, ({"_op_type": "delete", "_id": i} for i in document_ids))
-        if not self._bulk:
-            _call(lambda: self.client.indices.refresh(index=self.alias), "refresh")
+        with self._lock:
+            self._write(self.alias, ({"_op_type": "delete", "_id": i} for i in document_ids))
+            if not self._bulk:
+                _call(lambda: self.client.indices.refresh(index=self.alias), "refresh")
 
     def get(self, document_id: int) -> SearchDocument | None:
         """The stored entry for one document, or None."""
@@ -371,7 +390,8 @@ class OpenSearchIndex:
 
     def clear(self) -> None:
         """Remove every document: an empty new version replaces the live one."""
-        self.reindex(())
+        if self.count() > 0:
+            self.reindex(())
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits with totals and facets computed under the same access filter."""
@@ -400,5 +420,5 @@ class OpenSearchIndex:
             document_date=_date(s["document_date"]),
             title=s["title"],
             score=float(hit["_score"] or 0.0),
-            highlights=tuple(marks.get("text") or marks.get("title") or ()),
+            highlights=tuple(_render(m) for m in marks.get("text") or marks.get("title") or ()),
         )

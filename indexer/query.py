@@ -56,10 +56,9 @@ def parse_text(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class TextPlan:
-    """Analyzed user text: each phrase as (position, term) pairs, and every term to highlight."""
+    """Analyzed user text: each phrase as (position, term) pairs."""
 
     phrases: tuple[tuple[tuple[int, str], ...], ...]
-    terms: frozenset[str]
 
 
 def plan_text(analyzer: tantivy.TextAnalyzer, text: str) -> TextPlan | None:
@@ -71,7 +70,7 @@ def plan_text(analyzer: tantivy.TextAnalyzer, text: str) -> TextPlan | None:
             phrases.append(tuple((t.position, t.text) for t in tokens))
     if not phrases:
         return None
-    return TextPlan(tuple(phrases), frozenset(term for p in phrases for _, term in p))
+    return TextPlan(tuple(phrases))
 
 
 def _in_field(

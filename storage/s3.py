@@ -49,7 +49,9 @@ def _translate(exc: Exception, what: str) -> EscrError:
     if isinstance(exc, S3Error):
         if exc.code in _NOT_FOUND:
             return NotFound(f"{what}: {exc.code}")
-        if exc.code in _REFUSED:
+        # MinIO answers a delete of a locked version with InvalidRequest ("Object is WORM
+        # protected"); AWS S3 with AccessDenied.
+        if exc.code in _REFUSED or (exc.code == "InvalidRequest" and "WORM" in (exc.message or "")):
             return PolicyViolation(f"{what}: {exc.code}: {exc.message}")
         status = exc.response.status if exc.response is not None else 0
         if exc.code in _TRANSIENT or status >= 500:

@@ -121,7 +121,11 @@ class _Worker:
             child_end.close()
             self._process, self._conn = process, parent_end
             # Wait for the child to be ready, so its start-up never counts against a job's limit.
-            if not parent_end.poll(_START_TIMEOUT_S) or parent_end.recv() != _READY:
+            try:
+                ready = parent_end.poll(_START_TIMEOUT_S) and parent_end.recv() == _READY
+            except (EOFError, OSError):
+                ready = False
+            if not ready:
                 self._discard(kill=True)
                 raise RuntimeError("sandbox child did not start")
         return self._process, self._conn
@@ -147,7 +151,8 @@ class _Worker:
             log.warning("sandbox.timeout", worker=self._index, mime=mime)
             limit = self._pool.limits.timeout_s
             return ExtractionResult(ok=False, reason=Reason.TIMEOUT.value, detail=f"over {limit}s")
-        exitcode = self._discard(kill=False)
+        # The child is dead; killing its group ends a Tesseract it may have left running.
+        exitcode = self._discard(kill=True)
         return _crash_result(exitcode, self._index, mime)
 
     def _discard(self, kill: bool) -> int | None:

@@ -11,8 +11,8 @@ from indexer.base import SearchIndex
 
 BACKENDS = [
     pytest.param("embedded", id="embedded"),
-    # OpenSearch: add `pytest.param("opensearch", id="opensearch", marks=pytest.mark.integration)`
-    # here, and a matching branch in _make below that builds it against the real server.
+    # OpenSearch: the real server from scripts/services.sh, a fresh alias for every test.
+    pytest.param("opensearch", id="opensearch", marks=pytest.mark.integration),
 ]
 
 
@@ -21,6 +21,10 @@ def _make(backend: str, tmp_path: Path) -> SearchIndex:
         from indexer.embedded import EmbeddedIndex
 
         return EmbeddedIndex(tmp_path / "index")
+    if backend == "opensearch":
+        from tests.contract.opensearch_index import make_opensearch_index
+
+        return make_opensearch_index()
     raise AssertionError(f"no contract fixture for backend {backend!r}")
 
 
@@ -30,3 +34,5 @@ def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sea
     index.clear()
     yield index
     index.clear()
+    if request.param == "opensearch":
+        index.drop()  # type: ignore[attr-defined]

@@ -8,22 +8,24 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
+from minio import Minio
 
 from core.errors import InvalidInput, NotFound, PolicyViolation
-from storage.base import BlobStore, content_key
+from storage.base import BlobInfo, BlobStore, content_key
 
 S3_ENV = ("ESCR_STORAGE__ENDPOINT", "ESCR_STORAGE__ACCESS_KEY", "ESCR_STORAGE__SECRET_KEY")
 HOW = 'start them with `scripts/services.sh up` and load `eval "$(scripts/services.sh env)"`'
 
 
 @pytest.fixture(scope="session")
-def s3_bucket() -> Iterator[tuple[object, str]]:
+def s3_bucket() -> Iterator[tuple[Minio, str]]:
     """A fresh Object Lock bucket on the running MinIO for this test session."""
-    from minio import Minio
     from minio.error import S3Error
 
     missing = [name for name in S3_ENV if not os.environ.get(name)]
@@ -56,22 +58,44 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
 
     client, bucket = request.getfixturevalue("s3_bucket")
     # A prefix per test keeps tests apart inside the session's bucket.
-    return _Prefixed(S3BlobStore(client, bucket), f"t{uuid.uuid4().hex[:8]}/")  # type: ignore[arg-type]
+    return _Prefixed(S3BlobStore(client, bucket), f"t{uuid.uuid4().hex[:8]}/")
 
 
 class _Prefixed:
-    """Runs a store's tests under a key prefix (iter_keys answers relative keys)."""
+    """A store seen under a key prefix, so tests sharing the session's bucket stay apart."""
 
     def __init__(self, inner: BlobStore, prefix: str) -> None:
         self.inner, self.prefix = inner, prefix
 
-    def __getattr__(self, name: str) -> object:
-        method = getattr(self.inner, name)
-        if name == "iter_keys":
-            return lambda prefix="": (
-                k.removeprefix(self.prefix) for k in method(self.prefix + prefix)
-            )
-        return lambda key, *args: method(self.prefix + key if key else key, *args)
+    def _k(self, key: str) -> str:
+        return self.prefix + key if key else key
+
+    def put_file(self, key: str, path: Path) -> BlobInfo:
+        return self.inner.put_file(self._k(key), path)
+
+    def open(self, key: str) -> BinaryIO:
+        return self.inner.open(self._k(key))
+
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        return self.inner.local_copy(self._k(key))
+
+    def stat(self, key: str) -> BlobInfo:
+        return self.inner.stat(self._k(key))
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(self._k(key))
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(self._k(key))
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        return (k.removeprefix(self.prefix) for k in self.inner.iter_keys(self.prefix + prefix))
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        self.inner.set_retention(self._k(key), until)
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        self.inner.set_legal_hold(self._k(key), on)
 
 
 def _file(tmp_path: Path, data: bytes) -> tuple[Path, str]:
@@ -162,12 +186,12 @@ def test_hold_and_retention_calls_are_accepted(store: BlobStore, tmp_path: Path)
 
 @pytest.mark.integration
 def test_s3_refuses_to_delete_under_legal_hold(
-    s3_bucket: tuple[object, str], tmp_path: Path
+    s3_bucket: tuple[Minio, str], tmp_path: Path
 ) -> None:
     from storage.s3 import S3BlobStore
 
     client, bucket = s3_bucket
-    store = S3BlobStore(client, bucket)  # type: ignore[arg-type]
+    store = S3BlobStore(client, bucket)
     path, key = _file(tmp_path, f"held {uuid.uuid4()}".encode())
     store.put_file(key, path)
     store.set_legal_hold(key, True)
@@ -181,12 +205,12 @@ def test_s3_refuses_to_delete_under_legal_hold(
 
 @pytest.mark.integration
 def test_s3_refuses_to_delete_before_retention_ends(
-    s3_bucket: tuple[object, str], tmp_path: Path
+    s3_bucket: tuple[Minio, str], tmp_path: Path
 ) -> None:
     from storage.s3 import S3BlobStore
 
     client, bucket = s3_bucket
-    store = S3BlobStore(client, bucket)  # type: ignore[arg-type]
+    store = S3BlobStore(client, bucket)
     path, key = _file(tmp_path, f"retained {uuid.uuid4()}".encode())
     store.put_file(key, path)
     until = datetime.now(UTC) + timedelta(seconds=3)

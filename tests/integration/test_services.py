@@ -8,7 +8,7 @@ import uuid
 
 import psycopg
 import pytest
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange, Queue  # type: ignore[attr-defined]
 from minio import Minio
 from opensearchpy import OpenSearch
 
@@ -30,8 +30,9 @@ def test_postgres_accepts_a_connection(services: Services) -> None:
 
 def test_rabbitmq_round_trips_a_message(services: Services) -> None:
     name = f"escr-test-{uuid.uuid4().hex}"
-    queue = Queue(name, Exchange(name, type="direct"), routing_key=name, auto_delete=True)
-    with Connection(services.broker_url, connect_timeout=5) as conn:
+    exchange = Exchange(name, type="direct")  # type: ignore[no-untyped-call]
+    queue = Queue(name, exchange, routing_key=name, auto_delete=True)  # type: ignore[no-untyped-call]
+    with Connection(services.broker_url, connect_timeout=5) as conn:  # type: ignore[no-untyped-call]
         try:
             conn.ensure_connection(max_retries=1)
         except Exception as exc:
@@ -64,6 +65,6 @@ def test_minio_is_healthy_and_accepts_credentials(services: Services) -> None:
 
 def test_opensearch_is_healthy(services: Services) -> None:
     client = OpenSearch(hosts=services.opensearch_hosts, timeout=10)
-    health = client.cluster.health(wait_for_status="yellow", timeout="10s")
+    health = client.cluster.health(wait_for_status="yellow")
     assert health["status"] in {"yellow", "green"}
     assert json.loads(json.dumps(client.info()))["version"]["number"].startswith("2.")

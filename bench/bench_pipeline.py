@@ -1,0 +1,186 @@
+"""The whole pipeline against raw extraction of the same files, measured side by side.
+
+.venv/bin/python -m bench.bench_pipeline [--docs 200] [--pages 12] [--workers N]
+    [--memory-docs 1000,4000]
+
+1. Born-digital documents/s through `escr load` (ingest, type, sandboxed extraction, classify,
+   link, index, catalog) against raw pypdfium2 text extraction of the same PDFs with the same
+   number of processes. Target: ratio >= 0.5.
+2. OCR pages/s through `escr load` against raw `tesseract` on the same page images with the same
+   number of processes. Target: ratio >= 0.9.
+3. Peak memory (max RSS of the loader process) of loads of growing size: it must stay flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from fpdf import FPDF
+
+from bench.bench_ocr import make_pages, raw_tesseract
+
+PARAGRAPH = (
+    "The social worker visited the family home on {n} May. The children were seen together and "
+    "alone. Their mother said the school had raised concerns about attendance; the plan is to "
+    "meet the head teacher and the health visitor before the review conference in June. "
+)
+PEOPLE = (
+    "person_id,target_system,legacy_ids,given_name,family_name,date_of_birth,date_of_death,"
+    "nhs_number,service\nMOS1,Mosaic,PARIS:1,Ann,Ash,2010-01-01,,,children\n"
+)
+
+
+def make_pdfs(folder: Path, count: int) -> list[Path]:
+    """Two-page born-digital PDFs, each different."""
+    paths = []
+    for number in range(count):
+        pdf = FPDF()
+        pdf.set_font("Helvetica", size=11)
+        for _ in range(2):
+            pdf.add_page()
+            pdf.multi_cell(0, 6, (PARAGRAPH.format(n=number) * 6).strip())
+        path = folder / f"doc-{number:05}.pdf"
+        pdf.output(str(path))
+        paths.append(path)
+    return paths
+
+
+def write_manifest(folder: Path, files: list[Path], doc_type: str) -> Path:
+    lines = ["source_system,source_document_id,legacy_person_id,file_path,title,legacy_doc_type"]
+    for number, path in enumerate(files):
+        lines.append(
+            f"PARIS,B{number},1,{path.relative_to(folder).as_posix()},Doc {number},{doc_type}"
+        )
+    (folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    return folder / "manifest.csv"
+
+
+def _pdfium_text(path: str) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return sum(len(page.get_textpage().get_text_range()) for page in document)
+    finally:
+        document.close()
+
+
+def raw_extraction(files: list[Path], workers: int) -> float:
+    """Docs/s of bare pypdfium2 extraction in `workers` processes (pool started beforehand)."""
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_pdfium_text, [str(files[0])] * workers))
+        started = time.perf_counter()
+        list(pool.map(_pdfium_text, [str(f) for f in files], chunksize=4))
+        return len(files) / (time.perf_counter() - started)
+
+
+def pipeline_load(manifest: Path, workers: int, home: Path) -> tuple[float, dict[str, object]]:
+    """Seconds and summary of `escr load` in a fresh process and ESCR_HOME."""
+    env = {**os.environ, "ESCR_HOME": str(home)}
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "load",
+        str(manifest),
+        "--people",
+        str(manifest.parent / "people.csv"),
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def born_digital(root: Path, docs: int, workers: int) -> None:
+    folder = root / "born-digital"
+    (folder / "files").mkdir(parents=True)
+    files = make_pdfs(folder / "files", docs)
+    manifest = write_manifest(folder, files, "CNOTE")
+    raw = raw_extraction(files, workers)
+    elapsed, summary = pipeline_load(manifest, workers, root / "home-born")
+    assert summary["indexed"] == docs, summary
+    through = docs / elapsed
+    print(f"born-digital: {docs} two-page PDFs, {workers} processes each")
+    print(f"  raw pypdfium2 extraction   {raw:8.1f} docs/s")
+    print(f"  escr load (whole pipeline) {through:8.1f} docs/s  (incl. process start)")
+    print(f"  ratio pipeline/raw         {through / raw:8.2f}   target >= 0.5")
+
+
+def ocr(root: Path, pages: int, workers: int) -> None:
+    folder = root / "scans"
+    (folder / "files").mkdir(parents=True)
+    images = make_pages(folder / "files", pages)
+    manifest = write_manifest(folder, images, "CNOTE")
+    raw = raw_tesseract(images, workers)
+    elapsed, summary = pipeline_load(manifest, workers, root / "home-ocr")
+    assert summary["indexed"] == pages, summary
+    through = pages / elapsed
+    print(f"OCR: {pages} A4 page images at 150 dpi, {workers} processes each")
+    print(f"  raw tesseract              {raw:8.2f} pages/s")
+    print(f"  escr load (whole pipeline) {through:8.2f} pages/s  (incl. process start)")
+    print(f"  ratio pipeline/raw         {through / raw:8.2f}   target >= 0.9")
+
+
+def memory(root: Path, sizes: list[int], workers: int) -> None:
+    from workers.sources.synthetic import make_archive
+
+    print("peak memory of the loader (max RSS, no scans)")
+    for size in sizes:
+        folder = root / f"synth-{size}"
+        make_archive(folder, seed=5, people=max(20, size // 20), docs=size, scan_fraction=0.0)
+        home = root / f"home-mem-{size}"
+        env = {**os.environ, "ESCR_HOME": str(home)}
+        code = (
+            "import resource,sys,json;from pathlib import Path;"
+            "from core.settings import get_settings;from workers.load import load_archive;"
+            f"s=load_archive(get_settings(),manifest=Path('{folder}/manifest.csv'),"
+            f"people=Path('{folder}/people.csv'),workers={workers},progress=False);"
+            "print(json.dumps({'rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+            "'child_rss_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,"
+            "'rows':s['rows'],'unaccounted':s['unaccounted'],'seconds':s['seconds']}))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        print(
+            f"  {size:>6} docs: loader {result['rss_mb']:6.0f} MB, largest sandbox child "
+            f"{result['child_rss_mb']:6.0f} MB, {result['seconds']:.0f} s, "
+            f"unaccounted {result['unaccounted']}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--memory-docs", default="1000,4000")
+    parser.add_argument("--skip", default="", help="comma list of: born,ocr,memory")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    with tempfile.TemporaryDirectory(prefix="escr-bench-") as tmp:
+        root = Path(tmp)
+        if "born" not in skip:
+            born_digital(root, args.docs, args.workers)
+        if "ocr" not in skip:
+            ocr(root, args.pages, args.workers)
+        if "memory" not in skip:
+            memory(root, [int(s) for s in args.memory_docs.split(",") if s], args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""`escr retention ...`, `escr hold ...` and `escr audit ...`: faces over retention/ and the audit.
+
+The user is `--as USER` where given, else `cli:<login>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from catalog import audit
+from catalog.db import unit_of_work
+from catalog.schema import migrate
+from core.settings import get_settings
+from indexer.factory import make_index
+from retention import certificates, disposal, holds
+from retention.appraise import evaluate_and_audit
+from retention.destroy import execute
+from retention.rules import current_evaluator
+from retention.verify import stored_certificate, verify_destruction
+from storage.factory import make_blob_store
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return str(args.as_user) if args.as_user else f"cli:{getpass.getuser()}"
+
+
+def _today(args: argparse.Namespace) -> date:
+    return date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+
+
+def _print(value: object) -> None:
+    print(json.dumps(value, default=str, indent=2, sort_keys=True))
+
+
+def _url() -> str:
+    settings = get_settings()
+    migrate(settings.database_url)
+    return settings.database_url
+
+
+def sweep(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with unit_of_work(_url()) as session:
+        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        proposal, summary = disposal.sweep(
+            session,
+            evaluator,
+            actor=_actor(args),
+            today=_today(args),
+            store=make_blob_store(settings),
+        )
+        _print({"proposal_id": proposal.id if proposal else None, **summary})
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with unit_of_work(_url()) as session:
+        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        counts = evaluate_and_audit(
+            session,
+            evaluator,
+            actor=_actor(args),
+            today=_today(args),
+            store=make_blob_store(settings),
+            document_ids=args.document or None,
+        )
+        _print({"rule_version": evaluator.version, **counts})
+    return 0
+
+
+def proposals(args: argparse.Namespace) -> int:
+    with unit_of_work(_url()) as session:
+        if args.proposal_id is not None:
+            proposal = disposal.get_proposal(session, args.proposal_id)
+            _print(disposal.proposal_json(session, proposal))
+        else:
+            _print(
+                [
+                    {
+                        "proposal_id": p.id,
+                        "proposed_by": p.proposed_by,
+                        "status": p.status,
+                        "as_of": p.as_of.isoformat(),
+                        "rule_version": p.rule_version,
+                    }
+                    for p in disposal.list_proposals(session)
+                ]
+            )
+    return 0
+
+
+def _review(args: argparse.Namespace, decision: str) -> int:
+    with unit_of_work(_url()) as session:
+        counts = disposal.review(
+            session,
+            args.proposal_id,
+            actor=_actor(args),
+            decision=decision,
+            justification=args.justification,
+            item_ids=args.item or None,
+            action=getattr(args, "action", "destroy"),
+            value=getattr(args, "value", ""),
+        )
+        _print(counts)
+    return 0
+
+
+def approve(args: argparse.Namespace) -> int:
+    return _review(args, "approve")
+
+
+def reject(args: argparse.Namespace) -> int:
+    return _review(args, "reject")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with unit_of_work(_url()) as session:
+        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        outcome = execute(
+            session,
+            args.proposal_id,
+            actor=_actor(args),
+            evaluator=evaluator,
+            store=make_blob_store(settings),
+            index=make_index(settings),
+            home=settings.home,
+            today=_today(args),
+        )
+        _print(
+            {
+                "certificate_id": outcome.certificate_id,
+                "certificate": str(outcome.certificate_path or ""),
+                **outcome.counts,
+            }
+        )
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    public = (
+        args.public_key.read_bytes()
+        if args.public_key
+        else certificates.export_public_key(settings.home / "keys")
+    )
+    with unit_of_work(_url()) as session:
+        path = Path(args.certificate)
+        cert = (
+            certificates.read_certificate(path)
+            if path.is_file()
+            else stored_certificate(session, args.certificate)
+        )
+        problems = verify_destruction(
+            session,
+            cert,
+            public_key_pem=public,
+            store=make_blob_store(settings),
+            index=make_index(settings),
+        )
+        audit.record(
+            session,
+            actor=_actor(args),
+            action="verify_destruction",
+            target_type="certificate",
+            target_id=cert["body"]["certificate_id"],
+            detail={"problems": len(problems)},
+        )
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("verified" if not problems else f"{len(problems)} problems")
+    return 0 if not problems else 1
+
+
+def public_key(_args: argparse.Namespace) -> int:
+    sys.stdout.write(certificates.export_public_key(get_settings().home / "keys").decode())
+    return 0
+
+
+def hold_add(args: argparse.Namespace) -> int:
+    criteria: dict[str, Any] = {
+        "classes": args.record_class,
+        "person_ids": args.person,
+        "source_systems": args.source,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "query": args.query,
+    }
+    with unit_of_work(_url()) as session:
+        hold, matched = holds.add_hold(
+            session,
+            name=args.name,
+            reason_type=args.reason_type,
+            authority=args.authority,
+            owner=args.owner or _actor(args),
+            criteria=criteria,
+            actor=_actor(args),
+            store=make_blob_store(get_settings()),
+        )
+        _print({**holds.hold_json(hold), "matched_now": matched})
+    return 0
+
+
+def hold_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from catalog.models_retention import LegalHold
+
+    with unit_of_work(_url()) as session:
+        rows = (
+            session.scalars(select(LegalHold).order_by(LegalHold.id)).all()
+            if args.all
+            else holds.active_holds(session)
+        )
+        audit.record(session, actor=_actor(args), action="hold_list", target_type="hold")
+        _print([holds.hold_json(h) for h in rows])
+    return 0
+
+
+def hold_release(args: argparse.Namespace) -> int:
+    with unit_of_work(_url()) as session:
+        review = holds.release_hold(
+            session,
+            args.hold_id,
+            actor=_actor(args),
+            reason=args.reason,
+            store=make_blob_store(get_settings()),
+        )
+        _print({"hold_id": args.hold_id, "reappraise": review})
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    with unit_of_work(_url()) as session:
+        problems = audit.verify_chain(session)
+        head_hash, count = audit.head(session)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{count} events, head {head_hash}: " + ("intact" if not problems else "BROKEN"))
+    return 0 if not problems else 1
+
+
+def audit_person(args: argparse.Namespace) -> int:
+    with unit_of_work(_url()) as session:
+        report = audit.person_report(session, args.person_id, reads_only=args.reads_only)
+        audit.record(
+            session,
+            actor=_actor(args),
+            action="audit_person",
+            target_type="person",
+            target_id=args.person_id,
+            detail={"events": len(report)},
+        )
+        _print(report)
+    return 0
+
+
+def _add(sub: Any, name: str, func: Handler, help_text: str) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    p.add_argument("--as", dest="as_user", default="", help="the user acting (default cli:<login>)")
+    p.set_defaults(func=func)
+    return p
+
+
+def _retention(sub: Any) -> None:
+    group = sub.add_parser("retention", help="retention appraisal and disposal")
+    cmds = group.add_subparsers(dest="retention_command", required=True)
+    p = _add(cmds, "sweep", sweep, "evaluate everything and propose what is due")
+    p.add_argument("--today", help="appraise as of this date (YYYY-MM-DD)")
+    p = _add(cmds, "evaluate", evaluate, "re-evaluate documents (all, or --document ID...)")
+    p.add_argument("--document", type=int, action="append", default=[])
+    p.add_argument("--today")
+    p = _add(cmds, "proposals", proposals, "list proposals, or show one with its items")
+    p.add_argument("proposal_id", type=int, nargs="?")
+    for name, func in (("approve", approve), ("reject", reject)):
+        p = _add(cmds, name, func, f"{name} items of a proposal")
+        p.add_argument("proposal_id", type=int)
+        p.add_argument("--justification", required=True)
+        p.add_argument(
+            "--item", type=int, action="append", default=[], help="item IDs (default all)"
+        )
+        if name == "approve":
+            p.add_argument("--action", choices=disposal.ACTIONS, default="destroy")
+            p.add_argument("--value", default="", help="extend: new date; reclassify: class")
+    p = _add(cmds, "execute", run, "carry out the approved items; prints the certificate")
+    p.add_argument("proposal_id", type=int)
+    p.add_argument("--today")
+    p = _add(cmds, "verify-destruction", verify, "check a certificate and that nothing is left")
+    p.add_argument("certificate", help="a certificate file or ID")
+    p.add_argument("--public-key", type=Path, help="PEM file (default: this service's key)")
+    _add(cmds, "public-key", public_key, "print the public key that verifies certificates")
+
+
+def _hold(sub: Any) -> None:
+    group = sub.add_parser("hold", help="legal holds")
+    cmds = group.add_subparsers(dest="hold_command", required=True)
+    p = _add(cmds, "add", hold_add, "make a hold from criteria")
+    p.add_argument("--name", required=True)
+    p.add_argument("--reason-type", required=True, choices=holds.REASON_TYPES)
+    p.add_argument("--authority", required=True)
+    p.add_argument("--owner", default="")
+    p.add_argument("--class", dest="record_class", action="append", default=[])
+    p.add_argument("--person", action="append", default=[])
+    p.add_argument("--source", action="append", default=[])
+    p.add_argument("--date-from")
+    p.add_argument("--date-to")
+    p.add_argument("--query", default="")
+    p = _add(cmds, "list", hold_list, "active holds (--all: released ones too)")
+    p.add_argument("--all", action="store_true")
+    p = _add(cmds, "release", hold_release, "release a hold; prints the re-appraisal list")
+    p.add_argument("hold_id", type=int)
+    p.add_argument("--reason", required=True)
+
+
+def _audit(sub: Any) -> None:
+    group = sub.add_parser("audit", help="the audit log")
+    cmds = group.add_subparsers(dest="audit_command", required=True)
+    _add(cmds, "verify", audit_verify, "check the hash chain; non-zero when broken")
+    p = _add(cmds, "person", audit_person, "who looked at this person's record")
+    p.add_argument("person_id")
+    p.add_argument("--reads-only", action="store_true")
+
+
+def register(sub: Any) -> None:
+    """Add the retention, hold and audit command groups."""
+    _retention(sub)
+    _hold(sub)
+    _audit(sub)

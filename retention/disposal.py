@@ -1,0 +1,247 @@
+"""Disposal proposals and their review: what is due, and who agreed to what, and why.
+
+Separation of duties: the proposer cannot review their own proposal, children's records need
+two distinct approvers, and every decision carries a justification. Approving only records a
+decision; retention/destroy.py executes approved items after re-checking holds and dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.models_retention import (
+    DisposalItem,
+    DisposalProposal,
+    DisposalReview,
+    RetentionDecision,
+)
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from retention import appraise
+from retention.evaluate import DUE, Evaluator
+from retention.holds import holds_on
+from storage.base import BlobStore
+
+ACTIONS = ("destroy", "extend", "reclassify", "transfer")
+OPEN_ITEM = ("proposed", "approved")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sweep(
+    session: Session,
+    evaluator: Evaluator,
+    *,
+    actor: str,
+    today: date,
+    store: BlobStore | None = None,
+) -> tuple[DisposalProposal | None, dict[str, int]]:
+    """Re-evaluate everything, then propose what is due, not held and not already proposed."""
+    counts = appraise.evaluate(session, evaluator, today=today, store=store)
+    pending = select(DisposalItem.document_id).where(DisposalItem.status.in_(OPEN_ITEM))
+    due = session.execute(
+        select(
+            RetentionDecision.document_id,
+            RetentionDecision.record_class,
+            RetentionDecision.retain_until,
+            RetentionDecision.children,
+            RetentionDecision.rule_version,
+        )
+        .where(RetentionDecision.status == DUE, RetentionDecision.document_id.not_in(pending))
+        .order_by(RetentionDecision.document_id)
+    ).all()
+    held = holds_on(session, [row[0] for row in due])
+    wanted = [row for row in due if row[0] not in held]
+    summary = {**counts, "proposed": len(wanted), "held": len(held)}
+    proposal = None
+    if wanted:
+        proposal = DisposalProposal(
+            proposed_by=actor, created_at=_now(), as_of=today, rule_version=evaluator.version
+        )
+        session.add(proposal)
+        session.flush()
+        rows = [
+            {
+                "proposal_id": proposal.id,
+                "document_id": doc_id,
+                "record_class": cls,
+                "retain_until": until,
+                "rule_version": version,
+                "children": children,
+                "action": "destroy",
+                "action_value": "",
+                "status": "proposed",
+                "detail": "",
+            }
+            for doc_id, cls, until, children, version in wanted
+        ]
+        session.execute(insert(DisposalItem), rows)
+    audit.record(
+        session,
+        actor=actor,
+        action="disposal_propose",
+        target_type="proposal",
+        target_id=str(proposal.id) if proposal else "",
+        detail={"as_of": today.isoformat(), "rule_version": evaluator.version, **summary},
+    )
+    return proposal, summary
+
+
+def get_proposal(session: Session, proposal_id: int) -> DisposalProposal:
+    proposal = session.get(DisposalProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    return proposal
+
+
+def reviews_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DisposalReview]]:
+    found: dict[int, list[DisposalReview]] = {i: [] for i in item_ids}
+    for start in range(0, len(item_ids), 900):
+        query = select(DisposalReview).where(
+            DisposalReview.item_id.in_(item_ids[start : start + 900])
+        )
+        for review in session.scalars(query.order_by(DisposalReview.id)):
+            found[review.item_id].append(review)
+    return found
+
+
+def _items(
+    session: Session, proposal_id: int, item_ids: Sequence[int] | None
+) -> list[DisposalItem]:
+    query = select(DisposalItem).where(DisposalItem.proposal_id == proposal_id)
+    if item_ids:
+        query = query.where(DisposalItem.id.in_(item_ids))
+    items = list(session.scalars(query.order_by(DisposalItem.id)))
+    if item_ids and len(items) != len(set(item_ids)):
+        raise NotFound(f"some items are not in proposal {proposal_id}")
+    return items
+
+
+def _check_action(action: str, value: str) -> None:
+    if action not in ACTIONS:
+        raise InvalidInput(f"action must be one of {ACTIONS}")
+    if action == "extend":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput("extend needs the new date (YYYY-MM-DD) as its value") from None
+    if action == "reclassify" and not value:
+        raise InvalidInput("reclassify needs the new record class as its value")
+
+
+def review(
+    session: Session,
+    proposal_id: int,
+    *,
+    actor: str,
+    decision: str,
+    justification: str,
+    item_ids: Sequence[int] | None = None,
+    action: str = "destroy",
+    value: str = "",
+) -> dict[str, int]:
+    """Approve or reject items (all open ones where none are named); returns status counts."""
+    proposal = get_proposal(session, proposal_id)
+    if decision not in ("approve", "reject"):
+        raise InvalidInput("a decision is approve or reject")
+    if not justification.strip():
+        raise InvalidInput("every decision needs a justification")
+    if actor == proposal.proposed_by:
+        raise PermissionDenied("the proposer of a disposal cannot review it")
+    _check_action(action, value)
+    items = [i for i in _items(session, proposal_id, item_ids) if i.status in OPEN_ITEM]
+    past = reviews_of(session, [i.id for i in items])
+    now, counts = _now(), {"approved": 0, "awaiting_second": 0, "rejected": 0}
+    for item in items:
+        _decide(item, past[item.id], actor=actor, decision=decision, action=action, value=value)
+        session.add(
+            DisposalReview(
+                item_id=item.id,
+                actor=actor,
+                decision=decision,
+                action=action,
+                action_value=value,
+                justification=justification.strip(),
+                at=now,
+            )
+        )
+        key = item.status if item.status != "proposed" else "awaiting_second"
+        counts[key] += 1
+    audit.record(
+        session,
+        actor=actor,
+        action=f"disposal_{decision}",
+        target_type="proposal",
+        target_id=str(proposal_id),
+        why=justification.strip(),
+        detail={"action": action, "value": value, "items": len(items), **counts},
+    )
+    return counts
+
+
+def _decide(
+    item: DisposalItem,
+    past: list[DisposalReview],
+    *,
+    actor: str,
+    decision: str,
+    action: str,
+    value: str,
+) -> None:
+    """One reviewer's decision on one item, under the separation-of-duty rules."""
+    if any(r.actor == actor for r in past):
+        raise Conflict(f"{actor} has already reviewed item {item.id}: a second approver must")
+    if decision == "reject":
+        item.status = "rejected"
+        return
+    approvals = [r for r in past if r.decision == "approve"]
+    if approvals and (approvals[0].action, approvals[0].action_value) != (action, value):
+        raise Conflict(f"item {item.id} was approved for {approvals[0].action}: agree or reject")
+    item.action, item.action_value = action, value
+    needed = 2 if item.children else 1
+    if len(approvals) + 1 >= needed:
+        item.status = "approved"
+
+
+def proposal_json(session: Session, proposal: DisposalProposal) -> dict[str, Any]:
+    """A proposal with its items and every review."""
+    items = _items(session, proposal.id, None)
+    past = reviews_of(session, [i.id for i in items])
+    return {
+        "proposal_id": proposal.id,
+        "proposed_by": proposal.proposed_by,
+        "created_at": proposal.created_at.isoformat(),
+        "as_of": proposal.as_of.isoformat(),
+        "rule_version": proposal.rule_version,
+        "status": proposal.status,
+        "items": [
+            {
+                "item_id": i.id,
+                "document_id": i.document_id,
+                "record_class": i.record_class,
+                "retain_until": i.retain_until.isoformat() if i.retain_until else None,
+                "children": i.children,
+                "approvers_needed": 2 if i.children else 1,
+                "action": i.action,
+                "value": i.action_value,
+                "status": i.status,
+                "detail": i.detail,
+                "reviews": [
+                    {"actor": r.actor, "decision": r.decision, "justification": r.justification}
+                    for r in past[i.id]
+                ],
+            }
+            for i in items
+        ],
+    }
+
+
+def list_proposals(session: Session) -> list[DisposalProposal]:
+    return list(session.scalars(select(DisposalProposal).order_by(DisposalProposal.id.desc())))

@@ -1,0 +1,270 @@
+"""Legal holds: saved criteria that stop disposal of every document they match, loaded now or
+later. Matching is done at the moment of every check, never by a snapshot, and releasing a
+hold only yields a re-appraisal list: nothing is destroyed by a release."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.models import Blob, Document, DocumentLink, DocumentText, DocumentVersion
+from catalog.models_retention import LegalHold, RetentionDecision
+from core.errors import Conflict, InvalidInput, NotFound
+from storage.base import BlobStore
+
+REASON_TYPES = ("inquiry", "litigation", "complaint", "sar")
+CRITERIA = ("classes", "person_ids", "date_from", "date_to", "source_systems", "query")
+_WORD = re.compile(r"\w+")
+_CHUNK = 900  # IDs per IN list: below every backend's bound-parameter limit
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validated criteria: lists of strings, ISO dates, a query; at least one must be given."""
+    out: dict[str, Any] = {}
+    for name in ("classes", "person_ids", "source_systems"):
+        values = sorted({str(v).strip() for v in raw.get(name) or () if str(v).strip()})
+        if values:
+            out[name] = values
+    for name in ("date_from", "date_to"):
+        if raw.get(name):
+            try:
+                out[name] = date.fromisoformat(str(raw[name])).isoformat()
+            except ValueError:
+                raise InvalidInput(f"{name} must be a date (YYYY-MM-DD)") from None
+    if str(raw.get("query") or "").strip():
+        out["query"] = str(raw["query"]).strip()
+    unknown = set(raw) - set(CRITERIA)
+    if unknown or not out:
+        raise InvalidInput(f"a hold needs at least one of {CRITERIA}; unknown: {sorted(unknown)}")
+    return out
+
+
+class _Doc:
+    """What hold matching needs to know about one document."""
+
+    __slots__ = ("classes", "date", "people", "source", "words")
+
+    def __init__(self, source: str, when: date | None) -> None:
+        self.source, self.date = source, when
+        self.people: set[str] = set()
+        self.classes: set[str] | None = None  # None: not yet appraised, so any class may apply
+        self.words: set[str] = set()
+
+
+def matches(criteria: dict[str, Any], doc: _Doc) -> bool:
+    """All given criteria must hold; an unknown date or class matches (held, not destroyed)."""
+    if "source_systems" in criteria and doc.source not in criteria["source_systems"]:
+        return False
+    if "person_ids" in criteria and not doc.people & set(criteria["person_ids"]):
+        return False
+    wanted_classes = set(criteria.get("classes", ()))
+    if wanted_classes and doc.classes is not None and not doc.classes & wanted_classes:
+        return False
+    if doc.date is not None:
+        if "date_from" in criteria and doc.date < date.fromisoformat(criteria["date_from"]):
+            return False
+        if "date_to" in criteria and doc.date > date.fromisoformat(criteria["date_to"]):
+            return False
+    return "query" not in criteria or _words(criteria["query"]) <= doc.words
+
+
+def _load(session: Session, ids: Sequence[int], with_text: bool) -> dict[int, _Doc]:
+    docs = {
+        i: _Doc(s, d)
+        for i, s, d in session.execute(
+            select(Document.id, Document.source_system, Document.document_date).where(
+                Document.id.in_(ids)
+            )
+        )
+    }
+    for i, p in session.execute(
+        select(DocumentLink.document_id, DocumentLink.person_id).where(
+            DocumentLink.document_id.in_(ids)
+        )
+    ):
+        docs[i].people.add(p)
+    for i, classes in session.execute(
+        select(RetentionDecision.document_id, RetentionDecision.classes).where(
+            RetentionDecision.document_id.in_(ids)
+        )
+    ):
+        docs[i].classes = set(filter(None, classes.split(";")))
+    if with_text:
+        for i, title in session.execute(
+            select(Document.id, Document.title).where(Document.id.in_(ids))
+        ):
+            docs[i].words |= _words(title)
+        query = select(DocumentText.document_id, DocumentText.text)
+        for i, text in session.execute(query.where(DocumentText.document_id.in_(ids))):
+            docs[i].words |= _words(text)
+    return docs
+
+
+def active_holds(session: Session) -> list[LegalHold]:
+    return list(session.scalars(select(LegalHold).where(LegalHold.released_at.is_(None))))
+
+
+def holds_on(
+    session: Session, document_ids: Iterable[int], holds: Sequence[LegalHold] | None = None
+) -> dict[int, list[int]]:
+    """Document ID -> the active holds that match it (documents with none are left out)."""
+    holds = active_holds(session) if holds is None else holds
+    ids = sorted(set(document_ids))
+    found: dict[int, list[int]] = defaultdict(list)
+    if not holds:
+        return found
+    with_text = any("query" in h.criteria for h in holds)
+    for start in range(0, len(ids), _CHUNK):
+        for document_id, doc in _load(session, ids[start : start + _CHUNK], with_text).items():
+            for hold in holds:
+                if matches(hold.criteria, doc):
+                    found[document_id].append(hold.id)
+    return found
+
+
+def matching_documents(session: Session, hold: LegalHold) -> list[int]:
+    """Every document the hold matches now."""
+    all_ids = list(session.scalars(select(Document.id).where(Document.state != "destroyed")))
+    return sorted(holds_on(session, all_ids, [hold]))
+
+
+def blob_keys(session: Session, document_ids: Sequence[int]) -> set[str]:
+    """Storage keys of every version of these documents."""
+    keys: set[str] = set()
+    for start in range(0, len(document_ids), _CHUNK):
+        chunk = document_ids[start : start + _CHUNK]
+        shas = set(session.scalars(select(Document.sha256).where(Document.id.in_(chunk))))
+        shas |= set(
+            session.scalars(
+                select(DocumentVersion.sha256).where(DocumentVersion.document_id.in_(chunk))
+            )
+        )
+        shas.discard(None)
+        keys |= set(session.scalars(select(Blob.key).where(Blob.sha256.in_(sorted(shas)))))
+    return keys
+
+
+def add_hold(
+    session: Session,
+    *,
+    name: str,
+    reason_type: str,
+    authority: str,
+    owner: str,
+    criteria: dict[str, Any],
+    actor: str,
+    store: BlobStore | None = None,
+) -> tuple[LegalHold, int]:
+    """Make a hold; returns it and how many documents it matches now."""
+    if reason_type not in REASON_TYPES or not name.strip() or not authority.strip():
+        raise InvalidInput(f"a hold needs a name, an authority and a reason type {REASON_TYPES}")
+    hold = LegalHold(
+        name=name.strip(),
+        reason_type=reason_type,
+        authority=authority.strip(),
+        owner=owner or actor,
+        criteria=clean_criteria(criteria),
+        created_by=actor,
+        created_at=_now(),
+    )
+    session.add(hold)
+    session.flush()
+    matched = matching_documents(session, hold)
+    if store is not None:
+        for key in sorted(blob_keys(session, matched)):
+            store.set_legal_hold(key, True)
+    audit.record(
+        session,
+        actor=actor,
+        action="hold_add",
+        target_type="hold",
+        target_id=str(hold.id),
+        why=hold.authority,
+        detail={"criteria": hold.criteria, "reason_type": reason_type, "matched": len(matched)},
+    )
+    return hold, len(matched)
+
+
+def get_hold(session: Session, hold_id: int) -> LegalHold:
+    hold = session.get(LegalHold, hold_id)
+    if hold is None:
+        raise NotFound(f"hold {hold_id} not found")
+    return hold
+
+
+def release_hold(
+    session: Session, hold_id: int, *, actor: str, reason: str, store: BlobStore | None = None
+) -> list[dict[str, Any]]:
+    """Release a hold: returns the re-appraisal list (documents no other hold keeps)."""
+    hold = get_hold(session, hold_id)
+    if hold.released_at is not None:
+        raise Conflict(f"hold {hold_id} was released on {hold.released_at:%Y-%m-%d}")
+    if not reason.strip():
+        raise InvalidInput("releasing a hold needs a reason")
+    covered = matching_documents(session, hold)
+    hold.released_at, hold.released_by, hold.release_reason = _now(), actor, reason.strip()
+    session.flush()
+    still_held = holds_on(session, covered)
+    freed = [i for i in covered if i not in still_held]
+    if store is not None:
+        for key in sorted(blob_keys(session, freed)):
+            store.set_legal_hold(key, False)
+    decisions: dict[int, RetentionDecision] = {}
+    for start in range(0, len(freed), _CHUNK):
+        query = select(RetentionDecision).where(
+            RetentionDecision.document_id.in_(freed[start : start + _CHUNK])
+        )
+        decisions.update((d.document_id, d) for d in session.scalars(query))
+    review = [_reappraisal(i, decisions.get(i)) for i in freed]
+    audit.record(
+        session,
+        actor=actor,
+        action="hold_release",
+        target_type="hold",
+        target_id=str(hold_id),
+        why=reason,
+        detail={"covered": len(covered), "to_reappraise": len(freed)},
+    )
+    return review
+
+
+def _reappraisal(document_id: int, decision: RetentionDecision | None) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "status": decision.status if decision else "unappraised",
+        "retain_until": decision.retain_until.isoformat()
+        if decision and decision.retain_until
+        else None,
+        "reason": decision.reason if decision else "",
+    }
+
+
+def hold_json(hold: LegalHold) -> dict[str, Any]:
+    return {
+        "hold_id": hold.id,
+        "name": hold.name,
+        "reason_type": hold.reason_type,
+        "authority": hold.authority,
+        "owner": hold.owner,
+        "criteria": hold.criteria,
+        "created_by": hold.created_by,
+        "created_at": hold.created_at.isoformat(),
+        "released_at": hold.released_at.isoformat() if hold.released_at else None,
+        "released_by": hold.released_by,
+        "release_reason": hold.release_reason,
+    }
