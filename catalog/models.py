@@ -95,7 +95,9 @@ class Document(Base):
         ForeignKey("documents.id"), nullable=True, index=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
-    sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("blobs.sha256"), nullable=True, index=True
+    )
     original_name: Mapped[str] = mapped_column(Text, default="")
     title: Mapped[str] = mapped_column(Text, default="")
     legacy_doc_type: Mapped[str] = mapped_column(String(300), default="")

@@ -116,6 +116,14 @@ def _evaluate_page(
     _insert_decisions(session, out)
 
 
+def _sqlite_value(name: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return int(value) if name == "children" else value
+
+
 def _insert_decisions(session: Session, rows: list[dict[str, Any]]) -> None:
     """One executemany; on SQLite straight through the driver, in SQLAlchemy's storage format."""
     connection = session.connection()
@@ -123,22 +131,11 @@ def _insert_decisions(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(RetentionDecision.__table__), rows)  # type: ignore[arg-type]
         return
     names = list(rows[0])
-    sql = f"INSERT INTO retention_decisions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    stamp = rows[0]["evaluated_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
-    values = [
-        tuple(
-            stamp
-            if n == "evaluated_at"
-            else (
-                r[n].isoformat()
-                if n == "retain_until" and r[n]
-                else (int(r[n]) if n == "children" else r[n])
-            )
-            for n in names
-        )
-        for r in rows
-    ]
-    connection.exec_driver_sql(sql, values)
+    columns, marks = ", ".join(names), ", ".join("?" * len(names))
+    values = [tuple(_sqlite_value(n, r[n]) for n in names) for r in rows]
+    connection.exec_driver_sql(
+        f"INSERT INTO retention_decisions ({columns}) VALUES ({marks})", values
+    )
 
 
 def evaluate(

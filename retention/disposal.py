@@ -82,7 +82,7 @@ def sweep(
             }
             for doc_id, cls, until, children, version in wanted
         ]
-        session.execute(insert(DisposalItem), rows)
+        session.execute(insert(DisposalItem.__table__), rows)  # type: ignore[arg-type]
     audit.record(
         session,
         actor=actor,

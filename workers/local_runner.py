@@ -7,6 +7,7 @@ loses at most the row in hand; the next run redoes it from the ledger.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import ExitStack
@@ -30,6 +31,8 @@ from workers.sandbox import SandboxPool
 
 log = get_logger(__name__)
 INDEX_EVERY = 200
+COMMIT_EVERY_ROWS = 100
+COMMIT_EVERY_S = 0.5
 LINK_EXCEPTIONS = frozenset(pipeline.LINK_EXCEPTION_KINDS)
 
 
@@ -73,6 +76,7 @@ class LocalRunner:
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
         self.to_index: list[int] = []
+        self.uncommitted, self.last_commit = 0, time.monotonic()
 
     def run(self, total: int) -> RunCounts:
         bar = tqdm(
@@ -86,10 +90,12 @@ class LocalRunner:
                     bar.update(1)
                     bar.set_postfix(extracting=len(self.in_flight), refresh=False)
                     self._drain(block=len(self.in_flight) >= 2 * self.workers + 2)
+                self._maybe_commit(force=True)
                 self.session.expunge_all()  # keep memory flat on big archives
             while self.in_flight:
                 self._drain(block=True)
             self._flush_index()
+        self._maybe_commit(force=True)
         bar.close()
         return self.counts
 
@@ -103,7 +109,6 @@ class LocalRunner:
             self.counts.changes[change] = self.counts.changes.get(change, 0) + 1
         if document is not None:
             self._advance(document)
-        self.session.commit()
 
     def _advance(self, document: Document) -> None:
         """Take a document as far as it can go without waiting for a parser."""
@@ -171,10 +176,8 @@ class LocalRunner:
             self._sync(document)
         else:
             self._advance(document)
-        self.session.commit()
         for child in children:
             self._advance(child)
-        self.session.commit()
 
     def _flush_index(self) -> None:
         if not self.to_index:
@@ -184,7 +187,7 @@ class LocalRunner:
         pipeline.index_pending(self.ctx, self.session, documents)
         for document in documents:
             self._sync(document)
-        self.session.commit()
+        self._maybe_commit(force=True)
 
     # -- failures -----------------------------------------------------------------------
     def _guarded(
@@ -196,9 +199,9 @@ class LocalRunner:
     ) -> None:
         """Our own bug on one row fails that row with a reason; the batch goes on."""
         try:
-            work()
+            with self.session.begin_nested():  # a savepoint: only this row's work undone
+                work()
         except Exception as exc:  # recorded on the row below, never swallowed
-            self.session.rollback()
             self.counts.failed += 1
             log.exception("row.failed", batch=self.batch, document_id=document_id)
             detail = f"{type(exc).__name__}: {exc}"[:500]
@@ -220,4 +223,16 @@ class LocalRunner:
                         detail,
                     )
                     self._sync(document)
+        self._maybe_commit()
+
+    def _maybe_commit(self, *, force: bool = False) -> None:
+        """Commit in groups: a per-row commit cost more than the row. A kill loses at most
+        COMMIT_EVERY_S of work, which the next run redoes from the ledger."""
+        self.uncommitted += 1
+        if (
+            force
+            or self.uncommitted >= COMMIT_EVERY_ROWS
+            or (time.monotonic() - self.last_commit >= COMMIT_EVERY_S)
+        ):
             self.session.commit()
+            self.uncommitted, self.last_commit = 0, time.monotonic()

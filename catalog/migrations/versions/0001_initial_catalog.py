@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:23:20.936876
+Create Date: 2026-11-22 12:43:26.834039
 """
 
 from collections.abc import Sequence
@@ -120,6 +120,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_documents_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_sha256"), ["sha256"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_state"), ["state"], unique=False)
 
     op.create_table(
@@ -291,6 +292,7 @@ def downgrade() -> None:
     op.drop_table("legacy_ids")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_documents_state"))
+        batch_op.drop_index(batch_op.f("ix_documents_sha256"))
         batch_op.drop_index(batch_op.f("ix_documents_parent_id"))
 
     op.drop_table("documents")
