@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from catalog.models import (
@@ -37,13 +39,17 @@ def find_document(session: Session, source_system: str, source_document_id: str)
 
 def ensure_blob(
     session: Session, *, sha256: str, key: str, size: int, mime: str, now: datetime
-) -> Blob:
-    blob = session.get(Blob, sha256)
-    if blob is None:
-        blob = Blob(sha256=sha256, key=key, size=size, mime=mime, stored_at=now)
-        session.add(blob)
-        session.flush()
-    return blob
+) -> None:
+    """Record the stored blob once, even when two workers store the same content at once."""
+    if session.get(Blob, sha256) is not None:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Blob)
+        .values(sha256=sha256, key=key, size=size, mime=mime, stored_at=now)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
 
 
 def add_version(

@@ -52,6 +52,20 @@ def synth(args: argparse.Namespace) -> int:
 def load(args: argparse.Namespace) -> int:
     from workers.load import load_archive
 
+    if args.via == "celery":
+        from workers.celery_load import load_via_celery
+
+        summary = load_via_celery(
+            get_settings(),
+            manifest=args.manifest,
+            people=args.people,
+            mapping_path=args.mapping,
+            batch=args.batch,
+            detach=args.detach,
+            progress=not args.quiet,
+        )
+        _print_json(summary)
+        return 0 if summary.get("unaccounted", 0) == 0 else 1
     summary = load_archive(
         get_settings(),
         manifest=args.manifest,
@@ -63,6 +77,37 @@ def load(args: argparse.Namespace) -> int:
     )
     _print_json(summary)
     return 0 if summary["unaccounted"] == 0 else 1
+
+
+def worker(args: argparse.Namespace) -> int:
+    import os
+
+    from workers.celery_app import configure
+
+    settings = _ready()
+    app = configure(settings)
+    concurrency = args.concurrency or os.cpu_count() or 1
+    app.conf.worker_concurrency = concurrency
+    # Threads, not prefork: the parsing happens in the sandbox's own child processes, and one
+    # sandbox pool per worker serves all its threads.
+    app.worker_main(
+        [
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "--queues",
+            args.queues,
+            "--hostname",
+            args.name,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+    return 0
 
 
 def reconcile(args: argparse.Namespace) -> int:

@@ -38,7 +38,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int)
     p.add_argument("--batch")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--via", choices=("local", "celery"), default="local")
+    p.add_argument("--detach", action="store_true", help="with --via celery: queue and return")
     p.set_defaults(func=commands.load)
+
+    p = sub.add_parser("worker", help="run a Celery worker for the pipeline's tasks")
+    p.add_argument("--queues", default="default,ocr")
+    p.add_argument("--concurrency", type=int)
+    p.add_argument("--name", default="escr@%h")
+    p.set_defaults(func=commands.worker)
 
     p = sub.add_parser("reconcile", help="counts for a batch; --rows writes one CSV line per row")
     p.add_argument("batch")

@@ -33,7 +33,7 @@ class StorageSettings(BaseModel):
 
 class IndexSettings(BaseModel):
     backend: Literal["embedded", "opensearch"] = "embedded"
-    path: str = ""  # embedded backend: empty means ESCR_HOME/index.sqlite
+    path: str = ""  # embedded backend: empty means ESCR_HOME/index (a tantivy directory)
     hosts: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9200"])
     alias: str = "escr-documents"
 
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
 
     @property
     def index_path(self) -> Path:
-        return Path(self.index.path) if self.index.path else self.home / "index.sqlite"
+        return Path(self.index.path) if self.index.path else self.home / "index"
 
     @property
     def tmp_dir(self) -> Path:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from catalog.models import Base
+from catalog.models_access import User  # noqa: F401  (registers the tables)
 from catalog.models_retention import AuditChainHead  # noqa: F401  (registers the tables)
 
 config = context.config

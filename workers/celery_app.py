@@ -1,0 +1,37 @@
+"""The Celery application: JSON messages, late acks, prefetch 1, OCR on its own queue.
+
+The app object exists at import (Celery needs one), but it is configured from the settings
+only when a worker or a loader starts (`configure`), never at import time.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from core.settings import Settings
+
+app = Celery("escr", include=["workers.tasks"])
+
+DEFAULT_QUEUE = "default"
+OCR_QUEUE = "ocr"
+
+
+def configure(settings: Settings) -> Celery:
+    """Point the app at the configured broker; idempotent."""
+    app.conf.update(
+        broker_url=settings.broker.url,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        # A message is acknowledged only when its task has finished: a worker killed
+        # mid-task leaves it unacknowledged, and the broker hands it to another worker.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={"escr.ocr": {"queue": OCR_QUEUE}},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    return app

@@ -1,0 +1,90 @@
+"""`escr load --via celery`: register as usual, enqueue every row, and follow the ledger."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from catalog.db import session_factory
+from catalog.ledger import get_batch
+from catalog.reconcile import reconcile
+from catalog.schema import migrate
+from core.errors import InvalidInput
+from core.settings import Settings
+from workers.celery_app import configure
+from workers.pipeline import utcnow
+from workers.register import default_batch_name, load_people, register_manifest
+from workers.sources.mapping import load_mapping
+
+POLL_S = 1.0
+
+
+def load_via_celery(
+    settings: Settings,
+    *,
+    manifest: Path,
+    people: Path | None,
+    mapping_path: Path | None = None,
+    batch: str | None = None,
+    detach: bool = False,
+    progress: bool = True,
+    timeout_s: float | None = None,
+) -> dict[str, Any]:
+    """Queue the batch to the workers; unless detached, wait until every row has ended."""
+    if not manifest.is_file():
+        raise InvalidInput(f"manifest {manifest} not found")
+    if mapping_path is not None:
+        # Workers read the default mapping: a custom one must be deployed to them first.
+        raise InvalidInput("--mapping with --via celery is not supported yet; load locally")
+    from workers.tasks import enqueue_batch
+
+    started = time.monotonic()
+    migrate(settings.database_url)
+    configure(settings)
+    mapping = load_mapping(None)
+    name = batch or default_batch_name(manifest)
+    with session_factory(settings.database_url)() as session:
+        if people is not None:
+            load_people(session, people, mapping)
+        record = register_manifest(
+            session, batch=name, manifest=manifest.resolve(), people=people, mapping=mapping
+        )
+        total = record.rows_total
+        sent = enqueue_batch(session, name)
+    if detach:
+        return {"batch": name, "rows": total, "queued": sent, "detached": True}
+    return _follow(settings, name, total, started, progress, timeout_s) | {"queued": sent}
+
+
+def _follow(
+    settings: Settings,
+    name: str,
+    total: int,
+    started: float,
+    progress: bool,
+    timeout_s: float | None,
+) -> dict[str, Any]:
+    bar = tqdm(total=total, unit="row", file=sys.stderr, disable=not progress)
+    factory = session_factory(settings.database_url)
+    while True:
+        with factory() as session:
+            summary = reconcile(session, name)
+            done = summary["rows"] - summary["unaccounted"]
+            bar.update(done - bar.n)
+            if summary["unaccounted"] == 0 and summary["rows"] >= total:
+                record = get_batch(session, name)
+                record.status, record.finished_at = "complete", utcnow()
+                session.commit()
+                summary = reconcile(session, name)
+                break
+        if timeout_s is not None and time.monotonic() - started > timeout_s:
+            bar.close()
+            raise TimeoutError(f"batch {name} not complete after {timeout_s} s")
+        time.sleep(POLL_S)
+    bar.close()
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    return summary
