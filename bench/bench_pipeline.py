@@ -83,9 +83,15 @@ def raw_extraction(files: list[Path], workers: int) -> float:
         return len(files) / (time.perf_counter() - started)
 
 
+def _embedded_env(home: Path) -> dict[str, str]:
+    """The environment for an embedded-backend run in its own ESCR_HOME."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESCR_")}
+    return env | {"ESCR_HOME": str(home)}
+
+
 def pipeline_load(manifest: Path, workers: int, home: Path) -> tuple[float, dict[str, object]]:
     """Seconds and summary of `escr load` in a fresh process and ESCR_HOME."""
-    env = {**os.environ, "ESCR_HOME": str(home)}
+    env = _embedded_env(home)
     command = [
         sys.executable,
         "-m",
@@ -142,7 +148,7 @@ def memory(root: Path, sizes: list[int], workers: int) -> None:
         folder = root / f"synth-{size}"
         make_archive(folder, seed=5, people=max(20, size // 20), docs=size, scan_fraction=0.0)
         home = root / f"home-mem-{size}"
-        env = {**os.environ, "ESCR_HOME": str(home)}
+        env = _embedded_env(home)
         code = (
             "import resource,sys,json;from pathlib import Path;"
             "from core.settings import get_settings;from workers.load import load_archive;"

@@ -68,6 +68,35 @@ class ApiSettings(BaseModel):
         return self
 
 
+class AuthSettings(BaseModel):
+    """OpenID Connect bearer tokens (e.g. Entra ID) and local web sessions (records/access.py).
+
+    OIDC is off while `issuer` is empty; the static API token then is the only bearer.
+    """
+
+    issuer: str = ""
+    audience: str = ""
+    jwks_url: str = ""  # fetched and cached; or jwks_path, a local file (tests, air-gapped)
+    jwks_path: str = ""
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    roles_claim: str = "roles"
+    teams_claim: str = "groups"
+    username_claim: str = "preferred_username"
+    leeway_s: int = 30
+    session_hours: float = 8.0
+    cookie_secure: bool = False  # set true behind HTTPS
+    break_glass_minutes: int = 60
+    break_glass_max_minutes: int = 480
+
+    @model_validator(mode="after")
+    def _keys_named(self) -> AuthSettings:
+        if self.issuer and not (self.jwks_url or self.jwks_path):
+            raise ValueError("ESCR_AUTH__ISSUER needs ESCR_AUTH__JWKS_URL or __JWKS_PATH")
+        if self.issuer and not self.audience:
+            raise ValueError("ESCR_AUTH__ISSUER needs ESCR_AUTH__AUDIENCE")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ESCR_", env_nested_delimiter="__", extra="ignore")
 
@@ -79,6 +108,7 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def database_url(self) -> str:

@@ -39,6 +39,9 @@ class SearchQuery:
     allowed_person_ids: tuple[str, ...] | None = None
     # Documents on no person (the exception queue) are shown only where this is true.
     include_unlinked: bool = True
+    # Documents carrying any of these access tags never match: the restricted classes the
+    # caller holds no grant for (records/access.py). Part of the access filter, in the query.
+    excluded_access_tags: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
     facets: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from catalog.access import document_restrictions, restriction_tags
 from catalog.documents import get_text, linked_person_ids
 from catalog.models import Document
 from indexer.base import SearchDocument
@@ -14,6 +15,9 @@ MIGRATION_ONLY = "migration"
 
 def search_document(session: Session, document: Document) -> SearchDocument:
     person_ids = tuple(linked_person_ids(session, document.id))
+    # Restricted classes (adoption, staff, sensitive) are tagged so a search can exclude them
+    # inside the query for callers without a grant (records/access.py).
+    tags = restriction_tags(document_restrictions(session, document))
     return SearchDocument(
         document_id=document.id,
         title=document.title,
@@ -23,5 +27,5 @@ def search_document(session: Session, document: Document) -> SearchDocument:
         person_ids=person_ids,
         doc_type=document.doc_type,
         document_date=document.document_date,
-        access_tags=() if person_ids else (MIGRATION_ONLY,),
+        access_tags=(*tags, *(() if person_ids else (MIGRATION_ONLY,))),
     )

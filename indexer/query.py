@@ -139,6 +139,11 @@ def full_query(
     if not query.include_unlinked:
         unlinked = tantivy.Query.term_query(schema, "person", UNLINKED)
         clauses.append((tantivy.Occur.MustNot, unlinked))
+    if query.excluded_access_tags:
+        tags = list(query.excluded_access_tags)
+        clauses.append(
+            (tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, "access_tag", tags))
+        )
     if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
         # A boolean query of only MustNot matches nothing; start from every document.
         clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))

@@ -1,6 +1,7 @@
-"""What people read through the faces (API, CLI, web): each read is written to the audit log.
+"""What people read through the faces (API, CLI, web): each read is checked, then audited.
 
-The faces call these and nothing lower, so no route can forget the audit.
+The faces call these and nothing lower, so no route can forget the access check or the audit.
+Every function takes the Caller (records/access.py); a search always carries its filter.
 """
 
 from __future__ import annotations
@@ -12,25 +13,52 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import access as access_rows
 from catalog import audit
 from catalog import documents as docs
-from catalog.models import Document, DocumentLink, ExceptionItem, Person
+from catalog.models import Document, DocumentLink, LegacyId, Person
+from catalog.models_retention import RetentionDecision
 from core.errors import NotFound
 from indexer.base import SearchIndex, SearchQuery, SearchResults
+from records.access import Caller, check_document, check_person, search_filter
+
+
+def _audit(
+    session: Session,
+    caller: Caller,
+    action: str,
+    target_type: str,
+    target_id: str,
+    person_ids: Sequence[str] = (),
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        person_ids=person_ids,
+        on_behalf_of=caller.on_behalf_of,
+        why=caller.why(person_ids),
+        detail=detail,
+    )
 
 
 def search(
-    session: Session, index: SearchIndex, query: SearchQuery, *, actor: str
+    session: Session, index: SearchIndex, query: SearchQuery, *, caller: Caller
 ) -> SearchResults:
-    results = index.search(query)
-    audit.record(
+    """Search under the caller's access filter, which goes inside the index query."""
+    filtered = search_filter(caller, query)
+    results = index.search(filtered)
+    _audit(
         session,
-        actor=actor,
-        action="search",
-        target_type="query",
-        target_id=query.text[:300],
-        person_ids=query.person_ids,
-        detail={
+        caller,
+        "search",
+        "query",
+        query.text[:300],
+        query.person_ids,
+        {
             "filters": {
                 "person_ids": list(query.person_ids),
                 "doc_types": list(query.doc_types),
@@ -44,19 +72,13 @@ def search(
     return results
 
 
-def document_metadata(session: Session, document_id: int, *, actor: str) -> dict[str, Any]:
+def document_metadata(session: Session, document_id: int, *, caller: Caller) -> dict[str, Any]:
     """A document's catalog record: how it was classified and linked, and why."""
+    person_ids = check_document(session, caller, document_id)
     document = docs.get_document(session, document_id)
     links = docs.links_of(session, document_id)
-    person_ids = [link.person_id for link in links]
-    audit.record(
-        session,
-        actor=actor,
-        action="view",
-        target_type="document",
-        target_id=str(document_id),
-        person_ids=person_ids,
-    )
+    _audit(session, caller, "view", "document", str(document_id), person_ids)
+    retention = session.get(RetentionDecision, document_id)
     return {
         "document_id": document.id,
         "source_system": document.source_system,
@@ -73,6 +95,7 @@ def document_metadata(session: Session, document_id: int, *, actor: str) -> dict
         "doc_type": document.doc_type,
         "type_confidence": document.type_confidence,
         "type_reason": document.type_reason,
+        "type_confirmed": document.type_confirmed,
         "legacy_doc_type": document.legacy_doc_type,
         "legacy_person_ids": document.legacy_person_ids,
         "state": document.state,
@@ -83,72 +106,94 @@ def document_metadata(session: Session, document_id: int, *, actor: str) -> dict
         "engine": document.engine,
         "person_ids": person_ids,
         "links": [
-            {"person_id": link.person_id, "method": link.method, "reason": link.reason}
+            {
+                "person_id": link.person_id,
+                "method": link.method,
+                "reason": link.reason,
+                "created_by": link.created_by,
+            }
             for link in links
         ],
         "exceptions": docs.open_exception_kinds(session, document_id),
         "attachments": [child.id for child in docs.children_of(session, document_id)],
+        "restrictions": sorted(access_rows.document_restrictions(session, document)),
+        "retention": None
+        if retention is None
+        else {
+            "status": retention.status,
+            "record_class": retention.record_class,
+            "retain_until": retention.retain_until.isoformat() if retention.retain_until else None,
+            "reason": retention.reason,
+        },
         "metadata": document.extra,
     }
 
 
-def document_text(session: Session, document_id: int, *, actor: str) -> str:
-    docs.get_document(session, document_id)
-    audit.record(
-        session,
-        actor=actor,
-        action="view_text",
-        target_type="document",
-        target_id=str(document_id),
-        person_ids=docs.linked_person_ids(session, document_id),
-    )
+def document_text(session: Session, document_id: int, *, caller: Caller) -> str:
+    person_ids = check_document(session, caller, document_id)
+    _audit(session, caller, "view_text", "document", str(document_id), person_ids)
     return docs.get_text(session, document_id)
 
 
-def document_content(session: Session, document_id: int, *, actor: str) -> Document:
-    """The document whose original file the caller is about to download (audited first)."""
+def document_content(
+    session: Session, document_id: int, *, caller: Caller, inline: bool = False
+) -> Document:
+    """The document whose original file the caller is about to read (audited first)."""
+    person_ids = check_document(session, caller, document_id)
     document = docs.get_document(session, document_id)
     if document.sha256 is None:
         raise NotFound(f"document {document_id} has no stored content")
-    audit.record(
-        session,
-        actor=actor,
-        action="download",
-        target_type="document",
-        target_id=str(document_id),
-        person_ids=docs.linked_person_ids(session, document_id),
-    )
+    # Shown in the viewer or saved as a file: both are reads of the record, told apart here.
+    action = "view_content" if inline else "download"
+    _audit(session, caller, action, "document", str(document_id), person_ids)
     return document
 
 
-def chronology(session: Session, person_id: str, *, actor: str) -> dict[str, Any]:
-    """A person's documents, newest first, with type and date."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound(f"person {person_id!r} not found")
-    rows: Sequence[Document] = session.scalars(
+def _person_json(session: Session, person: Person) -> dict[str, Any]:
+    legacy = session.scalars(select(LegacyId).where(LegacyId.person_id == person.person_id))
+    return {
+        "person_id": person.person_id,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "target_system": person.target_system,
+        "service": person.service,
+        "nhs_number": person.nhs_number,
+        "legacy_ids": [f"{row.system}:{row.legacy_id}" for row in legacy],
+    }
+
+
+def chronology(
+    session: Session, person_id: str, *, caller: Caller, doc_type: str | None = None
+) -> dict[str, Any]:
+    """A person's documents, newest first; restricted ones only with the caller's grant."""
+    person = check_person(session, caller, person_id)
+    query = (
         select(Document)
         .join(DocumentLink, DocumentLink.document_id == Document.id)
         .where(DocumentLink.person_id == person_id)
         .order_by(Document.document_date.desc().nulls_last(), Document.id.desc())
-    ).all()
-    audit.record(
+    )
+    rows: Sequence[Document] = session.scalars(query).all()
+    restricted = access_rows.restrictions_for(session, rows)
+    # Counted before the type filter, so the filter's options show what the caller may see.
+    visible = [d for d in rows if not restricted[d.id] - caller.grants]
+    types: dict[str, int] = {}
+    for d in visible:
+        types[d.doc_type] = types.get(d.doc_type, 0) + 1
+    shown = [d for d in visible if not doc_type or d.doc_type == doc_type]
+    _audit(
         session,
-        actor=actor,
-        action="view_chronology",
-        target_type="person",
-        target_id=person_id,
-        person_ids=[person_id],
+        caller,
+        "view_chronology",
+        "person",
+        person_id,
+        [person_id],
+        {"doc_type": doc_type or ""},
     )
     return {
-        "person": {
-            "person_id": person.person_id,
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "target_system": person.target_system,
-            "service": person.service,
-        },
+        "person": _person_json(session, person),
+        "types": dict(sorted(types.items())),
         "documents": [
             {
                 "document_id": d.id,
@@ -157,43 +202,23 @@ def chronology(session: Session, person_id: str, *, actor: str) -> dict[str, Any
                 "title": d.title,
                 "state": d.state,
             }
-            for d in rows
+            for d in shown
         ],
     }
 
 
-def exception_queue(
-    session: Session, *, actor: str, kind: str | None = None, limit: int = 100, offset: int = 0
-) -> list[dict[str, Any]]:
-    """Open exceptions, oldest first, for the migration team."""
-    query = (
-        select(ExceptionItem, Document)
-        .join(Document, Document.id == ExceptionItem.document_id)
-        .where(ExceptionItem.status == "open")
-        .order_by(ExceptionItem.id)
-        .limit(limit)
-        .offset(offset)
+def person_names(session: Session, caller: Caller, person_ids: Sequence[str]) -> dict[str, str]:
+    """Display names of listed people (hits, links) the caller may see; others stay IDs."""
+    if caller.people is not None:
+        person_ids = [p for p in person_ids if p in caller.people]
+    if not person_ids:
+        return {}
+    found = session.execute(
+        select(Person.person_id, Person.given_name, Person.family_name).where(
+            Person.person_id.in_(list(person_ids))
+        )
     )
-    if kind:
-        query = query.where(ExceptionItem.kind == kind)
-    items = session.execute(query).all()
-    audit.record(
-        session, actor=actor, action="view_exceptions", target_type="queue", target_id=kind or ""
-    )
-    return [
-        {
-            "exception_id": item.id,
-            "kind": item.kind,
-            "detail": item.detail,
-            "candidates": item.candidates,
-            "document_id": document.id,
-            "source_system": document.source_system,
-            "source_document_id": document.source_document_id,
-            "title": document.title,
-            "state": document.state,
-        }
-        for item, document in items
-    ]
+    return {pid: f"{given} {family}".strip() or pid for pid, given, family in found}
 
 
 def search_results_json(results: SearchResults) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from catalog.db import session_factory
@@ -71,20 +73,32 @@ def _follow(
     bar = tqdm(total=total, unit="row", file=sys.stderr, disable=not progress)
     factory = session_factory(settings.database_url)
     while True:
-        with factory() as session:
-            summary = reconcile(session, name)
-            done = summary["rows"] - summary["unaccounted"]
-            bar.update(done - bar.n)
-            if summary["unaccounted"] == 0 and summary["rows"] >= total:
-                record = get_batch(session, name)
-                record.status, record.finished_at = "complete", utcnow()
-                session.commit()
-                summary = reconcile(session, name)
-                break
+        try:
+            summary = _check(factory, name, total)
+        except OperationalError:
+            summary = None  # the database is restarting: keep following
+        if summary is not None and summary.get("complete"):
+            break
+        if summary is not None:
+            bar.update(summary["rows"] - summary["unaccounted"] - bar.n)
         if timeout_s is not None and time.monotonic() - started > timeout_s:
             bar.close()
             raise TimeoutError(f"batch {name} not complete after {timeout_s} s")
         time.sleep(POLL_S)
     bar.close()
+    summary.pop("complete")
     summary["seconds"] = round(time.monotonic() - started, 2)
     return summary
+
+
+def _check(factory: sessionmaker[Session], name: str, total: int) -> dict[str, Any]:
+    """The batch's reconciliation; marks the batch complete when every row has ended."""
+    with factory() as session:
+        summary = reconcile(session, name)
+        summary["complete"] = summary["unaccounted"] == 0 and summary["rows"] >= total
+        if summary["complete"]:
+            record = get_batch(session, name)
+            record.status, record.finished_at = "complete", utcnow()
+            session.commit()
+            summary = reconcile(session, name) | {"complete": True}
+        return summary

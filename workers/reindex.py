@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from catalog import ledger
 from catalog.db import session_factory
 from catalog.models import Document
 from core.settings import Settings
 from core.states import RowState
 from indexer.documents import search_document
 from indexer.factory import make_index
+from workers.pipeline import utcnow
 
 PAGE = 500
 
@@ -38,6 +40,16 @@ def reindex_catalog(settings: Settings, *, pending_only: bool = False) -> int:
             index.upsert(search_document(session, d) for d in page)
             for document in page:
                 document.state = RowState.INDEXED
+                if document.parent_id is None:
+                    ledger.sync_document_rows(
+                        session,
+                        document.batch,
+                        document.id,
+                        document.state,
+                        document.reason,
+                        document.detail,
+                        utcnow(),
+                    )
             session.commit()
             session.expunge_all()
             count += len(page)

@@ -17,6 +17,7 @@ from typing import Any
 
 from celery import Task
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import ledger
@@ -44,6 +45,11 @@ class StageTask(Task):  # type: ignore[misc]
     ) -> None:
         detail = f"{type(exc).__name__}: {exc}"[:500]
         log.error("task.failed", task=self.name, target=args[0] if args else None)
+        if self.name == "escr.index" and isinstance(exc, TransientBackendError):
+            # The index is down: documents stay `pending_index` for `escr reindex --pending`
+            # (or the next index task) rather than being called failed.
+            log.warning("index.pending", target=args[0] if args else None)
+            return
         with _session() as session:
             if self.name == "escr.ingest":
                 row = session.get(LedgerRow, args[0])
@@ -63,7 +69,8 @@ class StageTask(Task):  # type: ignore[misc]
 
 RETRY = dict(
     base=StageTask,
-    autoretry_for=(TransientBackendError,),
+    # A database that restarts mid-load drops connections (OperationalError): retry those too.
+    autoretry_for=(TransientBackendError, OperationalError),
     retry_backoff=True,
     retry_backoff_max=60,
     retry_jitter=True,
@@ -197,7 +204,7 @@ def ocr(document_id: int) -> int:
     return int(extract(document_id))
 
 
-@app.task(name="escr.index", **RETRY)  # type: ignore[untyped-decorator]
+@app.task(name="escr.index", **(RETRY | {"max_retries": 3, "retry_backoff_max": 10}))  # type: ignore[untyped-decorator]
 def index(document_id: int) -> int:
     """Index the document and any others waiting, claimed with SKIP LOCKED so workers
     never index the same rows at once (on PostgreSQL; SQLite has one writer anyway)."""

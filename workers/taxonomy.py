@@ -1,4 +1,4 @@
-"""The document-type taxonomy of ../shared/DOMAIN.md. Codes are stable: they are stored and indexed."""
+"""The document-type taxonomy of ../shared/DOMAIN.md. Codes are stable: stored and indexed."""
 
 from __future__ import annotations
 

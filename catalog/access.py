@@ -1,0 +1,261 @@
+"""Reading and changing access rows: users, passwords, teams, allocations, grants, restrictions.
+
+Functions take a session and do not commit. The access decisions themselves are made in
+records/access.py; the restriction tags here are shared with indexer/documents.py, so the
+search index and the point checks mark a document restricted for the same reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from catalog.models import Document, DocumentLink
+from catalog.models_access import (
+    Allocation,
+    BreakGlass,
+    Grant,
+    Restriction,
+    Team,
+    TeamMember,
+    User,
+)
+from core.errors import InvalidInput
+
+ROLES = ("practitioner", "team_manager", "migration_officer", "ig_officer", "administrator")
+RESTRICTIONS = ("adoption", "staff", "sensitive")
+# Document types that are a restricted class by their nature, whoever they are on.
+RESTRICTED_TYPES = {"adoption": "adoption"}
+TAG_PREFIX = "restricted:"
+# scrypt at n=2**14, r=8 costs ~16 MiB and tens of ms: slow for guessing, fine for a login.
+_SCRYPT = (2**14, 8, 1)
+
+
+def hash_password(password: str) -> str:
+    n, r, p = _SCRYPT
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    found = hashlib.scrypt(
+        password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(found.hex(), digest)
+
+
+def ensure_team(session: Session, name: str, now: datetime) -> Team:
+    if not name.strip():
+        raise InvalidInput("a team needs a name")
+    team = session.get(Team, name)
+    if team is None:
+        team = Team(name=name, created_at=now)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def upsert_user(
+    session: Session,
+    *,
+    username: str,
+    roles: Iterable[str],
+    teams: Iterable[str],
+    password: str | None,
+    now: datetime,
+) -> User:
+    """Create or update a local user; a None password leaves the stored one as it is."""
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise InvalidInput(f"roles must be some of {', '.join(ROLES)}; got {unknown or 'none'}")
+    user = session.get(User, username)
+    if user is None:
+        user = User(username=username, roles=roles, created_at=now, password_hash="")
+        session.add(user)
+    user.roles = roles
+    if password is not None:
+        user.password_hash = hash_password(password)
+    session.flush()
+    for team in sorted(set(teams)):
+        ensure_team(session, team, now)
+        exists = session.scalar(
+            select(TeamMember).where(TeamMember.username == username, TeamMember.team == team)
+        )
+        if exists is None:
+            session.add(TeamMember(username=username, team=team))
+    session.flush()
+    return user
+
+
+def teams_of(session: Session, username: str) -> list[str]:
+    rows = session.scalars(select(TeamMember.team).where(TeamMember.username == username))
+    return sorted(rows)
+
+
+def allocate(
+    session: Session, *, person_id: str, team: str, source: str, actor: str, now: datetime
+) -> bool:
+    """Allocate the person to the team; False where they already were."""
+    if not person_id.strip():
+        raise InvalidInput("an allocation needs a person ID")
+    ensure_team(session, team, now)
+    exists = session.scalar(
+        select(Allocation).where(Allocation.person_id == person_id, Allocation.team == team)
+    )
+    if exists is not None:
+        return False
+    session.add(
+        Allocation(person_id=person_id, team=team, source=source, created_by=actor, created_at=now)
+    )
+    session.flush()
+    return True
+
+
+def allocated_people(session: Session, teams: Iterable[str]) -> frozenset[str]:
+    teams = list(teams)
+    if not teams:
+        return frozenset()
+    return frozenset(session.scalars(select(Allocation.person_id).where(Allocation.team.in_(teams))))
+
+
+def active_grants(session: Session, username: str, now: datetime) -> frozenset[str]:
+    rows = session.scalars(
+        select(Grant.restriction).where(
+            Grant.username == username, or_(Grant.expires_at.is_(None), Grant.expires_at > now)
+        )
+    )
+    return frozenset(rows)
+
+
+def add_grant(
+    session: Session, *, username: str, restriction: str, reason: str, actor: str, now: datetime
+) -> None:
+    if restriction not in RESTRICTIONS:
+        raise InvalidInput(f"restriction must be one of {', '.join(RESTRICTIONS)}")
+    exists = session.scalar(
+        select(Grant).where(Grant.username == username, Grant.restriction == restriction)
+    )
+    if exists is None:
+        session.add(
+            Grant(
+                username=username,
+                restriction=restriction,
+                reason=reason,
+                granted_by=actor,
+                granted_at=now,
+            )
+        )
+        session.flush()
+
+
+def active_break_glass(session: Session, username: str, now: datetime) -> dict[str, BreakGlass]:
+    """person_id -> the newest unexpired break-glass grant of this user."""
+    rows = session.scalars(
+        select(BreakGlass)
+        .where(BreakGlass.username == username, BreakGlass.expires_at > now)
+        .order_by(BreakGlass.id)
+    )
+    return {row.person_id: row for row in rows}
+
+
+def add_restriction(
+    session: Session,
+    *,
+    target_type: str,
+    target_id: str,
+    restriction: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> bool:
+    if target_type not in ("person", "document") or restriction not in RESTRICTIONS:
+        raise InvalidInput("mark a person or document as one of " + ", ".join(RESTRICTIONS))
+    exists = session.scalar(
+        select(Restriction).where(
+            Restriction.target_type == target_type,
+            Restriction.target_id == target_id,
+            Restriction.restriction == restriction,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        Restriction(
+            target_type=target_type,
+            target_id=target_id,
+            restriction=restriction,
+            reason=reason,
+            set_by=actor,
+            set_at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
+def person_restrictions(session: Session, person_ids: Iterable[str]) -> frozenset[str]:
+    ids = list(person_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            select(Restriction.restriction).where(
+                Restriction.target_type == "person", Restriction.target_id.in_(ids)
+            )
+        )
+    )
+
+
+def restrictions_for(
+    session: Session, documents: Sequence[Document]
+) -> dict[int, frozenset[str]]:
+    """Every restricted class of each document: by its type, its own marks, its people's."""
+    found: dict[int, set[str]] = {
+        d.id: ({RESTRICTED_TYPES[d.doc_type]} if d.doc_type in RESTRICTED_TYPES else set())
+        for d in documents
+    }
+    ids = list(found)
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        marked = session.execute(
+            select(Restriction.target_id, Restriction.restriction).where(
+                Restriction.target_type == "document",
+                Restriction.target_id.in_([str(i) for i in chunk]),
+            )
+        )
+        for target_id, restriction in marked:
+            found[int(target_id)].add(restriction)
+        by_people = session.execute(
+            select(DocumentLink.document_id, Restriction.restriction)
+            .join(
+                Restriction,
+                (Restriction.target_type == "person")
+                & (Restriction.target_id == DocumentLink.person_id),
+            )
+            .where(DocumentLink.document_id.in_(chunk))
+        )
+        for document_id, restriction in by_people:
+            found[document_id].add(restriction)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def document_restrictions(session: Session, document: Document) -> frozenset[str]:
+    return restrictions_for(session, [document])[document.id]
+
+
+def restriction_tags(restrictions: Iterable[str]) -> tuple[str, ...]:
+    """The index's access tags for these restricted classes."""
+    return tuple(sorted(TAG_PREFIX + r for r in restrictions))

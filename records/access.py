@@ -1,0 +1,199 @@
+"""Who may see what: the one place access is decided (docs/decisions/0009-access-control.md).
+
+A Caller is resolved once per request (or CLI command). Every read in records/reads.py asks
+this module before it touches a record, and a search carries the caller's filter inside the
+index query, so totals and facets count only what the caller may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from catalog import access as rows
+from catalog import audit
+from catalog import documents as docs
+from catalog.models import Person
+from catalog.models_access import BreakGlass
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from indexer.base import SearchQuery
+
+# Roles whose work spans every person: they are not limited to their teams' allocations.
+UNRESTRICTED_ROLES = frozenset({"migration_officer", "ig_officer", "administrator"})
+# Roles that work the exception queue, where documents are on nobody yet.
+QUEUE_ROLES = frozenset({"migration_officer", "administrator"})
+MIN_REASON = 10  # a break-glass reason must say something
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user and what they may see. `people` None means every person."""
+
+    user_id: str
+    roles: frozenset[str]
+    teams: frozenset[str] = frozenset()
+    grants: frozenset[str] = frozenset()
+    people: frozenset[str] | None = frozenset()
+    # person_id -> reason, for the people reachable only through an unexpired break-glass.
+    break_glass: Mapping[str, str] = field(default_factory=dict)
+    on_behalf_of: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return "administrator" in self.roles
+
+    @property
+    def include_unlinked(self) -> bool:
+        return bool(self.roles & QUEUE_ROLES)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def why(self, person_ids: Iterable[str]) -> str:
+        """The audit's "why" for a read touching these people: the break-glass reason, if any."""
+        reasons = sorted({self.break_glass[p] for p in person_ids if p in self.break_glass})
+        return "; ".join(f"break-glass: {r}" for r in reasons)
+
+
+def service_caller(user_id: str, on_behalf_of: str = "") -> Caller:
+    """The static API token and the CLI: a local administrator for scripts."""
+    return Caller(
+        user_id=user_id,
+        roles=frozenset({"administrator"}),
+        grants=frozenset(rows.RESTRICTIONS),
+        people=None,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+def resolve_caller(
+    session: Session, username: str, *, roles: Iterable[str], teams: Iterable[str], now: datetime
+) -> Caller:
+    """A user's Caller: roles and teams from the session's user row or the OIDC token; grants,
+    allocations and break-glass from the catalog, as they stand now."""
+    role_set = frozenset(r for r in roles if r in rows.ROLES)
+    team_set = frozenset(teams)
+    people: frozenset[str] | None = None
+    only_by_glass: dict[str, str] = {}
+    if not role_set & UNRESTRICTED_ROLES:
+        glass = rows.active_break_glass(session, username, now)
+        team_people = rows.allocated_people(session, team_set)
+        people = team_people | frozenset(glass)
+        only_by_glass = {p: g.reason for p, g in glass.items() if p not in team_people}
+    admin = "administrator" in role_set
+    return Caller(
+        user_id=username,
+        roles=role_set,
+        teams=team_set,
+        grants=frozenset(rows.RESTRICTIONS) if admin else rows.active_grants(session, username, now),
+        people=people,
+        break_glass=only_by_glass,
+    )
+
+
+def search_filter(caller: Caller, query: SearchQuery) -> SearchQuery:
+    """The query with the caller's access filter set; whatever the face passed is replaced."""
+    excluded = rows.restriction_tags(r for r in rows.RESTRICTIONS if r not in caller.grants)
+    return replace(
+        query,
+        allowed_person_ids=None if caller.people is None else tuple(sorted(caller.people)),
+        include_unlinked=caller.include_unlinked,
+        excluded_access_tags=excluded,
+    )
+
+
+def _deny(session: Session, caller: Caller, target_type: str, target_id: str, why: str) -> None:
+    # The refusal is audited and committed at once: the request fails and rolls back after.
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="access_denied",
+        target_type=target_type,
+        target_id=target_id,
+        on_behalf_of=caller.on_behalf_of,
+        detail={"reason": why},
+    )
+    session.commit()
+    raise PermissionDenied(why)
+
+
+def require_role(session: Session, caller: Caller, roles: Iterable[str], what: str) -> None:
+    wanted = frozenset(roles)
+    if not caller.roles & wanted:
+        _deny(session, caller, "function", what, f"{what} needs one of: {', '.join(sorted(wanted))}")
+
+
+def check_person(session: Session, caller: Caller, person_id: str) -> Person:
+    """The person, if the caller may see their record."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"person {person_id!r} not found")
+    if caller.people is not None and person_id not in caller.people:
+        _deny(session, caller, "person", person_id, "this person is not allocated to your teams")
+    missing = rows.person_restrictions(session, [person_id]) - caller.grants
+    if missing:
+        _deny(session, caller, "person", person_id, f"needs a grant for {', '.join(missing)}")
+    return person
+
+
+def check_document(session: Session, caller: Caller, document_id: int) -> list[str]:
+    """The document's people, if the caller may see it (the same rule as the index filter)."""
+    document = docs.get_document(session, document_id)
+    people = docs.linked_person_ids(session, document_id)
+    target = str(document_id)
+    if not people and not caller.include_unlinked:
+        _deny(session, caller, "document", target, "this document is on no person's record yet")
+    if people and caller.people is not None and not caller.people.intersection(people):
+        _deny(session, caller, "document", target, "this document is on no person in your teams")
+    missing = rows.document_restrictions(session, document) - caller.grants
+    if missing:
+        _deny(session, caller, "document", target, f"needs a grant for {', '.join(missing)}")
+    return people
+
+
+def visible_restrictions(caller: Caller, restrictions: Iterable[str]) -> bool:
+    return not set(restrictions) - caller.grants
+
+
+def break_glass(
+    session: Session,
+    caller: Caller,
+    person_id: str,
+    *,
+    reason: str,
+    minutes: int,
+    max_minutes: int,
+    now: datetime,
+) -> BreakGlass:
+    """Open emergency access to one person: needs a reason, expires, and raises an alert."""
+    if not caller.has_role("practitioner", "team_manager"):
+        raise PermissionDenied("break-glass is for practitioners and team managers")
+    if len(reason.strip()) < MIN_REASON:
+        raise InvalidInput(f"break-glass needs a reason of at least {MIN_REASON} characters")
+    if not 1 <= minutes <= max_minutes:
+        raise InvalidInput(f"break-glass lasts between 1 and {max_minutes} minutes")
+    if session.get(Person, person_id) is None:
+        raise NotFound(f"person {person_id!r} not found")
+    grant = BreakGlass(
+        username=caller.user_id,
+        person_id=person_id,
+        reason=reason.strip(),
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    session.add(grant)
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="break_glass",
+        target_type="person",
+        target_id=person_id,
+        person_ids=[person_id],
+        on_behalf_of=caller.on_behalf_of,
+        why=reason.strip(),
+        detail={"alert": True, "expires_at": grant.expires_at.isoformat(), "minutes": minutes},
+    )
+    return grant
