@@ -1,10 +1,10 @@
 # escr: one image for the API and the pipeline workers (docker-compose.yml picks the command).
 FROM python:3.11-slim-bookworm
 
+# OMP_THREAD_LIMIT=1: one Tesseract thread per process; the workers scale by process, one per core.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    # One Tesseract thread per process: the workers scale by process, one per core.
     OMP_THREAD_LIMIT=1 \
     ESCR_HOME=/var/lib/escr
 
@@ -14,15 +14,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md* ./
-COPY api ./api
-COPY catalog ./catalog
-COPY cli ./cli
-COPY core ./core
-COPY indexer ./indexer
-COPY retention ./retention
-COPY storage ./storage
-COPY workers ./workers
+# Everything the package build needs; .dockerignore keeps out tests, caches and local data.
+COPY . .
 RUN pip install --no-compile '.[scale]'
 
 RUN useradd --system --create-home --home-dir /var/lib/escr escr

@@ -116,9 +116,7 @@ class WebLogin:
     csrf_token: str
 
 
-def log_in(
-    session: Session, settings: Settings, username: str, password: str
-) -> tuple[str, WebSession]:
+def log_in(session: Session, settings: Settings, username: str, password: str) -> str:
     """A new session for a local user whose password matches; returns the cookie's token."""
     user = session.get(User, username)
     stored = user.password_hash if user is not None and user.active else ""
@@ -138,7 +136,7 @@ def log_in(
     )
     session.add(row)
     session.flush()
-    return token, row
+    return token
 
 
 def log_out(session: Session, token: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.auth import NotAuthenticated
 from core.errors import (
     Conflict,
     EscrError,
@@ -16,6 +17,7 @@ from core.errors import (
 )
 
 _STATUS: tuple[tuple[type[EscrError], int], ...] = (
+    (NotAuthenticated, 401),
     (NotFound, 404),
     (PermissionDenied, 403),
     (PolicyViolation, 409),
@@ -32,12 +34,20 @@ def status_for(error: EscrError) -> int:
     return 500
 
 
+def error_json(exc: EscrError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    return JSONResponse(
+        status_code=status_for(exc),
+        content={"error": type(exc).__name__, "detail": str(exc)},
+        headers=headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """JSON errors; api/web replaces this for its pages with HTML ones (and login redirects)."""
+
     async def handle(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, EscrError)
-        return JSONResponse(
-            status_code=status_for(exc),
-            content={"error": type(exc).__name__, "detail": str(exc)},
-        )
+        return error_json(exc)
 
     app.add_exception_handler(EscrError, handle)

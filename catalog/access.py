@@ -129,7 +129,9 @@ def allocated_people(session: Session, teams: Iterable[str]) -> frozenset[str]:
     teams = list(teams)
     if not teams:
         return frozenset()
-    return frozenset(session.scalars(select(Allocation.person_id).where(Allocation.team.in_(teams))))
+    return frozenset(
+        session.scalars(select(Allocation.person_id).where(Allocation.team.in_(teams)))
+    )
 
 
 def active_grants(session: Session, username: str, now: datetime) -> frozenset[str]:
@@ -220,9 +222,7 @@ def person_restrictions(session: Session, person_ids: Iterable[str]) -> frozense
     )
 
 
-def restrictions_for(
-    session: Session, documents: Sequence[Document]
-) -> dict[int, frozenset[str]]:
+def restrictions_for(session: Session, documents: Sequence[Document]) -> dict[int, frozenset[str]]:
     """Every restricted class of each document: by its type, its own marks, its people's."""
     found: dict[int, set[str]] = {
         d.id: ({RESTRICTED_TYPES[d.doc_type]} if d.doc_type in RESTRICTED_TYPES else set())

@@ -14,11 +14,13 @@ from catalog.schema import migrate
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
 from records import reads
+from records.access import Caller, service_caller
 from records.fixity import verify_blobs
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
+def _caller() -> Caller:
+    """Whoever can run the CLI on this machine already reads the catalog: a local administrator."""
+    return service_caller(f"cli:{getpass.getuser()}")
 
 
 def _ready() -> Settings:
@@ -82,7 +84,7 @@ def load(args: argparse.Namespace) -> int:
 def worker(args: argparse.Namespace) -> int:
     import os
 
-    from workers.celery_app import configure
+    from workers.celery_app import configure, queue_name
 
     settings = _ready()
     app = configure(settings)
@@ -98,7 +100,7 @@ def worker(args: argparse.Namespace) -> int:
             "--concurrency",
             str(concurrency),
             "--queues",
-            args.queues,
+            ",".join(queue_name(settings, q.strip()) for q in args.queues.split(",")),
             "--hostname",
             args.name,
             "--loglevel",
@@ -150,7 +152,7 @@ def search(args: argparse.Namespace) -> int:
         facets=True,
     )
     with session_factory(settings.database_url)() as session:
-        results = reads.search(session, make_index(settings), query, actor=_actor())
+        results = reads.search(session, make_index(settings), query, caller=_caller())
         session.commit()
     payload = reads.search_results_json(results)
     if args.json:
@@ -169,8 +171,10 @@ def search(args: argparse.Namespace) -> int:
 def show(args: argparse.Namespace) -> int:
     settings = _ready()
     with session_factory(settings.database_url)() as session:
-        metadata = reads.document_metadata(session, args.document_id, actor=_actor())
-        text = reads.document_text(session, args.document_id, actor=_actor()) if args.text else None
+        metadata = reads.document_metadata(session, args.document_id, caller=_caller())
+        text = (
+            reads.document_text(session, args.document_id, caller=_caller()) if args.text else None
+        )
         session.commit()
     if args.json:
         if text is not None:

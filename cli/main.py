@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import commands, retention
+from cli import access, commands, retention
 from core.errors import EscrError
 from core.logging import configure_logging
 
 # Modules with a `register(subparsers)` function, each adding one command group.
-_GROUPS: tuple[Any, ...] = (retention,)
+_GROUPS: tuple[Any, ...] = (retention, access)
 
 
 def _parser() -> argparse.ArgumentParser:

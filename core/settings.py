@@ -40,6 +40,8 @@ class IndexSettings(BaseModel):
 
 class BrokerSettings(BaseModel):
     url: str = "amqp://guest:guest@127.0.0.1:5672//"
+    # Queue names are "<prefix>.default" and "<prefix>.ocr"; tests give each run its own.
+    queue_prefix: str = "escr"
 
 
 class OcrSettings(BaseModel):

@@ -23,6 +23,8 @@ from indexer.base import SearchQuery
 
 # Roles whose work spans every person: they are not limited to their teams' allocations.
 UNRESTRICTED_ROLES = frozenset({"migration_officer", "ig_officer", "administrator"})
+# Roles that see the people allocated to their teams (and break glass for others).
+TEAM_ROLES = frozenset({"practitioner", "team_manager"})
 # Roles that work the exception queue, where documents are on nobody yet.
 QUEUE_ROLES = frozenset({"migration_officer", "administrator"})
 MIN_REASON = 10  # a break-glass reason must say something
@@ -79,6 +81,8 @@ def resolve_caller(
     people: frozenset[str] | None = None
     only_by_glass: dict[str, str] = {}
     if not role_set & UNRESTRICTED_ROLES:
+        people = frozenset()  # no role that works with people: nobody
+    if not role_set & UNRESTRICTED_ROLES and role_set & TEAM_ROLES:
         glass = rows.active_break_glass(session, username, now)
         team_people = rows.allocated_people(session, team_set)
         people = team_people | frozenset(glass)
@@ -88,7 +92,9 @@ def resolve_caller(
         user_id=username,
         roles=role_set,
         teams=team_set,
-        grants=frozenset(rows.RESTRICTIONS) if admin else rows.active_grants(session, username, now),
+        grants=frozenset(rows.RESTRICTIONS)
+        if admin
+        else rows.active_grants(session, username, now),
         people=people,
         break_glass=only_by_glass,
     )
@@ -123,7 +129,9 @@ def _deny(session: Session, caller: Caller, target_type: str, target_id: str, wh
 def require_role(session: Session, caller: Caller, roles: Iterable[str], what: str) -> None:
     wanted = frozenset(roles)
     if not caller.roles & wanted:
-        _deny(session, caller, "function", what, f"{what} needs one of: {', '.join(sorted(wanted))}")
+        _deny(
+            session, caller, "function", what, f"{what} needs one of: {', '.join(sorted(wanted))}"
+        )
 
 
 def check_person(session: Session, caller: Caller, person_id: str) -> Person:
@@ -169,7 +177,7 @@ def break_glass(
     now: datetime,
 ) -> BreakGlass:
     """Open emergency access to one person: needs a reason, expires, and raises an alert."""
-    if not caller.has_role("practitioner", "team_manager"):
+    if not caller.roles & TEAM_ROLES:
         raise PermissionDenied("break-glass is for practitioners and team managers")
     if len(reason.strip()) < MIN_REASON:
         raise InvalidInput(f"break-glass needs a reason of at least {MIN_REASON} characters")

@@ -91,17 +91,7 @@ def exception_queue(
             "kind": item.kind,
             "detail": item.detail,
             "candidates": item.candidates,
-            "candidate_people": [
-                {
-                    "person_id": str(c),
-                    "name": f"{people[c].given_name} {people[c].family_name}".strip(),
-                    "date_of_birth": people[c].date_of_birth.isoformat()
-                    if people[c].date_of_birth
-                    else None,
-                }
-                for c in item.candidates
-                if c in people
-            ],
+            "candidate_people": [_candidate(people[c]) for c in item.candidates if c in people],
             "document_id": document.id,
             "source_system": document.source_system,
             "source_document_id": document.source_document_id,
@@ -113,6 +103,15 @@ def exception_queue(
         }
         for item, document in items
     ]
+
+
+def _candidate(person: Person) -> dict[str, Any]:
+    born = person.date_of_birth
+    return {
+        "person_id": person.person_id,
+        "name": f"{person.given_name} {person.family_name}".strip(),
+        "date_of_birth": born.isoformat() if born else None,
+    }
 
 
 def audit_report(

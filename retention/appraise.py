@@ -116,25 +116,33 @@ def _evaluate_page(
     _insert_decisions(session, out)
 
 
-def _sqlite_value(name: str, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return int(value) if name == "children" else value
-
-
 def _insert_decisions(session: Session, rows: list[dict[str, Any]]) -> None:
     """One executemany; on SQLite straight through the driver, in SQLAlchemy's storage format."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         session.execute(insert(RetentionDecision.__table__), rows)  # type: ignore[arg-type]
         return
-    names = list(rows[0])
-    columns, marks = ", ".join(names), ", ".join("?" * len(names))
-    values = [tuple(_sqlite_value(n, r[n]) for n in names) for r in rows]
+    stamp = rows[0]["evaluated_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # one time for the page
+    values = [
+        (
+            r["document_id"],
+            r["status"],
+            r["record_class"],
+            r["classes"],
+            r["retain_until"].isoformat() if r["retain_until"] else None,
+            r["reason"],
+            r["action"],
+            int(r["children"]),
+            r["rule_version"],
+            stamp,
+        )
+        for r in rows
+    ]
     connection.exec_driver_sql(
-        f"INSERT INTO retention_decisions ({columns}) VALUES ({marks})", values
+        "INSERT INTO retention_decisions (document_id, status, record_class, classes, "
+        "retain_until, reason, action, children, rule_version, evaluated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        values,
     )
 
 

@@ -12,8 +12,12 @@ from core.settings import Settings
 
 app = Celery("escr", include=["workers.tasks"])
 
-DEFAULT_QUEUE = "default"
-OCR_QUEUE = "ocr"
+QUEUES = ("default", "ocr")
+
+
+def queue_name(settings: Settings, logical: str) -> str:
+    """The broker's name for a logical queue ("default" or "ocr")."""
+    return f"{settings.broker.queue_prefix}.{logical}"
 
 
 def configure(settings: Settings) -> Celery:
@@ -29,8 +33,8 @@ def configure(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=DEFAULT_QUEUE,
-        task_routes={"escr.ocr": {"queue": OCR_QUEUE}},
+        task_default_queue=queue_name(settings, "default"),
+        task_routes={"escr.ocr": {"queue": queue_name(settings, "ocr")}},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )

@@ -136,10 +136,8 @@ def _next(session: Session, document: Document) -> None:
         if pipeline.reuse_extraction(session, document):
             state = RowState.EXTRACTED
         else:
-            queue = "ocr" if document.mime.startswith(OCR_MIMES) else "default"
-            session.info.setdefault("after_commit", []).append(
-                lambda: extract.apply_async((document_id,), queue=queue)
-            )
+            task = ocr if document.mime.startswith(OCR_MIMES) else extract
+            session.info.setdefault("after_commit", []).append(lambda: task.delay(document_id))
             return
     if state == RowState.EXTRACTED:
         pipeline.classify_and_link(_context(), session, document)
@@ -200,8 +198,8 @@ def extract(document_id: int) -> int:
 
 @app.task(name="escr.ocr", **RETRY)  # type: ignore[untyped-decorator]
 def ocr(document_id: int) -> int:
-    """Image documents: the same as extract, routed to the ocr queue to scale apart."""
-    return int(extract(document_id))
+    """Image documents: the same work as extract, routed to the ocr queue to scale apart."""
+    return int(extract.run(document_id))
 
 
 @app.task(name="escr.index", **(RETRY | {"max_retries": 3, "retry_backoff_max": 10}))  # type: ignore[untyped-decorator]

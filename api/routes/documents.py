@@ -1,26 +1,31 @@
-"""Search, documents, people's chronologies."""
+"""Search, documents, people's chronologies, and break-glass access to a person."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel
 
-from api.deps import ActorDep, IndexDep, SessionDep, StoreDep
+from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
 from indexer.base import SearchQuery
-from records import reads
+from records import access, reads
+from storage.base import BlobStore, content_key
 
 router = APIRouter()
+# Types a browser may show in our origin. Anything else (HTML above all: a legacy HTML file
+# would run its scripts as this site) is only ever a download.
+INLINE_SAFE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
 
 
 @router.get("/search")
 def search(
     session: SessionDep,
     index: IndexDep,
-    actor: ActorDep,
+    caller: CallerDep,
     q: str = "",
     person: Annotated[list[str] | None, Query()] = None,
     type: Annotated[list[str] | None, Query()] = None,
@@ -30,7 +35,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """Full-text search with filters, highlighted snippets and facet counts."""
+    """Full-text search with filters, highlighted snippets and facet counts (access-filtered)."""
     query = SearchQuery(
         text=q,
         person_ids=tuple(person or ()),
@@ -42,30 +47,27 @@ def search(
         offset=offset,
         facets=True,
     )
-    return reads.search_results_json(reads.search(session, index, query, actor=actor))
+    return reads.search_results_json(reads.search(session, index, query, caller=caller))
 
 
 @router.get("/documents/{document_id}")
-def document(document_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def document(document_id: int, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
     """A document's metadata, how it was classified and linked, and why."""
-    return reads.document_metadata(session, document_id, actor=actor)
+    return reads.document_metadata(session, document_id, caller=caller)
 
 
 @router.get("/documents/{document_id}/text", response_class=PlainTextResponse)
-def document_text(document_id: int, session: SessionDep, actor: ActorDep) -> str:
-    return reads.document_text(session, document_id, actor=actor)
+def document_text(document_id: int, session: SessionDep, caller: CallerDep) -> str:
+    return reads.document_text(session, document_id, caller=caller)
 
 
-@router.get("/documents/{document_id}/content")
-def document_content(
-    document_id: int, session: SessionDep, store: StoreDep, actor: ActorDep
+def stream_content(
+    session: Any, store: BlobStore, document_id: int, caller: access.Caller, inline: bool
 ) -> StreamingResponse:
-    """The original file, as loaded."""
-    document = reads.document_content(session, document_id, actor=actor)
+    """The original file; `inline` for the web viewer, else a download (shared with api/web)."""
+    document = reads.document_content(session, document_id, caller=caller, inline=inline)
     session.commit()  # the audit event lands before any byte leaves
     assert document.sha256 is not None
-    from storage.base import content_key
-
     handle = store.open(content_key(document.sha256))
 
     def chunks() -> Iterator[bytes]:
@@ -74,14 +76,56 @@ def document_content(
                 yield chunk
 
     safe_name = "".join(c for c in document.original_name if c.isalnum() or c in "._- ") or "file"
+    disposition = "inline" if inline and document.mime in INLINE_SAFE else "attachment"
     return StreamingResponse(
         chunks(),
         media_type=document.mime or "application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            # The stored type is trusted only as sniffed at load; never let a browser guess.
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
+@router.get("/documents/{document_id}/content")
+def document_content(
+    document_id: int, session: SessionDep, store: StoreDep, caller: CallerDep, inline: bool = False
+) -> StreamingResponse:
+    """The original file, as loaded."""
+    return stream_content(session, store, document_id, caller, inline)
+
+
 @router.get("/people/{person_id}/documents")
-def chronology(person_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def chronology(
+    person_id: str, session: SessionDep, caller: CallerDep, type: str | None = None
+) -> dict[str, Any]:
     """A person's documents, newest first."""
-    return reads.chronology(session, person_id, actor=actor)
+    return reads.chronology(session, person_id, caller=caller, doc_type=type)
+
+
+class BreakGlassBody(BaseModel):
+    reason: str
+    minutes: int | None = None
+
+
+@router.post("/people/{person_id}/break-glass")
+def break_glass(
+    person_id: str,
+    body: BreakGlassBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+) -> dict[str, Any]:
+    """Emergency access to a person outside the caller's teams: audited as an alert."""
+    grant = access.break_glass(
+        session,
+        caller,
+        person_id,
+        reason=body.reason,
+        minutes=body.minutes or settings.auth.break_glass_minutes,
+        max_minutes=settings.auth.break_glass_max_minutes,
+        now=datetime.now(UTC).replace(tzinfo=None),
+    )
+    return {"person_id": person_id, "expires_at": grant.expires_at.isoformat()}

@@ -1,35 +1,80 @@
-"""The migration team's routes: reconciliation and the exception queue."""
+"""The migration team's routes: batches, reconciliation, the exception queue and its decisions."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
-from api.deps import ActorDep, SessionDep
-from catalog import audit
-from catalog.reconcile import reconcile
-from records import reads
+from api.deps import CallerDep, IndexDep, SessionDep
+from records import consoles, decisions
 
 router = APIRouter()
 
 
+@router.get("/batches")
+def batches(session: SessionDep, caller: CallerDep) -> list[dict[str, Any]]:
+    return consoles.batches(session, caller=caller)
+
+
 @router.get("/batches/{batch}/reconciliation")
-def batch_reconciliation(batch: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    summary = reconcile(session, batch)
-    audit.record(
-        session, actor=actor, action="view_reconciliation", target_type="batch", target_id=batch
-    )
-    return summary
+def batch_reconciliation(batch: str, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+    return consoles.reconciliation(session, batch, caller=caller)
 
 
 @router.get("/exceptions")
 def exceptions(
     session: SessionDep,
-    actor: ActorDep,
+    caller: CallerDep,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
-    return reads.exception_queue(session, actor=actor, kind=kind, limit=limit, offset=offset)
+    return consoles.exception_queue(session, caller=caller, kind=kind, limit=limit, offset=offset)
+
+
+class LinkBody(BaseModel):
+    person_id: str
+    note: str = ""
+
+
+class NotNeededBody(BaseModel):
+    note: str
+
+
+class TypeBody(BaseModel):
+    doc_type: str
+
+
+@router.post("/exceptions/{exception_id}/link")
+def link(
+    exception_id: int, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
+) -> dict[str, object]:
+    return decisions.link_to_person(
+        session,
+        index,
+        caller=caller,
+        exception_id=exception_id,
+        person_id=body.person_id,
+        note=body.note,
+    )
+
+
+@router.post("/exceptions/{exception_id}/not-needed")
+def not_needed(
+    exception_id: int, body: NotNeededBody, session: SessionDep, index: IndexDep, caller: CallerDep
+) -> dict[str, object]:
+    return decisions.mark_not_needed(
+        session, index, caller=caller, exception_id=exception_id, note=body.note
+    )
+
+
+@router.post("/documents/{document_id}/type")
+def confirm_type(
+    document_id: int, body: TypeBody, session: SessionDep, index: IndexDep, caller: CallerDep
+) -> dict[str, object]:
+    return decisions.confirm_type(
+        session, index, caller=caller, document_id=document_id, doc_type=body.doc_type
+    )

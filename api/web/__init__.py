@@ -1,0 +1,26 @@
+"""The server-rendered web app: plain HTML from Jinja2 templates, one stylesheet, no framework.
+
+Pages authenticate by the session cookie and read only through records/ (access-checked and
+audited), like the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web import consoles, pages
+from api.web.render import install_web_errors, security_headers
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount the pages, their static files, HTML error pages and security headers."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(consoles.router)
+    install_web_errors(app)
+    app.middleware("http")(security_headers)

@@ -1,0 +1,217 @@
+"""Practitioners' pages: log in and out, search, a person's chronology, a document's viewer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api import auth
+from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
+from api.routes.documents import stream_content
+from api.web.render import check_csrf, page
+from core.errors import InvalidInput, PermissionDenied
+from indexer.base import SearchQuery
+from records import access, reads
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+
+
+def _safe_next(target: str) -> str:
+    # Only a path on this site: "//host" or "https://..." would make the login an open redirect.
+    return target if target.startswith("/") and not target.startswith("//") else "/search"
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/search", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/search") -> Response:
+    return page(request, "login.html", None, next=_safe_next(next), error="")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/search",
+) -> Response:
+    try:
+        token = auth.log_in(session, settings, username.strip(), password)
+    except auth.NotAuthenticated as exc:
+        return page(
+            request, "login.html", None, status_code=401, next=_safe_next(next), error=str(exc)
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=int(settings.auth.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=settings.auth.cookie_secure,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    session: SessionDep,
+    login: WebLoginDep,
+    csrf: Annotated[str, Form()],
+    escr_session: Annotated[str, Cookie()] = "",
+) -> Response:
+    check_csrf(login, csrf)
+    response = RedirectResponse("/login", status_code=303)
+    auth.log_out(session, escr_session)
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return response
+
+
+def _date(value: str, name: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a date like 2021-06-30") from exc
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    session: SessionDep,
+    index: IndexDep,
+    login: WebLoginDep,
+    q: str = "",
+    person: str = "",
+    type: str = "",
+    source: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
+) -> Response:
+    form = {
+        "q": q,
+        "person": person.strip(),
+        "type": type,
+        "source": source.strip(),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    results = None
+    error = ""
+    searched = any(form.values())
+    if searched:
+        try:
+            query = SearchQuery(
+                text=q,
+                person_ids=(form["person"],) if form["person"] else (),
+                doc_types=(type,) if type else (),
+                source_systems=(form["source"],) if form["source"] else (),
+                date_from=_date(date_from, "From"),
+                date_to=_date(date_to, "To"),
+                limit=PAGE_SIZE,
+                offset=(page_no - 1) * PAGE_SIZE,
+                facets=True,
+            )
+            results = reads.search(session, index, query, caller=login.caller)
+        except InvalidInput as exc:
+            error = str(exc)
+    people = sorted({p for h in (results.hits if results else []) for p in h.person_ids})
+
+    def link(**changes: object) -> str:
+        params = {k: v for k, v in {**form, **changes}.items() if v not in ("", None, 1)}
+        return "/search?" + urlencode(params)
+
+    return page(
+        request,
+        "search.html",
+        login,
+        form=form,
+        results=results,
+        error=error,
+        searched=searched,
+        names=reads.person_names(session, login.caller, people),
+        page_no=page_no,
+        pages=((results.total - 1) // PAGE_SIZE + 1) if results and results.total else 0,
+        link=link,
+    )
+
+
+@router.get("/people/{person_id}")
+def person(
+    request: Request, person_id: str, session: SessionDep, login: WebLoginDep, type: str = ""
+) -> Response:
+    try:
+        record = reads.chronology(session, person_id, caller=login.caller, doc_type=type or None)
+    except PermissionDenied as exc:
+        can_break = bool(login.caller.roles & access.TEAM_ROLES)
+        return page(
+            request,
+            "restricted.html",
+            login,
+            status_code=403,
+            person_id=person_id,
+            message=str(exc),
+            can_break=can_break and "allocated" in str(exc),
+        )
+    return page(request, "person.html", login, record=record, type=type)
+
+
+@router.post("/people/{person_id}/break-glass")
+def break_glass(
+    person_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    minutes: Annotated[int, Form()] = 60,
+) -> Response:
+    check_csrf(login, csrf)
+    access.break_glass(
+        session,
+        login.caller,
+        person_id,
+        reason=reason,
+        minutes=minutes,
+        max_minutes=settings.auth.break_glass_max_minutes,
+        now=datetime.now(UTC).replace(tzinfo=None),
+    )
+    return RedirectResponse(f"/people/{person_id}", status_code=303)
+
+
+@router.get("/documents/{document_id}")
+def document(
+    request: Request, document_id: int, session: SessionDep, login: WebLoginDep
+) -> Response:
+    meta = reads.document_metadata(session, document_id, caller=login.caller)
+    text = reads.document_text(session, document_id, caller=login.caller)
+    return page(
+        request,
+        "document.html",
+        login,
+        doc=meta,
+        text=text,
+        names=reads.person_names(session, login.caller, meta["person_ids"]),
+    )
+
+
+@router.get("/documents/{document_id}/content")
+def content(
+    document_id: int,
+    session: SessionDep,
+    store: StoreDep,
+    login: WebLoginDep,
+    download: bool = False,
+) -> Response:
+    """The original file: inline for the viewer, or as a download."""
+    return stream_content(session, store, document_id, login.caller, inline=not download)

@@ -1,0 +1,117 @@
+"""The web pages through TestClient: the session cookie, CSRF, the same access rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from catalog import access as rows
+from tests.unit.access.conftest import World
+
+PASSWORD = "correct horse battery"
+
+
+def _user(world: World, username: str, role: str, teams: list[str]) -> None:
+    with world.session() as session:
+        rows.upsert_user(
+            session,
+            username=username,
+            roles=[role],
+            teams=teams,
+            password=PASSWORD,
+            now=datetime.now(UTC).replace(tzinfo=None),
+        )
+        session.commit()
+
+
+def _login(client: TestClient, username: str) -> str:
+    answer = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "next": "/search"}
+    )
+    assert answer.status_code == 200, answer.text  # followed the redirect to the search page
+    found = re.search(r'name="csrf" value="([^"]+)"', answer.text)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.fixture
+def alice(world: World) -> TestClient:
+    _user(world, "alice", "practitioner", ["team-a"])
+    _login(world.client, "alice")
+    return world.client
+
+
+def test_pages_need_a_login_and_bad_passwords_fail(world: World) -> None:
+    answer = world.client.get("/search?q=visit", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+    _user(world, "alice", "practitioner", ["team-a"])
+    bad = world.client.post("/login", data={"username": "alice", "password": "nope"})
+    assert bad.status_code == 401 and "wrong password" in bad.text
+    nobody = world.client.post("/login", data={"username": "ghost", "password": PASSWORD})
+    assert nobody.status_code == 401
+    # The login never sends the browser to another site.
+    _login(world.client, "alice")
+    off_site = world.client.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "next": "//evil.test/"},
+        follow_redirects=False,
+    )
+    assert off_site.headers["location"] == "/search"
+
+
+def test_search_person_and_document_pages(world: World, alice: TestClient) -> None:
+    page = alice.get("/search", params={"q": "grandmother"})
+    assert "2 documents" in page.text and "<mark>grandmother</mark>" in page.text.lower()
+    assert "Care plan" not in page.text  # Ben's, team B
+    person = alice.get("/people/MOS1")
+    assert "Ann Ash" in person.text and "PARIS:100" in person.text
+    doc = alice.get(f"/documents/{world.ids['D1']}")
+    assert "grandmother at the flat" in doc.text and "crosswalk" in doc.text
+    content = alice.get(f"/documents/{world.ids['D1']}/content")
+    assert content.headers["content-disposition"].startswith("inline")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_another_teams_person_offers_break_glass(world: World, alice: TestClient) -> None:
+    refused = alice.get("/people/MOS2")
+    assert refused.status_code == 403 and "break-glass" in refused.text
+    assert alice.get(f"/documents/{world.ids['D2']}").status_code == 403
+    csrf = re.search(r'name="csrf" value="([^"]+)"', refused.text)
+    assert csrf is not None
+    forged = alice.post("/people/MOS2/break-glass", data={"csrf": "x", "reason": "a" * 20})
+    assert forged.status_code == 403
+    opened = alice.post(
+        "/people/MOS2/break-glass",
+        data={"csrf": csrf.group(1), "reason": "Police welfare call, out of hours", "minutes": 30},
+    )
+    assert opened.status_code == 200 and "Ben Birch" in opened.text
+    assert "under break-glass" in opened.text
+
+
+def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
+    assert alice.get("/migration").status_code == 403
+    assert alice.get("/ig").status_code == 403
+    _user(world, "mig", "migration_officer", [])
+    csrf = _login(world.client, "mig")
+    queue = world.client.get("/migration/exceptions")
+    assert "Letter about the allotment" in queue.text
+    found = re.search(r"/migration/exceptions/(\d+)/link", queue.text)
+    assert found is not None
+    done = world.client.post(
+        f"/migration/exceptions/{found.group(1)}/link",
+        data={"csrf": csrf, "other_person_id": "MOS1", "note": "names Ann"},
+    )
+    assert "linked to MOS1" in done.text and "The queue is empty" in done.text
+    batches = world.client.get("/migration")
+    batch = re.search(r'href="(/migration/batches/[^"]+)"', batches.text)
+    assert batch is not None
+    chart = world.client.get(batch.group(1))
+    assert "<svg" in chart.text and "Rows by state" in chart.text
+
+    _user(world, "ig1", "ig_officer", [])
+    _login(world.client, "ig1")
+    report = world.client.get("/ig", params={"person": "MOS1"})
+    assert "link change" in report.text and "mig" in report.text
