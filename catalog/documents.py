@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -37,19 +38,21 @@ def find_document(session: Session, source_system: str, source_document_id: str)
     )
 
 
+def _insert_for(session: Session) -> Any:
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def ensure_blob(
     session: Session, *, sha256: str, key: str, size: int, mime: str, now: datetime
-) -> None:
-    """Record the stored blob once, even when two workers store the same content at once."""
-    if session.get(Blob, sha256) is not None:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Blob)
+) -> bool:
+    """Record the stored blob once, even when two workers store the same content at once;
+    True where this call recorded it (the content is new to the catalog)."""
+    result = session.execute(
+        _insert_for(session)(Blob)
         .values(sha256=sha256, key=key, size=size, mime=mime, stored_at=now)
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def add_version(
@@ -66,17 +69,31 @@ def add_version(
     )
 
 
+# Texts written or read in this session, so a document's text is not read back from the
+# database by each later stage of the same run. Callers drop entries with forget_texts().
+_TEXTS = "escr.texts"
+
+
 def set_text(session: Session, document_id: int, text: str) -> None:
-    row = session.get(DocumentText, document_id)
-    if row is None:
-        session.add(DocumentText(document_id=document_id, text=text))
-    else:
-        row.text = text
+    insert = _insert_for(session)(DocumentText).values(document_id=document_id, text=text)
+    session.execute(
+        insert.on_conflict_do_update(index_elements=["document_id"], set_={"text": text})
+    )
+    session.info.setdefault(_TEXTS, {})[document_id] = text
 
 
 def get_text(session: Session, document_id: int) -> str:
-    row = session.get(DocumentText, document_id)
-    return row.text if row is not None else ""
+    cached: dict[int, str] = session.info.get(_TEXTS, {})
+    if document_id in cached:
+        return cached[document_id]
+    text = session.scalar(select(DocumentText.text).where(DocumentText.document_id == document_id))
+    return text or ""
+
+
+def forget_texts(session: Session, document_ids: Sequence[int]) -> None:
+    cached: dict[int, str] = session.info.get(_TEXTS, {})
+    for document_id in document_ids:
+        cached.pop(document_id, None)
 
 
 def linked_person_ids(session: Session, document_id: int) -> list[str]:
@@ -103,15 +120,9 @@ def add_link(
     now: datetime,
 ) -> bool:
     """Put the document on the person's record; False where it already was."""
-    existing = session.scalar(
-        select(DocumentLink).where(
-            DocumentLink.document_id == document_id, DocumentLink.person_id == person_id
-        )
-    )
-    if existing is not None:
-        return False
-    session.add(
-        DocumentLink(
+    result = session.execute(
+        _insert_for(session)(DocumentLink)
+        .values(
             document_id=document_id,
             person_id=person_id,
             method=method,
@@ -119,8 +130,9 @@ def add_link(
             created_by=actor,
             created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["document_id", "person_id"])
     )
-    return True
+    return bool(getattr(result, "rowcount", 0))
 
 
 def open_exception(

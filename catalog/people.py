@@ -28,6 +28,7 @@ def upsert_person(
     now: datetime,
 ) -> bool:
     """Create or update a person and replace their legacy IDs; True where anything changed."""
+    session.info.pop(_CROSSWALK, None)
     person = session.get(Person, person_id)
     values = dict(
         target_system=target_system,
@@ -65,12 +66,28 @@ def upsert_person(
     return changed
 
 
+_CROSSWALK = "escr.crosswalk"
+_CROSSWALK_CACHE_SIZE = 200_000
+
+
 def persons_for_legacy_id(session: Session, system: str, legacy_id: str) -> list[str]:
-    """Every person the crosswalk maps this (normalised) legacy ID to."""
-    rows = session.scalars(
-        select(LegacyId.person_id).where(LegacyId.system == system, LegacyId.legacy_id == legacy_id)
-    )
-    return sorted(set(rows))
+    """Every person the crosswalk maps this (normalised) legacy ID to.
+
+    Cached for the session (a load's runner session sees thousands of rows on the same
+    people); upsert_person clears the cache, so a session never reads a stale crosswalk.
+    """
+    cache: dict[tuple[str, str], list[str]] = session.info.setdefault(_CROSSWALK, {})
+    key = (system, legacy_id)
+    if key not in cache:
+        if len(cache) >= _CROSSWALK_CACHE_SIZE:
+            cache.clear()
+        rows = session.scalars(
+            select(LegacyId.person_id).where(
+                LegacyId.system == system, LegacyId.legacy_id == legacy_id
+            )
+        )
+        cache[key] = sorted(set(rows))
+    return cache[key]
 
 
 def persons_for_nhs_number(session: Session, nhs_number: str) -> list[str]:

@@ -123,7 +123,8 @@ class LocalRunner:
             state = RowState.PENDING_INDEX
         if state == RowState.PENDING_INDEX:
             self.to_index.append(document.id)
-        self._sync(document)
+        else:
+            self._sync(document)  # the ledger learns the terminal state, not the steps
         if len(self.to_index) >= INDEX_EVERY:
             self._flush_index()
 
@@ -174,6 +175,7 @@ class LocalRunner:
         self.counts.attachments += len(children)
         if document.state == RowState.QUARANTINED:
             self._sync(document)
+            pipeline.forget(self.session, [document.id])
         else:
             self._advance(document)
         for child in children:

@@ -28,6 +28,8 @@ from workers.ingest import Quarantine, StoredFile, resolve_path, store_file
 from workers.link import decide_links
 from workers.sources.mapping import Mapping
 
+# session.info key: IDs of documents whose content this session stored for the first time.
+FRESH = "escr.fresh_documents"
 LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
 
@@ -72,10 +74,13 @@ def ingest_row(
         )
         return None, ""
     now = ctx.now()
-    docs.ensure_blob(
+    new_content = docs.ensure_blob(
         session, sha256=stored.sha256, key=stored.key, size=stored.size, mime=stored.mime, now=now
     )
     document, change = _upsert_document(ctx, session, row, stored)
+    if new_content and change == "new":
+        # No other document can share these bytes, and none of its exceptions can exist yet.
+        session.info.setdefault(FRESH, set()).add(document.id)
     if not row.change:
         row.change = change
     row.sha256, row.document_id, row.updated_at = stored.sha256, document.id, now
@@ -148,6 +153,8 @@ def sync_row(row: LedgerRow, document: Document, now: datetime) -> None:
 
 def reuse_extraction(session: Session, document: Document) -> bool:
     """Copy text from another document with the same content, so shared files are parsed once."""
+    if document.id in session.info.get(FRESH, ()):
+        return False
     twin = session.scalar(
         select(Document)
         .where(
@@ -253,9 +260,10 @@ def link_document(session: Session, document: Document, text: str, now: datetime
         )
     kinds = {kind for kind, _ in decision.exceptions}
     stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
-    docs.resolve_exceptions(
-        session, document.id, kinds=stale, resolution="re-linked by a later round", now=now
-    )
+    if stale and document.id not in session.info.get(FRESH, ()):
+        docs.resolve_exceptions(
+            session, document.id, kinds=stale, resolution="re-linked by a later round", now=now
+        )
     for kind, detail in decision.exceptions:
         docs.open_exception(
             session,
@@ -274,3 +282,11 @@ def index_pending(ctx: Context, session: Session, documents: list[Document]) -> 
     now = ctx.now()
     for document in documents:
         document.state, document.updated_at = RowState.INDEXED, now
+    forget(session, [d.id for d in documents])
+
+
+def forget(session: Session, document_ids: list[int]) -> None:
+    """Drop what this session kept in memory about finished documents."""
+    docs.forget_texts(session, document_ids)
+    fresh: set[int] = session.info.get(FRESH, set())
+    fresh.difference_update(document_ids)

@@ -45,6 +45,7 @@ def log_in(page: Page, site: Site, username: str) -> None:
     check_axe(page, "login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    page.on("response", lambda r: print("RESP", r.status, r.url, r.headers.get("location")))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Search documents")).to_be_visible()
 
