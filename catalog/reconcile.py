@@ -71,7 +71,8 @@ def reconcile(session: Session, batch: str) -> dict[str, Any]:
         "duplicate_rows": by_state.get(RowState.DUPLICATE, 0),
         "linked": linked,
         "unlinked": by_state.get(RowState.INDEXED, 0) - linked,
-        "attachments": _attachments(session, batch),
+        "attachments": (attachments := _attachments(session, batch)),
+        "attachments_pending": sum(c for s, c in attachments.items() if s not in TERMINAL_STATES),
         "changes": _changes(session, batch),
         "states": by_state,
         "unaccounted": sum(c for s, c in by_state.items() if s not in TERMINAL_STATES)

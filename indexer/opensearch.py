@@ -263,7 +263,12 @@ class OpenSearchIndex:
             return
         name = f"{self.alias}-v1"
         if not _call(lambda: self.client.indices.exists(index=name), "exists"):
-            self._create(name)
+            try:
+                self._create(name)
+            except InvalidInput as exc:
+                # Another worker created it between our check and our create: that is fine.
+                if "resource_already_exists" not in str(exc):
+                    raise
         actions = {"actions": [{"add": {"index": name, "alias": self.alias}}]}
         _call(lambda: self.client.indices.update_aliases(body=actions), "add alias")
 

@@ -95,7 +95,11 @@ def _check(factory: sessionmaker[Session], name: str, total: int) -> dict[str, A
     """The batch's reconciliation; marks the batch complete when every row has ended."""
     with factory() as session:
         summary = reconcile(session, name)
-        summary["complete"] = summary["unaccounted"] == 0 and summary["rows"] >= total
+        summary["complete"] = (
+            summary["unaccounted"] == 0
+            and summary["attachments_pending"] == 0
+            and summary["rows"] >= total
+        )
         if summary["complete"]:
             record = get_batch(session, name)
             record.status, record.finished_at = "complete", utcnow()

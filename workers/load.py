@@ -61,6 +61,7 @@ def load_archive(
     if people is not None and not people.is_file():
         raise InvalidInput(f"people file {people} not found")
     started = time.monotonic()
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.database_url)
     ctx = make_context(settings, mapping_path)
     name = batch or default_batch_name(manifest)

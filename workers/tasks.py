@@ -82,9 +82,18 @@ INDEX_BATCH = 200
 OCR_MIMES = ("image/",)
 
 
+_context_lock = threading.Lock()
+
+
 @cache
-def _context() -> pipeline.Context:
+def _cached_context() -> pipeline.Context:
     return make_context(get_settings())
+
+
+def _context() -> pipeline.Context:
+    """The backends, made once per worker process (worker threads share them)."""
+    with _context_lock:
+        return _cached_context()
 
 
 _pool_lock = threading.Lock()

@@ -68,23 +68,16 @@ class Stack:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.tag}" CASCADE')
 
     def start_worker(self, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
-        log = (self.home / f"worker-{name}.log").open("ab")
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cli.main",
-                "worker",
-                "--concurrency",
-                str(concurrency),
-                "--name",
-                f"{name}-{self.tag}@%h",
-            ],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        command = [sys.executable, "-m", "cli.main", "worker", "--concurrency", str(concurrency)]
+        command += ["--name", f"{name}-{self.tag}@%h"]
+        with (self.home / f"worker-{name}.log").open("ab") as log:
+            worker = subprocess.Popen(
+                command,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.workers.append(worker)
         return worker
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.browser.conftest import AXE, PASSWORD, SHOTS, Site
 
 pytestmark = pytest.mark.slow
+expect.set_options(timeout=15_000)  # a cold Chromium on a 2-core machine can be slow
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -45,8 +46,8 @@ def log_in(page: Page, site: Site, username: str) -> None:
     check_axe(page, "login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.on("response", lambda r: print("RESP", r.status, r.url, r.headers.get("location")))
-    page.get_by_role("button", name="Log in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Search documents")).to_be_visible()
 
 
@@ -88,9 +89,12 @@ def test_practitioner_cannot_reach_another_teams_person(page: Page, site: Site) 
     expect(page.get_by_role("heading", name=re.compile("break-glass"))).to_be_visible()
     shot(page, "04-refused")
     check_axe(page, "refused")
+    # Searching for them finds only documents also on one of the team's people (siblings,
+    # family assessments): nothing of theirs alone, and no count of it.
     page.goto(f"{site.url}/search?person={other['person_id']}&q=the")
-    expect(page.get_by_text("No documents found.")).to_be_visible()
-    assert other["family_name"] not in page.locator("main").inner_text()
+    mine = [p["person_id"] for p in site.team_people(team)]
+    for meta in page.locator(".hit .meta").all_inner_texts():
+        assert any(person_id in meta for person_id in mine), meta
     # Break-glass with a reason opens the record, and IG sees the alert.
     page.goto(f"{site.url}/people/{other['person_id']}")
     page.get_by_label("Reason").fill("Police welfare check out of hours")
@@ -104,7 +108,7 @@ def test_migration_officer_resolves_an_exception(page: Page, site: Site) -> None
     expect(page.get_by_role("heading", name="Migration console")).to_be_visible()
     check_axe(page, "migration")
     page.locator("table a[href^='/migration/batches/']").first.click()
-    expect(page.get_by_text("Rows by state")).to_be_visible()
+    expect(page.locator("figcaption", has_text="Rows by state")).to_be_visible()
     shot(page, "05-batch")
     check_axe(page, "batch")
 
