@@ -233,13 +233,19 @@ class OpenSearchIndex:
         # never shows another thread's half-written batch.
         self._lock = threading.Lock()
         self._analysis: dict[str, Any] | None = None
+        self._ensured = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchIndex:
         """An index on the configured hosts, creating its first version when missing."""
         client = OpenSearch(hosts=settings.index.hosts, timeout=30, max_retries=2, pool_maxsize=16)
         index = cls(client, settings.index.alias)
-        index.ensure()
+        try:
+            index.ensure()
+        except TransientBackendError:
+            # OpenSearch is down: a worker still starts, and its documents wait as
+            # `pending_index` until the index is back (the first write creates it then).
+            pass
         return index
 
     # --- the versioned indices behind the alias ---
@@ -259,7 +265,8 @@ class OpenSearchIndex:
 
     def ensure(self) -> None:
         """Create `<alias>-v1` behind the alias if the alias does not exist yet."""
-        if self._live() is not None:
+        if self._ensured or self._live() is not None:
+            self._ensured = True
             return
         name = f"{self.alias}-v1"
         if not _call(lambda: self.client.indices.exists(index=name), "exists"):
@@ -271,6 +278,7 @@ class OpenSearchIndex:
                     raise
         actions = {"actions": [{"add": {"index": name, "alias": self.alias}}]}
         _call(lambda: self.client.indices.update_aliases(body=actions), "add alias")
+        self._ensured = True
 
     def reindex(self, documents: Iterable[SearchDocument]) -> int:
         """Build the next version from `documents`, swap the alias to it atomically and drop
@@ -298,6 +306,7 @@ class OpenSearchIndex:
         """Delete every version of this index and its alias (tests and decommissioning)."""
         pattern = f"{self.alias}-v*"
         _call(lambda: self.client.indices.delete(index=pattern, ignore_unavailable=True), "drop")
+        self._ensured = False
 
     def _set_refresh(self, index: str, interval: str | None) -> None:
         body = {"index": {"refresh_interval": interval}}
@@ -356,6 +365,7 @@ class OpenSearchIndex:
         if not docs:
             return 0
         with self._lock:
+            self.ensure()
             self._write(self.alias, ({"_id": d.document_id, "_source": _source(d)} for d in docs))
             if not self._bulk:
                 _call(lambda: self.client.indices.refresh(index=self.alias), "refresh")

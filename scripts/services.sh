@@ -531,14 +531,24 @@ export ESCR_INDEX__HOSTS='["http://$HOST:$OPENSEARCH_PORT"]'
 EOF
 }
 
+# One service at a time, for the fault tests (a service stopped mid-load, then back).
+cmd_one() {
+  local action=$1 name=${2:-}
+  case "$name" in
+    postgres | rabbitmq | minio | opensearch) "${action}_${name}" ;;
+    *) die "usage: $0 $action {postgres|rabbitmq|minio|opensearch}" ;;
+  esac
+}
+
 main() {
   case "${1:-}" in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    start | stop) cmd_one "$1" "${2:-}" ;;
     *)
-      echo "usage: $0 {up|down|status|env}" >&2
+      echo "usage: $0 {up|down|status|env|start NAME|stop NAME}" >&2
       exit 2
       ;;
   esac
