@@ -7,6 +7,7 @@ atomic call: search never goes dark during a rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -240,12 +241,10 @@ class OpenSearchIndex:
         """An index on the configured hosts, creating its first version when missing."""
         client = OpenSearch(hosts=settings.index.hosts, timeout=30, max_retries=2, pool_maxsize=16)
         index = cls(client, settings.index.alias)
-        try:
+        # OpenSearch down: a worker still starts, and its documents wait as `pending_index`
+        # until the index is back (the first write creates it then).
+        with contextlib.suppress(TransientBackendError):
             index.ensure()
-        except TransientBackendError:
-            # OpenSearch is down: a worker still starts, and its documents wait as
-            # `pending_index` until the index is back (the first write creates it then).
-            pass
         return index
 
     # --- the versioned indices behind the alias ---

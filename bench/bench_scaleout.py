@@ -1,0 +1,163 @@
+"""Scale-out benchmarks on the real services (start them with `make services`, then
+`eval "$(scripts/services.sh env)"`). Each part prints a ratio measured in the same run.
+
+.venv/bin/python -m bench.bench_scaleout [--pages 16] [--docs 100000] [--skip ocr,search,bulk]
+
+1. OCR-heavy Celery throughput: the same page images through two workers against one worker
+   (each worker one thread). Target: >= 1.7x on two cores.
+2. OpenSearch search p50/p95 at --docs documents with an access filter of 50 people, and the
+   same query bodies sent raw with opensearch-py, side by side. Target: p95 under 100 ms.
+3. Bulk indexing documents/s through OpenSearchIndex (bulk mode) against a raw
+   `streaming_bulk` of the same documents into a bare index. Target: ratio >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from opensearchpy import OpenSearch
+from opensearchpy.helpers import streaming_bulk
+
+from bench.bench_ocr import make_pages
+from bench.bench_pipeline import write_manifest
+from bench.bench_search import synthetic_documents
+from core.settings import Settings
+from indexer.base import SearchDocument, SearchQuery
+from indexer.opensearch import OpenSearchIndex, _source, build_search
+
+
+def ocr_scaling(root: Path, pages: int) -> None:
+    from tests.integration.conftest import Services
+    from tests.integration.scaleout import Stack
+    from workers.celery_load import load_via_celery
+
+    folder = root / "scans"
+    (folder / "files").mkdir(parents=True)
+    manifest = write_manifest(folder, make_pages(folder / "files", pages), "CNOTE")
+    settings = Settings()
+    services = Services(
+        settings.database_url,
+        settings.broker.url,
+        settings.storage.endpoint,
+        settings.storage.access_key,
+        settings.storage.secret_key,
+        settings.index.hosts,
+    )
+    rates = {}
+    for workers in (1, 2):
+        stack = Stack(services, root / f"home-{workers}")
+        stack.home.mkdir()
+        stack.create()
+        try:
+            for number in range(workers):
+                stack.start_worker(f"bench{number}", concurrency=1)
+            started = time.perf_counter()
+            summary = load_via_celery(
+                stack.settings(),
+                manifest=manifest,
+                people=folder / "people.csv",
+                progress=False,
+                timeout_s=3600,
+            )
+            assert summary["indexed"] == pages, summary
+            rates[workers] = pages / (time.perf_counter() - started)
+        finally:
+            stack.drop()
+    print(f"OCR through Celery: {pages} A4 page images")
+    print(f"  one worker   {rates[1]:6.3f} pages/s")
+    print(f"  two workers  {rates[2]:6.3f} pages/s")
+    print(f"  scaling      {rates[2] / rates[1]:6.2f}x   target >= 1.7x")
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), statistics.quantiles(samples, n=20)[18]
+
+
+def search_latency(client: OpenSearch, index: OpenSearchIndex, docs: int, people: int) -> None:
+    rng = random.Random(3)
+    pid = [f"P{i:06d}" for i in range(people)]
+    terms = ["visit", "school", "mother", "plan", "review", "health"]
+    queries = [
+        SearchQuery(
+            text=rng.choice(terms),
+            allowed_person_ids=tuple(rng.sample(pid, 50)),
+            include_unlinked=False,
+            facets=True,
+        )
+        for _ in range(200)
+    ]
+    for q in queries[:10]:
+        index.search(q)
+    ours, raw = [], []
+    for q in queries:
+        started = time.perf_counter()
+        index.search(q)
+        ours.append((time.perf_counter() - started) * 1000)
+        body = build_search(q)
+        started = time.perf_counter()
+        client.search(index=index.alias, body=body)
+        raw.append((time.perf_counter() - started) * 1000)
+    (o50, o95), (r50, r95) = _percentiles(ours), _percentiles(raw)
+    print(f"OpenSearch search at {docs:,} documents, access filter of 50 people, with facets")
+    print(f"  OpenSearchIndex.search  p50 {o50:6.1f} ms  p95 {o95:6.1f} ms   target p95 < 100 ms")
+    print(f"  raw client.search       p50 {r50:6.1f} ms  p95 {r95:6.1f} ms")
+    print(f"  ratio p95 ours/raw      {o95 / r95:6.2f}")
+
+
+def bulk_rates(client: OpenSearch, index: OpenSearchIndex, documents: list[SearchDocument]) -> None:
+    started = time.perf_counter()
+    with index.bulk_mode():
+        for at in range(0, len(documents), 2000):
+            index.upsert(documents[at : at + 2000])
+    ours = len(documents) / (time.perf_counter() - started)
+    bare = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    client.indices.create(index=bare, body={"settings": {"refresh_interval": -1}})
+    try:
+        actions = ({"_index": bare, "_id": d.document_id, "_source": _source(d)} for d in documents)
+        started = time.perf_counter()
+        for ok, item in streaming_bulk(client, actions, chunk_size=2000):
+            assert ok, item
+        client.indices.refresh(index=bare)
+        raw = len(documents) / (time.perf_counter() - started)
+    finally:
+        client.indices.delete(index=bare)
+    print(f"bulk indexing of {len(documents):,} documents")
+    print(f"  OpenSearchIndex (bulk mode)  {ours:8.0f} docs/s")
+    print(f"  raw streaming_bulk           {raw:8.0f} docs/s")
+    print(f"  ratio                        {ours / raw:8.2f}   target >= 0.8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=16)
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--skip", default="")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    settings = Settings()
+    if settings.index.backend != "opensearch":
+        raise SystemExit('load the services first: eval "$(scripts/services.sh env)"')
+    with tempfile.TemporaryDirectory(prefix="escr-bench-") as tmp:
+        if "ocr" not in skip:
+            ocr_scaling(Path(tmp), args.pages)
+    client = OpenSearch(hosts=settings.index.hosts, timeout=120)
+    index = OpenSearchIndex(client, f"bench-{uuid.uuid4().hex[:8]}")
+    people = max(100, args.docs // 50)
+    try:
+        documents = list(synthetic_documents(args.docs, people))
+        if "bulk" not in skip or "search" not in skip:
+            bulk_rates(client, index, documents)
+        if "search" not in skip:
+            search_latency(client, index, args.docs, people)
+    finally:
+        index.drop()
+
+
+if __name__ == "__main__":
+    main()
