@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test lint typecheck unit services services-down bench clean
+.PHONY: help venv browser-deps demo test lint typecheck unit services services-down bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[scale,dev]'
 	touch $(STAMP)
+
+browser-deps: ## Debian's Chromium and axe-core for the browser tests (never a browser download)
+	scripts/browser-deps.sh
 
 venv: $(STAMP) ## create .venv and install escr with its dependencies
 
@@ -39,7 +42,7 @@ services-down: ## stop the local services
 unit: $(STAMP) ## the tests that need no services
 	$(BIN)/pytest -m "not integration" -q
 
-test: $(STAMP) lint typecheck services ## lint, typecheck, and the whole test suite against real services
+test: $(STAMP) lint typecheck services browser-deps ## lint, typecheck, and the whole test suite against real services
 	eval "$$(scripts/services.sh env)" && $(BIN)/pytest -q
 
 bench: $(STAMP) ## run every benchmark (prints ratios)

@@ -69,9 +69,15 @@ def add_version(
     )
 
 
-# Texts written or read in this session, so a document's text is not read back from the
-# database by each later stage of the same run. Callers drop entries with forget_texts().
+# A loader's session may keep the texts it wrote, so later stages of the same run do not read
+# them back from the database. Opt-in (cache_texts), because a session that deletes texts
+# (disposal) must never see a cached copy; the loader drops entries with forget_texts().
 _TEXTS = "escr.texts"
+
+
+def cache_texts(session: Session) -> None:
+    """Keep texts written in this session in memory until forget_texts()."""
+    session.info.setdefault(_TEXTS, {})
 
 
 def set_text(session: Session, document_id: int, text: str) -> None:
@@ -79,7 +85,8 @@ def set_text(session: Session, document_id: int, text: str) -> None:
     session.execute(
         insert.on_conflict_do_update(index_elements=["document_id"], set_={"text": text})
     )
-    session.info.setdefault(_TEXTS, {})[document_id] = text
+    if _TEXTS in session.info:
+        session.info[_TEXTS][document_id] = text
 
 
 def get_text(session: Session, document_id: int) -> str:

@@ -164,8 +164,15 @@ def build_search(query: SearchQuery) -> dict[str, Any]:
     if access is not None:
         filters.append(access)
     ranked = bool(must)
+    # Restricted classes the caller holds no grant for: excluded inside the query, like the
+    # person filter, so totals and facets never count them.
+    must_not: list[dict[str, Any]] = []
+    if query.excluded_access_tags:
+        must_not.append({"terms": {"access_tags": list(query.excluded_access_tags)}})
     body: dict[str, Any] = {
-        "query": {"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+        "query": {
+            "bool": {"must": must or [{"match_all": {}}], "filter": filters, "must_not": must_not}
+        },
         "from": query.offset,
         "size": query.limit,
         "track_total_hits": True,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
-from catalog.documents import open_exception_kinds
+from catalog.documents import cache_texts, open_exception_kinds
 from catalog.models import Document, LedgerRow
 from core.logging import get_logger
 from core.states import Reason, RowState
@@ -77,6 +77,7 @@ class LocalRunner:
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
         self.to_index: list[int] = []
         self.uncommitted, self.last_commit = 0, time.monotonic()
+        cache_texts(session)
 
     def run(self, total: int) -> RunCounts:
         bar = tqdm(

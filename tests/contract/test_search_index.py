@@ -296,3 +296,27 @@ def test_searches_run_while_two_writers_load(search_index: SearchIndex) -> None:
         for job in jobs:
             job.result()
     assert search_index.search(SearchQuery(text="routine")).total == 400
+
+
+def test_excluded_access_tags_hidden_from_hits_totals_and_facets(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            _doc(
+                1,
+                "Adoption report",
+                "quokka sighting",
+                ("P1",),
+                "adoption",
+                tags=("restricted:adoption",),
+            ),
+            _doc(102, "Visit report", "quokka sighting", ("P1",), "case_note"),
+        ]
+    )
+    hidden = index.search(
+        SearchQuery(text="quokka", excluded_access_tags=("restricted:adoption",), facets=True)
+    )
+    assert [h.document_id for h in hidden.hits] == [102]
+    assert hidden.total == 1
+    assert hidden.facets["doc_type"] == {"case_note": 1}
+    granted = index.search(SearchQuery(text="quokka", facets=True))
+    assert granted.total == 2
