@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -29,9 +30,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-@lru_cache(maxsize=8)
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_MAX_ENGINES = 8
+_ENGINES_LOCK = threading.Lock()
+
+
 def make_engine(url: str) -> Engine:
-    """One engine per database URL per process."""
+    """One engine per database URL per process. The oldest of too many is disposed (its pooled
+    connections closed), never just dropped to the garbage collector with connections open."""
+    with _ENGINES_LOCK:  # worker threads share the cache
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create(url)
+            while len(_ENGINES) > _MAX_ENGINES:
+                _, oldest = _ENGINES.popitem(last=False)
+                oldest.dispose()
+        _ENGINES.move_to_end(url)
+        return engine
+
+
+def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
