@@ -116,6 +116,8 @@ class Document(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
     engine: Mapped[str] = mapped_column(String(50), default="")
+    # Pages of a PDF still waiting for OCR by page range (the document stays `stored` meanwhile).
+    ocr_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     batch: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -143,6 +145,23 @@ class DocumentText(Base):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+class DocumentPage(Base):
+    """A page's text while a PDF's OCR is split by page range: the text layer or OCR text, or None
+    while the page waits for OCR. The task that finds every page with text assembles the document's
+    text and deletes the rows (workers/tasks.py)."""
+
+    __tablename__ = "document_pages"
+    __table_args__ = (UniqueConstraint("document_id", "page_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    page_no: Mapped[int] = mapped_column(Integer)  # 1-based
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The content the page was read from: rows of an older version are never counted.
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class Person(Base):

@@ -62,6 +62,25 @@ class RetentionDecision(Base):
     children: Mapped[bool] = mapped_column(Boolean, default=False)
     rule_version: Mapped[str] = mapped_column(String(200))
     evaluated_at: Mapped[datetime] = mapped_column(DateTime)
+    # A digest of everything the decision was made from (retention/appraise.py): a document
+    # whose inputs have the same digest at the next evaluation keeps its decision.
+    inputs: Mapped[str] = mapped_column(String(32), default="")
+
+
+class RetentionBlobLock(Base):
+    """What the blob store was last asked to enforce on one blob (S3 Object Lock).
+
+    Retention only ever lengthens, so this is the floor already sent; the drift report compares
+    the store with the catalog's decisions and holds, not with this row.
+    """
+
+    __tablename__ = "retention_blob_locks"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    retain_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class RetentionOverride(Base):

@@ -19,7 +19,7 @@ from catalog.db import unit_of_work
 from catalog.schema import migrate
 from core.settings import get_settings
 from indexer.factory import make_index
-from retention import certificates, disposal, holds
+from retention import certificates, disposal, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
 from retention.rules import current_evaluator
@@ -73,9 +73,25 @@ def evaluate(args: argparse.Namespace) -> int:
             today=_today(args),
             store=make_blob_store(settings),
             document_ids=args.document or None,
+            full=args.full,
         )
         _print({"rule_version": evaluator.version, **counts})
     return 0
+
+
+def drift(args: argparse.Namespace) -> int:
+    """Exit 1 where the store's locks differ from the catalog's decisions and holds."""
+    with unit_of_work(_url()) as session:
+        report = locks.drift(session, make_blob_store(get_settings()))
+        audit.record(
+            session,
+            actor=_actor(args),
+            action="retention_drift",
+            target_type="store",
+            detail={"checked": report["checked"], "drift": len(report["drift"])},
+        )
+        _print(report)
+    return 1 if report["drift"] else 0
 
 
 def proposals(args: argparse.Namespace) -> int:
@@ -280,6 +296,8 @@ def _retention(sub: Any) -> None:
     p = _add(cmds, "evaluate", evaluate, "re-evaluate documents (all, or --document ID...)")
     p.add_argument("--document", type=int, action="append", default=[])
     p.add_argument("--today")
+    p.add_argument("--full", action="store_true", help="decide again even where nothing changed")
+    _add(cmds, "drift", drift, "blobs whose store locks differ from the catalog (exit 1 if any)")
     p = _add(cmds, "proposals", proposals, "list proposals, or show one with its items")
     p.add_argument("proposal_id", type=int, nargs="?")
     for name, func in (("approve", approve), ("reject", reject)):

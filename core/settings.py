@@ -48,6 +48,9 @@ class OcrSettings(BaseModel):
     language: str = "eng"
     page_timeout_s: float = 60.0
     dpi: int = 200
+    # Celery: a scanned PDF's pages are OCRed in tasks of at most this many pages, so that no
+    # task runs near the broker's redelivery timeout (about 2 s a page).
+    pages_per_task: int = Field(default=10, ge=1)
 
 
 class SandboxSettings(BaseModel):

@@ -31,6 +31,7 @@ from catalog.models_retention import (
     DestructionCertificate,
     DestructionRecord,
     DisposalItem,
+    RetentionBlobLock,
     RetentionDecision,
     RetentionOverride,
 )
@@ -103,6 +104,7 @@ def _remove(session: Session, document: Document, store: BlobStore) -> dict[str,
         if blob is not None:
             deleted.append(blob.key)
             session.delete(blob)
+            session.execute(delete(RetentionBlobLock).where(RetentionBlobLock.sha256 == sha))
     session.flush()
     for key in deleted:
         store.delete(key)  # PolicyViolation here rolls the item's savepoint back

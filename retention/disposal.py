@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
@@ -19,10 +19,10 @@ from catalog.models_retention import (
     DisposalItem,
     DisposalProposal,
     DisposalReview,
-    RetentionDecision,
 )
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from retention import appraise
+from retention.bulk import Driver, no_cycle_collection
 from retention.evaluate import DUE, Evaluator
 from retention.holds import holds_on
 from storage.base import BlobStore
@@ -44,19 +44,26 @@ def sweep(
     store: BlobStore | None = None,
 ) -> tuple[DisposalProposal | None, dict[str, int]]:
     """Re-evaluate everything, then propose what is due, not held and not already proposed."""
+    with no_cycle_collection():
+        return _sweep(session, evaluator, actor=actor, today=today, store=store)
+
+
+def _sweep(
+    session: Session,
+    evaluator: Evaluator,
+    *,
+    actor: str,
+    today: date,
+    store: BlobStore | None,
+) -> tuple[DisposalProposal | None, dict[str, int]]:
     counts = appraise.evaluate(session, evaluator, today=today, store=store)
-    pending = select(DisposalItem.document_id).where(DisposalItem.status.in_(OPEN_ITEM))
-    due = session.execute(
-        select(
-            RetentionDecision.document_id,
-            RetentionDecision.record_class,
-            RetentionDecision.retain_until,
-            RetentionDecision.children,
-            RetentionDecision.rule_version,
-        )
-        .where(RetentionDecision.status == DUE, RetentionDecision.document_id.not_in(pending))
-        .order_by(RetentionDecision.document_id)
-    ).all()
+    db = Driver(session)
+    due = db.rows(
+        "SELECT document_id, record_class, retain_until, children, rule_version "
+        "FROM retention_decisions WHERE status = ? AND document_id NOT IN "
+        "(SELECT document_id FROM disposal_items WHERE status IN (?, ?)) ORDER BY document_id",
+        (DUE, *OPEN_ITEM),
+    )
     held = holds_on(session, [row[0] for row in due])
     wanted = [row for row in due if row[0] not in held]
     summary = {**counts, "proposed": len(wanted), "held": len(held)}
@@ -67,22 +74,17 @@ def sweep(
         )
         session.add(proposal)
         session.flush()
-        rows = [
-            {
-                "proposal_id": proposal.id,
-                "document_id": doc_id,
-                "record_class": cls,
-                "retain_until": until,
-                "rule_version": version,
-                "children": children,
-                "action": "destroy",
-                "action_value": "",
-                "status": "proposed",
-                "detail": "",
-            }
-            for doc_id, cls, until, children, version in wanted
-        ]
-        session.execute(insert(DisposalItem.__table__), rows)  # type: ignore[arg-type]
+        # Values come back from the driver in the database's own format and go straight in.
+        db.executemany(
+            "INSERT INTO disposal_items (proposal_id, document_id, record_class, retain_until, "
+            "rule_version, children, action, action_value, status, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'destroy', '', 'proposed', '')",
+            (
+                (proposal.id, doc_id, cls, until, version, children)
+                for doc_id, cls, until, children, version in wanted
+            ),
+            stored_format=True,
+        )
     audit.record(
         session,
         actor=actor,

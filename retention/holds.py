@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
-from catalog.models import Blob, Document, DocumentLink, DocumentText, DocumentVersion
+from catalog.models import Document, DocumentLink, DocumentText
 from catalog.models_retention import LegalHold, RetentionDecision
 from core.errors import Conflict, InvalidInput, NotFound
+from retention import locks
 from storage.base import BlobStore
 
 REASON_TYPES = ("inquiry", "litigation", "complaint", "sar")
@@ -143,22 +144,6 @@ def matching_documents(session: Session, hold: LegalHold) -> list[int]:
     return sorted(holds_on(session, all_ids, [hold]))
 
 
-def blob_keys(session: Session, document_ids: Sequence[int]) -> set[str]:
-    """Storage keys of every version of these documents."""
-    keys: set[str] = set()
-    for start in range(0, len(document_ids), _CHUNK):
-        chunk = document_ids[start : start + _CHUNK]
-        shas = set(session.scalars(select(Document.sha256).where(Document.id.in_(chunk))))
-        shas |= set(
-            session.scalars(
-                select(DocumentVersion.sha256).where(DocumentVersion.document_id.in_(chunk))
-            )
-        )
-        shas.discard(None)
-        keys |= set(session.scalars(select(Blob.key).where(Blob.sha256.in_(sorted(shas)))))
-    return keys
-
-
 def add_hold(
     session: Session,
     *,
@@ -186,8 +171,7 @@ def add_hold(
     session.flush()
     matched = matching_documents(session, hold)
     if store is not None:
-        for key in sorted(blob_keys(session, matched)):
-            store.set_legal_hold(key, True)
+        locks.sync(session, store, matched)
     audit.record(
         session,
         actor=actor,
@@ -222,8 +206,8 @@ def release_hold(
     still_held = holds_on(session, covered)
     freed = [i for i in covered if i not in still_held]
     if store is not None:
-        for key in sorted(blob_keys(session, freed)):
-            store.set_legal_hold(key, False)
+        # Per blob: another document sharing the content may still be held.
+        locks.release_blobs(session, store, freed)
     decisions: dict[int, RetentionDecision] = {}
     for start in range(0, len(freed), _CHUNK):
         query = select(RetentionDecision).where(

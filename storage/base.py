@@ -16,6 +16,14 @@ class BlobInfo:
     size: int
 
 
+@dataclass(frozen=True)
+class LockState:
+    """What the store enforces on a blob: a retention date (None: none) and a legal hold."""
+
+    retain_until: datetime | None
+    legal_hold: bool
+
+
 def content_key(sha256_hex: str) -> str:
     """The key a blob with this SHA-256 is stored under: fanned out so no folder grows huge."""
     h = sha256_hex.lower()
@@ -69,4 +77,9 @@ class BlobStore(Protocol):
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         """Turn the store's legal hold on the blob on or off (no-op where the store cannot)."""
+        ...
+
+    def lock_state(self, key: str) -> LockState | None:
+        """The retention date and legal hold the store enforces on the blob; None where the
+        store cannot enforce either. Raises NotFound for a missing key."""
         ...

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import InvalidInput, NotFound
-from storage.base import BlobInfo
+from storage.base import BlobInfo, LockState
 
 
 class LocalBlobStore:
@@ -91,3 +91,8 @@ class LocalBlobStore:
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         """A plain filesystem cannot enforce holds; the catalog's holds still apply."""
+
+    def lock_state(self, key: str) -> LockState | None:
+        """None: a plain filesystem enforces neither (after checking the blob exists)."""
+        self.stat(key)
+        return None

@@ -25,7 +25,7 @@ from core.errors import (
     PolicyViolation,
     TransientBackendError,
 )
-from storage.base import BlobInfo
+from storage.base import BlobInfo, LockState
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -251,3 +251,18 @@ class S3BlobStore:
             self.client.enable_object_legal_hold if on else self.client.disable_object_legal_hold
         )
         with_retries(lambda: change(self.bucket, key), f"legal hold {key}")
+
+    def lock_state(self, key: str) -> LockState | None:
+        _check_key(key)
+        if not self.object_lock:
+            return None
+        self.stat(key)  # NotFound for a missing key (the calls below would say no lock)
+        retention = with_retries(
+            lambda: self.client.get_object_retention(self.bucket, key), f"get retention {key}"
+        )
+        held = with_retries(
+            lambda: self.client.is_object_legal_hold_enabled(self.bucket, key),
+            f"get legal hold {key}",
+        )
+        until = retention.retain_until_date if retention is not None else None
+        return LockState(until, bool(held))

@@ -23,11 +23,11 @@ from types import TracebackType
 
 from core.logging import configure_logging, get_logger
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits
+from workers.extract.base import ExtractionResult, Limits, PageRange
 
 log = get_logger(__name__)
 
-_Job = tuple[Future[ExtractionResult], str, str]
+_Job = tuple[Future[ExtractionResult], str, str, PageRange | None]
 # Children are forked from a forkserver that has already imported the parsers, so starting
 # (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -41,7 +41,8 @@ _MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL}
 
 
 def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
-    """The child's loop: receive (path, mime), send back an ExtractionResult, until told to stop."""
+    """The child's loop: receive (path, mime, pages), send back an ExtractionResult, until told
+    to stop."""
     os.setpgid(0, 0)
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -61,7 +62,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             return
         _arm_cpu_limit(limits)
         try:
-            result = extract_file(job[0], job[1], limits, tmp_dir)
+            result = extract_file(job[0], job[1], limits, tmp_dir, job[2])
         except BaseException as exc:  # the file must not end this child's loop either
             result = ExtractionResult(
                 ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc)
@@ -96,11 +97,11 @@ class _Worker:
             job = self._pool._jobs.get()
             if job is None:
                 break
-            future, path, mime = job
+            future, path, mime, pages = job
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self._run(path, mime))
+                future.set_result(self._run(path, mime, pages))
             except Exception as exc:  # our bug, not the file's: still resolve the future
                 log.exception("sandbox.internal_error", worker=self._index)
                 future.set_result(
@@ -130,15 +131,15 @@ class _Worker:
                 raise RuntimeError("sandbox child did not start")
         return self._process, self._conn
 
-    def _run(self, path: str, mime: str) -> ExtractionResult:
+    def _run(self, path: str, mime: str, pages: PageRange | None) -> ExtractionResult:
         process, conn = self._start()
         try:
-            conn.send((path, mime))
+            conn.send((path, mime, pages))
         except (BrokenPipeError, ConnectionResetError):
             # The child died while idle; a fresh one takes the job.
             self._discard(kill=True)
             process, conn = self._start()
-            conn.send((path, mime))
+            conn.send((path, mime, pages))
         ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
         if conn in ready:
             try:
@@ -213,13 +214,16 @@ class SandboxPool:
         for worker in self._workers:
             worker.thread.start()
 
-    def submit(self, path: str, mime: str) -> Future[ExtractionResult]:
-        """Queue one file; the future always resolves with a result, never an exception."""
+    def submit(
+        self, path: str, mime: str, pages: PageRange | None = None
+    ) -> Future[ExtractionResult]:
+        """Queue one file (or a range of its pages, see PageRange); the future always resolves
+        with a result, never an exception."""
         future: Future[ExtractionResult] = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("SandboxPool is closed")
-            self._jobs.put((future, path, mime))
+            self._jobs.put((future, path, mime, pages))
         return future
 
     def close(self) -> None:

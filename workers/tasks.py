@@ -1,6 +1,11 @@
 """Celery tasks: one per stage, each taking an ID, reading its inputs from the catalog and the
 blob store, writing its result with a state, and queueing the next stage.
 
+A PDF's extract reads its text layers only; pages without one are OCRed by `escr.ocr_pages`
+tasks of at most `ocr.pages_per_task` pages on the ocr queue, so no task runs near the broker's
+redelivery timeout. Their page texts are kept in `document_pages`, and the task that counts every
+page with text (holding the document row's lock) assembles the text and moves the document on.
+
 Only TransientBackendError is retried (backoff with jitter); anything else ends the document
 as `failed` with the reason, so nothing is silently lost. Batch completion is counted in the
 catalog (the ledger), not with chords.
@@ -11,18 +16,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from celery import Task
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import ledger
 from catalog.db import session_factory
-from catalog.models import Batch, Document, LedgerRow
+from catalog.models import Batch, Document, DocumentPage, LedgerRow
 from core.errors import TransientBackendError
 from core.logging import get_logger
 from core.settings import get_settings
@@ -30,7 +37,9 @@ from core.states import Reason, RowState
 from storage.base import content_key
 from workers import pipeline
 from workers.attachments import add_attachments
-from workers.celery_app import app
+from workers.celery_app import app, queue_name
+from workers.extract import registry
+from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
 from workers.load import limits_from, make_context
 from workers.sandbox import SandboxPool
 
@@ -78,6 +87,7 @@ RETRY = dict(
     acks_late=True,
 )
 INDEX_BATCH = 200
+PAGE_ROWS_PER_INSERT = 1000
 # Mime types that are OCR work from the start: they go to the ocr queue.
 OCR_MIMES = ("image/",)
 
@@ -183,15 +193,26 @@ def ingest(ledger_id: int) -> int:
 
 @app.task(name="escr.extract", **RETRY)  # type: ignore[untyped-decorator]
 def extract(document_id: int) -> int:
-    """Extract (and OCR) one document in the worker's sandbox."""
+    """Extract one document in the worker's sandbox. A PDF's text layers only: pages that have
+    none are left to `escr.ocr_pages` tasks, and the document stays `stored` until they end."""
     ctx = _context()
     with _session() as session:
         document = session.get(Document, document_id)
         if document is None or document.state != RowState.STORED:
             return document_id  # redelivered after it was done: nothing to do
         assert document.sha256 is not None
+        if _resume_ocr(session, document):
+            session.commit()
+            _run_after_commit(session)
+            return document_id
+        pages = TEXT_LAYERS if registry.reads_page_ranges(document.mime) else None
         with ctx.store.local_copy(content_key(document.sha256)) as path:
-            result = _sandbox().submit(str(path), document.mime).result()
+            result = _sandbox().submit(str(path), document.mime, pages).result()
+        if result.ok and result.pending_ocr:
+            _await_ocr(session, document, result)
+            session.commit()
+            _run_after_commit(session)
+            return document_id
         pipeline.apply_extraction(session, document, result, ctx.now())
         children = add_attachments(ctx, session, document, result.attachments)
         if document.state == RowState.QUARANTINED:
@@ -207,8 +228,178 @@ def extract(document_id: int) -> int:
 
 @app.task(name="escr.ocr", **RETRY)  # type: ignore[untyped-decorator]
 def ocr(document_id: int) -> int:
-    """Image documents: the same work as extract, routed to the ocr queue to scale apart."""
+    """Image documents: the same work as extract, routed to the ocr queue to scale apart.
+
+    An image is one task, even a multi-page TIFF: such files are rarely long, unlike PDF scans.
+    """
     return int(extract.run(document_id))
+
+
+@app.task(name="escr.ocr_pages", **RETRY)  # type: ignore[untyped-decorator]
+def ocr_pages(document_id: int, first: int, last: int) -> int:
+    """OCR pages first..last of a PDF in the worker's sandbox and store their texts.
+
+    Idempotent: a redelivered task writes the same rows (or finds them written and only counts).
+    The task that finds every page with text finishes the document, once: it counts holding the
+    document row's lock (PostgreSQL), so of two last tasks the second sees the document moved on.
+    """
+    ctx = _context()
+    with _session() as session:
+        document = session.get(Document, document_id)
+        if document is None or document.state != RowState.STORED or document.sha256 is None:
+            return document_id  # finished, quarantined or failed meanwhile
+        sha256, mime = document.sha256, document.mime
+        waiting = session.scalar(
+            _pages(document_id, sha256)
+            .with_only_columns(func.count())
+            .where(DocumentPage.page_no.between(first, last), DocumentPage.text.is_(None))
+        )
+    result: ExtractionResult | None = None
+    if waiting:
+        # Read outside any transaction: no database connection is held while Tesseract runs.
+        with ctx.store.local_copy(content_key(sha256)) as path:
+            result = _sandbox().submit(str(path), mime, PageRange(first, last)).result()
+    with _session() as session:
+        document = _locked(session, document_id)
+        if document is None or document.state != RowState.STORED or document.sha256 != sha256:
+            return document_id  # moved on, or replaced by a new version: these pages are stale
+        if result is not None and not result.ok:
+            _quarantine_pages(session, document, result, first, last)
+        else:
+            if result is not None:
+                _write_pages(session, document_id, sha256, result.page_texts)
+            _finish_if_complete(session, document)
+        session.commit()
+        _run_after_commit(session)
+    log.info("ocr.pages", document=document_id, first=first, last=last, ocred=result is not None)
+    return document_id
+
+
+def _pages(document_id: int, sha256: str) -> Select[DocumentPage]:
+    """SELECT of the document's page rows read from its current content."""
+    return select(DocumentPage).where(
+        DocumentPage.document_id == document_id, DocumentPage.sha256 == sha256
+    )
+
+
+def _locked(session: Session, document_id: int) -> Document | None:
+    """The document row, locked until commit (FOR UPDATE on PostgreSQL; SQLite has one writer),
+    so that tasks counting its pages take turns."""
+    return session.get(Document, document_id, with_for_update=True, populate_existing=True)
+
+
+def _write_pages(session: Session, document_id: int, sha256: str, pages: list[PageText]) -> None:
+    """Insert or rewrite page rows: a redelivered task writes the same values again."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # In slices, to stay under the databases' limits on bound parameters per statement.
+    for start in range(0, len(pages), PAGE_ROWS_PER_INSERT):
+        values = [
+            {
+                "document_id": document_id,
+                "page_no": page.page_no,
+                "text": page.text,
+                "ocr": page.ocr,
+                "sha256": sha256,
+            }
+            for page in pages[start : start + PAGE_ROWS_PER_INSERT]
+        ]
+        statement = insert(DocumentPage).values(values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["document_id", "page_no"],
+                set_={
+                    "text": statement.excluded.text,
+                    "ocr": statement.excluded.ocr,
+                    "sha256": statement.excluded.sha256,
+                },
+            )
+        )
+
+
+def _clear_pages(session: Session, document_id: int) -> None:
+    session.execute(delete(DocumentPage).where(DocumentPage.document_id == document_id))
+
+
+def _await_ocr(session: Session, document: Document, result: ExtractionResult) -> None:
+    """Keep the text layers as page rows, the other pages as rows waiting (text None), and queue
+    OCR tasks by page range; the document stays `stored`, with `ocr_pending` pages."""
+    assert document.sha256 is not None
+    _clear_pages(session, document.id)  # an older version's pages, if any
+    _write_pages(session, document.id, document.sha256, result.page_texts)
+    document.pages, document.ocr_pending = result.pages, len(result.pending_ocr)
+    document.updated_at = pipeline.utcnow()
+    _queue_ocr(session, document.id, result.pending_ocr)
+
+
+def _queue_ocr(session: Session, document_id: int, pages: list[int]) -> None:
+    """Queue `escr.ocr_pages` for the pages, in ranges of at most `ocr.pages_per_task` pages."""
+    settings = get_settings()
+    ranges = split_pages(pages, settings.ocr.pages_per_task)
+    queue = queue_name(settings, "ocr")
+    after = session.info.setdefault("after_commit", [])
+    for first, last in ranges:
+        after.append(partial(ocr_pages.apply_async, (document_id, first, last), queue=queue))
+    log.info("ocr.split", document=document_id, pages=len(pages), tasks=len(ranges))
+
+
+def _resume_ocr(session: Session, document: Document) -> bool:
+    """A document whose pages already wait for OCR (extract redelivered, or the batch re-run):
+    queue the pages still without text again, or finish it; False if it has no page rows."""
+    assert document.sha256 is not None
+    if session.scalar(_pages(document.id, document.sha256).limit(1)) is None:
+        return False
+    locked = _locked(session, document.id)
+    if locked is None or locked.state != RowState.STORED or _finish_if_complete(session, locked):
+        return True
+    missing = session.scalars(
+        _pages(document.id, document.sha256)
+        .with_only_columns(DocumentPage.page_no)
+        .where(DocumentPage.text.is_(None))
+    )
+    _queue_ocr(session, document.id, list(missing))
+    return True
+
+
+def _finish_if_complete(session: Session, document: Document) -> bool:
+    """With the document locked: if every page has text, apply the text in page order and move
+    the document on (True); else record how many pages still wait."""
+    assert document.sha256 is not None
+    rows = list(
+        session.scalars(_pages(document.id, document.sha256).order_by(DocumentPage.page_no))
+    )
+    done = [row for row in rows if row.text is not None]
+    document.ocr_pending = max(document.pages - len(done), 0)
+    if len(done) < document.pages or len(rows) != document.pages:
+        return False
+    result = ExtractionResult(
+        ok=True,
+        text="\f".join(row.text or "" for row in done),
+        pages=document.pages,
+        ocr_pages=sum(1 for row in done if row.ocr),
+        engine="pdfium+tesseract",
+    )
+    registry.finish(result, limits_from(get_settings()))
+    pipeline.apply_extraction(session, document, result, _context().now())
+    _clear_pages(session, document.id)
+    _next(session, document)
+    log.info("ocr.finished", document=document.id, pages=document.pages)
+    return True
+
+
+def _quarantine_pages(
+    session: Session, document: Document, result: ExtractionResult, first: int, last: int
+) -> None:
+    """A page range the sandbox could not read ends the document with the reason, as a whole
+    extraction would; the other ranges' tasks then find it moved on."""
+    detail = f"pages {first}-{last}: {result.detail}"[:500]
+    failed = ExtractionResult(
+        ok=False, reason=result.reason, detail=detail, pages=document.pages, engine=result.engine
+    )
+    pipeline.apply_extraction(session, document, failed, _context().now())
+    document.ocr_pending = 0
+    _clear_pages(session, document.id)
+    _sync(session, document)
 
 
 @app.task(name="escr.index", **(RETRY | {"max_retries": 3, "retry_backoff_max": 10}))  # type: ignore[untyped-decorator]

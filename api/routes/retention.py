@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, IndexDep, SessionDep, SettingsDep, StoreDep
 from catalog import audit
-from retention import certificates, disposal, holds
+from retention import certificates, disposal, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
 from retention.rules import current_evaluator
@@ -84,6 +84,20 @@ def sweep(
         session, evaluator, actor=actor, today=_today(body), store=store
     )
     return {"proposal_id": proposal.id if proposal else None, **summary}
+
+
+@router.get("/retention/drift")
+def drift(session: SessionDep, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+    """Blobs whose store locks (S3 Object Lock) differ from the catalog's decisions and holds."""
+    report = locks.drift(session, store)
+    audit.record(
+        session,
+        actor=actor,
+        action="retention_drift",
+        target_type="store",
+        detail={"checked": report["checked"], "drift": len(report["drift"])},
+    )
+    return report
 
 
 @router.get("/retention/proposals")

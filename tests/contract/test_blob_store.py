@@ -17,7 +17,7 @@ import pytest
 from minio import Minio
 
 from core.errors import InvalidInput, NotFound, PolicyViolation
-from storage.base import BlobInfo, BlobStore, content_key
+from storage.base import BlobInfo, LockState, BlobStore, content_key
 
 S3_ENV = ("ESCR_STORAGE__ENDPOINT", "ESCR_STORAGE__ACCESS_KEY", "ESCR_STORAGE__SECRET_KEY")
 HOW = 'start them with `scripts/services.sh up` and load `eval "$(scripts/services.sh env)"`'
@@ -96,6 +96,9 @@ class _Prefixed:
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         self.inner.set_legal_hold(self._k(key), on)
+
+    def lock_state(self, key: str) -> LockState | None:
+        return self.inner.lock_state(self._k(key))
 
 
 def _file(tmp_path: Path, data: bytes) -> tuple[Path, str]:

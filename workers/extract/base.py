@@ -20,6 +20,49 @@ class Limits:
     max_unpacked_mb: int = 256
 
 
+@dataclass(frozen=True)
+class PageRange:
+    """Pages `first`..`last` (1-based, inclusive; `last` None: to the end) of a paged document.
+
+    With `ocr` False only text layers are read, and the pages without one are listed in
+    ExtractionResult.pending_ocr for OCR by page range later (docs/decisions/0010).
+    Extractors that do not page (images, office files) ignore it and read the whole file.
+    """
+
+    first: int = 1
+    last: int | None = None
+    ocr: bool = True
+
+
+# Every page's text layer, no OCR: the first pass of a PDF in the Celery pipeline.
+TEXT_LAYERS = PageRange(ocr=False)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """One page's text; `text` None is a page waiting for OCR."""
+
+    page_no: int
+    text: str | None
+    ocr: bool = False
+
+
+def split_pages(pages: list[int], size: int) -> list[tuple[int, int]]:
+    """Ranges (first, last) spanning at most `size` pages that together cover `pages`.
+
+    Pages in a range that were not asked for (they have a text layer) cost little to read again.
+    """
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    ranges: list[tuple[int, int]] = []
+    for page in sorted(set(pages)):
+        if ranges and page - ranges[-1][0] < size:
+            ranges[-1] = (ranges[-1][0], page)
+        else:
+            ranges.append((page, page))
+    return ranges
+
+
 @dataclass
 class Attachment:
     """A file found inside another (an email attachment); `path` is a temp file the caller owns."""
@@ -44,3 +87,7 @@ class ExtractionResult:
     metadata: dict[str, str] = field(default_factory=dict)
     # True when the text was cut at Limits.max_text_chars.
     truncated: bool = False
+    # With a PageRange: the pages read, in order (a page waiting for OCR has text None), and
+    # the numbers of the pages that have no text layer and were not OCRed.
+    page_texts: list[PageText] = field(default_factory=list)
+    pending_ocr: list[int] = field(default_factory=list)

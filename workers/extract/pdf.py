@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits
+from workers.extract.base import ExtractionResult, Limits, PageRange, PageText
 from workers.extract.failures import ExtractionFailed
 from workers.extract.ocr import ocr_image
 
@@ -19,30 +19,57 @@ _MIN_LAYER_CHARS = 3
 
 def extract_pdf(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Text of every page: the text layer where there is one, else OCR of the rendered page."""
+    result = extract_pdf_pages(path, limits, tmp_dir, PageRange())
+    result.page_texts = []  # the whole text is the answer; no need to send it twice
+    return result
+
+
+def extract_pdf_pages(
+    path: Path, limits: Limits, tmp_dir: Path, pages: PageRange
+) -> ExtractionResult:
+    """Text of pages first..last, with each page's text in `page_texts`.
+
+    A page without a text layer is OCRed, or with `pages.ocr` False left out (text None) and
+    listed in `pending_ocr`, so the caller can OCR it later by page range. `pages` in the result
+    is the document's page count, whatever the range.
+    """
     document = _open(path)
     try:
-        texts: list[str] = []
-        ocr_pages = 0
-        for index in range(len(document)):
-            page = document[index]
+        count = len(document)
+        first, last = pages.first, count if pages.last is None else min(pages.last, count)
+        if count and not 1 <= first <= last:
+            raise ExtractionFailed(Reason.CORRUPT, f"no pages {first}-{last} in {count} pages")
+        read: list[PageText] = []
+        for number in range(first, last + 1):
+            page = document[number - 1]
             try:
-                text = _layer_text(page)
-                if len(text.strip()) < _MIN_LAYER_CHARS:
-                    text = _ocr_page(page, limits, tmp_dir)
-                    ocr_pages += 1
+                read.append(_page_text(page, number, pages.ocr, limits, tmp_dir))
             finally:
                 page.close()
-            texts.append(text)
-        pages = len(document)
     finally:
         document.close()
+    ocr_pages = sum(1 for page in read if page.ocr)
     return ExtractionResult(
         ok=True,
-        text="\f".join(texts),
-        pages=pages,
+        text="\f".join(page.text or "" for page in read),
+        pages=count,
         ocr_pages=ocr_pages,
         engine="pdfium+tesseract" if ocr_pages else "pdfium",
+        page_texts=read,
+        pending_ocr=[page.page_no for page in read if page.text is None],
     )
+
+
+def _page_text(
+    page: pdfium.PdfPage, number: int, ocr: bool, limits: Limits, tmp_dir: Path
+) -> PageText:
+    """The page's text layer, else its OCR text (or, when `ocr` is False, text None)."""
+    text = _layer_text(page)
+    if len(text.strip()) >= _MIN_LAYER_CHARS:
+        return PageText(number, text)
+    if not ocr:
+        return PageText(number, None)
+    return PageText(number, _ocr_page(page, limits, tmp_dir), ocr=True)
 
 
 def _open(path: Path) -> pdfium.PdfDocument:

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
 
 from core.logging import get_logger
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits
+from workers.extract.base import ExtractionResult, Limits, PageRange
 from workers.extract.failures import ExtractionFailed
 from workers.extract.mail import extract_eml, extract_msg_file
 from workers.extract.ocr import extract_image
 from workers.extract.office import extract_docx, extract_odt, extract_rtf
-from workers.extract.pdf import extract_pdf
+from workers.extract.pdf import extract_pdf, extract_pdf_pages
 from workers.extract.text import extract_html, extract_text
 
 log = get_logger(__name__)
 
 ExtractFn = Callable[[Path, Limits, Path], ExtractionResult]
+PagesFn = Callable[[Path, Limits, Path, PageRange], ExtractionResult]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Extractor:
     mime_types: dict[str, int]
     # Score for any MIME type under this prefix ("text/") that no extractor names exactly.
     fallback: tuple[str, int] | None = None
+    # The parser for a page range, where the format has pages worth splitting (PDF).
+    run_pages: PagesFn | None = None
 
     def score(self, mime: str) -> int:
         if mime in self.mime_types:
@@ -47,7 +50,12 @@ class Extractor:
 
 
 EXTRACTORS: tuple[Extractor, ...] = (
-    Extractor("pdf", extract_pdf, {"application/pdf": 100, "application/x-pdf": 90}),
+    Extractor(
+        "pdf",
+        extract_pdf,
+        {"application/pdf": 100, "application/x-pdf": 90},
+        run_pages=extract_pdf_pages,
+    ),
     Extractor(
         "docx",
         extract_docx,
@@ -79,22 +87,31 @@ def choose(mime: str) -> Extractor | None:
     return best if best.score(mime) > 0 else None
 
 
-def extract_file(path: str, mime: str, limits: Limits, tmp_dir: str) -> ExtractionResult:
-    """Extract the text of one file. Never raises for anything the file contains."""
+def reads_page_ranges(mime: str) -> bool:
+    """Whether the extractor for `mime` reads page ranges (else a PageRange is ignored)."""
+    extractor = choose(mime)
+    return extractor is not None and extractor.run_pages is not None
+
+
+def extract_file(
+    path: str, mime: str, limits: Limits, tmp_dir: str, pages: PageRange | None = None
+) -> ExtractionResult:
+    """Extract the text of one file (or of the `pages` asked for, where the format pages: see
+    PageRange). Never raises for anything the file contains."""
     source = Path(path)
     if source.stat().st_size == 0:
         return ExtractionResult(ok=False, reason=Reason.EMPTY_FILE.value, detail="zero bytes")
     extractor = choose(mime)
     if extractor is None:
         return ExtractionResult(ok=True, engine="none", reason=Reason.UNSUPPORTED_TYPE.value)
-    result = _run_guarded(extractor, source, limits, Path(tmp_dir))
+    result = _run_guarded(extractor, source, limits, Path(tmp_dir), pages)
     if result.ok:
-        _finish(result, limits)
+        finish(result, limits)
     return result
 
 
 def _run_guarded(
-    extractor: Extractor, path: Path, limits: Limits, tmp_dir: Path
+    extractor: Extractor, path: Path, limits: Limits, tmp_dir: Path, pages: PageRange | None
 ) -> ExtractionResult:
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
@@ -103,6 +120,8 @@ def _run_guarded(
             # the limit is, so Pillow's bomb warning (not only its 2x error) ends the parse.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if pages is not None and extractor.run_pages is not None:
+                return extractor.run_pages(path, limits, tmp_dir, pages)
             return extractor.run(path, limits, tmp_dir)
     except ExtractionFailed as exc:
         return _failed(extractor, exc.reason, exc.detail)
@@ -121,11 +140,18 @@ def _failed(extractor: Extractor, reason: Reason, detail: str) -> ExtractionResu
     return ExtractionResult(ok=False, engine=extractor.name, reason=reason.value, detail=detail)
 
 
-def _finish(result: ExtractionResult, limits: Limits) -> None:
-    """Cut text at the limit and note a file that parsed but held no text."""
+def finish(result: ExtractionResult, limits: Limits) -> None:
+    """Cut text at the limit and note a file that parsed but held no text (a file with pages
+    still waiting for OCR is not known to be without text yet)."""
     if len(result.text) > limits.max_text_chars:
         result.text = result.text[: limits.max_text_chars]
         result.truncated = True
-    if not result.text.strip() and result.reason is None:
+    budget = limits.max_text_chars
+    for index, page in enumerate(result.page_texts):
+        if page.text is not None and len(page.text) > budget:
+            result.page_texts[index] = replace(page, text=page.text[:budget])
+            result.truncated = True
+        budget -= len(result.page_texts[index].text or "")
+    if not result.text.strip() and result.reason is None and not result.pending_ocr:
         result.text = ""
         result.reason = Reason.NO_TEXT.value
