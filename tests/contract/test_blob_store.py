@@ -17,7 +17,7 @@ import pytest
 from minio import Minio
 
 from core.errors import InvalidInput, NotFound, PolicyViolation
-from storage.base import BlobInfo, LockState, BlobStore, content_key
+from storage.base import BlobInfo, BlobStore, LockState, content_key
 
 S3_ENV = ("ESCR_STORAGE__ENDPOINT", "ESCR_STORAGE__ACCESS_KEY", "ESCR_STORAGE__SECRET_KEY")
 HOW = 'start them with `scripts/services.sh up` and load `eval "$(scripts/services.sh env)"`'
