@@ -322,6 +322,7 @@ class OpenSearchIndex:
     def bulk_mode(self) -> Iterator[None]:
         """Within the block, upserts skip the refresh and the index refreshes on no timer;
         on leaving, the setting is restored and one refresh makes everything visible."""
+        self.ensure()
         live = self._live() or self.alias
         settings = _call(
             lambda: self.client.indices.get_settings(index=live, name="index.refresh_interval"),

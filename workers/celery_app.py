@@ -34,7 +34,10 @@ def configure(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=queue_name(settings, "default"),
-        task_routes={"escr.ocr": {"queue": queue_name(settings, "ocr")}},
+        task_routes={
+            "escr.ocr": {"queue": queue_name(settings, "ocr")},
+            "escr.ocr_pages": {"queue": queue_name(settings, "ocr")},
+        },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
