@@ -11,7 +11,7 @@ from fastapi import Cookie, Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from api.auth import NotAuthenticated, OidcVerifier, WebLogin, bearer_caller, session_login
-from catalog.db import session_factory
+from catalog.db import unit_of_work
 from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
 from records.access import Caller
@@ -27,15 +27,8 @@ SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 def session_dep(settings: SettingsDep) -> Iterator[Session]:
     """A session whose work (the audit of each read) commits when the route succeeds."""
-    session = session_factory(settings.database_url)()
-    try:
+    with unit_of_work(settings.database_url) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def index_dep(request: Request, settings: SettingsDep) -> SearchIndex:

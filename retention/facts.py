@@ -4,13 +4,14 @@ extra columns of people.csv (kept in Person.extra), so a later round can add or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Person
+from workers.sources.values import parse_date as parse_legacy_date
 
 Facts = dict[str, date | bool | str]
 
@@ -50,19 +51,10 @@ def parse_date(value: object) -> date | None:
     """A date from ISO 8601 or a UK format; None where empty or unreadable (an unknown fact)."""
     if isinstance(value, date):
         return value
-    text = str(value or "").strip()
-    if not text:
-        return None
     try:
-        return date.fromisoformat(text[:10])
+        return parse_legacy_date(str(value or ""), _FORMATS, excel_serial=False)
     except ValueError:
-        pass
-    for fmt in _FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+        return None
 
 
 def parse_flag(value: object) -> bool | None:

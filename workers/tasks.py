@@ -14,8 +14,7 @@ catalog (the ledger), not with chords.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import ledger
-from catalog.db import session_factory
+from catalog.db import unit_of_work
 from catalog.models import Batch, Document, DocumentPage, LedgerRow
 from core.errors import TransientBackendError
 from core.logging import get_logger
@@ -121,17 +120,8 @@ def _sandbox() -> SandboxPool:
         return _pool
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    session = session_factory(get_settings().database_url)()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def _session() -> AbstractContextManager[Session]:
+    return unit_of_work(get_settings().database_url)
 
 
 def _sync(session: Session, document: Document) -> None:
