@@ -225,21 +225,6 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from workers.load import load_archive
-    from workers.sources.synthetic import make_archive
+    from cli.demo import run
 
-    settings = get_settings()
-    out = settings.home / "demo-archive"
-    print(f"1/3 writing a synthetic archive of {args.docs} documents to {out}", file=sys.stderr)
-    archive = make_archive(out, seed=7, people=args.people, docs=args.docs)
-    print("2/3 loading it", file=sys.stderr)
-    summary = load_archive(settings, manifest=archive.manifest_path, people=archive.people_path)
-    print("3/3 reconciliation", file=sys.stderr)
-    _print_reconciliation(summary)
-    if args.no_serve:
-        return 0 if summary["unaccounted"] == 0 else 1
-    print(
-        f"\nAPI on http://127.0.0.1:{args.port}/docs (token: {settings.api.token}); Ctrl-C stops",
-        file=sys.stderr,
-    )
-    return serve(argparse.Namespace(host="127.0.0.1", port=args.port))
+    return run(args)

@@ -49,7 +49,9 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
     # One Tesseract thread per process: the pool already runs one process per core.
     os.environ["OMP_THREAD_LIMIT"] = "1"
     tempfile.tempdir = tmp_dir
-    configure_logging()  # to stderr; the forkserver child starts with structlog's stdout default
+    # To stderr (the forkserver child starts with structlog's stdout default), warnings up:
+    # what a file did is recorded on its document, not chattered on the console.
+    configure_logging(os.environ.get("ESCR_LOG_LEVEL", "WARNING"))
     from workers.extract.registry import extract_file
 
     conn.send(_READY)
