@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import Batch, LedgerRow
+from catalog.models import Batch, Document, LedgerRow
 from core.errors import NotFound
 from core.states import RowState
 
@@ -103,3 +103,21 @@ def sync_document_rows(
         # in the identity map cost 20 ms a call, and the runner drops its objects per page.
         .execution_options(synchronize_session=False)
     )
+
+
+def sync_many(
+    session: Session, batch: str, documents: Sequence[Document], now: datetime
+) -> None:
+    """sync_document_rows for many documents: one UPDATE per distinct (state, reason, detail)."""
+    groups: dict[tuple[str, str | None, str], list[int]] = {}
+    for document in documents:
+        if document.parent_id is None:
+            key = (document.state, document.reason, document.detail)
+            groups.setdefault(key, []).append(document.id)
+    for (state, reason, detail), ids in groups.items():
+        session.execute(
+            update(LedgerRow)
+            .where(LedgerRow.batch == batch, LedgerRow.document_id.in_(ids))
+            .values(state=state, reason=reason, detail=detail, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.access import document_restrictions, restriction_tags
-from catalog.documents import get_text, linked_person_ids
-from catalog.models import Document
+from catalog.access import restriction_tags, restrictions_for
+from catalog.documents import get_text
+from catalog.models import Document, DocumentLink
 from indexer.base import SearchDocument
 
 # Documents on nobody are the migration team's to see (the exception queue).
@@ -14,18 +17,36 @@ MIGRATION_ONLY = "migration"
 
 
 def search_document(session: Session, document: Document) -> SearchDocument:
-    person_ids = tuple(linked_person_ids(session, document.id))
+    return search_documents(session, [document])[0]
+
+
+def search_documents(session: Session, documents: Sequence[Document]) -> list[SearchDocument]:
+    """Search documents for a batch, with one query for the links and one for restrictions."""
+    ids = [d.id for d in documents]
+    people: dict[int, list[str]] = {i: [] for i in ids}
+    for document_id, person_id in session.execute(
+        select(DocumentLink.document_id, DocumentLink.person_id)
+        .where(DocumentLink.document_id.in_(ids))
+        .order_by(DocumentLink.person_id)
+    ):
+        people[document_id].append(person_id)
     # Restricted classes (adoption, staff, sensitive) are tagged so a search can exclude them
     # inside the query for callers without a grant (records/access.py).
-    tags = restriction_tags(document_restrictions(session, document))
-    return SearchDocument(
-        document_id=document.id,
-        title=document.title,
-        text=get_text(session, document.id),
-        source_system=document.source_system,
-        source_document_id=document.source_document_id,
-        person_ids=person_ids,
-        doc_type=document.doc_type,
-        document_date=document.document_date,
-        access_tags=(*tags, *(() if person_ids else (MIGRATION_ONLY,))),
-    )
+    restricted = restrictions_for(session, documents)
+    return [
+        SearchDocument(
+            document_id=d.id,
+            title=d.title,
+            text=get_text(session, d.id),
+            source_system=d.source_system,
+            source_document_id=d.source_document_id,
+            person_ids=tuple(people[d.id]),
+            doc_type=d.doc_type,
+            document_date=d.document_date,
+            access_tags=(
+                *restriction_tags(restricted[d.id]),
+                *(() if people[d.id] else (MIGRATION_ONLY,)),
+            ),
+        )
+        for d in documents
+    ]

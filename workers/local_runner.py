@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
@@ -185,11 +186,14 @@ class LocalRunner:
     def _flush_index(self) -> None:
         if not self.to_index:
             return
-        documents = [d for d in (self.session.get(Document, i) for i in self.to_index) if d]
-        self.to_index = []
+        wanted, self.to_index = self.to_index, []
+        documents = list(
+            self.session.scalars(
+                select(Document).where(Document.id.in_(wanted)).order_by(Document.id)
+            )
+        )
         pipeline.index_pending(self.ctx, self.session, documents)
-        for document in documents:
-            self._sync(document)
+        ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
         self._maybe_commit(force=True)
 
     # -- failures -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from catalog import documents as docs
 from catalog.models import Document, LedgerRow
 from core.states import RowState
 from indexer.base import SearchIndex
-from indexer.documents import search_document
+from indexer.documents import search_documents
 from storage.base import BlobStore
 from workers.classify import classify
 from workers.dates import first_date_in_text
@@ -277,8 +277,7 @@ def link_document(session: Session, document: Document, text: str, now: datetime
 
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
     """Write documents to the search index, then mark them indexed (catalog first, index after)."""
-    entries = [search_document(session, d) for d in documents]
-    ctx.index.upsert(entries)
+    ctx.index.upsert(search_documents(session, documents))
     now = ctx.now()
     for document in documents:
         document.state, document.updated_at = RowState.INDEXED, now

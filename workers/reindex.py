@@ -9,7 +9,7 @@ from catalog.db import session_factory
 from catalog.models import Document
 from core.settings import Settings
 from core.states import RowState
-from indexer.documents import search_document
+from indexer.documents import search_documents
 from indexer.factory import make_index
 from workers.pipeline import utcnow
 
@@ -37,7 +37,7 @@ def reindex_catalog(settings: Settings, *, pending_only: bool = False) -> int:
             )
             if not page:
                 return count
-            index.upsert(search_document(session, d) for d in page)
+            index.upsert(search_documents(session, page))
             for document in page:
                 document.state = RowState.INDEXED
                 if document.parent_id is None:
