@@ -105,9 +105,7 @@ def sync_document_rows(
     )
 
 
-def sync_many(
-    session: Session, batch: str, documents: Sequence[Document], now: datetime
-) -> None:
+def sync_many(session: Session, batch: str, documents: Sequence[Document], now: datetime) -> None:
     """sync_document_rows for many documents: one UPDATE per distinct (state, reason, detail)."""
     groups: dict[tuple[str, str | None, str], list[int]] = {}
     for document in documents:
