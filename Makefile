@@ -45,8 +45,10 @@ unit: $(STAMP) ## the tests that need no services
 test: $(STAMP) lint typecheck services browser-deps ## lint, typecheck, and the whole test suite against real services
 	eval "$$(scripts/services.sh env)" && $(BIN)/pytest -q
 
-bench: $(STAMP) ## run every benchmark (prints ratios)
-	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+bench: $(STAMP) services ## run every benchmark with its small defaults (prints ratios; see BENCHMARKS.md)
+	for b in bench_extract bench_ocr bench_pipeline bench_search bench_retention bench_web; do \
+	  $(BIN)/python -m bench.$$b || exit 1; done
+	eval "$$(scripts/services.sh env)" && $(BIN)/python -m bench.bench_scaleout
 
 clean: ## remove local data (var/) and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
