@@ -199,6 +199,9 @@ install_packages() {
   local pkgs=(postgresql rabbitmq-server tesseract-ocr tesseract-ocr-eng libmagic1 hunspell-en-gb
     curl unzip util-linux)
   command -v mvn >/dev/null || pkgs+=(maven)
+  # To validate docker-compose.yml where no Docker engine runs (tests/integration/test_compose.py).
+  command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 ||
+    pkgs+=(docker-compose)
   [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]] || compgen -G '/usr/lib/jvm/java-17-openjdk-*/bin/java' \
     >/dev/null || pkgs+=(openjdk-17-jre-headless)
   apt_install "${pkgs[@]}"
