@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import String, cast, func, insert, literal, select, update
+from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Batch, Document, LedgerRow
 from core.errors import NotFound
@@ -26,45 +26,42 @@ def last_registered_line(session: Session, batch: str) -> int:
     return int(value or 0)
 
 
-def first_line_with_source(
-    session: Session, batch: str, source_system: str, source_document_id: str
-) -> int | None:
-    """The earlier line of this batch with the same source document, if any."""
-    return session.scalar(
-        select(func.min(LedgerRow.line_no)).where(
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert ledger rows (LedgerRow column -> value) in one executemany."""
+    if rows:
+        session.execute(insert(LedgerRow), rows)
+
+
+def mark_duplicates(session: Session, batch: str) -> int:
+    """Rows still pending whose source document an earlier line of the batch already names end
+    as `duplicate`; returns how many. One statement for the whole batch, after registration,
+    instead of a look-up per row (which cost a millisecond a row: half an hour on 2M rows)."""
+    earlier = aliased(LedgerRow)
+    first_line = (
+        select(func.min(earlier.line_no))
+        .where(
+            earlier.batch == LedgerRow.batch,
+            earlier.source_system == LedgerRow.source_system,
+            earlier.source_document_id == LedgerRow.source_document_id,
+            earlier.line_no < LedgerRow.line_no,
+        )
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(LedgerRow)
+        .where(
             LedgerRow.batch == batch,
-            LedgerRow.source_system == source_system,
-            LedgerRow.source_document_id == source_document_id,
+            LedgerRow.state == RowState.PENDING,
+            first_line.is_not(None),
         )
-    )
-
-
-def add_row(
-    session: Session,
-    *,
-    batch: str,
-    line_no: int,
-    source_system: str,
-    source_document_id: str,
-    state: RowState,
-    reason: str | None,
-    detail: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> None:
-    session.add(
-        LedgerRow(
-            batch=batch,
-            line_no=line_no,
-            source_system=source_system,
-            source_document_id=source_document_id,
-            state=state,
-            reason=reason,
-            detail=detail,
-            payload=payload,
-            updated_at=now,
+        .values(
+            state=RowState.DUPLICATE,
+            reason="same_source_id",
+            detail=literal("same source document as line ") + cast(first_line, String),
         )
+        .execution_options(synchronize_session=False)
     )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def iter_rows(session: Session, batch: str, page: int = 200) -> Iterator[list[LedgerRow]]:

@@ -112,13 +112,18 @@ def register_manifest(
     # Rows are registered in manifest order, so a killed registration resumes after the last.
     resume_after = ledger.last_registered_line(session, batch)
     total = resume_after
+    pending: list[dict[str, Any]] = []
     for item in read_manifest(manifest, mapping):
         if item.line_no <= resume_after:
             continue
         total = item.line_no
-        _register(session, batch, item)
-        if item.line_no % COMMIT_EVERY == 0:
+        pending.append(_row_values(batch, item))
+        if len(pending) >= COMMIT_EVERY:
+            ledger.add_rows(session, pending)
             session.commit()
+            pending = []
+    ledger.add_rows(session, pending)
+    ledger.mark_duplicates(session, batch)
     record.rows_total = max(total, record.rows_total)
     if record.status == "registering":
         record.status = "loading"
@@ -126,33 +131,25 @@ def register_manifest(
     return record
 
 
-def _register(session: Session, batch: str, item: ManifestRow | BadRow) -> None:
+def _row_values(batch: str, item: ManifestRow | BadRow) -> dict[str, Any]:
+    """The ledger row for one manifest row (duplicates are marked after, in one statement)."""
     state, reason, detail = RowState.PENDING, None, ""
     payload: dict[str, Any] = {}
     if isinstance(item, BadRow):
-        state, reason, detail = (
-            RowState.QUARANTINED,
-            Reason.BAD_ROW,
-            f"line {item.line_no}: {item.detail}",
-        )
+        state, reason = RowState.QUARANTINED, Reason.BAD_ROW
+        detail = f"line {item.line_no}: {item.detail}"
     else:
         payload = _payload(item)
         detail = "; ".join(item.warnings)
-        earlier = ledger.first_line_with_source(
-            session, batch, item.source_system, item.source_document_id
-        )
-        if earlier is not None:
-            state, reason = RowState.DUPLICATE, Reason.SAME_SOURCE_ID
-            detail = f"same source document as line {earlier}"
-    ledger.add_row(
-        session,
-        batch=batch,
-        line_no=item.line_no,
-        source_system=item.source_system,
-        source_document_id=item.source_document_id,
-        state=state,
-        reason=reason,
-        detail=detail,
-        payload=payload,
-        now=utcnow(),
-    )
+    return {
+        "batch": batch,
+        "line_no": item.line_no,
+        "source_system": item.source_system,
+        "source_document_id": item.source_document_id,
+        "state": state.value,
+        "reason": reason.value if reason else None,
+        "detail": detail,
+        "change": "",
+        "payload": payload,
+        "updated_at": utcnow(),
+    }
