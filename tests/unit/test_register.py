@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog.db import session_factory
+from catalog.models import LedgerRow
+from catalog.schema import migrate
+from core.settings import Settings
+from workers.register import register_manifest
+from workers.sources.mapping import load_mapping
+
+HEADER = "source_system,source_document_id,legacy_person_id,file_path\n"
+
+
+def _states(settings: Settings, batch: str) -> list[tuple[int, str, str | None, str]]:
+    with session_factory(settings.database_url)() as session:
+        rows = session.scalars(
+            select(LedgerRow).where(LedgerRow.batch == batch).order_by(LedgerRow.line_no)
+        )
+        return [(r.line_no, r.state, r.reason, r.detail) for r in rows]
+
+
+def test_every_row_registered_with_duplicates_and_bad_rows_marked(
+    settings: Settings, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        HEADER
+        + "PARIS,D1,1,a.txt\n"
+        + "PARIS,D2,1,b.txt\n"
+        + "PARIS,,1,c.txt\n"  # unreadable: no source document ID
+        + "PARIS,D1,1,a.txt\n"  # the same source document again
+        + "CAREFIRST,D1,1,d.txt\n",  # same ID, another system: not a duplicate
+        encoding="utf-8",
+    )
+    migrate(settings.database_url)
+    with session_factory(settings.database_url)() as session:
+        record = register_manifest(
+            session, batch="b1", manifest=manifest, people=None, mapping=load_mapping()
+        )
+        assert record.rows_total == 5
+        # Registering again adds nothing and changes nothing.
+        register_manifest(
+            session, batch="b1", manifest=manifest, people=None, mapping=load_mapping()
+        )
+    states = _states(settings, "b1")
+    assert [(line, state, reason) for line, state, reason, _ in states] == [
+        (1, "pending", None),
+        (2, "pending", None),
+        (3, "quarantined", "bad_row"),
+        (4, "duplicate", "same_source_id"),
+        (5, "pending", None),
+    ]
+    assert states[3][3] == "same source document as line 1"
+    assert "line 3" in states[2][3]
