@@ -102,6 +102,14 @@ def sync_document_rows(
     )
 
 
+def sync_document(session: Session, batch: str, document: Document, now: datetime) -> None:
+    """The batch's rows of a manifest document take its state (attachments have no rows)."""
+    if document.parent_id is None:
+        sync_document_rows(
+            session, batch, document.id, document.state, document.reason, document.detail, now
+        )
+
+
 def sync_many(session: Session, batch: str, documents: Sequence[Document], now: datetime) -> None:
     """sync_document_rows for many documents: one UPDATE per distinct (state, reason, detail)."""
     groups: dict[tuple[str, str | None, str], list[int]] = {}

@@ -135,16 +135,7 @@ class LocalRunner:
         return bool(LINK_EXCEPTIONS & set(open_exception_kinds(self.session, document.id)))
 
     def _sync(self, document: Document) -> None:
-        if document.parent_id is None:
-            ledger.sync_document_rows(
-                self.session,
-                self.batch,
-                document.id,
-                document.state,
-                document.reason,
-                document.detail,
-                self.ctx.now(),
-            )
+        ledger.sync_document(self.session, self.batch, document, self.ctx.now())
 
     # -- extraction ---------------------------------------------------------------------
     def _submit(self, document: Document) -> None:

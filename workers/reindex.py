@@ -40,16 +40,7 @@ def reindex_catalog(settings: Settings, *, pending_only: bool = False) -> int:
             index.upsert(search_documents(session, page))
             for document in page:
                 document.state = RowState.INDEXED
-                if document.parent_id is None:
-                    ledger.sync_document_rows(
-                        session,
-                        document.batch,
-                        document.id,
-                        document.state,
-                        document.reason,
-                        document.detail,
-                        utcnow(),
-                    )
+                ledger.sync_document(session, document.batch, document, utcnow())
             session.commit()
             session.expunge_all()
             count += len(page)

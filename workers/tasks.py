@@ -125,16 +125,7 @@ def _session() -> AbstractContextManager[Session]:
 
 
 def _sync(session: Session, document: Document) -> None:
-    if document.parent_id is None:
-        ledger.sync_document_rows(
-            session,
-            document.batch,
-            document.id,
-            document.state,
-            document.reason,
-            document.detail,
-            pipeline.utcnow(),
-        )
+    ledger.sync_document(session, document.batch, document, pipeline.utcnow())
 
 
 def _next(session: Session, document: Document) -> None:
