@@ -8,20 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from workers.sources.mapping import PEOPLE_FIELDS
 from workers.sources.synth_text import ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES, TEAMS
 
-PEOPLE_COLUMNS = (
-    "person_id",
-    "target_system",
-    "legacy_ids",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "date_of_death",
-    "nhs_number",
-    "service",
-    "team",
-)
+# The contract's columns, plus `team`: an extra column kept, and the demo's allocations.
+PEOPLE_COLUMNS = (*PEOPLE_FIELDS, "team")
 UNKNOWN_PARIS_FLOOR = 900_000  # legacy PARIS IDs at or above this are never in the crosswalk
 
 

@@ -14,21 +14,13 @@ from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
 from core.states import Reason, RowState
+from workers.sources.mapping import MANIFEST_FIELDS
 from workers.sources.synth_people import UNKNOWN_PARIS_FLOOR, Person, make_people, write_people
 from workers.sources.synth_plan import FULL_MIX_MIN_DOCS, RowPlan, plan_rows
 from workers.sources.synth_render import RenderedRow, render_row
 
-MANIFEST_COLUMNS = (
-    "source_system",
-    "source_document_id",
-    "legacy_person_id",
-    "file_path",
-    "title",
-    "legacy_doc_type",
-    "document_date",
-    "sha256",
-    "created_by",
-)
+# The archive contract's columns, plus one extra column the loader must keep as metadata.
+MANIFEST_COLUMNS = (*MANIFEST_FIELDS, "created_by")
 QUARANTINE = {
     "missing": Reason.MISSING_FILE,
     "escape": Reason.PATH_ESCAPE,
