@@ -100,18 +100,7 @@ def proposals(args: argparse.Namespace) -> int:
             proposal = disposal.get_proposal(session, args.proposal_id)
             _print(disposal.proposal_json(session, proposal))
         else:
-            _print(
-                [
-                    {
-                        "proposal_id": p.id,
-                        "proposed_by": p.proposed_by,
-                        "status": p.status,
-                        "as_of": p.as_of.isoformat(),
-                        "rule_version": p.rule_version,
-                    }
-                    for p in disposal.list_proposals(session)
-                ]
-            )
+            _print([disposal.proposal_summary(p) for p in disposal.list_proposals(session)])
     return 0
 
 

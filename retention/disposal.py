@@ -245,5 +245,16 @@ def proposal_json(session: Session, proposal: DisposalProposal) -> dict[str, Any
     }
 
 
+def proposal_summary(proposal: DisposalProposal) -> dict[str, Any]:
+    """One line of a proposal list, as the API and the CLI show it."""
+    return {
+        "proposal_id": proposal.id,
+        "proposed_by": proposal.proposed_by,
+        "status": proposal.status,
+        "as_of": proposal.as_of.isoformat(),
+        "rule_version": proposal.rule_version,
+    }
+
+
 def list_proposals(session: Session) -> list[DisposalProposal]:
     return list(session.scalars(select(DisposalProposal).order_by(DisposalProposal.id.desc())))

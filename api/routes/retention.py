@@ -102,16 +102,7 @@ def drift(session: SessionDep, store: StoreDep, actor: ActorDep) -> dict[str, An
 
 @router.get("/retention/proposals")
 def proposals(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
-    return [
-        {
-            "proposal_id": p.id,
-            "proposed_by": p.proposed_by,
-            "status": p.status,
-            "as_of": p.as_of.isoformat(),
-            "rule_version": p.rule_version,
-        }
-        for p in disposal.list_proposals(session)
-    ]
+    return [disposal.proposal_summary(p) for p in disposal.list_proposals(session)]
 
 
 @router.get("/retention/proposals/{proposal_id}")
