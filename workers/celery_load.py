@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from core.settings import Settings
 from workers.celery_app import configure
 from workers.pipeline import utcnow
-from workers.register import default_batch_name, load_people, register_manifest
+from workers.register import default_batch_name, file_sha256, load_people, register_manifest
 from workers.sources.mapping import load_mapping
 
 POLL_S = 1.0
@@ -48,12 +48,18 @@ def load_via_celery(
     migrate(settings.database_url)
     configure(settings)
     mapping = load_mapping(None)
-    name = batch or default_batch_name(manifest)
+    digest = file_sha256(manifest)
+    name = batch or default_batch_name(manifest, digest)
     with session_factory(settings.database_url)() as session:
         if people is not None:
             load_people(session, people, mapping)
         record = register_manifest(
-            session, batch=name, manifest=manifest.resolve(), people=people, mapping=mapping
+            session,
+            batch=name,
+            manifest=manifest.resolve(),
+            manifest_sha256=digest,
+            people=people,
+            mapping=mapping,
         )
         total = record.rows_total
         sent = enqueue_batch(session, name)

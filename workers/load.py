@@ -18,7 +18,7 @@ from storage.factory import make_blob_store
 from workers.extract.base import Limits
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context, utcnow
-from workers.register import default_batch_name, load_people, register_manifest
+from workers.register import default_batch_name, file_sha256, load_people, register_manifest
 from workers.sources.mapping import load_mapping
 
 log = get_logger(__name__)
@@ -64,11 +64,17 @@ def load_archive(
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.database_url)
     ctx = make_context(settings, mapping_path)
-    name = batch or default_batch_name(manifest)
+    digest = file_sha256(manifest)
+    name = batch or default_batch_name(manifest, digest)
     with session_factory(settings.database_url)() as session:
         people_summary = load_people(session, people, ctx.mapping) if people else None
         record = register_manifest(
-            session, batch=name, manifest=manifest, people=people, mapping=ctx.mapping
+            session,
+            batch=name,
+            manifest=manifest,
+            manifest_sha256=digest,
+            people=people,
+            mapping=ctx.mapping,
         )
         log.info("load.registered", batch=name, rows=record.rows_total)
         runner = LocalRunner(

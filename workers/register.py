@@ -34,9 +34,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def default_batch_name(manifest: Path) -> str:
+def default_batch_name(manifest: Path, manifest_sha256: str) -> str:
     """Same manifest, same batch: a re-run resumes or reports every row unchanged."""
-    return f"{manifest.parent.name or 'archive'}-{file_sha256(manifest)[:12]}"
+    return f"{manifest.parent.name or 'archive'}-{manifest_sha256[:12]}"
 
 
 @dataclass
@@ -93,15 +93,22 @@ def _payload(row: ManifestRow) -> dict[str, Any]:
 
 
 def register_manifest(
-    session: Session, *, batch: str, manifest: Path, people: Path | None, mapping: Mapping
+    session: Session,
+    *,
+    batch: str,
+    manifest: Path,
+    manifest_sha256: str,
+    people: Path | None,
+    mapping: Mapping,
 ) -> Batch:
-    """Create the batch (or find it) and write a ledger row for every manifest row not yet there."""
+    """Create the batch (or find it) and write a ledger row for every manifest row not yet there.
+    The caller hashes the manifest once (file_sha256) for this and the default batch name."""
     record = session.get(Batch, batch)
     if record is None:
         record = Batch(
             name=batch,
             manifest_path=str(manifest),
-            manifest_sha256=file_sha256(manifest),
+            manifest_sha256=manifest_sha256,
             people_path=str(people or ""),
             mapping_sha256=mapping.sha256,
             status="registering",

@@ -8,7 +8,7 @@ from catalog.db import session_factory
 from catalog.models import LedgerRow
 from catalog.schema import migrate
 from core.settings import Settings
-from workers.register import register_manifest
+from workers.register import file_sha256, register_manifest
 from workers.sources.mapping import load_mapping
 
 HEADER = "source_system,source_document_id,legacy_person_id,file_path\n"
@@ -36,14 +36,25 @@ def test_every_row_registered_with_duplicates_and_bad_rows_marked(
         encoding="utf-8",
     )
     migrate(settings.database_url)
+    digest = file_sha256(manifest)
     with session_factory(settings.database_url)() as session:
         record = register_manifest(
-            session, batch="b1", manifest=manifest, people=None, mapping=load_mapping()
+            session,
+            batch="b1",
+            manifest=manifest,
+            manifest_sha256=digest,
+            people=None,
+            mapping=load_mapping(),
         )
         assert record.rows_total == 5
         # Registering again adds nothing and changes nothing.
         register_manifest(
-            session, batch="b1", manifest=manifest, people=None, mapping=load_mapping()
+            session,
+            batch="b1",
+            manifest=manifest,
+            manifest_sha256=digest,
+            people=None,
+            mapping=load_mapping(),
         )
     states = _states(settings, "b1")
     assert [(line, state, reason) for line, state, reason, _ in states] == [
