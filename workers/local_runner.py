@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
-from catalog.documents import cache_texts, open_exception_kinds
+from catalog.documents import cache_texts
 from catalog.models import Document, LedgerRow
 from core.logging import get_logger
 from core.states import Reason, RowState
@@ -34,7 +34,6 @@ log = get_logger(__name__)
 INDEX_EVERY = 200
 COMMIT_EVERY_ROWS = 100
 COMMIT_EVERY_S = 0.5
-LINK_EXCEPTIONS = frozenset(pipeline.LINK_EXCEPTION_KINDS)
 
 
 @dataclass
@@ -118,7 +117,7 @@ class LocalRunner:
         if state == RowState.STORED and not pipeline.reuse_extraction(self.session, document):
             self._submit(document)
             return
-        if state == RowState.INDEXED and self._needs_relink(document):
+        if state == RowState.INDEXED and pipeline.needs_relink(self.session, document):
             state = RowState.EXTRACTED
         if state in (RowState.STORED, RowState.EXTRACTED):
             pipeline.classify_and_link(self.ctx, self.session, document)
@@ -129,10 +128,6 @@ class LocalRunner:
             self._sync(document)  # the ledger learns the terminal state, not the steps
         if len(self.to_index) >= INDEX_EVERY:
             self._flush_index()
-
-    def _needs_relink(self, document: Document) -> bool:
-        """An unlinked document from an earlier round gets another look at the crosswalk."""
-        return bool(LINK_EXCEPTIONS & set(open_exception_kinds(self.session, document.id)))
 
     def _sync(self, document: Document) -> None:
         ledger.sync_document(self.session, self.batch, document, self.ctx.now())

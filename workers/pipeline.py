@@ -205,6 +205,13 @@ def apply_extraction(
             document.document_date, document.date_source = date.fromisoformat(email_date), "email"
 
 
+def needs_relink(session: Session, document: Document) -> bool:
+    """An unlinked document from an earlier round gets another look at the crosswalk (a later
+    round may bring a corrected people.csv)."""
+    kinds = set(docs.open_exception_kinds(session, document.id))
+    return document.parent_id is None and bool(kinds & set(LINK_EXCEPTION_KINDS))
+
+
 def classify_and_link(ctx: Context, session: Session, document: Document) -> None:
     """Type, date and people for an extracted document; it then waits for the index."""
     text = docs.get_text(session, document.id)

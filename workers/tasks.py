@@ -139,6 +139,8 @@ def _next(session: Session, document: Document) -> None:
             task = ocr if document.mime.startswith(OCR_MIMES) else extract
             session.info.setdefault("after_commit", []).append(lambda: task.delay(document_id))
             return
+    if state == RowState.INDEXED and pipeline.needs_relink(session, document):
+        state = RowState.EXTRACTED
     if state == RowState.EXTRACTED:
         pipeline.classify_and_link(_context(), session, document)
         state = RowState.PENDING_INDEX
