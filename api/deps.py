@@ -31,6 +31,12 @@ def session_dep(settings: SettingsDep) -> Iterator[Session]:
         yield session
 
 
+# scope="function" commits before the response goes out. FastAPI's default runs the exit code
+# after the response is sent, so a browser following the login redirect could arrive before
+# its session row was committed and be sent back to the login page (seen once in CI).
+SessionDep = Annotated[Session, Depends(session_dep, scope="function")]
+
+
 def index_dep(request: Request, settings: SettingsDep) -> SearchIndex:
     """One index client per app, made on first use (start-up stays cheap)."""
     if getattr(request.app.state, "index", None) is None:
@@ -63,7 +69,7 @@ def _verifier(request: Request, settings: Settings) -> OidcVerifier | None:
 def caller_dep(
     request: Request,
     settings: SettingsDep,
-    session: Annotated[Session, Depends(session_dep)],
+    session: SessionDep,
     authorization: Annotated[str, Header()] = "",
     x_escr_user: Annotated[str, Header()] = "",
 ) -> Caller:
@@ -82,7 +88,7 @@ def caller_dep(
 
 
 def web_login_dep(
-    session: Annotated[Session, Depends(session_dep)],
+    session: SessionDep,
     escr_session: Annotated[str, Cookie()] = "",
 ) -> WebLogin:
     """The web pages' caller, from the session cookie (api/web sends the browser to log in)."""
@@ -100,7 +106,6 @@ def actor_dep(caller: Annotated[Caller, Depends(caller_dep)]) -> str:
     return caller.user_id
 
 
-SessionDep = Annotated[Session, Depends(session_dep)]
 IndexDep = Annotated[SearchIndex, Depends(index_dep)]
 StoreDep = Annotated[BlobStore, Depends(store_dep)]
 ActorDep = Annotated[str, Depends(actor_dep)]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from catalog import access as rows
+from catalog.models_access import WebSession
 from tests.unit.access.conftest import World
 
 PASSWORD = "correct horse battery"
@@ -115,3 +121,39 @@ def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
     _login(world.client, "ig1")
     report = world.client.get("/ig", params={"person": "MOS1"})
     assert "link change" in report.text and "mig" in report.text
+
+
+def test_the_login_is_committed_before_the_redirect_is_sent(world: World) -> None:
+    """A browser follows the redirect at once; its session must already be in the catalog.
+
+    Drives the ASGI app by hand so the check runs at the moment the response starts."""
+    _user(world, "alice", "practitioner", ["team-a"])
+    body = urlencode({"username": "alice", "password": PASSWORD, "next": "/search"}).encode()
+    sessions_at_response_start: list[int] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 303
+            with world.session() as session:
+                count = session.scalar(select(func.count()).select_from(WebSession))
+                sessions_at_response_start.append(count or 0)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/login",
+        "raw_path": b"/login",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(world.client.app(scope, receive, send))
+    assert sessions_at_response_start == [1]
