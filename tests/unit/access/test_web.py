@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -155,5 +156,7 @@ def test_the_login_is_committed_before_the_redirect_is_sent(world: World) -> Non
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    asyncio.run(world.client.app(scope, receive, send))
+    # A thread of its own: Playwright's sync API may have left an event loop on this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, world.client.app(scope, receive, send)).result()
     assert sessions_at_response_start == [1]
