@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -38,6 +38,20 @@ def find_document(session: Session, source_system: str, source_document_id: str)
     )
 
 
+def find_documents(
+    session: Session, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], Document]:
+    """find_document for many (source system, source document ID) pairs in one query."""
+    if not keys:
+        return {}
+    found = session.scalars(
+        select(Document).where(
+            tuple_(Document.source_system, Document.source_document_id).in_(list(keys))
+        )
+    )
+    return {(d.source_system, d.source_document_id): d for d in found}
+
+
 def _insert_for(session: Session) -> Any:
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -53,6 +67,21 @@ def ensure_blob(
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def ensure_blobs(session: Session, blobs: Sequence[dict[str, Any]]) -> set[str]:
+    """ensure_blob for many (Blob column -> value) in two statements; the sha256s new to the
+    catalog. For one writer at a time (the local runner): a concurrent writer could record the
+    same content between the look-up and the insert, and both would call it new."""
+    wanted = {blob["sha256"]: blob for blob in blobs}
+    if not wanted:
+        return set()
+    known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(wanted)))))
+    new = [blob for sha256, blob in wanted.items() if sha256 not in known]
+    if new:
+        insert = _insert_for(session)(Blob).on_conflict_do_nothing(index_elements=["sha256"])
+        session.execute(insert, new)
+    return {blob["sha256"] for blob in new}
 
 
 def add_version(
@@ -81,12 +110,22 @@ def cache_texts(session: Session) -> None:
 
 
 def set_text(session: Session, document_id: int, text: str) -> None:
-    insert = _insert_for(session)(DocumentText).values(document_id=document_id, text=text)
+    set_texts(session, {document_id: text})
+
+
+def set_texts(session: Session, texts: dict[int, str]) -> None:
+    """Write (or replace) the texts of many documents in one executemany."""
+    if not texts:
+        return
+    insert = _insert_for(session)(DocumentText)
     session.execute(
-        insert.on_conflict_do_update(index_elements=["document_id"], set_={"text": text})
+        insert.on_conflict_do_update(
+            index_elements=["document_id"], set_={"text": insert.excluded.text}
+        ),
+        [{"document_id": document_id, "text": text} for document_id, text in texts.items()],
     )
     if _TEXTS in session.info:
-        session.info[_TEXTS][document_id] = text
+        session.info[_TEXTS].update(texts)
 
 
 def get_text(session: Session, document_id: int) -> str:
@@ -95,6 +134,11 @@ def get_text(session: Session, document_id: int) -> str:
         return cached[document_id]
     text = session.scalar(select(DocumentText.text).where(DocumentText.document_id == document_id))
     return text or ""
+
+
+def drop_cached_texts(session: Session) -> None:
+    """Forget every cached text (after a rollback, a cached text may belong to no document)."""
+    session.info.get(_TEXTS, {}).clear()
 
 
 def forget_texts(session: Session, document_ids: Sequence[int]) -> None:
@@ -140,6 +184,16 @@ def add_link(
         .on_conflict_do_nothing(index_elements=["document_id", "person_id"])
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def add_links(session: Session, links: Sequence[dict[str, Any]]) -> None:
+    """add_link for many (DocumentLink column -> value) in one executemany; links that exist
+    are left as they are."""
+    if links:
+        insert = _insert_for(session)(DocumentLink).on_conflict_do_nothing(
+            index_elements=["document_id", "person_id"]
+        )
+        session.execute(insert, list(links))
 
 
 def open_exception(

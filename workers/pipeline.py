@@ -6,7 +6,7 @@ and never commits: the runner (local loop or Celery task) owns the unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog import documents as docs
 from catalog.models import Document, LedgerRow
-from core.states import RowState
+from core.states import Reason, RowState
 from indexer.base import SearchIndex
 from indexer.documents import search_documents
 from storage.base import BlobStore
@@ -53,38 +53,85 @@ def _date_or_none(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def read_file(ctx: Context, file_path: str, archive_root: Path) -> StoredFile | Quarantine:
+    """The file work of ingest, without the catalog: find the manifest's file, read it once and
+    store it by content; a Quarantine (returned, not raised) where the row must end here.
+    Touches no session, so a runner may read several rows' files on threads at once."""
+    try:
+        path = resolve_path(archive_root, file_path, ctx.mapping)
+        return store_file(path, ctx.store, ctx.tmp_dir)
+    except Quarantine as q:
+        return q
+    except OSError as exc:
+        return Quarantine(Reason.MISSING_FILE, f"cannot read: {exc.strerror}")
+
+
 def ingest_row(
     ctx: Context, session: Session, row: LedgerRow, archive_root: Path
 ) -> tuple[Document | None, str]:
-    """Store the row's file and find or create its document (None where the row ends here),
-    with what this run changed: new | new_version | unchanged ("" where nothing was stored).
+    """ingest_rows for one row, reading its file here."""
+    found = read_file(ctx, row.payload["file_path"], archive_root)
+    return ingest_rows(ctx, session, [(row, found)])[0]
+
+
+def ingest_rows(
+    ctx: Context, session: Session, items: Sequence[tuple[LedgerRow, StoredFile | Quarantine]]
+) -> list[tuple[Document | None, str]]:
+    """Record rows whose files read_file has stored: find or create each row's document (None
+    where the row ends here), with what this run changed: new | new_version | unchanged ("" where
+    nothing was stored). A handful of statements for the lot, not a dozen a row.
 
     The ledger row keeps the change of the first run that processed it.
     """
-    payload = row.payload
-    try:
-        path = resolve_path(archive_root, payload["file_path"], ctx.mapping)
-        stored = store_file(path, ctx.store, ctx.tmp_dir)
-    except Quarantine as q:
-        _end_row(row, RowState.QUARANTINED, q.reason, q.detail, ctx.now())
-        return None, ""
-    except OSError as exc:
-        _end_row(
-            row, RowState.QUARANTINED, "missing_file", f"cannot read: {exc.strerror}", ctx.now()
-        )
-        return None, ""
     now = ctx.now()
-    new_content = docs.ensure_blob(
-        session, sha256=stored.sha256, key=stored.key, size=stored.size, mime=stored.mime, now=now
+    stored = [found for _, found in items if isinstance(found, StoredFile)]
+    new_content = docs.ensure_blobs(
+        session,
+        [
+            {"sha256": f.sha256, "key": f.key, "size": f.size, "mime": f.mime, "stored_at": now}
+            for f in stored
+        ],
     )
-    document, change = _upsert_document(ctx, session, row, stored)
-    if new_content and change == "new":
-        # No other document can share these bytes, and none of its exceptions can exist yet.
-        session.info.setdefault(FRESH, set()).add(document.id)
+    known = docs.find_documents(
+        session,
+        {
+            (row.source_system, row.source_document_id)
+            for row, found in items
+            if isinstance(found, StoredFile)
+        },
+    )
+    results: list[tuple[Document | None, str]] = []
+    for row, found in items:
+        if isinstance(found, Quarantine):
+            _end_row(row, RowState.QUARANTINED, found.reason, found.detail, now)
+            results.append((None, ""))
+            continue
+        key = (row.source_system, row.source_document_id)
+        document, change = _upsert_document(row, found, known.get(key), now)
+        known[key] = document
+        if document not in session:
+            session.add(document)
+        results.append((document, change))
+    session.flush()  # the new documents' IDs, in one INSERT
+    for (row, found), (ingested, change) in zip(items, results, strict=True):
+        if ingested is None or not isinstance(found, StoredFile):
+            continue
+        if change != "unchanged":
+            docs.add_version(session, ingested, found.sha256, row.batch, now)
+        if found.sha256 in new_content and change == "new":
+            # No other document can share these bytes, and none of its exceptions can exist yet.
+            session.info.setdefault(FRESH, set()).add(ingested.id)
+        _record_on_row(row, ingested, change, found, now)
+    return results
+
+
+def _record_on_row(
+    row: LedgerRow, document: Document, change: str, stored: StoredFile, now: datetime
+) -> None:
     if not row.change:
         row.change = change
     row.sha256, row.document_id, row.updated_at = stored.sha256, document.id, now
-    expected = payload.get("sha256")
+    expected = row.payload.get("sha256")
     if document.reason == "checksum_mismatch" and expected in (None, "", stored.sha256):
         # A later round corrected the manifest's checksum: the file may go on.
         document.state, document.reason, document.detail = RowState.STORED, None, ""
@@ -92,14 +139,13 @@ def ingest_row(
         document.state, document.reason = RowState.QUARANTINED, "checksum_mismatch"
         document.detail = f"manifest sha256 {expected[:12]}… but the file is {stored.sha256[:12]}…"
     sync_row(row, document, now)
-    return document, change
 
 
 def _upsert_document(
-    ctx: Context, session: Session, row: LedgerRow, stored: StoredFile
+    row: LedgerRow, stored: StoredFile, document: Document | None, now: datetime
 ) -> tuple[Document, str]:
-    payload, now = row.payload, ctx.now()
-    document = docs.find_document(session, row.source_system, row.source_document_id)
+    """The row's document, found or new, with the stored file's facts (not yet flushed)."""
+    payload = row.payload
     if document is not None and document.sha256 == stored.sha256:
         _refresh_manifest_fields(document, payload)
         return document, "unchanged"
@@ -111,7 +157,6 @@ def _upsert_document(
             created_at=now,
             state=RowState.STORED,
         )
-        session.add(document)
         change = "new"
     else:
         document.version += 1
@@ -125,8 +170,6 @@ def _upsert_document(
     document.state, document.reason, document.detail = RowState.STORED, None, ""
     document.updated_at = now
     _refresh_manifest_fields(document, payload)
-    session.flush()
-    docs.add_version(session, document, stored.sha256, row.batch, now)
     return document, change
 
 
@@ -176,31 +219,45 @@ def reuse_extraction(session: Session, document: Document) -> bool:
 def apply_extraction(
     session: Session, document: Document, result: ExtractionResult, now: datetime
 ) -> None:
-    """Record what the extractor found; a file it could not read is quarantined with the reason."""
-    document.engine, document.pages, document.ocr_pages = (
-        result.engine,
-        result.pages,
-        result.ocr_pages,
-    )
-    document.updated_at = now
-    if not result.ok:
+    apply_extractions(session, [(document, result)], now)
+
+
+def apply_extractions(
+    session: Session, results: Sequence[tuple[Document, ExtractionResult]], now: datetime
+) -> None:
+    """Record what the extractor found (the texts in one statement); a file it could not read
+    is quarantined with the reason."""
+    texts: dict[int, str] = {}
+    for document, result in results:
+        document.engine, document.pages, document.ocr_pages = (
+            result.engine,
+            result.pages,
+            result.ocr_pages,
+        )
+        document.updated_at = now
+        if not result.ok:
+            document.state, document.reason, document.detail = (
+                RowState.QUARANTINED,
+                result.reason,
+                result.detail,
+            )
+            continue
+        texts[document.id] = result.text
         document.state, document.reason, document.detail = (
-            RowState.QUARANTINED,
+            RowState.EXTRACTED,
             result.reason,
             result.detail,
         )
-        return
-    docs.set_text(session, document.id, result.text)
-    document.state, document.reason, document.detail = (
-        RowState.EXTRACTED,
-        result.reason,
-        result.detail,
-    )
-    subject = result.metadata.get("subject")
+        _email_fields(document, result.metadata)
+    docs.set_texts(session, texts)
+
+
+def _email_fields(document: Document, metadata: dict[str, Any]) -> None:
+    subject = metadata.get("subject")
     if subject and (not document.title or document.title == document.original_name):
         document.title = subject
     if document.document_date is None:
-        email_date = result.metadata.get("date_iso")
+        email_date = metadata.get("date_iso")
         if email_date:
             document.document_date, document.date_source = date.fromisoformat(email_date), "email"
 
@@ -213,58 +270,63 @@ def needs_relink(session: Session, document: Document) -> bool:
 
 
 def classify_and_link(ctx: Context, session: Session, document: Document) -> None:
-    """Type, date and people for an extracted document; it then waits for the index."""
-    text = docs.get_text(session, document.id)
+    classify_and_link_many(ctx, session, [document])
+
+
+def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[Document]) -> None:
+    """Type, date and people for extracted documents; they then wait for the index."""
     now = ctx.now()
-    if not document.type_confirmed:
-        found = classify(
-            legacy_doc_type=document.legacy_doc_type,
-            title=document.title,
-            text=text,
-            mime=document.mime,
-            mapping=ctx.mapping,
-        )
-        document.doc_type, document.type_confidence, document.type_reason = (
-            found.doc_type,
-            found.confidence,
-            found.reason,
-        )
-    if document.document_date is None:
-        found_date = first_date_in_text(text)
-        if found_date is not None:
-            document.document_date, document.date_source = found_date, "text"
-    link_document(session, document, text, now)
-    document.state, document.updated_at = RowState.PENDING_INDEX, now
-
-
-def link_document(session: Session, document: Document, text: str, now: datetime) -> None:
-    """Apply the link decision: add links (never removing a person's manual ones), queue doubts."""
-    if document.parent_id is not None:
-        for person_id in docs.linked_person_ids(session, document.parent_id):
-            docs.add_link(
-                session,
-                document_id=document.id,
-                person_id=person_id,
-                method="parent",
-                reason=f"attachment of document {document.parent_id}",
-                actor="escr",
-                now=now,
+    links: list[dict[str, Any]] = []
+    for document in documents:
+        text = docs.get_text(session, document.id)
+        if not document.type_confirmed:
+            found = classify(
+                legacy_doc_type=document.legacy_doc_type,
+                title=document.title,
+                text=text,
+                mime=document.mime,
+                mapping=ctx.mapping,
             )
-        return
+            document.doc_type, document.type_confidence, document.type_reason = (
+                found.doc_type,
+                found.confidence,
+                found.reason,
+            )
+        if document.document_date is None:
+            found_date = first_date_in_text(text)
+            if found_date is not None:
+                document.document_date, document.date_source = found_date, "text"
+        links.extend(link_document(session, document, text, now))
+        document.state, document.updated_at = RowState.PENDING_INDEX, now
+    docs.add_links(session, links)
+
+
+def link_document(
+    session: Session, document: Document, text: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Decide the document's people: queue its doubts, and return the links to add (never
+    removing a person's manual ones) as DocumentLink rows for docs.add_links."""
+
+    def link(person_id: str, method: str, reason: str) -> dict[str, Any]:
+        return {
+            "document_id": document.id,
+            "person_id": person_id,
+            "method": method,
+            "reason": reason,
+            "created_by": "escr",
+            "created_at": now,
+        }
+
+    if document.parent_id is not None:
+        reason = f"attachment of document {document.parent_id}"
+        return [
+            link(person_id, "parent", reason)
+            for person_id in docs.linked_person_ids(session, document.parent_id)
+        ]
     legacy_ids = tuple(p for p in document.legacy_person_ids.split(";") if p)
     decision = decide_links(
         session, system=document.source_system, legacy_person_ids=legacy_ids, text=text
     )
-    for person_id, reason in decision.links.items():
-        docs.add_link(
-            session,
-            document_id=document.id,
-            person_id=person_id,
-            method="crosswalk",
-            reason=reason,
-            actor="escr",
-            now=now,
-        )
     kinds = {kind for kind, _ in decision.exceptions}
     stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
     if stale and document.id not in session.info.get(FRESH, ()):
@@ -280,6 +342,7 @@ def link_document(session: Session, document: Document, text: str, now: datetime
             candidates=decision.candidates,
             now=now,
         )
+    return [link(person_id, "crosswalk", reason) for person_id, reason in decision.links.items()]
 
 
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
