@@ -1,26 +1,30 @@
-"""The single-machine runner: the main process ingests and records, a sandbox pool extracts.
+"""The single-machine runner: threads read and store files, the main thread records, a sandbox
+pool extracts.
 
-One catalog session, committed after every row and every extraction result, so a SIGKILL
-loses at most the row in hand; the next run redoes it from the ledger.
+The catalog work goes in groups: a page of ledger rows, or every extraction that has finished,
+in one savepoint and a handful of statements (per row, the statements cost more than the row;
+docs/decisions/0011). A group that fails is rolled back and redone one item at a time, so our
+own bug on one row fails that row with a reason and the batch goes on. Commits come every
+COMMIT_EVERY_S: a SIGKILL loses at most that much work, which the next run redoes from the ledger.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
-from catalog.documents import cache_texts
+from catalog.documents import cache_texts, drop_cached_texts
 from catalog.models import Document, LedgerRow
 from core.logging import get_logger
 from core.states import Reason, RowState
@@ -28,12 +32,19 @@ from storage.base import content_key
 from workers import pipeline
 from workers.attachments import add_attachments
 from workers.extract.base import ExtractionResult, Limits
+from workers.ingest import Quarantine, StoredFile
 from workers.sandbox import SandboxPool
 
 log = get_logger(__name__)
-INDEX_EVERY = 200
-COMMIT_EVERY_ROWS = 100
+INDEX_EVERY = 500  # a tantivy writer costs ~50 ms to open and commit
 COMMIT_EVERY_S = 0.5
+# Extractions queued ahead: enough to keep the children busy while the main thread records
+# the next page, few enough that a page of results is never far behind.
+MAX_IN_FLIGHT = 400
+FILE_THREADS = 2  # hashing, libmagic and file copies release the GIL
+
+_Item = TypeVar("_Item")
+_ReadFile = tuple[LedgerRow, StoredFile | Quarantine]
 
 
 @dataclass
@@ -48,6 +59,22 @@ class RunCounts:
     attachments: int = 0
     failed: int = 0
     changes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: RunCounts) -> None:
+        for name in (f.name for f in fields(self) if f.name != "changes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for change, count in other.changes.items():
+            self.changes[change] = self.changes.get(change, 0) + count
+
+
+@dataclass
+class _Effects:
+    """What a group did outside the catalog. Applied only once its savepoint is released: a
+    group that fails is redone item by item, and must not have submitted or counted twice."""
+
+    extract: list[Document] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)
+    counts: RunCounts = field(default_factory=RunCounts)
 
 
 @dataclass
@@ -76,61 +103,123 @@ class LocalRunner:
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
         self.to_index: list[int] = []
-        self.uncommitted, self.last_commit = 0, time.monotonic()
+        self.last_commit = time.monotonic()
         cache_texts(session)
 
     def run(self, total: int) -> RunCounts:
         bar = tqdm(
             total=total, unit="row", file=sys.stderr, disable=not self.progress, smoothing=0.05
         )
-        with SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool:
+        with (
+            SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool,
+            ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="ingest") as files,
+        ):
             self.pool = pool
-            for page in ledger.iter_rows(self.session, self.batch):
-                for row in page:
-                    self._guarded(partial(self._process_row, row), row=row)
-                    bar.update(1)
-                    bar.set_postfix(extracting=len(self.in_flight), refresh=False)
-                    self._drain(block=len(self.in_flight) >= 2 * self.workers + 2)
-                self._maybe_commit(force=True)
+            for page in self._pages_with_files(files):
+                # Read a page ahead, so the expunge below detached these rows: take them back.
+                self.session.add_all([row for row, _ in page])
+                self._in_groups(page, self._ingest_group, self._fail_row)
+                bar.update(len(page))
+                bar.set_postfix(extracting=len(self.in_flight), refresh=False)
+                self._drain(block=False)
+                while len(self.in_flight) > MAX_IN_FLIGHT:
+                    self._drain(block=True)
+                self.session.commit()
+                self.last_commit = time.monotonic()
                 self.session.expunge_all()  # keep memory flat on big archives
             while self.in_flight:
                 self._drain(block=True)
             self._flush_index()
-        self._maybe_commit(force=True)
+        self.session.commit()
         bar.close()
         return self.counts
 
-    # -- rows ---------------------------------------------------------------------------
-    def _process_row(self, row: LedgerRow) -> None:
-        if row.state == RowState.DUPLICATE or row.reason == Reason.BAD_ROW:
-            return  # ended at registration
-        document, change = pipeline.ingest_row(self.ctx, self.session, row, self.archive_root)
-        self.counts.processed += 1
-        if change:
-            self.counts.changes[change] = self.counts.changes.get(change, 0) + 1
-        if document is not None:
-            self._advance(document)
+    def _pages_with_files(self, files: ThreadPoolExecutor) -> Iterator[list[_ReadFile]]:
+        """The batch's pages of rows still to process, each with its files read and stored.
+        The next page's files are read on threads while this one is recorded."""
+        ahead: list[tuple[LedgerRow, Future[StoredFile | Quarantine]]] | None = None
+        for page in ledger.iter_rows(self.session, self.batch):
+            rows = [r for r in page if r.state != RowState.DUPLICATE and r.reason != Reason.BAD_ROW]
+            reading = [
+                (row, files.submit(pipeline.read_file, self.ctx, path, self.archive_root))
+                for row, path in ((r, r.payload["file_path"]) for r in rows)
+            ]
+            if ahead is not None:
+                yield [(row, future.result()) for row, future in ahead]
+            ahead = reading
+        if ahead:
+            yield [(row, future.result()) for row, future in ahead]
 
-    def _advance(self, document: Document) -> None:
-        """Take a document as far as it can go without waiting for a parser."""
-        state = RowState(document.state)
-        if state == RowState.STORED and not pipeline.reuse_extraction(self.session, document):
-            self._submit(document)
-            return
-        if state == RowState.INDEXED and pipeline.needs_relink(self.session, document):
-            state = RowState.EXTRACTED
-        if state in (RowState.STORED, RowState.EXTRACTED):
-            pipeline.classify_and_link(self.ctx, self.session, document)
-            state = RowState.PENDING_INDEX
-        if state == RowState.PENDING_INDEX:
-            self.to_index.append(document.id)
+    # -- groups -------------------------------------------------------------------------
+    def _in_groups(
+        self,
+        items: Sequence[_Item],
+        work: Callable[[Sequence[_Item], _Effects], None],
+        fail: Callable[[_Item, str], None],
+    ) -> None:
+        """Do the work for all items in one savepoint; where it fails, for each on its own."""
+        effects = _Effects()
+        try:
+            with self.session.begin_nested():
+                work(items, effects)
+        except Exception as exc:  # recorded on the item below, never swallowed
+            drop_cached_texts(self.session)  # texts of documents the rollback removed
+            if len(items) > 1:
+                log.warning("group.redone_one_by_one", batch=self.batch, items=len(items))
+                for item in items:
+                    self._in_groups([item], work, fail)
+                return
+            self.counts.failed += 1
+            log.exception("row.failed", batch=self.batch)
+            fail(items[0], f"{type(exc).__name__}: {exc}"[:500])
         else:
-            self._sync(document)  # the ledger learns the terminal state, not the steps
+            self._apply(effects)
+        self._maybe_commit()
+
+    def _apply(self, effects: _Effects) -> None:
+        self.counts.add(effects.counts)
+        for document in effects.extract:
+            self._submit(document)
+        self.to_index.extend(effects.index)
         if len(self.to_index) >= INDEX_EVERY:
             self._flush_index()
 
-    def _sync(self, document: Document) -> None:
-        ledger.sync_document(self.session, self.batch, document, self.ctx.now())
+    # -- rows ---------------------------------------------------------------------------
+    def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
+        ingested = pipeline.ingest_rows(self.ctx, self.session, items)
+        documents = []
+        for document, change in ingested:
+            effects.counts.processed += 1
+            if change:
+                effects.counts.changes[change] = effects.counts.changes.get(change, 0) + 1
+            if document is not None:
+                documents.append(document)
+        self._advance(documents, effects)
+
+    def _fail_row(self, item: _ReadFile, detail: str) -> None:
+        row = self.session.merge(item[0])
+        row.state, row.reason, row.detail = RowState.FAILED, Reason.INTERNAL_ERROR, detail
+        row.updated_at = self.ctx.now()
+
+    def _advance(self, documents: Sequence[Document], effects: _Effects) -> None:
+        """Take documents as far as they can go without waiting for a parser."""
+        to_classify, finished = [], []
+        for document in documents:
+            state = RowState(document.state)
+            if state == RowState.STORED and not pipeline.reuse_extraction(self.session, document):
+                effects.extract.append(document)
+                continue
+            if state == RowState.INDEXED and pipeline.needs_relink(self.session, document):
+                state = RowState.EXTRACTED
+            if state in (RowState.STORED, RowState.EXTRACTED):
+                to_classify.append(document)
+            elif state == RowState.PENDING_INDEX:
+                effects.index.append(document.id)
+            else:
+                finished.append(document)  # the ledger learns the terminal state
+        pipeline.classify_and_link_many(self.ctx, self.session, to_classify)
+        effects.index.extend(document.id for document in to_classify)
+        ledger.sync_many(self.session, self.batch, finished, self.ctx.now())
 
     # -- extraction ---------------------------------------------------------------------
     def _submit(self, document: Document) -> None:
@@ -141,33 +230,51 @@ class LocalRunner:
         self.in_flight[future] = _InFlight(document.id, stack)
 
     def _drain(self, *, block: bool) -> None:
+        """Record every extraction that has finished, as one group."""
         if not self.in_flight:
             return
         done, _ = wait(
             list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
         )
+        finished = []
         for future in done:
             job = self.in_flight.pop(future)
             job.stack.close()
-            self._guarded(
-                partial(self._finish, job.document_id, future), document_id=job.document_id
-            )
+            finished.append((job.document_id, future.result()))
+        finished.sort(key=lambda job: job[0])  # manifest order, as near as can be
+        self._in_groups(finished, self._finish_group, self._fail_document)
 
-    def _finish(self, document_id: int, future: Future[ExtractionResult]) -> None:
-        result = future.result()
-        document = self.session.get(Document, document_id)
-        assert document is not None
-        pipeline.apply_extraction(self.session, document, result, self.ctx.now())
-        self.counts.extracted += 1
-        children = add_attachments(self.ctx, self.session, document, result.attachments)
-        self.counts.attachments += len(children)
-        if document.state == RowState.QUARANTINED:
-            self._sync(document)
-            pipeline.forget(self.session, [document.id])
-        else:
-            self._advance(document)
-        for child in children:
-            self._advance(child)
+    def _finish_group(
+        self, finished: Sequence[tuple[int, ExtractionResult]], effects: _Effects
+    ) -> None:
+        ids = [document_id for document_id, _ in finished]
+        found = self.session.scalars(select(Document).where(Document.id.in_(ids)))
+        by_id = {document.id: document for document in found}
+        results = [(by_id[document_id], result) for document_id, result in finished]
+        pipeline.apply_extractions(self.session, results, self.ctx.now())
+        effects.counts.extracted += len(results)
+        onward, quarantined = [], []
+        for document, result in results:
+            children = add_attachments(self.ctx, self.session, document, result.attachments)
+            effects.counts.attachments += len(children)
+            if document.state == RowState.QUARANTINED:
+                quarantined.append(document)
+            else:
+                onward.append(document)
+            onward.extend(children)
+        ledger.sync_many(self.session, self.batch, quarantined, self.ctx.now())
+        pipeline.forget(self.session, [document.id for document in quarantined])
+        self._advance(onward, effects)
+
+    def _fail_document(self, item: tuple[int, ExtractionResult], detail: str) -> None:
+        document = self.session.get(Document, item[0])
+        if document is not None:
+            document.state, document.reason, document.detail = (
+                RowState.FAILED,
+                Reason.INTERNAL_ERROR,
+                detail,
+            )
+            ledger.sync_document(self.session, self.batch, document, self.ctx.now())
 
     def _flush_index(self) -> None:
         if not self.to_index:
@@ -180,52 +287,12 @@ class LocalRunner:
         )
         pipeline.index_pending(self.ctx, self.session, documents)
         ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
-        self._maybe_commit(force=True)
+        self.session.commit()
+        self.last_commit = time.monotonic()
 
-    # -- failures -----------------------------------------------------------------------
-    def _guarded(
-        self,
-        work: Callable[[], None],
-        *,
-        row: LedgerRow | None = None,
-        document_id: int | None = None,
-    ) -> None:
-        """Our own bug on one row fails that row with a reason; the batch goes on."""
-        try:
-            with self.session.begin_nested():  # a savepoint: only this row's work undone
-                work()
-        except Exception as exc:  # recorded on the row below, never swallowed
-            self.counts.failed += 1
-            log.exception("row.failed", batch=self.batch, document_id=document_id)
-            detail = f"{type(exc).__name__}: {exc}"[:500]
-            now = self.ctx.now()
-            if row is not None:
-                row = self.session.merge(row)
-                row.state, row.reason, row.detail, row.updated_at = (
-                    RowState.FAILED,
-                    Reason.INTERNAL_ERROR,
-                    detail,
-                    now,
-                )
-            if document_id is not None:
-                document = self.session.get(Document, document_id)
-                if document is not None:
-                    document.state, document.reason, document.detail = (
-                        RowState.FAILED,
-                        Reason.INTERNAL_ERROR,
-                        detail,
-                    )
-                    self._sync(document)
-        self._maybe_commit()
-
-    def _maybe_commit(self, *, force: bool = False) -> None:
+    def _maybe_commit(self) -> None:
         """Commit in groups: a per-row commit cost more than the row. A kill loses at most
         COMMIT_EVERY_S of work, which the next run redoes from the ledger."""
-        self.uncommitted += 1
-        if (
-            force
-            or self.uncommitted >= COMMIT_EVERY_ROWS
-            or (time.monotonic() - self.last_commit >= COMMIT_EVERY_S)
-        ):
+        if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
             self.session.commit()
-            self.uncommitted, self.last_commit = 0, time.monotonic()
+            self.last_commit = time.monotonic()
