@@ -29,20 +29,23 @@ def _depth(session: Session, document: Document) -> int:
 def add_attachments(
     ctx: Context, session: Session, parent: Document, attachments: list[Attachment]
 ) -> list[Document]:
-    """Store each attachment and create (or find) its child document; the temp files go."""
+    """Store each attachment and create (or find) its child document. The temp files stay for
+    the caller's discard_files(): a runner that rolls back may record the attachments again."""
     children: list[Document] = []
-    try:
-        if not attachments or _depth(session, parent) >= MAX_DEPTH:
-            return children
-        for number, attachment in enumerate(attachments, start=1):
-            child = _child(ctx, session, parent, number, attachment)
-            if child is not None:
-                children.append(child)
-        session.flush()
+    if not attachments or _depth(session, parent) >= MAX_DEPTH:
         return children
-    finally:
-        for attachment in attachments:
-            Path(attachment.path).unlink(missing_ok=True)
+    for number, attachment in enumerate(attachments, start=1):
+        child = _child(ctx, session, parent, number, attachment)
+        if child is not None:
+            children.append(child)
+    session.flush()
+    return children
+
+
+def discard_files(attachments: list[Attachment]) -> None:
+    """Remove the temp files the extractor wrote for attachments (stored or not)."""
+    for attachment in attachments:
+        Path(attachment.path).unlink(missing_ok=True)
 
 
 def _child(

@@ -30,7 +30,7 @@ from core.logging import get_logger
 from core.states import Reason, RowState
 from storage.base import content_key
 from workers import pipeline
-from workers.attachments import add_attachments
+from workers.attachments import add_attachments, discard_files
 from workers.extract.base import ExtractionResult, Limits
 from workers.ingest import Quarantine, StoredFile
 from workers.sandbox import SandboxPool
@@ -242,7 +242,11 @@ class LocalRunner:
             job.stack.close()
             finished.append((job.document_id, future.result()))
         finished.sort(key=lambda job: job[0])  # manifest order, as near as can be
-        self._in_groups(finished, self._finish_group, self._fail_document)
+        try:
+            self._in_groups(finished, self._finish_group, self._fail_document)
+        finally:
+            for _, result in finished:
+                discard_files(result.attachments)
 
     def _finish_group(
         self, finished: Sequence[tuple[int, ExtractionResult]], effects: _Effects

@@ -35,7 +35,7 @@ from core.settings import get_settings
 from core.states import Reason, RowState
 from storage.base import content_key
 from workers import pipeline
-from workers.attachments import add_attachments
+from workers.attachments import add_attachments, discard_files
 from workers.celery_app import app, queue_name
 from workers.extract import registry
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
@@ -197,7 +197,10 @@ def extract(document_id: int) -> int:
             _run_after_commit(session)
             return document_id
         pipeline.apply_extraction(session, document, result, ctx.now())
-        children = add_attachments(ctx, session, document, result.attachments)
+        try:
+            children = add_attachments(ctx, session, document, result.attachments)
+        finally:
+            discard_files(result.attachments)  # a retry extracts the email again
         if document.state == RowState.QUARANTINED:
             _sync(session, document)
         else:

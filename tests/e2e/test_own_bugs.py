@@ -1,0 +1,75 @@
+"""Our own bug on one row fails that row with a reason, and every other row of its group (a
+page of rows, or a set of finished extractions) still ends where the ground truth says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.settings import Settings
+from tests.e2e.test_migration import _load, _rows
+from workers import pipeline
+
+
+def _indexed(expected: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [row for row in expected if row["expected_state"] == "indexed"]
+
+
+def _check(
+    settings: Settings,
+    summary: dict[str, object],
+    expected: list[dict[str, str]],
+    victim: str,
+    tmp_path: Path,
+) -> None:
+    rows = _rows(settings, str(summary["batch"]), tmp_path / "rows.csv")
+    assert summary["unaccounted"] == 0
+    assert summary["failed_this_run"] == 1
+    failed = [r for r in rows.values() if r["state"] == "failed"]
+    assert [r["source_document_id"] for r in failed] == [victim]
+    assert failed[0]["reason"] == "internal_error"
+    for want in expected:
+        if want["source_document_id"] == victim:
+            continue
+        got = rows[(want["line_no"], want["source_system"], want["source_document_id"])]
+        assert (got["state"], got["reason"]) == (want["expected_state"], want["expected_reason"])
+
+
+def test_a_bug_while_recording_a_row(
+    settings: Settings,
+    archive_dir: Path,
+    expected: list[dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    victim = _indexed(expected)[3]["source_document_id"]
+    real = pipeline._record_on_row
+
+    def record_on_row(row: Any, *args: Any) -> None:
+        if row.source_document_id == victim:
+            raise RuntimeError("a bug of ours")
+        real(row, *args)
+
+    monkeypatch.setattr(pipeline, "_record_on_row", record_on_row)
+    _check(settings, _load(settings, archive_dir), expected, victim, tmp_path)
+
+
+def test_a_bug_after_extraction(
+    settings: Settings,
+    archive_dir: Path,
+    expected: list[dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    victim = _indexed(expected)[5]["source_document_id"]
+    real = pipeline.link_document
+
+    def link_document(session: Any, document: Any, *args: Any) -> Any:
+        if document.source_document_id == victim:
+            raise RuntimeError("a bug of ours")
+        return real(session, document, *args)
+
+    monkeypatch.setattr(pipeline, "link_document", link_document)
+    _check(settings, _load(settings, archive_dir), expected, victim, tmp_path)
