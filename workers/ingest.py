@@ -88,8 +88,37 @@ def resolve_path(archive_root: Path, file_path: str, mapping: Mapping) -> Path:
     return candidate
 
 
-def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
-    """Read the file once (hash while spooling), detect its type, store it by content."""
+@dataclass(frozen=True)
+class Spooled:
+    """A file read once into a private spool file, with what reading it found."""
+
+    sha256: str
+    size: int
+    mime: str
+    original_name: str
+    extension_mismatch: bool
+    spool: str
+
+
+@dataclass
+class SpoolResult:
+    """spool_file's outcome, as a sandbox child sends it back (Quarantine does not pickle)."""
+
+    ok: bool
+    file: Spooled | None = None
+    reason: str | None = None
+    detail: str = ""
+    # The child died or ran out of time on a list of files: which file did it is not known.
+    whole_job: bool = False
+
+    def spooled(self) -> Spooled | Quarantine:
+        if self.ok and self.file is not None:
+            return self.file
+        return Quarantine(Reason(self.reason or Reason.INTERNAL_ERROR), self.detail)
+
+
+def spool_file(path: Path, tmp_dir: Path) -> Spooled:
+    """Read the file once: hash it while copying it to a spool file, then detect its type."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
@@ -103,19 +132,51 @@ def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
         if size == 0:
             raise Quarantine(Reason.EMPTY_FILE, "the file has zero bytes")
         mime = detect(spool).mime
-        sha = digest.hexdigest()
-        key = content_key(sha)
-        store.put_file(key, spool)
-        return StoredFile(
-            sha256=sha,
-            size=size,
-            mime=mime,
-            key=key,
-            original_name=path.name,
-            extension_mismatch=extension_mismatch(path.name, mime),
-        )
-    finally:
+    except BaseException:
         spool.unlink(missing_ok=True)
+        raise
+    return Spooled(
+        sha256=digest.hexdigest(),
+        size=size,
+        mime=mime,
+        original_name=path.name,
+        extension_mismatch=extension_mismatch(path.name, mime),
+        spool=str(spool),
+    )
+
+
+def spool_result(path: Path, tmp_dir: Path) -> SpoolResult:
+    """spool_file with its Quarantine and read errors as a result (for a sandbox child)."""
+    try:
+        return SpoolResult(ok=True, file=spool_file(path, tmp_dir))
+    except Quarantine as q:
+        return SpoolResult(ok=False, reason=q.reason.value, detail=q.detail)
+    except OSError as exc:
+        return SpoolResult(
+            ok=False, reason=Reason.MISSING_FILE.value, detail=f"cannot read: {exc.strerror}"
+        )
+
+
+def store_spooled(spooled: Spooled, store: BlobStore) -> StoredFile:
+    """Store a spooled file by content; the spool file goes."""
+    key = content_key(spooled.sha256)
+    try:
+        store.put_file(key, Path(spooled.spool))
+    finally:
+        Path(spooled.spool).unlink(missing_ok=True)
+    return StoredFile(
+        sha256=spooled.sha256,
+        size=spooled.size,
+        mime=spooled.mime,
+        key=key,
+        original_name=spooled.original_name,
+        extension_mismatch=spooled.extension_mismatch,
+    )
+
+
+def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
+    """Read the file once (hash while spooling), detect its type, store it by content."""
+    return store_spooled(spool_file(path, tmp_dir), store)
 
 
 def spool_dir(base: Path) -> Path:

@@ -1,5 +1,5 @@
-"""The single-machine runner: threads read and store files, the main thread records, a sandbox
-pool extracts.
+"""The single-machine runner: a sandbox pool reads and extracts files, threads store them, the
+main thread records.
 
 The catalog work goes in groups: a page of ledger rows, or every extraction that has finished,
 in one savepoint and a handful of statements (per row, the statements cost more than the row;
@@ -33,7 +33,7 @@ from workers import pipeline
 from workers.attachments import add_attachments, discard_files
 from workers.extract.base import ExtractionResult, Limits
 from workers.ingest import Quarantine, StoredFile
-from workers.sandbox import SandboxPool
+from workers.sandbox import SandboxPool, spooler
 
 log = get_logger(__name__)
 INDEX_EVERY = 500  # a tantivy writer costs ~50 ms to open and commit
@@ -41,7 +41,8 @@ COMMIT_EVERY_S = 0.5
 # Extractions queued ahead: enough to keep the children busy while the main thread records
 # the next page, few enough that a page of results is never far behind.
 MAX_IN_FLIGHT = 400
-FILE_THREADS = 2  # hashing, libmagic and file copies release the GIL
+DRAIN_AT_LEAST = 50
+READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file cost more)
 
 _Item = TypeVar("_Item")
 _ReadFile = tuple[LedgerRow, StoredFile | Quarantine]
@@ -83,6 +84,16 @@ class _InFlight:
     stack: ExitStack
 
 
+def _with_files(
+    reading: list[tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]],
+) -> list[_ReadFile]:
+    return [
+        (row, found)
+        for chunk, future in reading
+        for row, found in zip(chunk, future.result(), strict=True)
+    ]
+
+
 class LocalRunner:
     """Process one registered batch to the end, with `workers` sandboxed extractors."""
 
@@ -112,7 +123,9 @@ class LocalRunner:
         )
         with (
             SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool,
-            ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="ingest") as files,
+            # Threads that each wait for a child to read a file, then store it: enough that
+            # every child has a file to read while the main thread records.
+            ThreadPoolExecutor(2 * self.workers + 2, thread_name_prefix="ingest") as files,
         ):
             self.pool = pool
             for page in self._pages_with_files(files):
@@ -136,19 +149,24 @@ class LocalRunner:
 
     def _pages_with_files(self, files: ThreadPoolExecutor) -> Iterator[list[_ReadFile]]:
         """The batch's pages of rows still to process, each with its files read and stored.
-        The next page's files are read on threads while this one is recorded."""
-        ahead: list[tuple[LedgerRow, Future[StoredFile | Quarantine]]] | None = None
+        The next page's files are read while this one is recorded."""
+        spool = spooler(self.pool)
+        ahead: list[tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]] | None = None
         for page in ledger.iter_rows(self.session, self.batch):
             rows = [r for r in page if r.state != RowState.DUPLICATE and r.reason != Reason.BAD_ROW]
-            reading = [
-                (row, files.submit(pipeline.read_file, self.ctx, path, self.archive_root))
-                for row, path in ((r, r.payload["file_path"]) for r in rows)
-            ]
+            reading = []
+            for start in range(0, len(rows), READ_CHUNK):
+                chunk = rows[start : start + READ_CHUNK]
+                paths = [row.payload["file_path"] for row in chunk]
+                future = files.submit(
+                    pipeline.read_files, self.ctx, paths, self.archive_root, spool
+                )
+                reading.append((chunk, future))
             if ahead is not None:
-                yield [(row, future.result()) for row, future in ahead]
+                yield _with_files(ahead)
             ahead = reading
         if ahead:
-            yield [(row, future.result()) for row, future in ahead]
+            yield _with_files(ahead)
 
     # -- groups -------------------------------------------------------------------------
     def _in_groups(
@@ -236,6 +254,13 @@ class LocalRunner:
         done, _ = wait(
             list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
         )
+        # Waiting anyway: wait for a group worth its savepoint and statements.
+        wanted = min(len(self.in_flight), DRAIN_AT_LEAST) if block else 0
+        while len(done) < wanted:
+            more, _ = wait(
+                [f for f in self.in_flight if f not in done], return_when=FIRST_COMPLETED
+            )
+            done |= more
         finished = []
         for future in done:
             job = self.in_flight.pop(future)

@@ -24,7 +24,14 @@ from storage.base import BlobStore
 from workers.classify import classify
 from workers.dates import first_date_in_text
 from workers.extract.base import ExtractionResult
-from workers.ingest import Quarantine, StoredFile, resolve_path, store_file
+from workers.ingest import (
+    Quarantine,
+    Spooled,
+    StoredFile,
+    resolve_path,
+    spool_result,
+    store_spooled,
+)
 from workers.link import decide_links
 from workers.sources.mapping import Mapping
 
@@ -53,24 +60,50 @@ def _date_or_none(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def read_file(ctx: Context, file_path: str, archive_root: Path) -> StoredFile | Quarantine:
-    """The file work of ingest, without the catalog: find the manifest's file, read it once and
-    store it by content; a Quarantine (returned, not raised) where the row must end here.
-    Touches no session, so a runner may read several rows' files on threads at once."""
-    try:
-        path = resolve_path(archive_root, file_path, ctx.mapping)
-        return store_file(path, ctx.store, ctx.tmp_dir)
-    except Quarantine as q:
-        return q
-    except OSError as exc:
-        return Quarantine(Reason.MISSING_FILE, f"cannot read: {exc.strerror}")
+Spool = Callable[[list[Path]], list[Spooled | Quarantine]]
+
+
+def _spool_here(paths: list[Path], tmp_dir: Path) -> list[Spooled | Quarantine]:
+    return [spool_result(path, tmp_dir).spooled() for path in paths]
+
+
+def read_files(
+    ctx: Context, file_paths: Sequence[str], archive_root: Path, spool: Spool | None = None
+) -> list[StoredFile | Quarantine]:
+    """The file work of ingest, without the catalog: find each manifest file, read it once
+    (with `spool`, in a sandbox: workers.sandbox.spooler) and store it by content; a Quarantine
+    (returned, not raised) where the row must end here. Touches no session, so a runner may
+    read several lists of files on threads at once."""
+    found: list[Path | Quarantine] = []
+    for file_path in file_paths:
+        try:
+            found.append(resolve_path(archive_root, file_path, ctx.mapping))
+        except Quarantine as q:
+            found.append(q)
+    paths = [item for item in found if isinstance(item, Path)]
+    spooled = iter(spool(paths) if spool is not None else _spool_here(paths, ctx.tmp_dir))
+    stored: list[StoredFile | Quarantine] = []
+    for item in found:
+        read = next(spooled) if isinstance(item, Path) else item
+        if isinstance(read, Quarantine):
+            stored.append(read)
+            continue
+        try:
+            stored.append(store_spooled(read, ctx.store))
+        except OSError as exc:
+            stored.append(Quarantine(Reason.MISSING_FILE, f"cannot store: {exc.strerror}"))
+    return stored
 
 
 def ingest_row(
-    ctx: Context, session: Session, row: LedgerRow, archive_root: Path
+    ctx: Context,
+    session: Session,
+    row: LedgerRow,
+    archive_root: Path,
+    spool: Spool | None = None,
 ) -> tuple[Document | None, str]:
     """ingest_rows for one row, reading its file here."""
-    found = read_file(ctx, row.payload["file_path"], archive_root)
+    found = read_files(ctx, [row.payload["file_path"]], archive_root, spool)[0]
     return ingest_rows(ctx, session, [(row, found)])[0]
 
 

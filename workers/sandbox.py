@@ -1,4 +1,5 @@
-"""Run extract_file in long-lived child processes that can be killed (docs/decisions/0002).
+"""Run extract_file (and spool_file, which reads a file for ingest and runs libmagic on it) in
+long-lived child processes that can be killed (docs/decisions/0002).
 
 Each child parses one file at a time under RLIMIT_AS and RLIMIT_CPU, in its own process group
 so that Tesseract grandchildren die with it. One parent thread per child hands it jobs over a
@@ -8,6 +9,7 @@ and its job resolved with a reason code, so no file can stop the pool.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -15,23 +17,32 @@ import resource
 import signal
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from core.logging import configure_logging, get_logger
 from core.states import Reason
 from workers.extract.base import ExtractionResult, Limits, PageRange
+from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
 
 log = get_logger(__name__)
 
-_Job = tuple[Future[ExtractionResult], str, str, PageRange | None]
+# What a child is asked: ("extract", path, mime, pages) or ("spool", [path, ...]).
+_Request = tuple[Any, ...]
+_Result = ExtractionResult | list[SpoolResult]
+# Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
+# the pool's stop signals go last.
+_Job = tuple[Future[Any], _Request]
+_SPOOL, _EXTRACT, _STOP = 0, 1, 2
 # Children are forked from a forkserver that has already imported the parsers, so starting
 # (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
 _CONTEXT = multiprocessing.get_context("forkserver")
-_PRELOAD = ["workers.extract.registry", "extract_msg"]
+_PRELOAD = ["workers.extract.registry", "workers.ingest", "extract_msg"]
 # Time a new child may take to start, apart from (and on top of) any job's own time limit.
 _START_TIMEOUT_S = 60.0
 _READY = "ready"
@@ -41,8 +52,7 @@ _MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL}
 
 
 def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
-    """The child's loop: receive (path, mime, pages), send back an ExtractionResult, until told
-    to stop."""
+    """The child's loop: receive a request, send back its result, until told to stop."""
     os.setpgid(0, 0)
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -63,13 +73,23 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
         if job is None:
             return
         _arm_cpu_limit(limits)
+        result: _Result
         try:
-            result = extract_file(job[0], job[1], limits, tmp_dir, job[2])
+            if job[0] == "spool":
+                result = [spool_result(Path(path), Path(tmp_dir)) for path in job[1]]
+            else:
+                result = extract_file(job[1], job[2], limits, tmp_dir, job[3])
         except BaseException as exc:  # the file must not end this child's loop either
-            result = ExtractionResult(
-                ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc)
-            )
+            result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
         conn.send(result)
+
+
+def _failed(request: _Request, reason: str, detail: str) -> _Result:
+    """The result a request gets when its child could not give one."""
+    if request[0] == "spool":
+        failed = SpoolResult(ok=False, reason=reason, detail=detail, whole_job=True)
+        return [failed for _ in request[1]]
+    return ExtractionResult(ok=False, reason=reason, detail=detail)
 
 
 def _arm_cpu_limit(limits: Limits) -> None:
@@ -96,19 +116,17 @@ class _Worker:
 
     def _serve(self) -> None:
         while True:
-            job = self._pool._jobs.get()
+            _priority, _sequence, job = self._pool._jobs.get()
             if job is None:
                 break
-            future, path, mime, pages = job
+            future, request = job
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self._run(path, mime, pages))
+                future.set_result(self._run(request))
             except Exception as exc:  # our bug, not the file's: still resolve the future
                 log.exception("sandbox.internal_error", worker=self._index)
-                future.set_result(
-                    ExtractionResult(ok=False, reason=Reason.INTERNAL_ERROR.value, detail=repr(exc))
-                )
+                future.set_result(_failed(request, Reason.INTERNAL_ERROR.value, repr(exc)))
         self._stop()
 
     def _start(self) -> tuple[BaseProcess, Connection]:
@@ -133,30 +151,32 @@ class _Worker:
                 raise RuntimeError("sandbox child did not start")
         return self._process, self._conn
 
-    def _run(self, path: str, mime: str, pages: PageRange | None) -> ExtractionResult:
+    def _run(self, request: _Request) -> _Result:
         process, conn = self._start()
         try:
-            conn.send((path, mime, pages))
+            conn.send(request)
         except (BrokenPipeError, ConnectionResetError):
             # The child died while idle; a fresh one takes the job.
             self._discard(kill=True)
             process, conn = self._start()
-            conn.send((path, mime, pages))
+            conn.send(request)
         ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
         if conn in ready:
             try:
-                result: ExtractionResult = conn.recv()
+                result: _Result = conn.recv()
                 return result
             except (EOFError, ConnectionResetError):
                 pass  # it died while answering: a crash, handled below
+        what = request[2] if request[0] == "extract" else "spool"
         if not ready:
             self._discard(kill=True)
-            log.warning("sandbox.timeout", worker=self._index, mime=mime)
+            log.warning("sandbox.timeout", worker=self._index, mime=what)
             limit = self._pool.limits.timeout_s
-            return ExtractionResult(ok=False, reason=Reason.TIMEOUT.value, detail=f"over {limit}s")
+            return _failed(request, Reason.TIMEOUT.value, f"over {limit}s")
         # The child is dead; killing its group ends a Tesseract it may have left running.
         exitcode = self._discard(kill=True)
-        return _crash_result(exitcode, self._index, mime)
+        reason, detail = _crash_reason(exitcode, self._index, what)
+        return _failed(request, reason, detail)
 
     def _discard(self, kill: bool) -> int | None:
         """Forget the child (killing its process group first if asked); returns its exit code."""
@@ -185,20 +205,21 @@ class _Worker:
         self._discard(kill=self._process is not None and self._process.is_alive())
 
 
-def _crash_result(exitcode: int | None, worker: int, mime: str) -> ExtractionResult:
+def _crash_reason(exitcode: int | None, worker: int, mime: str) -> tuple[str, str]:
+    """The reason code and detail for a child that died on a job."""
     if exitcode is not None and exitcode < 0:
         number = -exitcode
         log.warning("sandbox.child_died", worker=worker, mime=mime, signal=number)
         if number == signal.SIGXCPU:
-            return ExtractionResult(ok=False, reason=Reason.TIMEOUT.value, detail="CPU limit")
+            return Reason.TIMEOUT.value, "CPU limit"
         if number in _MEMORY_SIGNALS:
-            detail = f"parser aborted (signal {number}) under the memory limit"
-            return ExtractionResult(ok=False, reason=Reason.MEMORY_LIMIT.value, detail=detail)
-        detail = f"parser crashed (signal {number})"
-    else:
-        log.warning("sandbox.child_exited", worker=worker, mime=mime, exitcode=exitcode)
-        detail = f"parser exited (code {exitcode})"
-    return ExtractionResult(ok=False, reason=Reason.CORRUPT.value, detail=detail)
+            return (
+                Reason.MEMORY_LIMIT.value,
+                f"parser aborted (signal {number}) under the memory limit",
+            )
+        return Reason.CORRUPT.value, f"parser crashed (signal {number})"
+    log.warning("sandbox.child_exited", worker=worker, mime=mime, exitcode=exitcode)
+    return Reason.CORRUPT.value, f"parser exited (code {exitcode})"
 
 
 class SandboxPool:
@@ -209,7 +230,8 @@ class SandboxPool:
         _CONTEXT.set_forkserver_preload(_PRELOAD)
         self.limits = limits
         self.tmp_dir = Path(tmp_dir)
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._sequence = itertools.count()
         self._closed = False
         self._lock = threading.Lock()
         self._workers = [_Worker(self, index) for index in range(max(1, workers))]
@@ -222,11 +244,21 @@ class SandboxPool:
         """Queue one file (or a range of its pages, see PageRange); the future always resolves
         with a result, never an exception."""
         future: Future[ExtractionResult] = Future()
+        self._put(_EXTRACT, (future, ("extract", path, mime, pages)))
+        return future
+
+    def spool(self, paths: list[str]) -> Future[list[SpoolResult]]:
+        """Read files for ingest (see workers.ingest.spool_file), ahead of any extraction. A list
+        a job: one round trip per file cost more than reading it."""
+        future: Future[list[SpoolResult]] = Future()
+        self._put(_SPOOL, (future, ("spool", list(paths))))
+        return future
+
+    def _put(self, priority: int, job: _Job) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("SandboxPool is closed")
-            self._jobs.put((future, path, mime, pages))
-        return future
+            self._jobs.put((priority, next(self._sequence), job))
 
     def close(self) -> None:
         """Finish the queued jobs, then stop the children."""
@@ -235,7 +267,7 @@ class SandboxPool:
                 return
             self._closed = True
             for _ in self._workers:
-                self._jobs.put(None)
+                self._jobs.put((_STOP, next(self._sequence), None))
         for worker in self._workers:
             worker.thread.join()
 
@@ -249,6 +281,20 @@ class SandboxPool:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def spooler(pool: SandboxPool) -> Callable[[list[Path]], list[Spooled | Quarantine]]:
+    """spool_file run in the pool's children (a read_files `spool`): libmagic sees untrusted
+    bytes there, not in the parent, and the hashing runs on the children's cores."""
+
+    def spool(paths: list[Path]) -> list[Spooled | Quarantine]:
+        results = pool.spool([str(path) for path in paths]).result()
+        if len(paths) > 1 and any(result.whole_job for result in results):
+            # Find the file that killed the child or took too long: each again on its own.
+            results = [pool.spool([str(path)]).result()[0] for path in paths]
+        return [result.spooled() for result in results]
+
+    return spool
 
 
 def extract_in_sandbox(path: str, mime: str, limits: Limits, tmp_dir: Path) -> ExtractionResult:

@@ -40,7 +40,7 @@ from workers.celery_app import app, queue_name
 from workers.extract import registry
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
 from workers.load import limits_from, make_context
-from workers.sandbox import SandboxPool
+from workers.sandbox import SandboxPool, spooler
 
 log = get_logger(__name__)
 
@@ -165,7 +165,11 @@ def ingest(ledger_id: int) -> int:
         batch = session.get(Batch, row.batch)
         assert batch is not None
         document, _change = pipeline.ingest_row(
-            _context(), session, row, Path(batch.manifest_path).parent
+            _context(),
+            session,
+            row,
+            Path(batch.manifest_path).parent,
+            spool=spooler(_sandbox()),  # libmagic reads untrusted bytes in the sandbox too
         )
         if document is not None:
             _next(session, document)

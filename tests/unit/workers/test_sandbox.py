@@ -3,18 +3,22 @@ time, and the pool keeps serving afterwards."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
+from core.states import Reason
 from tests.factories import hostile
 from workers.extract.base import ExtractionResult, Limits
 from workers.filetype import detect
-from workers.sandbox import SandboxPool, extract_in_sandbox
+from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
+from workers.sandbox import SandboxPool, extract_in_sandbox, spooler
 
 # Small enough that the bombs hit the limits fast; large enough for PDFium and Tesseract.
 LIMITS = Limits(timeout_s=30, memory_mb=512, max_image_pixels=50_000_000)
@@ -162,3 +166,47 @@ def test_extract_in_sandbox_one_off(tmp_path: Path) -> None:
     path = hostile.make_pdf(tmp_path / "a.pdf", ["One off"])
     result = extract_in_sandbox(str(path), "application/pdf", LIMITS, tmp_path)
     assert result.ok and result.text == "One off"
+
+
+def test_spooling_reads_hashes_and_types_files_in_the_children(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    text, empty = tmp_path / "note.txt", tmp_path / "empty.pdf"
+    text.write_text("a note")
+    empty.write_bytes(b"")
+    spooled, nothing, missing = spooler(pool)([text, empty, tmp_path / "gone.txt"])
+    assert isinstance(spooled, Spooled)
+    assert spooled.sha256 == hashlib.sha256(b"a note").hexdigest()
+    assert (spooled.mime, spooled.size) == ("text/plain", 6)
+    assert Path(spooled.spool).read_bytes() == b"a note"
+    assert isinstance(nothing, Quarantine) and nothing.reason == Reason.EMPTY_FILE
+    assert isinstance(missing, Quarantine) and missing.reason == Reason.MISSING_FILE
+
+
+class _ChildDiesOnPoison:
+    """A pool whose child dies on any job holding the file named poison (as a real one would
+    on a file that crashes libmagic): the spooler must find that file and no other."""
+
+    def __init__(self) -> None:
+        self.jobs: list[list[str]] = []
+
+    def spool(self, paths: list[str]) -> Future[list[SpoolResult]]:
+        self.jobs.append(paths)
+        future: Future[list[SpoolResult]] = Future()
+        if any(Path(p).name == "poison" for p in paths):
+            dead = SpoolResult(ok=False, reason="corrupt", detail="crashed", whole_job=True)
+            future.set_result([dead for _ in paths])
+        else:
+            future.set_result([spool_result(Path(p), Path(p).parent) for p in paths])
+        return future
+
+
+def test_a_child_dying_on_a_list_of_files_is_pinned_on_one_file(tmp_path: Path) -> None:
+    paths = []
+    for name in ("a", "poison", "c"):
+        (tmp_path / name).write_text(f"file {name}")
+        paths.append(tmp_path / name)
+    fake = _ChildDiesOnPoison()
+    results = spooler(fake)(paths)  # type: ignore[arg-type]
+    assert [type(r).__name__ for r in results] == ["Spooled", "Quarantine", "Spooled"]
+    assert fake.jobs == [[str(p) for p in paths]] + [[str(p)] for p in paths]
