@@ -1,7 +1,8 @@
 """A file's type from its content (libmagic), with the quirks of real archives smoothed out.
 
-Detection runs in the parent process on untrusted bytes, so past libmagic it only looks at a
-file's first and last 64 KiB as raw bytes: nothing here parses a container.
+Ingest runs detection in a sandbox child (workers.sandbox.spooler); attachments are typed in the
+parent. So past libmagic it only looks at a file's first and last 64 KiB as raw bytes: nothing
+here parses a container.
 """
 
 from __future__ import annotations
