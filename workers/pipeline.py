@@ -80,6 +80,8 @@ def read_files(
             found.append(resolve_path(archive_root, file_path, ctx.mapping))
         except Quarantine as q:
             found.append(q)
+        except OSError as exc:  # a name too long for the filesystem, a folder we cannot read
+            found.append(Quarantine(Reason.MISSING_FILE, f"cannot read: {exc.strerror}"))
     paths = [item for item in found if isinstance(item, Path)]
     spooled = iter(spool(paths) if spool is not None else _spool_here(paths, ctx.tmp_dir))
     stored: list[StoredFile | Quarantine] = []

@@ -73,3 +73,27 @@ def test_a_bug_after_extraction(
 
     monkeypatch.setattr(pipeline, "link_document", link_document)
     _check(settings, _load(settings, archive_dir), expected, victim, tmp_path)
+
+
+def test_a_file_name_the_filesystem_refuses_ends_its_row_only(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The path is checked on a thread before the catalog sees the row: an OSError there (here
+    ENAMETOOLONG) must quarantine the row, not stop the load."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "ok.txt").write_text("a note about the visit")
+    (archive / "manifest.csv").write_text(
+        "source_system,source_document_id,legacy_person_id,file_path,title,legacy_doc_type\n"
+        "PARIS,A1,1,ok.txt,Note,CNOTE\n"
+        f"PARIS,A2,1,{'a' * 300}.pdf,Long,CNOTE\n",
+        encoding="utf-8",
+    )
+    (archive / "people.csv").write_text(
+        "person_id,target_system,legacy_ids,given_name,family_name,date_of_birth,"
+        "date_of_death,nhs_number,service\nMOS1,Mosaic,PARIS:1,Ann,Ash,2010-01-01,,,children\n",
+        encoding="utf-8",
+    )
+    summary = _load(settings, archive)
+    assert summary["unaccounted"] == 0 and summary["indexed"] == 1
+    assert summary["quarantined"] == {"missing_file": 1}
