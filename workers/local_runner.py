@@ -53,9 +53,6 @@ class RunCounts:
     """What this run did (the batch's states are in the reconciliation)."""
 
     processed: int = 0
-    new: int = 0
-    new_version: int = 0
-    unchanged: int = 0
     extracted: int = 0
     attachments: int = 0
     failed: int = 0
@@ -137,8 +134,7 @@ class LocalRunner:
                 self._drain(block=False)
                 while len(self.in_flight) > MAX_IN_FLIGHT:
                     self._drain(block=True)
-                self.session.commit()
-                self.last_commit = time.monotonic()
+                self._commit()
                 self.session.expunge_all()  # keep memory flat on big archives
             while self.in_flight:
                 self._drain(block=True)
@@ -316,12 +312,14 @@ class LocalRunner:
         )
         pipeline.index_pending(self.ctx, self.session, documents)
         ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
-        self.session.commit()
-        self.last_commit = time.monotonic()
+        self._commit()
 
     def _maybe_commit(self) -> None:
         """Commit in groups: a per-row commit cost more than the row. A kill loses at most
         COMMIT_EVERY_S of work, which the next run redoes from the ledger."""
         if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
-            self.session.commit()
-            self.last_commit = time.monotonic()
+            self._commit()
+
+    def _commit(self) -> None:
+        self.session.commit()
+        self.last_commit = time.monotonic()
