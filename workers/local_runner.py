@@ -46,6 +46,7 @@ READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file 
 
 _Item = TypeVar("_Item")
 _ReadFile = tuple[LedgerRow, StoredFile | Quarantine]
+_Reading = tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]  # a chunk being read
 
 
 @dataclass
@@ -81,9 +82,7 @@ class _InFlight:
     stack: ExitStack
 
 
-def _with_files(
-    reading: list[tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]],
-) -> list[_ReadFile]:
+def _with_files(reading: list[_Reading]) -> list[_ReadFile]:
     return [
         (row, found)
         for chunk, future in reading
@@ -125,11 +124,11 @@ class LocalRunner:
             ThreadPoolExecutor(2 * self.workers + 2, thread_name_prefix="ingest") as files,
         ):
             self.pool = pool
-            for page in self._pages_with_files(files):
+            for page_rows, page in self._pages_with_files(files):
                 # Read a page ahead, so the expunge below detached these rows: take them back.
                 self.session.add_all([row for row, _ in page])
                 self._in_groups(page, self._ingest_group, self._fail_row)
-                bar.update(len(page))
+                bar.update(page_rows)  # the rows that ended at registration too
                 bar.set_postfix(extracting=len(self.in_flight), refresh=False)
                 self._drain(block=False)
                 while len(self.in_flight) > MAX_IN_FLIGHT:
@@ -143,11 +142,11 @@ class LocalRunner:
         bar.close()
         return self.counts
 
-    def _pages_with_files(self, files: ThreadPoolExecutor) -> Iterator[list[_ReadFile]]:
-        """The batch's pages of rows still to process, each with its files read and stored.
-        The next page's files are read while this one is recorded."""
+    def _pages_with_files(self, files: ThreadPoolExecutor) -> Iterator[tuple[int, list[_ReadFile]]]:
+        """The batch's pages: how many rows each has, and those still to process with their
+        files read and stored. The next page's files are read while this one is recorded."""
         spool = spooler(self.pool)
-        ahead: list[tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]] | None = None
+        ahead: tuple[int, list[_Reading]] | None = None
         for page in ledger.iter_rows(self.session, self.batch):
             rows = [r for r in page if r.state != RowState.DUPLICATE and r.reason != Reason.BAD_ROW]
             reading = []
@@ -159,10 +158,10 @@ class LocalRunner:
                 )
                 reading.append((chunk, future))
             if ahead is not None:
-                yield _with_files(ahead)
-            ahead = reading
-        if ahead:
-            yield _with_files(ahead)
+                yield ahead[0], _with_files(ahead[1])
+            ahead = len(page), reading
+        if ahead is not None:
+            yield ahead[0], _with_files(ahead[1])
 
     # -- groups -------------------------------------------------------------------------
     def _in_groups(

@@ -11,6 +11,7 @@ import pytest
 from core.settings import Settings
 from tests.e2e.test_migration import _load, _rows
 from workers import pipeline
+from workers.load import load_archive
 
 
 def _indexed(expected: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -97,3 +98,23 @@ def test_a_file_name_the_filesystem_refuses_ends_its_row_only(
     summary = _load(settings, archive)
     assert summary["unaccounted"] == 0 and summary["indexed"] == 1
     assert summary["quarantined"] == {"missing_file": 1}
+
+
+def test_progress_counts_every_row(
+    settings: Settings,
+    archive_dir: Path,
+    expected: list[dict[str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Rows that ended at registration (duplicates, bad rows) are on the bar too: it ends at
+    the manifest's row count, not short of it."""
+    assert any(row["expected_state"] == "duplicate" for row in expected)
+    load_archive(
+        settings,
+        manifest=archive_dir / "manifest.csv",
+        people=archive_dir / "people.csv",
+        workers=2,
+        progress=True,
+    )
+    bar = capsys.readouterr().err
+    assert f"{len(expected)}/{len(expected)}" in bar
