@@ -59,29 +59,23 @@ def _insert_for(session: Session) -> Any:
 def ensure_blob(
     session: Session, *, sha256: str, key: str, size: int, mime: str, now: datetime
 ) -> bool:
-    """Record the stored blob once, even when two workers store the same content at once;
-    True where this call recorded it (the content is new to the catalog)."""
-    result = session.execute(
-        _insert_for(session)(Blob)
-        .values(sha256=sha256, key=key, size=size, mime=mime, stored_at=now)
-        .on_conflict_do_nothing(index_elements=["sha256"])
-    )
-    return bool(getattr(result, "rowcount", 0))
+    """Record the stored blob once; True where this call recorded it (the content is new)."""
+    blob = {"sha256": sha256, "key": key, "size": size, "mime": mime, "stored_at": now}
+    return sha256 in ensure_blobs(session, [blob])
 
 
 def ensure_blobs(session: Session, blobs: Sequence[dict[str, Any]]) -> set[str]:
-    """ensure_blob for many (Blob column -> value) in two statements; the sha256s new to the
-    catalog. For one writer at a time (the local runner): a concurrent writer could record the
-    same content between the look-up and the insert, and both would call it new."""
-    wanted = {blob["sha256"]: blob for blob in blobs}
+    """Record stored blobs (Blob column -> value) once each, even when two workers store the
+    same content at once; the sha256s this call recorded (the content new to the catalog)."""
+    wanted = list({blob["sha256"]: blob for blob in blobs}.values())
     if not wanted:
         return set()
-    known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(wanted)))))
-    new = [blob for sha256, blob in wanted.items() if sha256 not in known]
-    if new:
-        insert = _insert_for(session)(Blob).on_conflict_do_nothing(index_elements=["sha256"])
-        session.execute(insert, new)
-    return {blob["sha256"] for blob in new}
+    insert = (
+        _insert_for(session)(Blob)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(Blob.sha256)  # only the rows inserted, so only content new to the catalog
+    )
+    return set(session.scalars(insert, wanted))
 
 
 def add_version(
@@ -171,29 +165,28 @@ def add_link(
     now: datetime,
 ) -> bool:
     """Put the document on the person's record; False where it already was."""
-    result = session.execute(
+    link = {
+        "document_id": document_id,
+        "person_id": person_id,
+        "method": method,
+        "reason": reason,
+        "created_by": actor,
+        "created_at": now,
+    }
+    return add_links(session, [link]) == 1
+
+
+def add_links(session: Session, links: Sequence[dict[str, Any]]) -> int:
+    """add_link for many (DocumentLink column -> value) in one statement; links that exist
+    are left as they are. Returns how many were added."""
+    if not links:
+        return 0
+    insert = (
         _insert_for(session)(DocumentLink)
-        .values(
-            document_id=document_id,
-            person_id=person_id,
-            method=method,
-            reason=reason,
-            created_by=actor,
-            created_at=now,
-        )
         .on_conflict_do_nothing(index_elements=["document_id", "person_id"])
+        .returning(DocumentLink.id)  # only the rows inserted
     )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def add_links(session: Session, links: Sequence[dict[str, Any]]) -> None:
-    """add_link for many (DocumentLink column -> value) in one executemany; links that exist
-    are left as they are."""
-    if links:
-        insert = _insert_for(session)(DocumentLink).on_conflict_do_nothing(
-            index_elements=["document_id", "person_id"]
-        )
-        session.execute(insert, list(links))
+    return len(session.scalars(insert, list(links)).all())
 
 
 def open_exception(
