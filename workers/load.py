@@ -12,6 +12,7 @@ from catalog.reconcile import reconcile
 from catalog.schema import migrate
 from core.errors import InvalidInput
 from core.logging import get_logger
+from core.malloc import use_one_malloc_arena
 from core.settings import Settings
 from indexer.factory import make_index
 from storage.factory import make_blob_store
@@ -61,6 +62,7 @@ def load_archive(
     if people is not None and not people.is_file():
         raise InvalidInput(f"people file {people} not found")
     started = time.monotonic()
+    use_one_malloc_arena()  # before the runner's threads: memory stays flat (core/malloc.py)
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.database_url)
     ctx = make_context(settings, mapping_path)
