@@ -45,7 +45,9 @@ DRAIN_AT_LEAST = 50
 READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file cost more)
 
 _Item = TypeVar("_Item")
-_ReadFile = tuple[LedgerRow, StoredFile | Quarantine]
+# A row with its file read and stored, or ended (Quarantine), or with the error our own
+# reading code raised (a store that is down): that row fails, the load goes on.
+_ReadFile = tuple[LedgerRow, StoredFile | Quarantine | Exception]
 _Reading = tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]  # a chunk being read
 
 
@@ -83,11 +85,14 @@ class _InFlight:
 
 
 def _with_files(reading: list[_Reading]) -> list[_ReadFile]:
-    return [
-        (row, found)
-        for chunk, future in reading
-        for row, found in zip(chunk, future.result(), strict=True)
-    ]
+    with_files: list[_ReadFile] = []
+    for chunk, future in reading:
+        try:
+            found: Sequence[StoredFile | Quarantine | Exception] = future.result()
+        except Exception as exc:  # ours, not the file's: recorded on the rows by _ingest_group
+            found = [exc] * len(chunk)
+        with_files.extend(zip(chunk, found, strict=True))
+    return with_files
 
 
 class LocalRunner:
@@ -199,7 +204,12 @@ class LocalRunner:
 
     # -- rows ---------------------------------------------------------------------------
     def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
-        ingested = pipeline.ingest_rows(self.ctx, self.session, items)
+        read: list[tuple[LedgerRow, StoredFile | Quarantine]] = []
+        for row, found in items:
+            if not isinstance(found, StoredFile | Quarantine):
+                raise found  # the group is redone row by row, and this row fails with it
+            read.append((row, found))
+        ingested = pipeline.ingest_rows(self.ctx, self.session, read)
         documents = []
         for document, change in ingested:
             effects.counts.processed += 1

@@ -3,6 +3,7 @@ page of rows, or a set of finished extractions) still ends where the ground trut
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,41 @@ def test_progress_counts_every_row(
     )
     bar = capsys.readouterr().err
     assert f"{len(expected)}/{len(expected)}" in bar
+
+
+def test_a_store_failure_fails_rows_not_the_load(
+    settings: Settings,
+    archive_dir: Path,
+    expected: list[dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Storing happens on a thread, a list of files at a time: an error there (here a store
+    that refuses one file) fails the rows of that list with internal_error; the others end
+    where the ground truth says, and the load completes."""
+    victim = _indexed(expected)[2]["source_document_id"]
+    with (archive_dir / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        victim_file = next(
+            Path(m["file_path"]).name
+            for m in csv.DictReader(handle)
+            if m["source_document_id"] == victim
+        )
+    real = pipeline.store_spooled
+
+    def store_spooled(spooled: Any, store: Any) -> Any:
+        if spooled.original_name == victim_file:
+            raise RuntimeError("the store is down")
+        return real(spooled, store)
+
+    monkeypatch.setattr(pipeline, "store_spooled", store_spooled)
+    summary = _load(settings, archive_dir)
+    rows = _rows(settings, str(summary["batch"]), tmp_path / "rows.csv")
+    assert summary["unaccounted"] == 0
+    failed = {r["source_document_id"] for r in rows.values() if r["state"] == "failed"}
+    assert victim in failed
+    assert all(r["reason"] == "internal_error" for r in rows.values() if r["state"] == "failed")
+    for want in expected:
+        if want["source_document_id"] in failed:
+            continue
+        got = rows[(want["line_no"], want["source_system"], want["source_document_id"])]
+        assert (got["state"], got["reason"]) == (want["expected_state"], want["expected_reason"])
