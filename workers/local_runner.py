@@ -140,8 +140,9 @@ class LocalRunner:
                     self._drain(block=True)
                 self._commit()
                 self.session.expunge_all()  # keep memory flat on big archives
-            while self.in_flight:
+            while self.in_flight:  # every row recorded: the bar counts down the extractions
                 self._drain(block=True)
+                bar.set_postfix(extracting=len(self.in_flight))
             self._flush_index()
         self.session.commit()
         bar.close()
