@@ -48,7 +48,9 @@ class LedgerRow(Base):
     __table_args__ = (
         UniqueConstraint("batch", "line_no"),
         Index("ix_ledger_batch_state", "batch", "state"),
-        Index("ix_ledger_source", "source_system", "source_document_id"),
+        # Source id first, then batch and line: finding a row's earlier lines in its batch is
+        # one index search (mark_duplicates), where (batch, line_no) made it quadratic.
+        Index("ix_ledger_source_line", "source_system", "source_document_id", "batch", "line_no"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
