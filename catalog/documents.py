@@ -52,6 +52,18 @@ def find_documents(
     return {(d.source_system, d.source_document_id): d for d in found}
 
 
+def known_sources(session: Session, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (source system, source document ID) pairs already have a document."""
+    if not keys:
+        return set()
+    found = session.execute(
+        select(Document.source_system, Document.source_document_id).where(
+            tuple_(Document.source_system, Document.source_document_id).in_(list(keys))
+        )
+    )
+    return {(system, source_id) for system, source_id in found}
+
+
 def _insert_for(session: Session) -> Any:
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 

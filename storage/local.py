@@ -52,6 +52,26 @@ class LocalBlobStore:
             staging.unlink(missing_ok=True)
         return BlobInfo(key, target.stat().st_size)
 
+    @property
+    def staging(self) -> Path:
+        """Where a writer on this machine may create a file it will adopt() (same filesystem)."""
+        return self._tmp
+
+    def adopt(self, key: str, path: Path) -> BlobInfo:
+        """Move a file from `staging` into place under `key`; the file is the store's now (or,
+        where the key is already stored, deleted). One rename: no copy, no link."""
+        target = self._path(key)
+        if path.parent != self._tmp:
+            raise InvalidInput(f"{path} is not in the store's staging folder")
+        try:
+            if target.exists():
+                return BlobInfo(key, target.stat().st_size)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        finally:
+            path.unlink(missing_ok=True)
+        return BlobInfo(key, target.stat().st_size)
+
     def open(self, key: str) -> BinaryIO:
         try:
             return self._path(key).open("rb")

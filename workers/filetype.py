@@ -21,6 +21,9 @@ EML = "message/rfc822"
 EMPTY = "application/x-empty"
 
 _SNIFF_BYTES = 64 * 1024
+# libmagic reads at most this much of a file (its MAGIC_PARAM_BYTES_MAX default), so typing
+# these first bytes from memory gives the answer typing the file would, without opening it again.
+MAGIC_BYTES = 7 * 2**20
 _ZIP_MIMES = {"application/zip", "application/octet-stream", "application/x-zip-compressed"}
 _OLE_MIMES = {"application/cdfv2", "application/x-ole-storage", "application/octet-stream"}
 # An Outlook message is an OLE file whose directory names its MAPI property streams so.
@@ -63,21 +66,27 @@ class FileType:
 
 def detect(path: Path) -> FileType:
     """The type of the file at `path`, judged by its content and never by its name."""
-    mime = magic.from_file(str(path), mime=True)
-    description = magic.from_file(str(path))
-    mime = _ALIASES.get(mime, mime)
-    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime == "text/plain":
-        mime = _refine(path, mime)
-    return FileType(mime=mime, description=description)
-
-
-def _refine(path: Path, mime: str) -> str:
-    """Resolve the generic answers libmagic gives for zip, OLE and header-only text files."""
     with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
+        head = handle.read(MAGIC_BYTES)
         size = handle.seek(0, 2)
         handle.seek(max(0, size - _SNIFF_BYTES))
         tail = handle.read(_SNIFF_BYTES)
+    return detect_bytes(head, tail)
+
+
+def detect_bytes(head: bytes, tail: bytes, *, describe: bool = True) -> FileType:
+    """detect() for a file whose first MAGIC_BYTES (all of it, if shorter) are `head` and whose
+    last 64 KiB are `tail`: ingest types the bytes it has just read, without opening the file."""
+    mime = magic.from_buffer(head, mime=True)
+    description = magic.from_buffer(head) if describe else ""
+    mime = _ALIASES.get(mime, mime)
+    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime == "text/plain":
+        mime = _refine(head[:_SNIFF_BYTES], tail, mime)
+    return FileType(mime=mime, description=description)
+
+
+def _refine(head: bytes, tail: bytes, mime: str) -> str:
+    """Resolve the generic answers libmagic gives for zip, OLE and header-only text files."""
     if head.startswith(b"PK\x03\x04"):
         if head[30:38] == b"mimetype" and head[38:].startswith(ODT.encode()):
             return ODT

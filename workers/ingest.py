@@ -13,10 +13,13 @@ from pathlib import Path, PurePosixPath
 
 from core.states import Reason
 from storage.base import BlobStore, content_key
-from workers.filetype import detect, extension_mismatch
+from storage.local import LocalBlobStore
+from workers.extract.base import ExtractionResult
+from workers.filetype import MAGIC_BYTES, detect_bytes, extension_mismatch
 from workers.sources.mapping import Mapping
 
 _CHUNK = 1 << 20
+_TAIL_BYTES = 64 * 1024  # what workers.filetype looks at at a file's end
 
 
 class Quarantine(Exception):
@@ -97,7 +100,10 @@ class Spooled:
     mime: str
     original_name: str
     extension_mismatch: bool
-    spool: str
+    spool: str  # "" where `stored`
+    stored: bool = False  # already in the (local) blob store under its content key
+    # The text, where it was asked for with the read and needed no OCR (docs/decisions/0013).
+    extraction: ExtractionResult | None = None
 
 
 @dataclass
@@ -117,38 +123,54 @@ class SpoolResult:
         return Quarantine(Reason(self.reason or Reason.INTERNAL_ERROR), self.detail)
 
 
-def spool_file(path: Path, tmp_dir: Path) -> Spooled:
-    """Read the file once: hash it while copying it to a spool file, then detect its type."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -> Spooled:
+    """Read the file once: hash it while copying it to a spool file, then detect its type.
+
+    With a local `store`, the spool file is written in the store's staging folder and moved
+    into place under its content key: one file created per document, and the parent process
+    never handles the bytes (docs/decisions/0013)."""
+    folder = store.staging if store is not None else tmp_dir
+    folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    spool = tmp_dir / f"ingest-{uuid.uuid4().hex}"
+    head, tail = bytearray(), b""  # for libmagic: typed from memory, not by opening the file
+    spool = folder / f"ingest-{uuid.uuid4().hex}"
     try:
         with path.open("rb") as source, spool.open("wb") as target:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 target.write(chunk)
                 size += len(chunk)
+                if len(head) < MAGIC_BYTES:
+                    head += chunk[: MAGIC_BYTES - len(head)]
+                tail = (tail + chunk)[-_TAIL_BYTES:]
         if size == 0:
             raise Quarantine(Reason.EMPTY_FILE, "the file has zero bytes")
-        mime = detect(spool).mime
+        mime = detect_bytes(bytes(head), tail, describe=False).mime
+        sha256 = digest.hexdigest()
+        if store is not None:
+            try:
+                store.adopt(content_key(sha256), spool)
+            except OSError as exc:
+                raise Quarantine(Reason.MISSING_FILE, f"cannot store: {exc.strerror}") from exc
     except BaseException:
         spool.unlink(missing_ok=True)
         raise
     return Spooled(
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         size=size,
         mime=mime,
         original_name=path.name,
         extension_mismatch=extension_mismatch(path.name, mime),
-        spool=str(spool),
+        spool="" if store is not None else str(spool),
+        stored=store is not None,
     )
 
 
-def spool_result(path: Path, tmp_dir: Path) -> SpoolResult:
+def spool_result(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -> SpoolResult:
     """spool_file with its Quarantine and read errors as a result (for a sandbox child)."""
     try:
-        return SpoolResult(ok=True, file=spool_file(path, tmp_dir))
+        return SpoolResult(ok=True, file=spool_file(path, tmp_dir, store))
     except Quarantine as q:
         return SpoolResult(ok=False, reason=q.reason.value, detail=q.detail)
     except OSError as exc:
@@ -158,12 +180,13 @@ def spool_result(path: Path, tmp_dir: Path) -> SpoolResult:
 
 
 def store_spooled(spooled: Spooled, store: BlobStore) -> StoredFile:
-    """Store a spooled file by content; the spool file goes."""
+    """Store a spooled file by content (unless spool_file did); the spool file goes."""
     key = content_key(spooled.sha256)
-    try:
-        store.put_file(key, Path(spooled.spool))
-    finally:
-        Path(spooled.spool).unlink(missing_ok=True)
+    if not spooled.stored:
+        try:
+            store.put_file(key, Path(spooled.spool))
+        finally:
+            Path(spooled.spool).unlink(missing_ok=True)
     return StoredFile(
         sha256=spooled.sha256,
         size=spooled.size,

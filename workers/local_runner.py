@@ -10,10 +10,11 @@ COMMIT_EVERY_S: a SIGKILL loses at most that much work, which the next run redoe
 
 from __future__ import annotations
 
+import queue
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,16 +25,17 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
-from catalog.documents import cache_texts, drop_cached_texts
+from catalog.documents import cache_texts, drop_cached_texts, known_sources
 from catalog.models import Document, LedgerRow
 from core.logging import get_logger
 from core.states import Reason, RowState
 from storage.base import content_key
-from workers import pipeline
+from storage.local import LocalBlobStore
+from workers import pipeline, sandbox
 from workers.attachments import add_attachments, discard_files
 from workers.extract.base import ExtractionResult, Limits
-from workers.ingest import Quarantine, StoredFile
-from workers.sandbox import SandboxPool, spooler
+from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
+from workers.sandbox import SandboxPool
 
 log = get_logger(__name__)
 INDEX_EVERY = 500  # a tantivy writer costs ~50 ms to open and commit
@@ -47,8 +49,7 @@ READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file 
 _Item = TypeVar("_Item")
 # A row with its file read and stored, or ended (Quarantine), or with the error our own
 # reading code raised (a store that is down): that row fails, the load goes on.
-_ReadFile = tuple[LedgerRow, StoredFile | Quarantine | Exception]
-_Reading = tuple[list[LedgerRow], Future[list[StoredFile | Quarantine]]]  # a chunk being read
+_ReadFile = tuple[LedgerRow, StoredFile | Quarantine | Exception, ExtractionResult | None]
 
 
 @dataclass
@@ -84,15 +85,15 @@ class _InFlight:
     stack: ExitStack
 
 
-def _with_files(reading: list[_Reading]) -> list[_ReadFile]:
-    with_files: list[_ReadFile] = []
-    for chunk, future in reading:
-        try:
-            found: Sequence[StoredFile | Quarantine | Exception] = future.result()
-        except Exception as exc:  # ours, not the file's: recorded on the rows by _ingest_group
-            found = [exc] * len(chunk)
-        with_files.extend(zip(chunk, found, strict=True))
-    return with_files
+@dataclass
+class _Reading:
+    """A chunk of rows whose files a sandbox child is reading."""
+
+    rows: list[LedgerRow]
+    found: list[Path | Quarantine]  # each row's file, or why it has none
+    paths: list[Path]  # the files sent to the child
+    extract: list[bool]  # for each: read its text too (a new document)
+    spooling: Future[list[SpoolResult]] | None
 
 
 class LocalRunner:
@@ -114,25 +115,28 @@ class LocalRunner:
         self.progress = progress
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
+        self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
         self.to_index: list[int] = []
         self.last_commit = time.monotonic()
+        # A local store is written by the children that read the files (docs/decisions/0013).
+        self.local_store = ctx.store if isinstance(ctx.store, LocalBlobStore) else None
         cache_texts(session)
 
     def run(self, total: int) -> RunCounts:
         bar = tqdm(
             total=total, unit="row", file=sys.stderr, disable=not self.progress, smoothing=0.05
         )
-        with (
-            SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool,
-            # Threads that each wait for a child to read a file, then store it: enough that
-            # every child has a file to read while the main thread records.
-            ThreadPoolExecutor(2 * self.workers + 2, thread_name_prefix="ingest") as files,
-        ):
+        with SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool:
             self.pool = pool
-            for page_rows, page in self._pages_with_files(files):
+            for page_rows, page in self._pages_with_files():
                 # Read a page ahead, so the expunge below detached these rows: take them back.
-                self.session.add_all([row for row, _ in page])
-                self._in_groups(page, self._ingest_group, self._fail_row)
+                self.session.add_all([row for row, _, _ in page])
+                try:
+                    self._in_groups(page, self._ingest_group, self._fail_row)
+                finally:  # extracted with their files, recorded or not
+                    for _, _, text in page:
+                        if text is not None:
+                            discard_files(text.attachments)
                 bar.update(page_rows)  # the rows that ended at registration too
                 bar.set_postfix(extracting=len(self.in_flight), refresh=False)
                 self._drain(block=False)
@@ -148,26 +152,63 @@ class LocalRunner:
         bar.close()
         return self.counts
 
-    def _pages_with_files(self, files: ThreadPoolExecutor) -> Iterator[tuple[int, list[_ReadFile]]]:
+    def _pages_with_files(self) -> Iterator[tuple[int, list[_ReadFile]]]:
         """The batch's pages: how many rows each has, and those still to process with their
         files read and stored. The next page's files are read while this one is recorded."""
-        spool = spooler(self.pool)
         ahead: tuple[int, list[_Reading]] | None = None
         for page in ledger.iter_rows(self.session, self.batch):
             rows = [r for r in page if r.state != RowState.DUPLICATE and r.reason != Reason.BAD_ROW]
-            reading = []
-            for start in range(0, len(rows), READ_CHUNK):
-                chunk = rows[start : start + READ_CHUNK]
-                paths = [row.payload["file_path"] for row in chunk]
-                future = files.submit(
-                    pipeline.read_files, self.ctx, paths, self.archive_root, spool
-                )
-                reading.append((chunk, future))
+            # A new document's text is read with its file, in the same job; a known one may
+            # be unchanged, and its text is then not read again.
+            known = known_sources(
+                self.session, {(r.source_system, r.source_document_id) for r in rows}
+            )
+            reading = [
+                self._start_reading(rows[start : start + READ_CHUNK], known)
+                for start in range(0, len(rows), READ_CHUNK)
+            ]
             if ahead is not None:
-                yield ahead[0], _with_files(ahead[1])
+                yield ahead[0], self._with_files(ahead[1])
             ahead = len(page), reading
         if ahead is not None:
-            yield ahead[0], _with_files(ahead[1])
+            yield ahead[0], self._with_files(ahead[1])
+
+    def _start_reading(self, rows: list[LedgerRow], known: set[tuple[str, str]]) -> _Reading:
+        found = pipeline.locate_files(
+            self.ctx, [row.payload["file_path"] for row in rows], self.archive_root
+        )
+        paths, extract = [], []
+        for row, item in zip(rows, found, strict=True):
+            if isinstance(item, Path):
+                paths.append(item)
+                extract.append((row.source_system, row.source_document_id) not in known)
+        spooling = (
+            self.pool.spool([str(p) for p in paths], self.local_store, extract) if paths else None
+        )
+        return _Reading(rows, found, paths, extract, spooling)
+
+    def _with_files(self, reading: list[_Reading]) -> list[_ReadFile]:
+        """Wait for the children to read each chunk (and store its files, in a local store),
+        then store what is left by content. No threads: threads that waited and stored cost
+        more CPU than the storing (docs/decisions/0013)."""
+        with_files: list[_ReadFile] = []
+        for chunk in reading:
+            found: Sequence[StoredFile | Quarantine | Exception]
+            texts: list[ExtractionResult | None] = [None] * len(chunk.rows)
+            try:
+                results = chunk.spooling.result() if chunk.spooling is not None else []
+                spooled = sandbox.spooled(
+                    self.pool, chunk.paths, results, self.local_store, chunk.extract
+                )
+                found = pipeline.store_files(self.ctx, chunk.found, spooled)
+                read = iter(spooled)
+                for index, item in enumerate(chunk.found):
+                    file = next(read) if isinstance(item, Path) else None
+                    texts[index] = file.extraction if isinstance(file, Spooled) else None
+            except Exception as exc:  # ours, not the file's: recorded on the rows by _ingest_group
+                found = [exc] * len(chunk.rows)
+            with_files.extend(zip(chunk.rows, found, texts, strict=True))
+        return with_files
 
     # -- groups -------------------------------------------------------------------------
     def _in_groups(
@@ -206,18 +247,23 @@ class LocalRunner:
     # -- rows ---------------------------------------------------------------------------
     def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
         read: list[tuple[LedgerRow, StoredFile | Quarantine]] = []
-        for row, found in items:
+        for row, found, _ in items:
             if not isinstance(found, StoredFile | Quarantine):
                 raise found  # the group is redone row by row, and this row fails with it
             read.append((row, found))
         ingested = pipeline.ingest_rows(self.ctx, self.session, read)
-        documents = []
-        for document, change in ingested:
+        documents, extracted = [], []
+        for (_, _, text), (document, change) in zip(items, ingested, strict=True):
             effects.counts.processed += 1
             if change:
                 effects.counts.changes[change] = effects.counts.changes.get(change, 0) + 1
-            if document is not None:
+            if document is None:
+                continue
+            if text is not None and document.state == RowState.STORED:
+                extracted.append((document, text))  # read with its file: no job of its own
+            else:
                 documents.append(document)
+        self._record_extractions(extracted, effects)
         self._advance(documents, effects)
 
     def _fail_row(self, item: _ReadFile, detail: str) -> None:
@@ -252,21 +298,23 @@ class LocalRunner:
         path = stack.enter_context(self.ctx.store.local_copy(content_key(document.sha256)))
         future = self.pool.submit(str(path), document.mime)
         self.in_flight[future] = _InFlight(document.id, stack)
+        # A queue of finished futures: wait() on hundreds of futures cost more than the rows.
+        future.add_done_callback(self.finished.put)
 
     def _drain(self, *, block: bool) -> None:
         """Record every extraction that has finished, as one group."""
         if not self.in_flight:
             return
-        done, _ = wait(
-            list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
-        )
         # Waiting anyway: wait for a group worth its savepoint and statements.
         wanted = min(len(self.in_flight), DRAIN_AT_LEAST) if block else 0
+        done: list[Future[ExtractionResult]] = []
         while len(done) < wanted:
-            more, _ = wait(
-                [f for f in self.in_flight if f not in done], return_when=FIRST_COMPLETED
-            )
-            done |= more
+            done.append(self.finished.get())
+        while True:
+            try:
+                done.append(self.finished.get_nowait())
+            except queue.Empty:
+                break
         finished = []
         for future in done:
             job = self.in_flight.pop(future)
@@ -285,7 +333,17 @@ class LocalRunner:
         ids = [document_id for document_id, _ in finished]
         found = self.session.scalars(select(Document).where(Document.id.in_(ids)))
         by_id = {document.id: document for document in found}
-        results = [(by_id[document_id], result) for document_id, result in finished]
+        self._record_extractions(
+            [(by_id[document_id], result) for document_id, result in finished], effects
+        )
+
+    def _record_extractions(
+        self, results: Sequence[tuple[Document, ExtractionResult]], effects: _Effects
+    ) -> None:
+        """Record what the parsers found, and take the documents (and the attachments they
+        brought) on as far as they go."""
+        if not results:
+            return
         pipeline.apply_extractions(self.session, results, self.ctx.now())
         effects.counts.extracted += len(results)
         onward, quarantined = [], []

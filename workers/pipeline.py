@@ -74,6 +74,16 @@ def read_files(
     (with `spool`, in a sandbox: workers.sandbox.spooler) and store it by content; a Quarantine
     (returned, not raised) where the row must end here. Touches no session, so a runner may
     read several lists of files on threads at once."""
+    found = locate_files(ctx, file_paths, archive_root)
+    paths = [item for item in found if isinstance(item, Path)]
+    spooled = spool(paths) if spool is not None else _spool_here(paths, ctx.tmp_dir)
+    return store_files(ctx, found, spooled)
+
+
+def locate_files(
+    ctx: Context, file_paths: Sequence[str], archive_root: Path
+) -> list[Path | Quarantine]:
+    """Each manifest file on disk, or the Quarantine its row ends with (missing, escaping)."""
     found: list[Path | Quarantine] = []
     for file_path in file_paths:
         try:
@@ -82,11 +92,17 @@ def read_files(
             found.append(q)
         except OSError as exc:  # a name too long for the filesystem, a folder we cannot read
             found.append(Quarantine(Reason.MISSING_FILE, f"cannot read: {exc.strerror}"))
-    paths = [item for item in found if isinstance(item, Path)]
-    spooled = iter(spool(paths) if spool is not None else _spool_here(paths, ctx.tmp_dir))
+    return found
+
+
+def store_files(
+    ctx: Context, found: Sequence[Path | Quarantine], spooled: Sequence[Spooled | Quarantine]
+) -> list[StoredFile | Quarantine]:
+    """Store the spooled files (one for each Path in `found`, in order) by content."""
+    reads = iter(spooled)
     stored: list[StoredFile | Quarantine] = []
     for item in found:
-        read = next(spooled) if isinstance(item, Path) else item
+        read = next(reads) if isinstance(item, Path) else item
         if isinstance(read, Quarantine):
             stored.append(read)
             continue

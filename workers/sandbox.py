@@ -19,6 +19,8 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import ExitStack
+from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -27,12 +29,16 @@ from typing import Any
 
 from core.logging import configure_logging, get_logger
 from core.states import Reason
+from storage.base import content_key
+from storage.local import LocalBlobStore
 from workers.extract.base import ExtractionResult, Limits, PageRange
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
 
 log = get_logger(__name__)
 
-# What a child is asked: ("extract", path, mime, pages) or ("spool", [path, ...]).
+# What a child is asked: ("extract", path, mime, pages) or ("spool", [path, ...], store_root,
+# extract): store_root a local blob store's root to store the files in, or None; extract None or
+# a flag a file: read its text too where that needs no OCR.
 _Request = tuple[Any, ...]
 _Result = ExtractionResult | list[SpoolResult]
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
@@ -72,16 +78,44 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             return
         if job is None:
             return
-        _arm_cpu_limit(limits)
         result: _Result
         try:
             if job[0] == "spool":
-                result = [spool_result(Path(path), Path(tmp_dir)) for path in job[1]]
+                result = _spool_job(job, limits, tmp_dir)
             else:
+                _arm_cpu_limit(limits)
                 result = extract_file(job[1], job[2], limits, tmp_dir, job[3])
         except BaseException as exc:  # the file must not end this child's loop either
             result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
         conn.send(result)
+
+
+def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]:
+    """Read (and store) each file of a spool request, with its text where that was asked for."""
+    from workers.extract.registry import extract_without_ocr
+
+    _, paths, store_root, extract = job
+    store = LocalBlobStore(Path(store_root)) if store_root is not None else None
+    results = []
+    for index, path in enumerate(paths):
+        _arm_cpu_limit(limits)  # each file its own CPU allowance: one spinning parser dies alone
+        result = spool_result(Path(path), Path(tmp_dir), store)
+        if result.ok and result.file is not None and extract and extract[index]:
+            spooled = result.file
+            with ExitStack() as stack:
+                where = (
+                    stack.enter_context(store.local_copy(content_key(spooled.sha256)))
+                    if store is not None
+                    else Path(spooled.spool)
+                )
+                try:
+                    text = extract_without_ocr(str(where), spooled.mime, limits, tmp_dir)
+                except Exception:  # ours: the file is extracted again on its own, and reported
+                    log.exception("sandbox.spool_extract_failed")
+                    text = None
+            result.file = replace(spooled, extraction=text)
+        results.append(result)
+    return results
 
 
 def _failed(request: _Request, reason: str, detail: str) -> _Result:
@@ -247,11 +281,19 @@ class SandboxPool:
         self._put(_EXTRACT, (future, ("extract", path, mime, pages)))
         return future
 
-    def spool(self, paths: list[str]) -> Future[list[SpoolResult]]:
-        """Read files for ingest (see workers.ingest.spool_file), ahead of any extraction. A list
-        a job: one round trip per file cost more than reading it."""
+    def spool(
+        self,
+        paths: list[str],
+        store: LocalBlobStore | None = None,
+        extract: list[bool] | None = None,
+    ) -> Future[list[SpoolResult]]:
+        """Read files for ingest (see workers.ingest.spool_file), ahead of any extraction; with
+        a local `store`, store them there; where `extract` says so, read the file's text too
+        when that needs no OCR (Spooled.extraction). A list a job: round trips per file cost
+        more than reading the files (docs/decisions/0013)."""
         future: Future[list[SpoolResult]] = Future()
-        self._put(_SPOOL, (future, ("spool", list(paths))))
+        root = str(store.root) if store is not None else None
+        self._put(_SPOOL, (future, ("spool", list(paths), root, extract)))
         return future
 
     def _put(self, priority: int, job: _Job) -> None:
@@ -288,13 +330,28 @@ def spooler(pool: SandboxPool) -> Callable[[list[Path]], list[Spooled | Quaranti
     bytes there, not in the parent, and the hashing runs on the children's cores."""
 
     def spool(paths: list[Path]) -> list[Spooled | Quarantine]:
-        results = pool.spool([str(path) for path in paths]).result()
-        if len(paths) > 1 and any(result.whole_job for result in results):
-            # Find the file that killed the child or took too long: each again on its own.
-            results = [pool.spool([str(path)]).result()[0] for path in paths]
-        return [result.spooled() for result in results]
+        return spooled(pool, paths, pool.spool([str(path) for path in paths]).result())
 
     return spool
+
+
+def spooled(
+    pool: SandboxPool,
+    paths: list[Path],
+    results: list[SpoolResult],
+    store: LocalBlobStore | None = None,
+    extract: list[bool] | None = None,
+) -> list[Spooled | Quarantine]:
+    """The outcome of pool.spool(paths, store, extract) for each file. Where a child died or ran
+    out of time on the list, each file is spooled again on its own, to find the one that did."""
+    if len(paths) > 1 and any(result.whole_job for result in results):
+        results = [
+            pool.spool(
+                [str(path)], store, extract[index : index + 1] if extract else None
+            ).result()[0]
+            for index, path in enumerate(paths)
+        ]
+    return [result.spooled() for result in results]
 
 
 def extract_in_sandbox(path: str, mime: str, limits: Limits, tmp_dir: Path) -> ExtractionResult:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from core.logging import get_logger
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits, PageRange
+from workers.extract.base import TEXT_LAYERS, ExtractionResult, Limits, PageRange
 from workers.extract.failures import ExtractionFailed
 from workers.extract.mail import extract_eml, extract_msg_file
 from workers.extract.ocr import extract_image
@@ -155,3 +155,22 @@ def finish(result: ExtractionResult, limits: Limits) -> None:
     if not result.text.strip() and result.reason is None and not result.pending_ocr:
         result.text = ""
         result.reason = Reason.NO_TEXT.value
+
+
+def extract_without_ocr(
+    path: str, mime: str, limits: Limits, tmp_dir: str
+) -> ExtractionResult | None:
+    """The file's text where reading it needs no OCR: a PDF whose every page has a text layer,
+    or a format without scans in it. None where OCR is needed (an image, a page without a text
+    layer): the caller extracts the file again, OCR included, as a job of its own, so that
+    seconds of OCR never sit in a list of cheap files (docs/decisions/0013)."""
+    extractor = choose(mime)
+    if extractor is not None and extractor.name == "image":
+        return None
+    if extractor is None or extractor.run_pages is None:
+        return extract_file(path, mime, limits, tmp_dir)
+    result = extract_file(path, mime, limits, tmp_dir, TEXT_LAYERS)
+    if result.ok and result.pending_ocr:
+        return None
+    result.page_texts = []  # the whole text is the answer, as extract_pdf gives it
+    return result

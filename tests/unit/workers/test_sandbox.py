@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.states import Reason
+from storage.base import content_key
+from storage.local import LocalBlobStore
 from tests.factories import hostile
 from workers.extract.base import ExtractionResult, Limits
 from workers.filetype import detect
@@ -190,7 +192,7 @@ class _ChildDiesOnPoison:
     def __init__(self) -> None:
         self.jobs: list[list[str]] = []
 
-    def spool(self, paths: list[str]) -> Future[list[SpoolResult]]:
+    def spool(self, paths: list[str], *_: object) -> Future[list[SpoolResult]]:
         self.jobs.append(paths)
         future: Future[list[SpoolResult]] = Future()
         if any(Path(p).name == "poison" for p in paths):
@@ -210,3 +212,36 @@ def test_a_child_dying_on_a_list_of_files_is_pinned_on_one_file(tmp_path: Path) 
     results = spooler(fake)(paths)  # type: ignore[arg-type]
     assert [type(r).__name__ for r in results] == ["Spooled", "Quarantine", "Spooled"]
     assert fake.jobs == [[str(p) for p in paths]] + [[str(p)] for p in paths]
+
+
+def test_spooling_into_a_local_store_stores_the_file_under_its_content_key(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    note = tmp_path / "note.txt"
+    note.write_text("stored by the child")
+    [result] = pool.spool([str(note)], store).result(timeout=60)
+    assert result.file is not None and result.file.stored and result.file.spool == ""
+    with store.open(content_key(result.file.sha256)) as handle:
+        assert handle.read() == b"stored by the child"
+    assert list(store.staging.iterdir()) == []  # nothing left behind
+
+
+def test_spooling_reads_the_text_of_the_files_asked_for_when_it_needs_no_ocr(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    """A new document's text comes back with its file; a scan (OCR) and a file not asked for
+    come back without, and are extracted as jobs of their own."""
+    layered = hostile.make_pdf(tmp_path / "layered.pdf", ["Text layer here"])
+    scanned = hostile.make_scanned_pdf(tmp_path / "scanned.pdf", "SCANNED")
+    not_asked = hostile.make_pdf(tmp_path / "known.pdf", ["Already known"])
+    image = tmp_path / "scan.png"
+    hostile.make_text_image("PICTURE").save(image)
+    paths = [layered, scanned, not_asked, image]
+    results = pool.spool([str(p) for p in paths], None, [True, True, False, True]).result(60)
+    texts = [r.file.extraction if r.file is not None else "missing" for r in results]
+    assert isinstance(texts[0], ExtractionResult) and texts[0].ok
+    assert texts[0].text.strip() == "Text layer here" and texts[0].engine == "pdfium"
+    assert texts[1:] == [None, None, None]
+    direct = _through(pool, layered)
+    assert (texts[0].text, texts[0].pages) == (direct.text, direct.pages)
