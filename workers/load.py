@@ -20,6 +20,7 @@ from workers.extract.base import Limits
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context, utcnow
 from workers.register import default_batch_name, file_sha256, load_people, register_manifest
+from workers.sandbox import SandboxPool
 from workers.sources.mapping import load_mapping
 
 log = get_logger(__name__)
@@ -64,35 +65,38 @@ def load_archive(
     started = time.monotonic()
     use_one_malloc_arena()  # before the runner's threads: memory stays flat (core/malloc.py)
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    ctx = make_context(settings, mapping_path)
-    digest = file_sha256(manifest)
-    name = batch or default_batch_name(manifest, digest)
-    with session_factory(settings.database_url)() as session:
-        people_summary = load_people(session, people, ctx.mapping) if people else None
-        record = register_manifest(
-            session,
-            batch=name,
-            manifest=manifest,
-            manifest_sha256=digest,
-            people=people,
-            mapping=ctx.mapping,
-        )
-        log.info("load.registered", batch=name, rows=record.rows_total)
-        runner = LocalRunner(
-            ctx,
-            session,
-            batch=name,
-            archive_root=manifest.parent,
-            workers=workers or os.cpu_count() or 1,
-            limits=limits_from(settings),
-            progress=progress,
-        )
-        counts = runner.run(total=record.rows_total)
-        record = session.merge(record)
-        record.status, record.finished_at = "complete", utcnow()
-        session.commit()
-        summary = reconcile(session, name)
+    # Started first: the children start while the catalog is migrated and the manifest
+    # registered (their start-up is most of a second).
+    pool = SandboxPool(workers or os.cpu_count() or 1, limits_from(settings), settings.tmp_dir)
+    with pool:
+        migrate(settings.database_url)
+        ctx = make_context(settings, mapping_path)
+        digest = file_sha256(manifest)
+        name = batch or default_batch_name(manifest, digest)
+        with session_factory(settings.database_url)() as session:
+            people_summary = load_people(session, people, ctx.mapping) if people else None
+            record = register_manifest(
+                session,
+                batch=name,
+                manifest=manifest,
+                manifest_sha256=digest,
+                people=people,
+                mapping=ctx.mapping,
+            )
+            log.info("load.registered", batch=name, rows=record.rows_total)
+            runner = LocalRunner(
+                ctx,
+                session,
+                batch=name,
+                archive_root=manifest.parent,
+                pool=pool,
+                progress=progress,
+            )
+            counts = runner.run(total=record.rows_total)
+            record = session.merge(record)
+            record.status, record.finished_at = "complete", utcnow()
+            session.commit()
+            summary = reconcile(session, name)
     summary.update(
         {
             "new": counts.changes.get("new", 0),

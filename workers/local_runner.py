@@ -33,7 +33,7 @@ from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers import pipeline, sandbox
 from workers.attachments import add_attachments, discard_files
-from workers.extract.base import ExtractionResult, Limits
+from workers.extract.base import ExtractionResult
 from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
 from workers.sandbox import SandboxPool
 
@@ -106,12 +106,11 @@ class LocalRunner:
         *,
         batch: str,
         archive_root: Path,
-        workers: int,
-        limits: Limits,
+        pool: SandboxPool,
         progress: bool = True,
     ) -> None:
         self.ctx, self.session, self.batch = ctx, session, batch
-        self.archive_root, self.workers, self.limits = archive_root, workers, limits
+        self.archive_root, self.pool = archive_root, pool
         self.progress = progress
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
@@ -126,28 +125,26 @@ class LocalRunner:
         bar = tqdm(
             total=total, unit="row", file=sys.stderr, disable=not self.progress, smoothing=0.05
         )
-        with SandboxPool(self.workers, self.limits, self.ctx.tmp_dir) as pool:
-            self.pool = pool
-            for page_rows, page in self._pages_with_files():
-                # Read a page ahead, so the expunge below detached these rows: take them back.
-                self.session.add_all([row for row, _, _ in page])
-                try:
-                    self._in_groups(page, self._ingest_group, self._fail_row)
-                finally:  # extracted with their files, recorded or not
-                    for _, _, text in page:
-                        if text is not None:
-                            discard_files(text.attachments)
-                bar.update(page_rows)  # the rows that ended at registration too
-                bar.set_postfix(extracting=len(self.in_flight), refresh=False)
-                self._drain(block=False)
-                while len(self.in_flight) > MAX_IN_FLIGHT:
-                    self._drain(block=True)
-                self._commit()
-                self.session.expunge_all()  # keep memory flat on big archives
-            while self.in_flight:  # every row recorded: the bar counts down the extractions
+        for page_rows, page in self._pages_with_files():
+            # Read a page ahead, so the expunge below detached these rows: take them back.
+            self.session.add_all([row for row, _, _ in page])
+            try:
+                self._in_groups(page, self._ingest_group, self._fail_row)
+            finally:  # extracted with their files, recorded or not
+                for _, _, text in page:
+                    if text is not None:
+                        discard_files(text.attachments)
+            bar.update(page_rows)  # the rows that ended at registration too
+            bar.set_postfix(extracting=len(self.in_flight), refresh=False)
+            self._drain(block=False)
+            while len(self.in_flight) > MAX_IN_FLIGHT:
                 self._drain(block=True)
-                bar.set_postfix(extracting=len(self.in_flight))
-            self._flush_index()
+            self._commit()
+            self.session.expunge_all()  # keep memory flat on big archives
+        while self.in_flight:  # every row recorded: the bar counts down the extractions
+            self._drain(block=True)
+            bar.set_postfix(extracting=len(self.in_flight))
+        self._flush_index()
         self.session.commit()
         bar.close()
         return self.counts

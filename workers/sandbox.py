@@ -149,6 +149,12 @@ class _Worker:
         self.thread = threading.Thread(target=self._serve, name=f"sandbox-{index}", daemon=True)
 
     def _serve(self) -> None:
+        try:
+            # Start the child now, not with the first job: its start-up then overlaps whatever
+            # the caller does before submitting (a load registers its manifest meanwhile).
+            self._start()
+        except Exception:  # not fatal here: the first job tries again and reports it
+            log.warning("sandbox.early_start_failed", worker=self._index, exc_info=True)
         while True:
             _priority, _sequence, job = self._pool._jobs.get()
             if job is None:
