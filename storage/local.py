@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -21,15 +22,19 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._tmp = self.root / ".tmp"
+        self._root, self._tmp_str = str(self.root), str(self._tmp)
         self._tmp.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        # normpath, not resolve(): the same ".." check without an lstat per folder (resolve was
-        # half a millisecond a blob). Links inside the store are ours, so need no following.
-        path = Path(os.path.normpath(self.root / key))
-        if not key or not path.is_relative_to(self.root) or path == self.root:
+        return Path(self._location(key))
+
+    def _location(self, key: str) -> str:
+        # normpath on strings, not resolve() or pathlib: the same ".." check without an lstat
+        # per folder (resolve was half a millisecond a blob). Links inside the store are ours.
+        path = os.path.normpath(os.path.join(self._root, key))
+        if not key or not path.startswith(self._root + os.sep):
             raise InvalidInput(f"blob key {key!r} resolves outside the store")
-        if path.is_relative_to(self._tmp):
+        if path == self._tmp_str or path.startswith(self._tmp_str + os.sep):
             raise InvalidInput(f"blob key {key!r} is reserved")
         return path
 
@@ -60,17 +65,20 @@ class LocalBlobStore:
     def adopt(self, key: str, path: Path) -> BlobInfo:
         """Move a file from `staging` into place under `key`; the file is the store's now (or,
         where the key is already stored, deleted). One rename: no copy, no link."""
-        target = self._path(key)
-        if path.parent != self._tmp:
+        target = self._location(key)
+        if os.path.dirname(path) != self._tmp_str:
             raise InvalidInput(f"{path} is not in the store's staging folder")
         try:
-            if target.exists():
-                return BlobInfo(key, target.stat().st_size)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+            if not os.path.exists(target):
+                try:
+                    os.replace(path, target)
+                except FileNotFoundError:  # the first blob under this prefix: make its folder
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.replace(path, target)
         finally:
-            path.unlink(missing_ok=True)
-        return BlobInfo(key, target.stat().st_size)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        return BlobInfo(key, os.stat(target).st_size)
 
     def open(self, key: str) -> BinaryIO:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -135,27 +136,33 @@ def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -
     digest = hashlib.sha256()
     size = 0
     head, tail = bytearray(), b""  # for libmagic: typed from memory, not by opening the file
-    spool = folder / f"ingest-{uuid.uuid4().hex}"
+    # Strings, not pathlib: at thousands of files a second its parsing showed in profiles.
+    spool = os.path.join(folder, f"ingest-{uuid.uuid4().hex}")
     try:
-        with path.open("rb") as source, spool.open("wb") as target:
-            while chunk := source.read(_CHUNK):
+        with open(path, "rb") as source, open(spool, "wb") as target:
+            # Reads sized to the file: a 1 MiB read buffer for a 2 KiB letter cost more than
+            # reading it (the loop still reads to the end if the file grows meanwhile).
+            step = min(_CHUNK, os.fstat(source.fileno()).st_size + 1)
+            while chunk := source.read(step):
                 digest.update(chunk)
                 target.write(chunk)
                 size += len(chunk)
                 if len(head) < MAGIC_BYTES:
                     head += chunk[: MAGIC_BYTES - len(head)]
                 tail = (tail + chunk)[-_TAIL_BYTES:]
+                step = _CHUNK
         if size == 0:
             raise Quarantine(Reason.EMPTY_FILE, "the file has zero bytes")
         mime = detect_bytes(bytes(head), tail, describe=False).mime
         sha256 = digest.hexdigest()
         if store is not None:
             try:
-                store.adopt(content_key(sha256), spool)
+                store.adopt(content_key(sha256), Path(spool))
             except OSError as exc:
                 raise Quarantine(Reason.MISSING_FILE, f"cannot store: {exc.strerror}") from exc
     except BaseException:
-        spool.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(spool)
         raise
     return Spooled(
         sha256=sha256,
@@ -163,7 +170,7 @@ def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -
         mime=mime,
         original_name=path.name,
         extension_mismatch=extension_mismatch(path.name, mime),
-        spool="" if store is not None else str(spool),
+        spool="" if store is not None else spool,
         stored=store is not None,
     )
 

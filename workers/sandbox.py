@@ -80,10 +80,12 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             return
         result: _Result
         try:
+            # Once a job: its wall-clock limit (the parent's) bounds all its files together, and
+            # getrusage per file showed in profiles under load.
+            _arm_cpu_limit(limits)
             if job[0] == "spool":
                 result = _spool_job(job, limits, tmp_dir)
             else:
-                _arm_cpu_limit(limits)
                 result = extract_file(job[1], job[2], limits, tmp_dir, job[3])
         except BaseException as exc:  # the file must not end this child's loop either
             result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
@@ -98,7 +100,6 @@ def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]
     store = LocalBlobStore(Path(store_root)) if store_root is not None else None
     results = []
     for index, path in enumerate(paths):
-        _arm_cpu_limit(limits)  # each file its own CPU allowance: one spinning parser dies alone
         result = spool_result(Path(path), Path(tmp_dir), store)
         if result.ok and result.file is not None and extract and extract[index]:
             spooled = result.file
