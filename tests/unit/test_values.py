@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+import re
 from datetime import date
 
 import pytest
@@ -54,3 +56,32 @@ def test_legacy_ids_normalised() -> None:
     assert normalise_legacy_id(" 000123 ") == "123"
     assert normalise_legacy_id("ab-01") == "AB-01"
     assert normalise_legacy_id("000") == "0"
+
+
+def test_nhs_numbers_in_text_finds_what_the_look_behind_pattern_found() -> None:
+    """The faster scan (no look-behind) must find exactly what the plain pattern finds, on
+    text dense with digit runs, spaces and dashes where the boundaries matter."""
+    reference = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+
+    def expected(text: str) -> list[str]:
+        found: list[str] = []
+        for match in reference.finditer(text):
+            number = "".join(match.groups())
+            if number not in found and nhs_number_valid(number):
+                found.append(number)
+        return found
+
+    rng = random.Random(7)
+    valid = ["9434765919", "4010232137", "9434765870"]
+    alphabet = "0123456789" * 3 + "  --ab\n"
+    checked = 0
+    for _ in range(3000):
+        parts = [rng.choice(alphabet) for _ in range(rng.randint(0, 40))]
+        for _ in range(rng.randint(0, 3)):
+            number = rng.choice(valid)
+            spaced = rng.choice([number, f"{number[:3]} {number[3:6]} {number[6:]}"])
+            parts.insert(rng.randint(0, len(parts)), spaced)
+        text = "".join(parts)
+        assert nhs_numbers_in_text(text) == expected(text), text
+        checked += bool(expected(text))
+    assert checked > 200  # the generator does produce texts with numbers in them
