@@ -13,6 +13,7 @@ from __future__ import annotations
 import queue
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
@@ -44,6 +45,9 @@ COMMIT_EVERY_S = 0.5
 # the next page, few enough that a page of results is never far behind.
 MAX_IN_FLIGHT = 400
 DRAIN_AT_LEAST = 50
+# Pages whose files the children read while the main thread records: two keep them busy
+# through an index write (a few tenths of a second) without holding many rows in memory.
+PAGES_AHEAD = 2
 READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file cost more)
 
 _Item = TypeVar("_Item")
@@ -151,8 +155,8 @@ class LocalRunner:
 
     def _pages_with_files(self) -> Iterator[tuple[int, list[_ReadFile]]]:
         """The batch's pages: how many rows each has, and those still to process with their
-        files read and stored. The next page's files are read while this one is recorded."""
-        ahead: tuple[int, list[_Reading]] | None = None
+        files read and stored. The next pages' files are read while this one is recorded."""
+        ahead: deque[tuple[int, list[_Reading]]] = deque()
         for page in ledger.iter_rows(self.session, self.batch):
             rows = [r for r in page if r.state != RowState.DUPLICATE and r.reason != Reason.BAD_ROW]
             # A new document's text is read with its file, in the same job; a known one may
@@ -164,11 +168,13 @@ class LocalRunner:
                 self._start_reading(rows[start : start + READ_CHUNK], known)
                 for start in range(0, len(rows), READ_CHUNK)
             ]
-            if ahead is not None:
-                yield ahead[0], self._with_files(ahead[1])
-            ahead = len(page), reading
-        if ahead is not None:
-            yield ahead[0], self._with_files(ahead[1])
+            ahead.append((len(page), reading))
+            if len(ahead) > PAGES_AHEAD:
+                rows_in_page, oldest = ahead.popleft()
+                yield rows_in_page, self._with_files(oldest)
+        while ahead:
+            rows_in_page, oldest = ahead.popleft()
+            yield rows_in_page, self._with_files(oldest)
 
     def _start_reading(self, rows: list[LedgerRow], known: set[tuple[str, str]]) -> _Reading:
         found = pipeline.locate_files(
