@@ -350,14 +350,12 @@ def spooled(
     extract: list[bool] | None = None,
 ) -> list[Spooled | Quarantine]:
     """The outcome of pool.spool(paths, store, extract) for each file. Where a child died or ran
-    out of time on the list, each file is spooled again on its own, to find the one that did."""
-    if len(paths) > 1 and any(result.whole_job for result in results):
-        results = [
-            pool.spool(
-                [str(path)], store, extract[index : index + 1] if extract else None
-            ).result()[0]
-            for index, path in enumerate(paths)
-        ]
+    out of time on the job, each file is read again on its own and without its text: the file
+    that did it is then stored like any other, and its own extraction job ends with the reason,
+    so the original is kept for review (docs/decisions/0013)."""
+    died = any(result.whole_job for result in results)
+    if died and (len(paths) > 1 or any(extract or [])):
+        results = [pool.spool([str(path)], store).result()[0] for path in paths]
     return [result.spooled() for result in results]
 
 

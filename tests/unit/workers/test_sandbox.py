@@ -20,7 +20,7 @@ from tests.factories import hostile
 from workers.extract.base import ExtractionResult, Limits
 from workers.filetype import detect
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
-from workers.sandbox import SandboxPool, extract_in_sandbox, spooler
+from workers.sandbox import SandboxPool, extract_in_sandbox, spooled, spooler
 
 # Small enough that the bombs hit the limits fast; large enough for PDFium and Tesseract.
 LIMITS = Limits(timeout_s=30, memory_mb=512, max_image_pixels=50_000_000)
@@ -245,3 +245,23 @@ def test_spooling_reads_the_text_of_the_files_asked_for_when_it_needs_no_ocr(
     assert texts[1:] == [None, None, None]
     direct = _through(pool, layered)
     assert (texts[0].text, texts[0].pages) == (direct.text, direct.pages)
+
+
+def test_a_file_that_kills_the_child_while_its_text_is_read_is_still_stored(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    """A decompression bomb read with its text kills the child, and the whole list with it:
+    every file is read again on its own without its text, so the bomb is stored like any other
+    file (its own extraction job then ends it with the reason) and its neighbour is not lost."""
+    store = LocalBlobStore(tmp_path / "blobs")
+    good = hostile.make_pdf(tmp_path / "good.pdf", ["A neighbour"])
+    bomb = hostile.flate_bomb_pdf(tmp_path)
+    paths = [good, bomb]
+    first = pool.spool([str(p) for p in paths], store, [True, True]).result(timeout=120)
+    assert all(result.whole_job for result in first)
+    results = spooled(pool, paths, first, store, [True, True])
+    assert all(isinstance(r, Spooled) and r.stored and r.extraction is None for r in results)
+    kept = results[1]
+    assert isinstance(kept, Spooled)
+    with store.local_copy(content_key(kept.sha256)) as path:
+        assert _through(pool, path, kept.mime).reason == "memory_limit"
