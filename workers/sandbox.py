@@ -101,7 +101,7 @@ def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]
     results = []
     for index, path in enumerate(paths):
         result = spool_result(Path(path), Path(tmp_dir), store)
-        if result.ok and result.file is not None and extract and extract[index]:
+        if result.file is not None and extract and extract[index] and _text_with_read(result.file):
             spooled = result.file
             with ExitStack() as stack:
                 where = (
@@ -117,6 +117,16 @@ def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]
             result.file = replace(spooled, extraction=text)
         results.append(result)
     return results
+
+
+# Files larger than this have their text read in a job of their own, even when asked with the
+# read: a list of 25 court bundles could outrun one job's time limit, and then all 25 would be
+# read again (docs/decisions/0013). Letters, forms and emails are far smaller.
+TEXT_WITH_READ_MAX_BYTES = 4 * 2**20
+
+
+def _text_with_read(spooled: Spooled) -> bool:
+    return spooled.size <= TEXT_WITH_READ_MAX_BYTES
 
 
 def _failed(request: _Request, reason: str, detail: str) -> _Result:

@@ -20,7 +20,13 @@ from tests.factories import hostile
 from workers.extract.base import ExtractionResult, Limits
 from workers.filetype import detect
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
-from workers.sandbox import SandboxPool, extract_in_sandbox, spooled, spooler
+from workers.sandbox import (
+    TEXT_WITH_READ_MAX_BYTES,
+    SandboxPool,
+    extract_in_sandbox,
+    spooled,
+    spooler,
+)
 
 # Small enough that the bombs hit the limits fast; large enough for PDFium and Tesseract.
 LIMITS = Limits(timeout_s=30, memory_mb=512, max_image_pixels=50_000_000)
@@ -265,3 +271,17 @@ def test_a_file_that_kills_the_child_while_its_text_is_read_is_still_stored(
     assert isinstance(kept, Spooled)
     with store.local_copy(content_key(kept.sha256)) as path:
         assert _through(pool, path, kept.mime).reason == "memory_limit"
+
+
+def test_a_large_file_is_read_without_its_text_even_when_asked(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    """Big files (court bundles) get extraction jobs of their own: in a list of 25 they could
+    outrun the job's time limit and have the whole list read again."""
+    small, large = tmp_path / "small.txt", tmp_path / "large.txt"
+    small.write_text("a short note")
+    large.write_bytes(b"a long statement line\n" * (TEXT_WITH_READ_MAX_BYTES // 22 + 1))
+    results = pool.spool([str(small), str(large)], None, [True, True]).result(timeout=60)
+    texts = [r.file.extraction if r.file is not None else "missing" for r in results]
+    assert isinstance(texts[0], ExtractionResult) and texts[0].text.strip() == "a short note"
+    assert texts[1] is None
