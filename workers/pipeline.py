@@ -85,9 +85,10 @@ def locate_files(
 ) -> list[Path | Quarantine]:
     """Each manifest file on disk, or the Quarantine its row ends with (missing, escaping)."""
     found: list[Path | Quarantine] = []
+    real_folders: dict[str, str] = {}  # files of a list share folders: resolve each once
     for file_path in file_paths:
         try:
-            found.append(resolve_path(archive_root, file_path, ctx.mapping))
+            found.append(resolve_path(archive_root, file_path, ctx.mapping, real_folders))
         except Quarantine as q:
             found.append(q)
         except OSError as exc:  # a name too long for the filesystem, a folder we cannot read

@@ -1,0 +1,72 @@
+"""Finding a manifest row's file: never outside the archive folder, whatever the path or the
+links inside the archive say."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from core.states import Reason
+from workers.ingest import Quarantine, resolve_path
+from workers.sources.mapping import load_mapping
+
+MAPPING = load_mapping()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    root = tmp_path / "archive"
+    (root / "files" / "Person 1").mkdir(parents=True)
+    (root / "files" / "Person 1" / "letter.pdf").write_bytes(b"%PDF-1.4 letter")
+    (tmp_path / "outside.txt").write_text("not for the archive")
+    return root
+
+
+def _reason(root: Path, file_path: str, mapping: object = MAPPING) -> Reason:
+    with pytest.raises(Quarantine) as caught:
+        resolve_path(root, file_path, mapping)  # type: ignore[arg-type]
+    return caught.value.reason
+
+
+def test_a_file_in_the_archive_is_found(archive: Path) -> None:
+    found = resolve_path(archive, "files/Person 1/letter.pdf", MAPPING)
+    assert found == (archive / "files" / "Person 1" / "letter.pdf").resolve()
+    assert resolve_path(archive, "files\\Person 1\\letter.pdf", MAPPING) == found
+
+
+def test_paths_that_leave_the_archive_are_refused(archive: Path) -> None:
+    assert _reason(archive, "../outside.txt") == Reason.PATH_ESCAPE
+    assert _reason(archive, "files/../../outside.txt") == Reason.PATH_ESCAPE
+    assert _reason(archive, "/etc/passwd") == Reason.PATH_ESCAPE
+    assert _reason(archive, "C:\\Windows\\win.ini") == Reason.PATH_ESCAPE
+
+
+def test_links_that_leave_the_archive_are_refused(archive: Path, tmp_path: Path) -> None:
+    os.symlink(tmp_path / "outside.txt", archive / "files" / "link.txt")
+    os.symlink(tmp_path, archive / "files" / "up")
+    assert _reason(archive, "files/link.txt") == Reason.PATH_ESCAPE
+    assert _reason(archive, "files/up/outside.txt") == Reason.PATH_ESCAPE
+
+
+def test_links_inside_the_archive_are_followed(archive: Path) -> None:
+    os.symlink(archive / "files" / "Person 1", archive / "files" / "alias")
+    found = resolve_path(archive, "files/alias/letter.pdf", MAPPING)
+    assert found == (archive / "files" / "Person 1" / "letter.pdf").resolve()
+
+
+def test_missing_files_and_things_that_are_not_files(archive: Path) -> None:
+    os.mkfifo(archive / "files" / "pipe")
+    assert _reason(archive, "files/nothing.pdf") == Reason.MISSING_FILE
+    assert _reason(archive, "files/pipe") == Reason.MISSING_FILE
+    assert _reason(archive, "files/Person 1") == Reason.MISSING_FILE
+
+
+def test_case_is_ignored_only_where_the_mapping_says(archive: Path) -> None:
+    strict = dataclasses.replace(MAPPING, case_insensitive_paths=False)
+    loose = dataclasses.replace(MAPPING, case_insensitive_paths=True)
+    assert _reason(archive, "FILES/person 1/LETTER.PDF", strict) == Reason.MISSING_FILE
+    found = resolve_path(archive, "FILES/person 1/LETTER.PDF", loose)
+    assert found == (archive / "files" / "Person 1" / "letter.pdf").resolve()
