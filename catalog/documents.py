@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -93,15 +93,25 @@ def ensure_blobs(session: Session, blobs: Sequence[dict[str, Any]]) -> set[str]:
 def add_version(
     session: Session, document: Document, sha256: str, batch: str, now: datetime
 ) -> None:
-    session.add(
-        DocumentVersion(
-            document_id=document.id,
-            version=document.version,
-            sha256=sha256,
-            batch=batch,
-            created_at=now,
-        )
-    )
+    """Record the document's current content as its newest version (the document is flushed)."""
+    add_versions(session, [version_row(document, sha256, batch, now)])
+
+
+def version_row(document: Document, sha256: str, batch: str, now: datetime) -> dict[str, Any]:
+    return {
+        "document_id": document.id,
+        "version": document.version,
+        "sha256": sha256,
+        "batch": batch,
+        "created_at": now,
+    }
+
+
+def add_versions(session: Session, versions: list[dict[str, Any]]) -> None:
+    """Insert version rows (version_row) in one executemany: as ORM objects, SQLite took one
+    INSERT a row, since it cannot return many new IDs in order."""
+    if versions:
+        session.execute(insert(DocumentVersion), versions)
 
 
 # A loader's session may keep the texts it wrote, so later stages of the same run do not read

@@ -164,16 +164,18 @@ def ingest_rows(
         if document not in session:
             session.add(document)
         results.append((document, change))
-    session.flush()  # the new documents' IDs, in one INSERT
+    session.flush()  # the new documents and their IDs (an INSERT each on SQLite: see add_versions)
+    versions = []
     for (row, found), (ingested, change) in zip(items, results, strict=True):
         if ingested is None or not isinstance(found, StoredFile):
             continue
         if change != "unchanged":
-            docs.add_version(session, ingested, found.sha256, row.batch, now)
+            versions.append(docs.version_row(ingested, found.sha256, row.batch, now))
         if found.sha256 in new_content and change == "new":
             # No other document can share these bytes, and none of its exceptions can exist yet.
             session.info.setdefault(FRESH, set()).add(ingested.id)
         _record_on_row(row, ingested, change, found, now)
+    docs.add_versions(session, versions)
     return results
 
 
