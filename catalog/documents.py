@@ -157,6 +157,11 @@ def drop_cached_texts(session: Session) -> None:
     session.info.get(_TEXTS, {}).clear()
 
 
+def cached_text_chars(session: Session) -> int:
+    """How much text the session holds in memory (cache_texts), in characters."""
+    return sum(len(text) for text in session.info.get(_TEXTS, {}).values())
+
+
 def forget_texts(session: Session, document_ids: Sequence[int]) -> None:
     cached: dict[int, str] = session.info.get(_TEXTS, {})
     for document_id in document_ids:

@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
-from catalog.documents import cache_texts, drop_cached_texts, known_sources
+from catalog.documents import (
+    cache_texts,
+    cached_text_chars,
+    drop_cached_texts,
+    known_sources,
+)
 from catalog.models import Document, LedgerRow
 from core.logging import get_logger
 from core.states import Reason, RowState
@@ -40,6 +45,9 @@ from workers.sandbox import SandboxPool
 
 log = get_logger(__name__)
 INDEX_EVERY = 500  # a tantivy writer costs ~50 ms to open and commit
+# ...or sooner, once the texts waiting for the index hold this many characters: 500 court
+# bundles of millions of characters each must not fill the loader's memory.
+INDEX_TEXT_CHARS = 50_000_000
 COMMIT_EVERY_S = 0.5
 # Extractions queued ahead: enough to keep the children busy while the main thread records
 # the next page, few enough that a page of results is never far behind.
@@ -244,7 +252,9 @@ class LocalRunner:
         for document in effects.extract:
             self._submit(document)
         self.to_index.extend(effects.index)
-        if len(self.to_index) >= INDEX_EVERY:
+        if len(self.to_index) >= INDEX_EVERY or (
+            self.to_index and cached_text_chars(self.session) >= INDEX_TEXT_CHARS
+        ):
             self._flush_index()
 
     # -- rows ---------------------------------------------------------------------------
