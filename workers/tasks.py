@@ -124,14 +124,26 @@ def _session() -> AbstractContextManager[Session]:
     return unit_of_work(get_settings().database_url)
 
 
-def _sync(session: Session, document: Document) -> None:
-    ledger.sync_document(session, document.batch, document, pipeline.utcnow())
+_UNFINISHED = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 
 
-def _next(session: Session, document: Document) -> None:
-    """Queue the stage the document needs next (after the caller's commit)."""
+def _sync(session: Session, document: Document, batch: str | None = None) -> None:
+    """The rows of `batch` (default: the round that last took the document on) take its state.
+    An earlier round's rows are its history: a later round never rewrites them."""
+    ledger.sync_document(session, batch or document.batch, document, pipeline.utcnow())
+
+
+def _next(session: Session, document: Document, batch: str | None = None) -> None:
+    """Queue the stage the document needs next (after the caller's commit). `batch` is the
+    round whose manifest row brought the document here (from ingest)."""
     state = RowState(document.state)
     document_id = document.id
+    if state == RowState.INDEXED and pipeline.needs_relink(session, document):
+        state = RowState.EXTRACTED
+    if batch is not None and state in _UNFINISHED:
+        # This round takes the document on: its later stages (other tasks, which know only
+        # the document) report to this round's rows, not to the round that first stored it.
+        document.batch = batch
     if state == RowState.STORED:
         if pipeline.reuse_extraction(session, document):
             state = RowState.EXTRACTED
@@ -139,14 +151,12 @@ def _next(session: Session, document: Document) -> None:
             task = ocr if document.mime.startswith(OCR_MIMES) else extract
             session.info.setdefault("after_commit", []).append(lambda: task.delay(document_id))
             return
-    if state == RowState.INDEXED and pipeline.needs_relink(session, document):
-        state = RowState.EXTRACTED
     if state == RowState.EXTRACTED:
         pipeline.classify_and_link(_context(), session, document)
         state = RowState.PENDING_INDEX
     if state == RowState.PENDING_INDEX:
         session.info.setdefault("after_commit", []).append(lambda: index.delay(document_id))
-    _sync(session, document)
+    _sync(session, document, batch)
 
 
 def _run_after_commit(session: Session) -> None:
@@ -172,7 +182,7 @@ def ingest(ledger_id: int) -> int:
             spool=spooler(_sandbox()),  # libmagic reads untrusted bytes in the sandbox too
         )
         if document is not None:
-            _next(session, document)
+            _next(session, document, row.batch)
         session.commit()
         _run_after_commit(session)
     return ledger_id
