@@ -10,6 +10,7 @@ from catalog.db import session_factory
 from catalog.documents import linked_person_ids, open_exception_kinds
 from core.settings import Settings
 from tests.e2e.test_migration import _load, _rows
+from tests.factories.people import add_late_arrival
 
 
 def test_corrected_people_file_relinks_unknown_ids(
@@ -32,26 +33,12 @@ def test_corrected_people_file_relinks_unknown_ids(
     target = unknown[0]
     legacy_id = manifest[target["source_document_id"]]["legacy_person_id"].strip()
 
-    with (copy / "people.csv").open("a", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerow(
-            [
-                "MOS999001",
-                "Mosaic",
-                f"PARIS:{legacy_id}",
-                "Late",
-                "Arrival",
-                "2012-02-02",
-                "",
-                "",
-                "children",
-                "North",
-            ]
-        )
+    person = add_late_arrival(copy / "people.csv", "PARIS", legacy_id)
     second = _load(settings, copy, batch="round-2")
     assert second["unaccounted"] == 0
     assert second["new"] == 0 and second["extracted_this_run"] == 0
     assert second["linked"] == first["linked"] + 1
     with session_factory(settings.database_url)() as session:
         document_id = int(target["document_id"])
-        assert linked_person_ids(session, document_id) == ["MOS999001"]
+        assert linked_person_ids(session, document_id) == [person]
         assert open_exception_kinds(session, document_id) == []

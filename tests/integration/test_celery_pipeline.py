@@ -3,8 +3,6 @@ real workers, against the ground truth and against the embedded run of the same 
 
 from __future__ import annotations
 
-import csv
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.db import session_factory
-from catalog.documents import linked_person_ids
-from catalog.models import Document, ExceptionItem, LedgerRow
+from catalog.models import Document
 from catalog.reconcile import write_row_report
 from core.settings import DatabaseSettings, IndexSettings, Settings, StorageSettings
 from indexer.base import SearchQuery
@@ -135,65 +132,3 @@ def _documents(settings: Settings) -> int:
             return int(session.scalar(select(func.count()).select_from(Document)) or 0)
     except Exception:  # the schema may not exist yet while the loader registers
         return 0
-
-
-def _ledger(settings: Settings, batch: str) -> dict[int, tuple[str, str | None, object]]:
-    with session_factory(settings.database_url)() as session:
-        rows = session.scalars(select(LedgerRow).where(LedgerRow.batch == batch))
-        return {row.id: (row.state, row.reason, row.updated_at) for row in rows}
-
-
-def test_a_second_round_relinks_and_leaves_the_first_rounds_rows_alone(
-    stack: Stack, archive_dir: Path, tmp_path: Path
-) -> None:
-    """Round 2, with a corrected people.csv, re-links a document round 1 could not link. Its
-    stages report to round 2's rows; round 1's rows are history and do not change."""
-    archive = tmp_path / "archive"
-    shutil.copytree(archive_dir, archive)
-    stack.start_worker("w1", concurrency=2)
-    first = _load(stack, archive)
-    settings = stack.settings()
-    with session_factory(settings.database_url)() as session:
-        unlinked = session.execute(
-            select(Document.id, Document.legacy_person_ids)
-            .join(ExceptionItem, ExceptionItem.document_id == Document.id)
-            .where(ExceptionItem.kind == "unknown_legacy_id", ExceptionItem.status == "open")
-            .where(Document.parent_id.is_(None), Document.state == "indexed")
-        ).first()
-    assert unlinked is not None, "the synthetic archive should hold an unknown legacy ID"
-    document_id, legacy_ids = unlinked
-    before = _ledger(settings, str(first["batch"]))
-    with (archive / "people.csv").open("a", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerow(
-            [
-                "MOS999001",
-                "Mosaic",
-                f"PARIS:{legacy_ids.split(';')[0]}",
-                "Late",
-                "Arrival",
-                "2012-02-02",
-                "",
-                "",
-                "children",
-                "North",
-            ]
-        )
-    second = load_via_celery(
-        settings,
-        manifest=archive / "manifest.csv",
-        people=archive / "people.csv",
-        batch="round-2",
-        progress=False,
-        timeout_s=TIMEOUT_S,
-    )
-    assert second["unaccounted"] == 0
-    assert second["linked"] == first["linked"] + 1
-    with session_factory(settings.database_url)() as session:
-        assert linked_person_ids(session, document_id) == ["MOS999001"]
-        row = session.scalars(
-            select(LedgerRow).where(
-                LedgerRow.batch == "round-2", LedgerRow.document_id == document_id
-            )
-        ).one()
-        assert row.state == "indexed"
-    assert _ledger(settings, str(first["batch"])) == before

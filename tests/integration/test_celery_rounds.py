@@ -1,4 +1,5 @@
-"""Through Celery too, a later round with a corrected people.csv links what the first could not."""
+"""Through Celery too, a later round with a corrected people.csv links what the first could not,
+and reports it to its own rows."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from catalog.db import session_factory
 from catalog.documents import linked_person_ids, open_exception_kinds
+from catalog.models import LedgerRow
+from core.settings import Settings
+from tests.factories.people import add_late_arrival
 from tests.integration.conftest import Services
 from tests.integration.scaleout import Stack
 from tests.integration.test_celery_pipeline import TIMEOUT_S, _rows
@@ -58,24 +63,25 @@ def test_later_round_relinks_through_celery(
             and open_exception_kinds(session, int(r["document_id"])) == ["unknown_legacy_id"]
         )
     legacy_id = manifest[target["source_document_id"]]["legacy_person_id"].strip()
-    with (copy / "people.csv").open("a", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerow(
-            [
-                "MOS999001",
-                "Mosaic",
-                f"PARIS:{legacy_id}",
-                "Late",
-                "Arrival",
-                "2012-02-02",
-                "",
-                "",
-                "children",
-                "North",
-            ]
-        )
+    before = _ledger(settings, str(first["batch"]))
+    person = add_late_arrival(copy / "people.csv", "PARIS", legacy_id)
     second = load("round-2")
     assert second["unaccounted"] == 0
     with session_factory(settings.database_url)() as session:
         document_id = int(target["document_id"])
-        assert linked_person_ids(session, document_id) == ["MOS999001"]
+        assert linked_person_ids(session, document_id) == [person]
         assert open_exception_kinds(session, document_id) == []
+        row = session.scalars(
+            select(LedgerRow).where(
+                LedgerRow.batch == "round-2", LedgerRow.document_id == document_id
+            )
+        ).one()
+        assert row.state == "indexed"
+    # The re-link reported to round 2's rows; round 1's rows are its history, untouched.
+    assert _ledger(settings, str(first["batch"])) == before
+
+
+def _ledger(settings: Settings, batch: str) -> dict[int, tuple[str, str | None, object]]:
+    with session_factory(settings.database_url)() as session:
+        rows = session.scalars(select(LedgerRow).where(LedgerRow.batch == batch))
+        return {row.id: (row.state, row.reason, row.updated_at) for row in rows}
