@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -112,6 +112,23 @@ def add_versions(session: Session, versions: list[dict[str, Any]]) -> None:
     INSERT a row, since it cannot return many new IDs in order."""
     if versions:
         session.execute(insert(DocumentVersion), versions)
+
+
+def assign_new_ids(session: Session, documents: Sequence[Document]) -> None:
+    """Give new documents their IDs before their INSERT, on SQLite, so the ORM inserts them in
+    one executemany instead of one statement each (SQLite cannot return many new IDs in order).
+
+    The IDs SQLite would give (the largest plus one, and on). Safe because SQLite has one writer
+    at a time: call it only in a transaction that has already written, so holds the write lock.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL returns the IDs of a many-row INSERT in order
+    fresh = [document for document in documents if document.id is None]
+    if fresh:
+        with session.no_autoflush:  # the query must not insert them first, one by one
+            top = session.scalar(select(func.max(Document.id))) or 0
+        for offset, document in enumerate(fresh, start=1):
+            document.id = top + offset
 
 
 # A loader's session may keep the texts it wrote, so later stages of the same run do not read

@@ -89,6 +89,10 @@ class Document(Base):
 
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("source_system", "source_document_id"),)
+    # No RETURNING of server defaults after an INSERT (ocr_pending's default is always sent
+    # anyway): with it, SQLite made the ORM insert documents one statement each even when
+    # catalog.documents.assign_new_ids had given them their IDs.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_system: Mapped[str] = mapped_column(String(100))

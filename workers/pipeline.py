@@ -164,7 +164,9 @@ def ingest_rows(
         if document not in session:
             session.add(document)
         results.append((document, change))
-    session.flush()  # the new documents and their IDs (an INSERT each on SQLite: see add_versions)
+    # ensure_blobs has written, so this transaction holds SQLite's write lock.
+    docs.assign_new_ids(session, [document for document, _ in results if document is not None])
+    session.flush()  # the new documents, in one INSERT
     versions = []
     for (row, found), (ingested, change) in zip(items, results, strict=True):
         if ingested is None or not isinstance(found, StoredFile):
