@@ -92,7 +92,7 @@ class Document(Base):
     # No RETURNING of server defaults after an INSERT (ocr_pending's default is always sent
     # anyway): with it, SQLite made the ORM insert documents one statement each even when
     # catalog.documents.assign_new_ids had given them their IDs.
-    __mapper_args__ = {"eager_defaults": False}
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 (mypy refuses ClassVar here)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_system: Mapped[str] = mapped_column(String(100))
