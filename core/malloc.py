@@ -1,11 +1,11 @@
 """One glibc malloc arena for a long-running loader (docs/decisions/0012).
 
-glibc gives each thread that allocates its own arena. The loader's threads (sandbox feeders
-unpickling extracted texts, file readers) allocate what the main thread frees, and memory freed
-into another thread's arena is rarely returned: RSS grew with the archive (147 MB at 2,000
-documents, 241 MB at 10,000). With one arena it stayed nearly flat (131 and 146 MB) at the same
-speed. The threads spend their time waiting on pipes and the GIL, so one arena's lock costs
-nothing measurable.
+glibc gives each thread that allocates its own arena. The loader's threads (the sandbox feeders
+unpickling the children's results; measured when file-reading threads ran too) allocate what the
+main thread frees, and memory freed into another thread's arena is rarely returned: RSS grew
+with the archive (147 MB at 2,000 documents, 241 MB at 10,000). With one arena it stayed nearly
+flat (131 and 146 MB) at the same speed. The threads spend their time waiting on pipes and the
+GIL, so one arena's lock costs nothing measurable.
 """
 
 from __future__ import annotations

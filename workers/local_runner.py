@@ -1,5 +1,5 @@
-"""The single-machine runner: a sandbox pool reads and extracts files, threads store them, the
-main thread records.
+"""The single-machine runner: sandbox children read, store and extract the files, the main
+thread records (docs/decisions/0013).
 
 The catalog work goes in groups: a page of ledger rows, or every extraction that has finished,
 in one savepoint and a handful of statements (per row, the statements cost more than the row;
@@ -109,7 +109,7 @@ class _Reading:
 
 
 class LocalRunner:
-    """Process one registered batch to the end, with `workers` sandboxed extractors."""
+    """Process one registered batch to the end with the given pool's sandboxed children."""
 
     def __init__(
         self,

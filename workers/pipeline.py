@@ -129,9 +129,10 @@ def ingest_row(
 def ingest_rows(
     ctx: Context, session: Session, items: Sequence[tuple[LedgerRow, StoredFile | Quarantine]]
 ) -> list[tuple[Document | None, str]]:
-    """Record rows whose files read_file has stored: find or create each row's document (None
-    where the row ends here), with what this run changed: new | new_version | unchanged ("" where
-    nothing was stored). A handful of statements for the lot, not a dozen a row.
+    """Record rows whose files are stored (read_files, or a runner's own reading): find or
+    create each row's document (None where the row ends here), with what this run changed:
+    new | new_version | unchanged ("" where nothing was stored). A handful of statements for
+    the lot, not a dozen a row.
 
     The ledger row keeps the change of the first run that processed it.
     """
