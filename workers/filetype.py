@@ -20,7 +20,9 @@ MSG = "application/vnd.ms-outlook"
 EML = "message/rfc822"
 EMPTY = "application/x-empty"
 
-_SNIFF_BYTES = 64 * 1024
+# How much of a file's start and end the MIME refinement looks at (ingest keeps a file's last
+# SNIFF_BYTES while reading it, for detect_bytes).
+SNIFF_BYTES = 64 * 1024
 # libmagic reads at most this much of a file (its MAGIC_PARAM_BYTES_MAX default), so typing
 # these first bytes from memory gives the answer typing the file would, without opening it again.
 MAGIC_BYTES = 7 * 2**20
@@ -69,8 +71,8 @@ def detect(path: Path) -> FileType:
     with path.open("rb") as handle:
         head = handle.read(MAGIC_BYTES)
         size = handle.seek(0, 2)
-        handle.seek(max(0, size - _SNIFF_BYTES))
-        tail = handle.read(_SNIFF_BYTES)
+        handle.seek(max(0, size - SNIFF_BYTES))
+        tail = handle.read(SNIFF_BYTES)
     return detect_bytes(head, tail)
 
 
@@ -81,7 +83,7 @@ def detect_bytes(head: bytes, tail: bytes, *, describe: bool = True) -> FileType
     description = magic.from_buffer(head) if describe else ""
     mime = _ALIASES.get(mime, mime)
     if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime == "text/plain":
-        mime = _refine(head[:_SNIFF_BYTES], tail, mime)
+        mime = _refine(head[:SNIFF_BYTES], tail, mime)
     return FileType(mime=mime, description=description)
 
 

@@ -17,11 +17,10 @@ from core.states import Reason
 from storage.base import BlobStore, content_key
 from storage.local import LocalBlobStore
 from workers.extract.base import ExtractionResult
-from workers.filetype import MAGIC_BYTES, detect_bytes, extension_mismatch
+from workers.filetype import MAGIC_BYTES, SNIFF_BYTES, detect_bytes, extension_mismatch
 from workers.sources.mapping import Mapping
 
 _CHUNK = 1 << 20
-_TAIL_BYTES = 64 * 1024  # what workers.filetype looks at at a file's end
 
 
 class Quarantine(Exception):
@@ -183,7 +182,7 @@ def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -
                 size += len(chunk)
                 if len(head) < MAGIC_BYTES:
                     head += chunk[: MAGIC_BYTES - len(head)]
-                tail = (tail + chunk)[-_TAIL_BYTES:]
+                tail = (tail + chunk)[-SNIFF_BYTES:]
                 step = _CHUNK
         if size == 0:
             raise Quarantine(Reason.EMPTY_FILE, "the file has zero bytes")
