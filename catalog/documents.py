@@ -72,8 +72,12 @@ def ensure_blob(
     session: Session, *, sha256: str, key: str, size: int, mime: str, now: datetime
 ) -> bool:
     """Record the stored blob once; True where this call recorded it (the content is new)."""
-    blob = {"sha256": sha256, "key": key, "size": size, "mime": mime, "stored_at": now}
-    return sha256 in ensure_blobs(session, [blob])
+    return sha256 in ensure_blobs(session, [blob_row(sha256, key, size, mime, now)])
+
+
+def blob_row(sha256: str, key: str, size: int, mime: str, now: datetime) -> dict[str, Any]:
+    """A Blob row for ensure_blobs."""
+    return {"sha256": sha256, "key": key, "size": size, "mime": mime, "stored_at": now}
 
 
 def ensure_blobs(session: Session, blobs: Sequence[dict[str, Any]]) -> set[str]:
@@ -209,7 +213,15 @@ def add_link(
     now: datetime,
 ) -> bool:
     """Put the document on the person's record; False where it already was."""
-    link = {
+    link = link_row(document_id, person_id, method=method, reason=reason, actor=actor, now=now)
+    return add_links(session, [link]) == 1
+
+
+def link_row(
+    document_id: int, person_id: str, *, method: str, reason: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """A DocumentLink row for add_links."""
+    return {
         "document_id": document_id,
         "person_id": person_id,
         "method": method,
@@ -217,7 +229,6 @@ def add_link(
         "created_by": actor,
         "created_at": now,
     }
-    return add_links(session, [link]) == 1
 
 
 def add_links(session: Session, links: Sequence[dict[str, Any]]) -> int:

@@ -139,11 +139,7 @@ def ingest_rows(
     now = ctx.now()
     stored = [found for _, found in items if isinstance(found, StoredFile)]
     new_content = docs.ensure_blobs(
-        session,
-        [
-            {"sha256": f.sha256, "key": f.key, "size": f.size, "mime": f.mime, "stored_at": now}
-            for f in stored
-        ],
+        session, [docs.blob_row(f.sha256, f.key, f.size, f.mime, now) for f in stored]
     )
     known = docs.find_documents(
         session,
@@ -368,14 +364,9 @@ def link_document(
     removing a person's manual ones) as DocumentLink rows for docs.add_links."""
 
     def link(person_id: str, method: str, reason: str) -> dict[str, Any]:
-        return {
-            "document_id": document.id,
-            "person_id": person_id,
-            "method": method,
-            "reason": reason,
-            "created_by": "escr",
-            "created_at": now,
-        }
+        return docs.link_row(
+            document.id, person_id, method=method, reason=reason, actor="escr", now=now
+        )
 
     if document.parent_id is not None:
         reason = f"attachment of document {document.parent_id}"
