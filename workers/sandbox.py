@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -103,12 +103,12 @@ def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]
         result = spool_result(Path(path), Path(tmp_dir), store)
         if result.file is not None and extract and extract[index] and _text_with_read(result.file):
             spooled = result.file
-            with ExitStack() as stack:
-                where = (
-                    stack.enter_context(store.local_copy(content_key(spooled.sha256)))
-                    if store is not None
-                    else Path(spooled.spool)
-                )
+            stored = (
+                store.local_copy(content_key(spooled.sha256))
+                if store is not None
+                else nullcontext(Path(spooled.spool))
+            )
+            with stored as where:
                 try:
                     text = extract_without_ocr(str(where), spooled.mime, limits, tmp_dir)
                 except Exception:  # ours: the file is extracted again on its own, and reported
