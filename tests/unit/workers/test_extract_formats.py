@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
+from fpdf import FPDF
 from odf.opendocument import OpenDocumentText
 from odf.text import H, P
 from PIL import Image
@@ -35,6 +36,19 @@ def test_pdf_text_layer_per_page(tmp_path: Path) -> None:
     assert result.ok and result.engine == "pdfium"
     assert (result.pages, result.ocr_pages) == (2, 0)
     assert result.text.split("\f") == ["Core assessment", "Care plan review"]
+
+
+def test_pdf_word_broken_at_a_line_end_keeps_its_hyphen(tmp_path: Path) -> None:
+    # PDFium reports a hyphen where a line breaks as a marker character, not as "-".
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.text(20, 20, "The clinic will offer a follow-")  # wrapped as textwrap does
+    pdf.text(20, 26, "up appointment next week.")
+    path = tmp_path / "wrapped.pdf"
+    pdf.output(str(path))
+    text, _, _ = _extract(path, "application/pdf", tmp_path)
+    assert "offer a follow-up appointment" in text, repr(text)
 
 
 def test_scanned_pdf_page_is_ocred(tmp_path: Path) -> None:
