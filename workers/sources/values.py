@@ -52,9 +52,10 @@ def nhs_number_valid(value: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-# Starts with \d, not a look-behind, so the regex engine skips ahead to the next digit (3.5x
-# faster on letters); nhs_numbers_in_text checks the character before, as workers.dates does.
-_NHS_IN_TEXT = re.compile(r"(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+# Starts with one plain character class, not a look-behind or a repeat: only then does the
+# regex engine skip ahead to the next digit in C (a letter scanned 2.9x faster than with
+# `\d{3}` first). nhs_numbers_in_text checks the character before, as workers.dates does.
+_NHS_IN_TEXT = re.compile(r"([0-9][0-9]{2})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])")
 
 
 def nhs_numbers_in_text(text: str) -> list[str]:
