@@ -48,8 +48,9 @@ class OcrSettings(BaseModel):
     language: str = "eng"
     page_timeout_s: float = 60.0
     dpi: int = 200
-    # Celery: a scanned PDF's pages are OCRed in tasks of at most this many pages, so that no
-    # task runs near the broker's redelivery timeout (about 2 s a page).
+    # A scanned PDF's or TIFF's pages are OCRed in jobs (Celery: tasks) of at most this many
+    # pages, so that none runs near the sandbox's time limit or the broker's redelivery timeout
+    # (about 2 s a page), and the pages of one long scan are read on every core.
     pages_per_task: int = Field(default=10, ge=1)
 
 

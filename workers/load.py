@@ -91,6 +91,7 @@ def load_archive(
                 archive_root=manifest.parent,
                 pool=pool,
                 progress=progress,
+                pages_per_task=settings.ocr.pages_per_task,
             )
             counts = runner.run(total=record.rows_total)
             record = session.merge(record)

@@ -39,7 +39,8 @@ from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers import pipeline, sandbox
 from workers.attachments import add_attachments, discard_files
-from workers.extract.base import ExtractionResult
+from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
+from workers.extract.registry import failed_range, joined_pages, reads_page_ranges
 from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
 from workers.sandbox import SandboxPool
 
@@ -92,9 +93,24 @@ class _Effects:
 
 
 @dataclass
-class _InFlight:
+class _Extraction:
+    """One document being extracted: its file (held open until every job on it is back) and,
+    for a paged format read by range, the pages read so far (docs/decisions/0014)."""
+
     document_id: int
     stack: ExitStack
+    path: str
+    mime: str
+    pages: int = 0
+    texts: dict[int, PageText] = field(default_factory=dict)
+    ranges_out: int = 0
+    failed: ExtractionResult | None = None
+
+
+@dataclass
+class _InFlight:
+    extraction: _Extraction
+    pages: PageRange | None  # None: the whole file in one job
 
 
 @dataclass
@@ -120,10 +136,12 @@ class LocalRunner:
         archive_root: Path,
         pool: SandboxPool,
         progress: bool = True,
+        pages_per_task: int = 10,
     ) -> None:
         self.ctx, self.session, self.batch = ctx, session, batch
         self.archive_root, self.pool = archive_root, pool
         self.progress = progress
+        self.pages_per_task = pages_per_task  # pages OCRed in one sandbox job
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
@@ -309,10 +327,47 @@ class LocalRunner:
         stack = ExitStack()
         assert document.sha256 is not None
         path = stack.enter_context(self.ctx.store.local_copy(content_key(document.sha256)))
-        future = self.pool.submit(str(path), document.mime)
-        self.in_flight[future] = _InFlight(document.id, stack)
+        extraction = _Extraction(document.id, stack, str(path), document.mime)
+        # A scanned PDF or TIFF is read by range: its text layers first, then OCR of the other
+        # pages, a range a job, each under its own time limit (a 300-page bundle outruns one).
+        paged = reads_page_ranges(document.mime)
+        self._send(extraction, TEXT_LAYERS if paged else None)
+
+    def _send(self, extraction: _Extraction, pages: PageRange | None) -> None:
+        future = self.pool.submit(extraction.path, extraction.mime, pages)
+        self.in_flight[future] = _InFlight(extraction, pages)
         # A queue of finished futures: wait() on hundreds of futures cost more than the rows.
         future.add_done_callback(self.finished.put)
+
+    def _took(self, job: _InFlight, result: ExtractionResult) -> ExtractionResult | None:
+        """The document's extraction once this job completes it, else None (ranges still out)."""
+        extraction, pages = job.extraction, job.pages
+        if pages is None:
+            return result
+        if not pages.ocr:  # the text layers, and which pages have none
+            if not result.ok or not result.pending_ocr:
+                result.page_texts = []  # the whole text is the answer
+                return result
+            extraction.pages = result.pages
+            extraction.texts = {p.page_no: p for p in result.page_texts if p.text is not None}
+            ranges = split_pages(result.pending_ocr, self.pages_per_task)
+            extraction.ranges_out = len(ranges)
+            for first, last in ranges:
+                self._send(extraction, PageRange(first, last))
+            return None
+        extraction.ranges_out -= 1
+        if extraction.failed is None:
+            if result.ok:
+                extraction.texts.update((p.page_no, p) for p in result.page_texts)
+            else:
+                last = pages.last or extraction.pages
+                extraction.failed = failed_range(result, pages.first, last, extraction.pages)
+        if extraction.ranges_out:
+            return None
+        if extraction.failed is not None:
+            return extraction.failed
+        texts = [extraction.texts[number] for number in sorted(extraction.texts)]
+        return joined_pages(extraction.mime, extraction.pages, texts, self.pool.limits)
 
     def _drain(self, *, block: bool) -> None:
         """Record every extraction that has finished, as one group."""
@@ -331,8 +386,12 @@ class LocalRunner:
         finished = []
         for future in done:
             job = self.in_flight.pop(future)
-            job.stack.close()
-            finished.append((job.document_id, future.result()))
+            result = self._took(job, future.result())
+            if result is not None:
+                job.extraction.stack.close()
+                finished.append((job.extraction.document_id, result))
+        if not finished:
+            return
         finished.sort(key=lambda job: job[0])  # manifest order, as near as can be
         try:
             self._in_groups(finished, self._finish_group, self._fail_document)

@@ -228,16 +228,15 @@ def extract(document_id: int) -> int:
 
 @app.task(name="escr.ocr", **RETRY)  # type: ignore[untyped-decorator]
 def ocr(document_id: int) -> int:
-    """Image documents: the same work as extract, routed to the ocr queue to scale apart.
-
-    An image is one task, even a multi-page TIFF: such files are rarely long, unlike PDF scans.
-    """
+    """Image documents: the same work as extract, routed to the ocr queue to scale apart. A
+    multi-page TIFF is then split by page range like a scanned PDF (escr.ocr_pages)."""
     return int(extract.run(document_id))
 
 
 @app.task(name="escr.ocr_pages", **RETRY)  # type: ignore[untyped-decorator]
 def ocr_pages(document_id: int, first: int, last: int) -> int:
-    """OCR pages first..last of a PDF in the worker's sandbox and store their texts.
+    """OCR pages first..last of a PDF (or frames of a TIFF) in the worker's sandbox and store
+    their texts.
 
     Idempotent: a redelivered task writes the same rows (or finds them written and only counts).
     The task that finds every page with text finishes the document, once: it counts holding the
@@ -372,14 +371,10 @@ def _finish_if_complete(session: Session, document: Document) -> bool:
     document.ocr_pending = max(document.pages - len(done), 0)
     if len(done) < document.pages or len(rows) != document.pages:
         return False
-    result = ExtractionResult(
-        ok=True,
-        text="\f".join(row.text or "" for row in done),
-        pages=document.pages,
-        ocr_pages=sum(1 for row in done if row.ocr),
-        engine="pdfium+tesseract",
+    texts = [PageText(row.page_no, row.text, row.ocr) for row in done]
+    result = registry.joined_pages(
+        document.mime, document.pages, texts, limits_from(get_settings())
     )
-    registry.finish(result, limits_from(get_settings()))
     pipeline.apply_extraction(session, document, result, _context().now())
     _clear_pages(session, document.id)
     _next(session, document)
@@ -392,10 +387,7 @@ def _quarantine_pages(
 ) -> None:
     """A page range the sandbox could not read ends the document with the reason, as a whole
     extraction would; the other ranges' tasks then find it moved on."""
-    detail = f"pages {first}-{last}: {result.detail}"[:500]
-    failed = ExtractionResult(
-        ok=False, reason=result.reason, detail=detail, pages=document.pages, engine=result.engine
-    )
+    failed = registry.failed_range(result, first, last, document.pages)
     pipeline.apply_extraction(session, document, failed, _context().now())
     document.ocr_pending = 0
     _clear_pages(session, document.id)

@@ -1,12 +1,13 @@
-"""A scanned PDF's OCR split by page range across real Celery workers on PostgreSQL, MinIO,
-OpenSearch and RabbitMQ: tasks of at most `ocr.pages_per_task` pages, completion counted in the
-catalog, the text in page order, and the document indexed once."""
+"""A scanned PDF's (and a multi-page TIFF's) OCR split by page range across real Celery
+workers on PostgreSQL, MinIO, OpenSearch and RabbitMQ: tasks of at most `ocr.pages_per_task`
+pages, completion counted in the catalog, the text in page order, and the document indexed once.
+"""
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -64,13 +65,20 @@ def _scanned_pdf(path: Path) -> Path:
     return path
 
 
-def _archive(root: Path) -> Path:
+def _fax_tiff(path: Path) -> Path:
+    """The same five pages as a multi-page TIFF, as document imaging systems stored scans."""
+    frames = [_page_image(n, word).convert("1") for n, word in enumerate(WORDS, start=1)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4")
+    return path
+
+
+def _archive(root: Path, make: Callable[[Path], Path], name: str) -> Path:
     root.mkdir()
-    _scanned_pdf(root / "scan.pdf")
+    make(root / name)
     with (root / "manifest.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source_system", "source_document_id", "file_path", "title"])
-        writer.writerow(["MOSAIC", "SCAN-5", "scan.pdf", "Five page scan"])
+        writer.writerow(["MOSAIC", "SCAN-5", name, "Five page scan"])
     return root / "manifest.csv"
 
 
@@ -83,8 +91,22 @@ def _task_runs(stack: Stack, name: str) -> int:
     )
 
 
-def test_scanned_pdf_is_ocred_in_page_range_tasks(stack: SplitStack, tmp_path: Path) -> None:
-    manifest = _archive(tmp_path / "archive")
+@pytest.mark.parametrize(
+    ("make", "name", "first_task", "engine"),
+    [
+        (_scanned_pdf, "scan.pdf", "escr.extract", "pdfium+tesseract"),
+        (_fax_tiff, "scan.tif", "escr.ocr", "tesseract"),  # images go to the ocr queue first
+    ],
+)
+def test_scan_is_ocred_in_page_range_tasks(
+    stack: SplitStack,
+    tmp_path: Path,
+    make: Callable[[Path], Path],
+    name: str,
+    first_task: str,
+    engine: str,
+) -> None:
+    manifest = _archive(tmp_path / "archive", make, name)
     # Two workers of two threads: the range tasks run at once and race to finish the document.
     stack.start_worker("w1", concurrency=2)
     stack.start_worker("w2", concurrency=2)
@@ -96,14 +118,14 @@ def test_scanned_pdf_is_ocred_in_page_range_tasks(stack: SplitStack, tmp_path: P
     stack.stop_workers()  # their logs complete
 
     assert _task_runs(stack, "escr.ocr_pages") == 3  # pages 1-2, 3-4, 5
-    assert _task_runs(stack, "escr.extract") == 1
+    assert _task_runs(stack, first_task) == 1
     # Exactly one range task found every page with text and queued the index stage.
     assert _task_runs(stack, "escr.index") == 1
     with session_factory(settings.database_url)() as session:
         document = session.scalars(select(Document)).one()
         assert document.state == RowState.INDEXED
         assert (document.pages, document.ocr_pages, document.ocr_pending) == (5, 5, 0)
-        assert document.engine == "pdfium+tesseract"
+        assert document.engine == engine
         text = docs.get_text(session, document.id)
         assert session.scalar(select(func.count()).select_from(DocumentPage)) == 0
     pages = text.split("\f")

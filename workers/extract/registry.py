@@ -7,7 +7,7 @@ workers.sandbox, which adds the time and memory limits this module cannot enforc
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,10 +15,10 @@ from PIL import Image
 
 from core.logging import get_logger
 from core.states import Reason
-from workers.extract.base import TEXT_LAYERS, ExtractionResult, Limits, PageRange
+from workers.extract.base import TEXT_LAYERS, ExtractionResult, Limits, PageRange, PageText
 from workers.extract.failures import ExtractionFailed
 from workers.extract.mail import extract_eml, extract_msg_file
-from workers.extract.ocr import extract_image
+from workers.extract.ocr import extract_image, extract_image_frames
 from workers.extract.office import extract_docx, extract_odt, extract_rtf
 from workers.extract.pdf import extract_pdf, extract_pdf_pages
 from workers.extract.text import extract_html, extract_text
@@ -38,8 +38,10 @@ class Extractor:
     mime_types: dict[str, int]
     # Score for any MIME type under this prefix ("text/") that no extractor names exactly.
     fallback: tuple[str, int] | None = None
-    # The parser for a page range, where the format has pages worth splitting (PDF).
+    # The parser for a page range, where the format has pages worth splitting (PDF, TIFF).
     run_pages: PagesFn | None = None
+    # The engine a document of pages OCRed by range reports, once its pages are put together.
+    ocr_engine: str = ""
 
     def score(self, mime: str) -> int:
         if mime in self.mime_types:
@@ -55,6 +57,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
         extract_pdf,
         {"application/pdf": 100, "application/x-pdf": 90},
         run_pages=extract_pdf_pages,
+        ocr_engine="pdfium+tesseract",
     ),
     Extractor(
         "docx",
@@ -77,6 +80,8 @@ EXTRACTORS: tuple[Extractor, ...] = (
         extract_image,
         {"image/jpeg": 100, "image/png": 100, "image/tiff": 100},
         fallback=("image/", 50),
+        run_pages=extract_image_frames,
+        ocr_engine="tesseract",
     ),
 )
 
@@ -91,6 +96,31 @@ def reads_page_ranges(mime: str) -> bool:
     """Whether the extractor for `mime` reads page ranges (else a PageRange is ignored)."""
     extractor = choose(mime)
     return extractor is not None and extractor.run_pages is not None
+
+
+def joined_pages(
+    mime: str, pages: int, texts: Sequence[PageText], limits: Limits
+) -> ExtractionResult:
+    """The extraction of a document whose pages were read by range (text layers first, then OCR
+    of the others), from every page's text in page order."""
+    extractor = choose(mime)
+    result = ExtractionResult(
+        ok=True,
+        text="\f".join(page.text or "" for page in texts),
+        pages=pages,
+        ocr_pages=sum(1 for page in texts if page.ocr),
+        engine=extractor.ocr_engine if extractor is not None else "",
+    )
+    finish(result, limits)
+    return result
+
+
+def failed_range(result: ExtractionResult, first: int, last: int, pages: int) -> ExtractionResult:
+    """A page range that could not be read ends its whole document with the range's reason."""
+    detail = f"pages {first}-{last}: {result.detail}"[:500]
+    return ExtractionResult(
+        ok=False, reason=result.reason, detail=detail, pages=pages, engine=result.engine
+    )
 
 
 def extract_file(

@@ -11,7 +11,7 @@ from odf.text import H, P
 from PIL import Image
 
 from tests.factories import hostile
-from workers.extract.base import Limits
+from workers.extract.base import TEXT_LAYERS, Limits, PageRange
 from workers.extract.registry import choose, extract_file
 
 LIMITS = Limits()
@@ -150,6 +150,30 @@ def test_multipage_fax_tiff_ocrs_every_frame(tmp_path: Path) -> None:
     assert result.ok and (result.pages, result.ocr_pages) == (2, 2)
     first, second = result.text.split("\f")
     assert "Referral" in first and "Outcome" in second
+
+
+def test_multipage_tiff_frames_by_range(tmp_path: Path) -> None:
+    frames = [hostile.make_text_image(w).convert("1") for w in ("Referral", "Visit", "Outcome")]
+    path = tmp_path / "fax.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4")
+    listed = extract_file(str(path), "image/tiff", LIMITS, str(tmp_path), TEXT_LAYERS)
+    assert listed.ok and (listed.pages, listed.ocr_pages, listed.pending_ocr) == (3, 0, [1, 2, 3])
+    assert [page.text for page in listed.page_texts] == [None, None, None]
+    ranged = extract_file(str(path), "image/tiff", LIMITS, str(tmp_path), PageRange(2, 3))
+    assert ranged.ok and (ranged.pages, ranged.ocr_pages, ranged.pending_ocr) == (3, 2, [])
+    assert [page.page_no for page in ranged.page_texts] == [2, 3]
+    assert "Visit" in ranged.text and "Outcome" in ranged.text and "Referral" not in ranged.text
+
+
+def test_single_frame_image_is_ocred_even_when_only_text_layers_are_asked(
+    tmp_path: Path,
+) -> None:
+    hostile.make_text_image("Chronology").save(tmp_path / "one.png")
+    result = extract_file(
+        str(tmp_path / "one.png"), "image/png", LIMITS, str(tmp_path), TEXT_LAYERS
+    )
+    assert result.ok and (result.pages, result.ocr_pages, result.pending_ocr) == (1, 1, [])
+    assert "Chronology" in result.text
 
 
 def test_blank_image_has_no_text(tmp_path: Path) -> None:
