@@ -333,6 +333,12 @@ class LocalRunner:
         paged = reads_page_ranges(document.mime)
         self._send(extraction, TEXT_LAYERS if paged else None)
 
+    def _range_size(self, pages: int) -> int:
+        """Pages an OCR job: at most pages_per_task, and small enough that one scan gives every
+        child two ranges (24 pages in ranges of 10 kept one of two cores idle for the last 4)."""
+        share = -(-pages // (2 * self.pool.workers))  # ceiling division
+        return max(1, min(self.pages_per_task, share))
+
     def _send(self, extraction: _Extraction, pages: PageRange | None) -> None:
         future = self.pool.submit(extraction.path, extraction.mime, pages)
         self.in_flight[future] = _InFlight(extraction, pages)
@@ -350,7 +356,7 @@ class LocalRunner:
                 return result
             extraction.pages = result.pages
             extraction.texts = {p.page_no: p for p in result.page_texts if p.text is not None}
-            ranges = split_pages(result.pending_ocr, self.pages_per_task)
+            ranges = split_pages(result.pending_ocr, self._range_size(len(result.pending_ocr)))
             extraction.ranges_out = len(ranges)
             for first, last in ranges:
                 self._send(extraction, PageRange(first, last))

@@ -289,6 +289,11 @@ class SandboxPool:
         for worker in self._workers:
             worker.thread.start()
 
+    @property
+    def workers(self) -> int:
+        """How many children read files at once."""
+        return len(self._workers)
+
     def submit(
         self, path: str, mime: str, pages: PageRange | None = None
     ) -> Future[ExtractionResult]:
