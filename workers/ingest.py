@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -243,7 +245,12 @@ def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
     return store_spooled(spool_file(path, tmp_dir), store)
 
 
-def spool_dir(base: Path) -> Path:
-    """A private temp folder for one load (attachments, downloads)."""
+@contextmanager
+def scratch_folder(base: Path) -> Iterator[Path]:
+    """A private temp folder for one load under `base`, removed with all in it at the end."""
     base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="load-", dir=base))
+    folder = Path(tempfile.mkdtemp(prefix="load-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -17,6 +17,7 @@ from core.settings import Settings
 from indexer.factory import make_index
 from storage.factory import make_blob_store
 from workers.extract.base import Limits
+from workers.ingest import scratch_folder
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context, utcnow
 from workers.register import default_batch_name, file_sha256, load_people, register_manifest
@@ -64,11 +65,14 @@ def load_archive(
         raise InvalidInput(f"people file {people} not found")
     started = time.monotonic()
     use_one_malloc_arena()  # before the runner's threads: memory stays flat (core/malloc.py)
-    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    # Started first: the children start while the catalog is migrated and the manifest
-    # registered (their start-up is most of a second).
-    pool = SandboxPool(workers or os.cpu_count() or 1, limits_from(settings), settings.tmp_dir)
-    with pool:
+    # The pool is started first: the children start while the catalog is migrated and the
+    # manifest registered (their start-up is most of a second). Their scratch files (page images
+    # for Tesseract, email attachments) go in a folder of this load's own, removed once they
+    # have stopped: a child killed in the middle of a file leaves nothing behind.
+    with (
+        scratch_folder(settings.tmp_dir) as scratch,
+        SandboxPool(workers or os.cpu_count() or 1, limits_from(settings), scratch) as pool,
+    ):
         migrate(settings.database_url)
         ctx = make_context(settings, mapping_path)
         digest = file_sha256(manifest)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from catalog import documents as docs
@@ -30,6 +30,17 @@ WORDS = ["Referral", "Visit", "Plan", "Review", "Outcome"]
 def _fax_tiff(path: Path, frames: list[Image.Image]) -> Path:
     frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4")
     return path
+
+
+def _dense_page(number: int) -> Image.Image:
+    """An A4 page at 150 dpi of thirty typed lines: Tesseract takes most of a second on it."""
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=22)
+    for line in range(30):
+        text = f"Page {number} line {line}: the family was visited and the plan was reviewed."
+        draw.text((80, 80 + line * 52), text, fill=0, font=font)
+    return page.convert("1")
 
 
 def _scanned_pdf(path: Path, words: list[str]) -> Path:
@@ -115,3 +126,20 @@ def test_a_range_that_cannot_be_read_quarantines_its_document(
     with session_factory(settings.database_url)() as session:
         document = session.scalars(select(Document)).one()
         assert document.detail.startswith("pages 3-4: "), document.detail
+
+
+def test_a_child_killed_mid_page_leaves_no_scratch_files(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A child killed on its time limit while Tesseract reads a page has left that page's image
+    # in its scratch folder: the load's own scratch folder goes when the load ends.
+    settings.sandbox.timeout_s = 0.5  # a range of two dense pages takes over a second
+    root = tmp_path / "archive"
+    (root / "files").mkdir(parents=True)
+    frames = [_dense_page(n) for n in range(8)]
+    archive = _archive(root, {"T1": _fax_tiff(root / "files" / "slow.tif", frames)})
+    summary = _load(settings, archive)
+    rows = _rows(settings, str(summary["batch"]), tmp_path / "rows.csv")
+    [row] = rows.values()
+    assert (row["state"], row["reason"]) == ("quarantined", "timeout")
+    assert [p for p in settings.tmp_dir.rglob("*") if p.is_file()] == []
