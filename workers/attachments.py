@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from catalog import documents as docs
 from catalog.models import Document
 from core.states import RowState
-from workers.extract.base import Attachment
+from workers.extract.base import SCRATCH_PREFIX, Attachment
 from workers.ingest import Quarantine, store_file
 from workers.pipeline import Context
 
@@ -43,9 +44,16 @@ def add_attachments(
 
 
 def discard_files(attachments: list[Attachment]) -> None:
-    """Remove the temp files the extractor wrote for attachments (stored or not)."""
+    """Remove the temp files the extractor wrote for attachments (stored or not), and the
+    scratch folder of the sandbox job that wrote them."""
+    folders = set()
     for attachment in attachments:
-        Path(attachment.path).unlink(missing_ok=True)
+        path = Path(attachment.path)
+        path.unlink(missing_ok=True)
+        if path.parent.name.startswith(SCRATCH_PREFIX):
+            folders.add(path.parent)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _child(

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import queue
 import resource
+import shutil
 import signal
 import tempfile
 import threading
@@ -31,14 +32,15 @@ from core.logging import configure_logging, get_logger
 from core.states import Reason
 from storage.base import content_key
 from storage.local import LocalBlobStore
-from workers.extract.base import ExtractionResult, Limits, PageRange
+from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
 
 log = get_logger(__name__)
 
-# What a child is asked: ("extract", path, mime, pages) or ("spool", [path, ...], store_root,
-# extract): store_root a local blob store's root to store the files in, or None; extract None or
-# a flag a file: read its text too where that needs no OCR.
+# What a child is asked: ("extract", path, mime, pages, scratch) or ("spool", [path, ...],
+# store_root, extract): scratch the folder for that job's own files (page images, attachments);
+# store_root a local blob store's root to store the files in, or None; extract None or a flag a
+# file: read its text too where that needs no OCR.
 _Request = tuple[Any, ...]
 _Result = ExtractionResult | list[SpoolResult]
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
@@ -83,10 +85,13 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             # Once a job: its wall-clock limit (the parent's) bounds all its files together, and
             # getrusage per file showed in profiles under load.
             _arm_cpu_limit(limits)
+            # Libraries' own temp files (pytesseract's) go where the job's files go.
             if job[0] == "spool":
+                tempfile.tempdir = tmp_dir
                 result = _spool_job(job, limits, tmp_dir)
             else:
-                result = extract_file(job[1], job[2], limits, tmp_dir, job[3])
+                tempfile.tempdir = job[4]
+                result = extract_file(job[1], job[2], limits, job[4], job[3])
         except BaseException as exc:  # the file must not end this child's loop either
             result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
         conn.send(result)
@@ -203,6 +208,18 @@ class _Worker:
         return self._process, self._conn
 
     def _run(self, request: _Request) -> _Result:
+        if request[0] != "extract":
+            return self._ask(request)
+        # Each extraction writes in a folder of its own, removed here unless the result hands
+        # files to the caller (attachments: discard_files removes them and the folder). A child
+        # killed mid-file leaves nothing behind, in a worker that runs for days.
+        scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self._pool.tmp_dir)
+        result = self._ask((*request, scratch))
+        if not (isinstance(result, ExtractionResult) and result.attachments):
+            shutil.rmtree(scratch, ignore_errors=True)
+        return result
+
+    def _ask(self, request: _Request) -> _Result:
         process, conn = self._start()
         try:
             conn.send(request)

@@ -63,6 +63,10 @@ def split_pages(pages: list[int], size: int) -> list[tuple[int, int]]:
     return ranges
 
 
+# The name of a sandbox extraction job's scratch folder, where it writes attachments.
+SCRATCH_PREFIX = "job-"
+
+
 @dataclass
 class Attachment:
     """A file found inside another (an email attachment); `path` is a temp file the caller owns."""

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from core.states import Reason
 from storage.base import content_key
 from storage.local import LocalBlobStore
 from tests.factories import hostile
+from workers.attachments import discard_files
 from workers.extract.base import ExtractionResult, Limits
 from workers.filetype import detect
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
@@ -139,6 +141,31 @@ def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
         # Nothing of the child's process group runs on, Tesseract included.
         assert _live_members(child.pid) == []
         _assert_pool_still_serves(pool, tmp_path)
+    # Nor is anything of its files left: the page image it was reading went with its job's
+    # scratch folder (a Celery worker's pool lives for days).
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["after.txt", "slow.tif"]
+
+
+def test_attachments_live_in_their_job_folder_until_discarded(tmp_path: Path) -> None:
+    message = EmailMessage()
+    message["Subject"] = "Referral"
+    message.set_content("See the attached note.")
+    message.add_attachment(b"note text", maintype="text", subtype="plain", filename="note.txt")
+    path = tmp_path / "mail.eml"
+    path.write_bytes(message.as_bytes())
+    note = tmp_path / "note.txt"
+    note.write_text("a case note")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with SandboxPool(1, LIMITS, scratch) as pool:
+        result = _through(pool, path, "message/rfc822")
+        [attachment] = result.attachments
+        assert Path(attachment.path).read_bytes() == b"note text"
+        assert list(scratch.iterdir()) == [Path(attachment.path).parent]
+        discard_files(result.attachments)
+        assert _through(pool, note, "text/plain").text == "a case note"
+        # A job whose result hands over no files leaves no folder either.
+        assert list(scratch.iterdir()) == []
 
 
 @pytest.mark.parametrize(
