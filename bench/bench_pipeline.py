@@ -7,7 +7,7 @@
    link, index, catalog) against raw pypdfium2 text extraction of the same PDFs with the same
    number of processes, in turns (--repeat pairs; the median ratio counts). Target: >= 0.5.
 2. OCR pages/s through `escr load` against raw `tesseract` on the same page images with the same
-   number of processes. Target: ratio >= 0.9.
+   number of processes, in turns like 1. Target: ratio >= 0.9.
 3. One long scan (a --long-pages multi-page TIFF) through `escr load`, OCRed by page range,
    against raw `tesseract` on the same page images. Target: ratio >= 0.9.
 4. Peak memory (max RSS of the loader process) of loads of growing size: it must stay flat.
@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from fpdf import FPDF
@@ -115,46 +117,49 @@ def pipeline_load(manifest: Path, workers: int, home: Path) -> tuple[float, dict
     return elapsed, json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def born_digital(root: Path, docs: int, workers: int, repeat: int) -> None:
-    folder = root / "born-digital"
+def in_turns(
+    folder: Path,
+    make: Callable[[Path], list[Path]],
+    raw: Callable[[list[Path], int], float],
+    unit: str,
+    workers: int,
+    repeat: int,
+    target: float,
+) -> None:
+    """Raw and pipeline in turns on the same files (`make` writes them in the folder it is
+    given), each pipeline run in a fresh ESCR_HOME, and the median ratio: on a shared machine
+    one pair's ratio moved by 0.05-0.1 between runs."""
     (folder / "files").mkdir(parents=True)
-    files = make_pdfs(folder / "files", docs)
+    files = make(folder / "files")
     manifest = write_manifest(folder, files, "CNOTE")
-    # The new files go to disk first: writeback during a timed run slowed whichever ran then.
-    os.sync()
-    print(f"born-digital: {docs} two-page PDFs, {workers} processes each")
+    os.sync()  # the new files go to disk first: writeback slowed whichever run came next
     ratios = []
-    # Raw and pipeline in turns, each pipeline run in a fresh ESCR_HOME: on a shared machine
-    # one pair's ratio moved by 0.05-0.1 between runs, so the median of the pairs is reported.
     for turn in range(1, repeat + 1):
-        raw = raw_extraction(files, workers)
-        _elapsed, summary = pipeline_load(manifest, workers, root / f"home-born-{turn}")
-        assert summary["indexed"] == docs, summary
-        through = docs / float(summary["seconds"])
-        ratios.append(through / raw)
+        raw_rate = raw(files, workers)
+        _elapsed, summary = pipeline_load(manifest, workers, folder.parent / f"home-{turn}")
+        assert summary["indexed"] == len(files), summary
+        through = len(files) / float(summary["seconds"])
+        ratios.append(through / raw_rate)
         print(
-            f"  run {turn}: raw pypdfium2 extraction {raw:7.1f} docs/s, escr load (whole "
-            f"pipeline, the load's own time) {through:7.1f} docs/s, ratio {through / raw:.2f}"
+            f"  run {turn}: raw {raw_rate:7.2f} {unit}/s, escr load (whole pipeline, the load's "
+            f"own time) {through:7.2f} {unit}/s, ratio {through / raw_rate:.2f}"
         )
     print(
-        f"  ratio pipeline/raw         {statistics.median(ratios):8.2f}   target >= 0.5 "
+        f"  ratio pipeline/raw         {statistics.median(ratios):8.2f}   target >= {target} "
         f"(median of {repeat})"
     )
 
 
-def ocr(root: Path, pages: int, workers: int) -> None:
-    folder = root / "scans"
-    (folder / "files").mkdir(parents=True)
-    images = make_pages(folder / "files", pages)
-    manifest = write_manifest(folder, images, "CNOTE")
-    raw = raw_tesseract(images, workers)
-    _elapsed, summary = pipeline_load(manifest, workers, root / "home-ocr")
-    assert summary["indexed"] == pages, summary
-    through = pages / float(summary["seconds"])
-    print(f"OCR: {pages} A4 page images at 150 dpi, {workers} processes each")
-    print(f"  raw tesseract              {raw:8.2f} pages/s")
-    print(f"  escr load (whole pipeline) {through:8.2f} pages/s  (the load's own time)")
-    print(f"  ratio pipeline/raw         {through / raw:8.2f}   target >= 0.9")
+def born_digital(root: Path, docs: int, workers: int, repeat: int) -> None:
+    print(f"born-digital: {docs} two-page PDFs, {workers} processes each; raw is pypdfium2")
+    pdfs = partial(make_pdfs, count=docs)
+    in_turns(root / "born-digital", pdfs, raw_extraction, "docs", workers, repeat, 0.5)
+
+
+def ocr(root: Path, pages: int, workers: int, repeat: int) -> None:
+    print(f"OCR: {pages} A4 page images at 150 dpi, {workers} processes each; raw is tesseract")
+    images = partial(make_pages, count=pages)
+    in_turns(root / "scans", images, raw_tesseract, "pages", workers, repeat, 0.9)
 
 
 def long_scan(root: Path, pages: int, workers: int) -> None:
@@ -212,7 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--pages", type=int, default=12)
-    parser.add_argument("--repeat", type=int, default=3, help="born-digital raw/pipeline pairs")
+    parser.add_argument("--repeat", type=int, default=3, help="raw/pipeline pairs (born, ocr)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--memory-docs", default="1000,4000")
     parser.add_argument("--long-pages", type=int, default=24, help="pages of the long scan")
@@ -224,7 +229,7 @@ def main() -> None:
         if "born" not in skip:
             born_digital(root, args.docs, args.workers, args.repeat)
         if "ocr" not in skip:
-            ocr(root, args.pages, args.workers)
+            ocr(root, args.pages, args.workers, args.repeat)
         if "long" not in skip:
             long_scan(root, args.long_pages, args.workers)
         if "memory" not in skip:
