@@ -133,10 +133,11 @@ def test_a_child_killed_mid_page_leaves_no_scratch_files(
 ) -> None:
     # A child killed on its time limit while Tesseract reads a page has left that page's image
     # in its scratch folder: the load's own scratch folder goes when the load ends.
-    settings.sandbox.timeout_s = 0.5  # a range of two dense pages takes over a second
+    # 16 pages go in ranges of four (two a child): each takes seconds, four times the limit.
+    settings.sandbox.timeout_s = 0.5
     root = tmp_path / "archive"
     (root / "files").mkdir(parents=True)
-    frames = [_dense_page(n) for n in range(8)]
+    frames = [_dense_page(n) for n in range(16)]
     archive = _archive(root, {"T1": _fax_tiff(root / "files" / "slow.tif", frames)})
     summary = _load(settings, archive)
     rows = _rows(settings, str(summary["batch"]), tmp_path / "rows.csv")
