@@ -1,4 +1,5 @@
-"""PDF text layers with PDFium, and OCR of the pages that have none (docs/decisions/0003)."""
+"""PDF text layers with PDFium (workers.extract.pdf_text), and OCR of the pages that have
+none (docs/decisions/0003)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,10 @@ from core.states import Reason
 from workers.extract.base import ExtractionResult, Limits, PageRange, PageText
 from workers.extract.failures import ExtractionFailed
 from workers.extract.ocr import ocr_image
+from workers.extract.pdf_text import ERR_PASSWORD, layer_texts
 
-# PDFium's FPDF_ERR_PASSWORD: the empty user password (tried on open) did not unlock the file.
-_ERR_PASSWORD = 4
 # A page with fewer printable characters than this in its text layer is treated as a scan.
 _MIN_LAYER_CHARS = 3
-_BROKEN_WORD = "\ufffe"
-_READ_WHOLE_MAX_BYTES = 8 * 2**20
 
 
 def extract_pdf(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
@@ -35,22 +33,16 @@ def extract_pdf_pages(
     listed in `pending_ocr`, so the caller can OCR it later by page range. `pages` in the result
     is the document's page count, whatever the range.
     """
-    document = _open(path)
-    try:
-        count = len(document)
-        first, last = pages.first, count if pages.last is None else min(pages.last, count)
-        if count and not 1 <= first <= last:
-            raise ExtractionFailed(Reason.CORRUPT, f"no pages {first}-{last} in {count} pages")
-        read: list[PageText] = []
-        for number in range(first, last + 1):
-            page = document[number - 1]
-            try:
-                read.append(_page_text(page, number, pages.ocr, limits, tmp_dir))
-            finally:
-                page.close()
-    finally:
-        document.close()
-    ocr_pages = sum(1 for page in read if page.ocr)
+    count, layers = layer_texts(path, pages.first, pages.last)
+    scans = [number for number, text in layers.items() if len(text.strip()) < _MIN_LAYER_CHARS]
+    ocred = _ocr_pages(path, scans, limits, tmp_dir) if pages.ocr and scans else {}
+    read = [
+        PageText(number, ocred[number], ocr=True)
+        if number in ocred
+        else PageText(number, None if number in scans else text)
+        for number, text in layers.items()
+    ]
+    ocr_pages = len(ocred)
     return ExtractionResult(
         ok=True,
         text="\f".join(page.text or "" for page in read),
@@ -62,44 +54,31 @@ def extract_pdf_pages(
     )
 
 
-def _page_text(
-    page: pdfium.PdfPage, number: int, ocr: bool, limits: Limits, tmp_dir: Path
-) -> PageText:
-    """The page's text layer, else its OCR text (or, when `ocr` is False, text None)."""
-    text = _layer_text(page)
-    if len(text.strip()) >= _MIN_LAYER_CHARS:
-        return PageText(number, text)
-    if not ocr:
-        return PageText(number, None)
-    return PageText(number, _ocr_page(page, limits, tmp_dir), ocr=True)
+def _ocr_pages(path: Path, numbers: list[int], limits: Limits, tmp_dir: Path) -> dict[int, str]:
+    """OCR text of the pages (1-based) that have no text layer, rendered by PDFium."""
+    document = _open(path)
+    try:
+        texts = {}
+        for number in numbers:
+            page = document[number - 1]
+            try:
+                texts[number] = _ocr_page(page, limits, tmp_dir)
+            finally:
+                page.close()
+        return texts
+    finally:
+        document.close()
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
-    # A letter-sized file is read into memory and handed over whole: 5% less time a document
-    # than PDFium reading it by path (pypdfium2 resolves the path first). A big one stays on
-    # disk, read as PDFium needs it, so the child's memory limit is not spent on the file.
-    source: str | bytes = str(path)
-    if path.stat().st_size <= _READ_WHOLE_MAX_BYTES:
-        source = path.read_bytes()
     try:
         # password=None makes PDFium try the empty user password, which opens the many PDFs
         # that are "encrypted" only to restrict printing or copying.
-        return pdfium.PdfDocument(source, password=None)
+        return pdfium.PdfDocument(str(path), password=None)
     except pdfium.PdfiumError as exc:
-        if exc.err_code == _ERR_PASSWORD:
+        if exc.err_code == ERR_PASSWORD:
             raise ExtractionFailed(Reason.ENCRYPTED, "needs a password") from exc
         raise ExtractionFailed(Reason.CORRUPT, str(exc)[:200]) from exc
-
-
-def _layer_text(page: pdfium.PdfPage) -> str:
-    textpage = page.get_textpage()
-    try:
-        # The whole page's text by character range, as the bench's raw baseline reads it:
-        # get_text_bounded (the page's box) gave the same text 11% slower (docs/decisions/0003).
-        # PDFium marks a word broken by a hyphen at a line's end with U+FFFE: a hyphen it was.
-        return str(textpage.get_text_range()).replace(_BROKEN_WORD, "-")
-    finally:
-        textpage.close()
 
 
 def _ocr_page(page: pdfium.PdfPage, limits: Limits, tmp_dir: Path) -> str:
