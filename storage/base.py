@@ -27,7 +27,7 @@ class LockState:
 def content_key(sha256_hex: str) -> str:
     """The key a blob with this SHA-256 is stored under, fanned out by its first byte: 256
     folders keep each under ~8,000 files a million blobs, which ext4 and XFS index well; a
-    second level made a new folder for nearly every blob of a load (docs/decisions/0014)."""
+    second level made a new folder for nearly every blob of a load (docs/decisions/0015)."""
     h = sha256_hex.lower()
     if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
         raise ValueError(f"not a SHA-256 hex digest: {sha256_hex!r}")

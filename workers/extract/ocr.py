@@ -76,7 +76,7 @@ def extract_image_frames(
             read = [PageText(number, None) for number in range(first, last + 1)]
         elif frames == 1 and image.format in _DIRECT_FORMATS:
             check_pixels(image.width, image.height, limits.max_image_pixels)
-            read = [PageText(1, ocr_file(str(path), limits), ocr=True)]
+            read = [PageText(1, ocr_file(str(path), limits).strip(), ocr=True)]
         else:
             for number in range(first, last + 1):
                 image.seek(number - 1)
@@ -85,7 +85,7 @@ def extract_image_frames(
                 read.append(PageText(number, ocr_image(image, limits, tmp_dir).strip(), ocr=True))
     return ExtractionResult(
         ok=True,
-        text="\f".join((page.text or "").strip() for page in read),
+        text="\f".join(page.text or "" for page in read),
         pages=frames,
         ocr_pages=sum(1 for page in read if page.ocr),
         engine="tesseract",

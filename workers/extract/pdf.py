@@ -34,8 +34,9 @@ def extract_pdf_pages(
     is the document's page count, whatever the range.
     """
     count, layers = layer_texts(path, pages.first, pages.last)
-    scans = [number for number, text in layers.items() if len(text.strip()) < _MIN_LAYER_CHARS]
-    ocred = _ocr_pages(path, scans, limits, tmp_dir) if pages.ocr and scans else {}
+    # A set: a scanned bundle has thousands of pages, and each is looked up below.
+    scans = {number for number, text in layers.items() if len(text.strip()) < _MIN_LAYER_CHARS}
+    ocred = _ocr_pages(path, sorted(scans), limits, tmp_dir) if pages.ocr and scans else {}
     read = [
         PageText(number, ocred[number], ocr=True)
         if number in ocred

@@ -75,15 +75,10 @@ def _all_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> str:
     chars = pdfium_c.FPDFText_CountChars(textpage)
     if chars < 0:
         raise ExtractionFailed(Reason.CORRUPT, "the page's characters could not be counted")
-    start, end = 0, chars - 1
-    while start <= end and pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage, start) == -1:
-        start += 1
-    while start <= end and pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage, end) == -1:
-        end -= 1
-    if start > end:
+    start, first = _counted(textpage, range(chars))
+    if start < 0:
         return ""
-    first = pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage, start)
-    last = pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage, end)
+    end, last = _counted(textpage, range(chars - 1, start - 1, -1))  # finds `start` at worst
     size = last + 2 - first  # text units, with the NUL PDFium writes after them
     buffer = (ctypes.c_ushort * size)()
     written = pdfium_c.FPDFText_GetText(textpage, start, end + 1 - start, buffer)
@@ -92,3 +87,13 @@ def _all_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> str:
     if written <= 0:
         return ""
     return bytes(memoryview(buffer)[: written - 1]).decode("utf-16-le", errors="ignore")
+
+
+def _counted(textpage: pdfium_c.FPDF_TEXTPAGE, chars: range) -> tuple[int, int]:
+    """The first of `chars` that PDFium counts in the page's text, with its text index; (-1, -1)
+    where it counts none of them."""
+    for char in chars:
+        index = pdfium_c.FPDFText_GetTextIndexFromCharIndex(textpage, char)
+        if index != -1:
+            return char, index
+    return -1, -1
