@@ -12,15 +12,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cli import access, commands, retention
 from core.errors import EscrError
 from core.logging import configure_logging
 
-# Modules with a `register(subparsers)` function, each adding one command group.
-_GROUPS: tuple[Any, ...] = (retention, access)
+# The commands are imported when the parser is built, not with this module: a sandbox child
+# started by `escr load` runs this module again as its __main__ (multiprocessing's forkserver
+# does that for every child), and the commands' imports (SQLAlchemy, the API) cost each child
+# half a second of CPU before it could read a file (docs/decisions/0016).
 
 
 def _parser() -> argparse.ArgumentParser:
+    from cli import access, commands, retention
+
+    # Modules with a `register(subparsers)` function, each adding one command group.
+    groups: tuple[Any, ...] = (retention, access)
     parser = argparse.ArgumentParser(prog="escr", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -89,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.demo)
 
     # Command groups owned by other capabilities register themselves here.
-    for module in _GROUPS:
+    for module in groups:
         module.register(sub)
     return parser
 

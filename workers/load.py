@@ -10,6 +10,7 @@ from typing import Any
 from catalog.db import session_factory
 from catalog.reconcile import reconcile
 from catalog.schema import migrate
+from core.collector import fewer_collections
 from core.errors import InvalidInput
 from core.logging import get_logger
 from core.malloc import use_one_malloc_arena
@@ -70,6 +71,7 @@ def load_archive(
     # for Tesseract, email attachments) go in a folder of this load's own, removed once they
     # have stopped: a child killed in the middle of a file leaves nothing behind.
     with (
+        fewer_collections(),
         scratch_folder(settings.tmp_dir) as scratch,
         SandboxPool(workers or os.cpu_count() or 1, limits_from(settings), scratch) as pool,
     ):
