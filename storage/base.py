@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ def content_key(sha256_hex: str) -> str:
     folders keep each under ~8,000 files a million blobs, which ext4 and XFS index well; a
     second level made a new folder for nearly every blob of a load (docs/decisions/0015)."""
     h = sha256_hex.lower()
-    if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+    # A regex, not a test per character: this runs for every file a load stores and reads.
+    if not _SHA256_HEX.fullmatch(h):
         raise ValueError(f"not a SHA-256 hex digest: {sha256_hex!r}")
     return f"sha256/{h[:2]}/{h}"
 

@@ -68,6 +68,7 @@ class LocalBlobStore:
         target = self._location(key)
         if os.path.dirname(path) != self._tmp_str:
             raise InvalidInput(f"{path} is not in the store's staging folder")
+        moved = False
         try:
             if not os.path.exists(target):
                 try:
@@ -75,9 +76,11 @@ class LocalBlobStore:
                 except FileNotFoundError:  # the first blob under this prefix: make its folder
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     os.replace(path, target)
+                moved = True
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+            if not moved:  # already stored, or the move failed: the staged copy goes
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
         return BlobInfo(key, os.stat(target).st_size)
 
     def open(self, key: str) -> BinaryIO:
