@@ -9,7 +9,7 @@
 2. OCR pages/s through `escr load` against raw `tesseract` on the same page images with the same
    number of processes, in turns like 1. Target: ratio >= 0.9.
 3. One long scan (a --long-pages multi-page TIFF) through `escr load`, OCRed by page range,
-   against raw `tesseract` on the same page images. Target: ratio >= 0.9.
+   against raw `tesseract` on the same page images, in turns like 1. Target: ratio >= 0.9.
 4. Peak memory (max RSS of the loader process) of loads of growing size: it must stay flat.
 """
 
@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
@@ -117,28 +117,41 @@ def pipeline_load(manifest: Path, workers: int, home: Path) -> tuple[float, dict
     return elapsed, json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@dataclass
+class Trial:
+    """What one benchmark runs in turns: raw on `files`, the pipeline on `manifest`."""
+
+    folder: Path
+    files: list[Path]  # what the raw run reads
+    manifest: Path  # what `escr load` loads
+    unit: str  # "docs" or "pages"
+    units: int  # how many of them one run handles
+    documents: int  # documents the load must index
+
+    @classmethod
+    def of_files(cls, folder: Path, files: list[Path], unit: str) -> Trial:
+        """A trial whose manifest lists the raw run's own files, one document each."""
+        manifest = write_manifest(folder, files, "CNOTE")
+        return cls(folder, files, manifest, unit, len(files), len(files))
+
+
 def in_turns(
-    folder: Path,
-    make: Callable[[Path], list[Path]],
+    trial: Trial,
     raw: Callable[[list[Path], int], float],
-    unit: str,
     workers: int,
     repeat: int,
     target: float,
 ) -> None:
-    """Raw and pipeline in turns on the same files (`make` writes them in the folder it is
-    given), each pipeline run in a fresh ESCR_HOME, and the median ratio: on a shared machine
-    one pair's ratio moved by 0.05-0.1 between runs."""
-    (folder / "files").mkdir(parents=True)
-    files = make(folder / "files")
-    manifest = write_manifest(folder, files, "CNOTE")
+    """Raw and pipeline in turns on the same content, each pipeline run in a fresh ESCR_HOME,
+    and the median ratio: on a shared machine one pair's ratio moved by 0.05-0.1 between runs."""
     os.sync()  # the new files go to disk first: writeback slowed whichever run came next
     ratios = []
+    unit = trial.unit
     for turn in range(1, repeat + 1):
-        raw_rate = raw(files, workers)
-        _elapsed, summary = pipeline_load(manifest, workers, folder.parent / f"home-{turn}")
-        assert summary["indexed"] == len(files), summary
-        through = len(files) / float(summary["seconds"])
+        raw_rate = raw(trial.files, workers)
+        _elapsed, summary = pipeline_load(trial.manifest, workers, trial.folder / f"home-{turn}")
+        assert summary["indexed"] == trial.documents, summary
+        through = trial.units / float(summary["seconds"])
         ratios.append(through / raw_rate)
         print(
             f"  run {turn}: raw {raw_rate:7.2f} {unit}/s, escr load (whole pipeline, the load's "
@@ -150,38 +163,41 @@ def in_turns(
     )
 
 
+def _files_folder(folder: Path) -> Path:
+    (folder / "files").mkdir(parents=True)
+    return folder / "files"
+
+
 def born_digital(root: Path, docs: int, workers: int, repeat: int) -> None:
     print(f"born-digital: {docs} two-page PDFs, {workers} processes each; raw is pypdfium2")
-    pdfs = partial(make_pdfs, count=docs)
-    in_turns(root / "born-digital", pdfs, raw_extraction, "docs", workers, repeat, 0.5)
+    folder = root / "born-digital"
+    pdfs = make_pdfs(_files_folder(folder), docs)
+    in_turns(Trial.of_files(folder, pdfs, "docs"), raw_extraction, workers, repeat, 0.5)
 
 
 def ocr(root: Path, pages: int, workers: int, repeat: int) -> None:
     print(f"OCR: {pages} A4 page images at 150 dpi, {workers} processes each; raw is tesseract")
-    images = partial(make_pages, count=pages)
-    in_turns(root / "scans", images, raw_tesseract, "pages", workers, repeat, 0.9)
+    folder = root / "scans"
+    images = make_pages(_files_folder(folder), pages)
+    in_turns(Trial.of_files(folder, images, "pages"), raw_tesseract, workers, repeat, 0.9)
 
 
-def long_scan(root: Path, pages: int, workers: int) -> None:
+def long_scan(root: Path, pages: int, workers: int, repeat: int) -> None:
     """One multi-page TIFF (a scanned bundle) through the pipeline, against raw tesseract on the
     same page images: its pages are OCRed by range on every core (docs/decisions/0014)."""
     from PIL import Image
 
+    print(
+        f"long scan: one {pages}-page TIFF, {workers} processes each; raw is tesseract on its pages"
+    )
     folder = root / "long-scan"
-    (folder / "files").mkdir(parents=True)
-    images = make_pages(folder / "files", pages)
+    images = make_pages(_files_folder(folder), pages)
     frames = [Image.open(path) for path in images]
     bundle = folder / "files" / "bundle.tif"
     frames[0].save(bundle, save_all=True, append_images=frames[1:], compression="tiff_deflate")
     manifest = write_manifest(folder, [bundle], "CNOTE")
-    raw = raw_tesseract(images, workers)
-    _elapsed, summary = pipeline_load(manifest, workers, root / "home-long")
-    assert summary["indexed"] == 1, summary
-    through = pages / float(summary["seconds"])
-    print(f"long scan: one {pages}-page TIFF, {workers} processes each")
-    print(f"  raw tesseract (page images) {raw:7.2f} pages/s")
-    print(f"  escr load (whole pipeline)  {through:7.2f} pages/s  (the load's own time)")
-    print(f"  ratio pipeline/raw          {through / raw:7.2f}   target >= 0.9")
+    trial = Trial(folder, images, manifest, "pages", units=pages, documents=1)
+    in_turns(trial, raw_tesseract, workers, repeat, 0.9)
 
 
 def memory(root: Path, sizes: list[int], workers: int) -> None:
@@ -217,7 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--pages", type=int, default=12)
-    parser.add_argument("--repeat", type=int, default=3, help="raw/pipeline pairs (born, ocr)")
+    parser.add_argument("--repeat", type=int, default=3, help="raw/pipeline pairs a benchmark")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--memory-docs", default="1000,4000")
     parser.add_argument("--long-pages", type=int, default=24, help="pages of the long scan")
@@ -231,7 +247,7 @@ def main() -> None:
         if "ocr" not in skip:
             ocr(root, args.pages, args.workers, args.repeat)
         if "long" not in skip:
-            long_scan(root, args.long_pages, args.workers)
+            long_scan(root, args.long_pages, args.workers, args.repeat)
         if "memory" not in skip:
             memory(root, [int(s) for s in args.memory_docs.split(",") if s], args.workers)
 
