@@ -159,6 +159,12 @@ class SpoolResult:
         return Quarantine(Reason(self.reason or Reason.INTERNAL_ERROR), self.detail)
 
 
+def spool_prefix(pid: int) -> str:
+    """How the spool files of process `pid` are named: a child killed while copying a file
+    leaves a part of it, which its parent finds by this name and removes."""
+    return f"ingest-{pid}-"
+
+
 def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -> Spooled:
     """Read the file once: hash it while copying it to a spool file, then detect its type.
 
@@ -172,7 +178,7 @@ def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -
     size = 0
     head, tail = bytearray(), b""  # for libmagic: typed from memory, not by opening the file
     # Strings, not pathlib: at thousands of files a second its parsing showed in profiles.
-    spool = os.path.join(folder, f"ingest-{uuid.uuid4().hex}")
+    spool = os.path.join(folder, f"{spool_prefix(os.getpid())}{uuid.uuid4().hex}")
     try:
         with open(path, "rb") as source, open(spool, "wb") as target:
             # Reads sized to the file: a 1 MiB read buffer for a 2 KiB letter cost more than

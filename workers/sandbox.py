@@ -33,7 +33,7 @@ from core.states import Reason
 from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
-from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
+from workers.ingest import Quarantine, Spooled, SpoolResult, spool_prefix, spool_result
 
 log = get_logger(__name__)
 
@@ -164,6 +164,7 @@ class _Worker:
         self._index = index
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._last_pid: int | None = None  # the child that took the last request
         self.thread = threading.Thread(target=self._serve, name=f"sandbox-{index}", daemon=True)
 
     def _serve(self) -> None:
@@ -211,7 +212,10 @@ class _Worker:
 
     def _run(self, request: _Request) -> _Result:
         if request[0] != "extract":
-            return self._ask(request)
+            result = self._ask(request)
+            if isinstance(result, list) and any(r.whole_job for r in result):
+                _remove_partial_spools(request, self._last_pid)
+            return result
         # Each extraction writes in a folder of its own, removed here unless the result hands
         # files to the caller (attachments: discard_files removes them and the folder). A child
         # killed mid-file leaves nothing behind, in a worker that runs for days.
@@ -230,6 +234,7 @@ class _Worker:
             self._discard(kill=True)
             process, conn = self._start()
             conn.send(request)
+        self._last_pid = process.pid
         ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
         if conn in ready:
             try:
@@ -273,6 +278,18 @@ class _Worker:
             except OSError:
                 pass
         self._discard(kill=self._process is not None and self._process.is_alive())
+
+
+def _remove_partial_spools(request: _Request, pid: int | None) -> None:
+    """A child killed in the middle of a spool job may leave the file it was copying in the
+    store's staging folder (a spool into the scratch folder goes with it): remove it. Only that
+    child's files: other children and other loads stage files there too."""
+    store_root = request[2]
+    if store_root is None or pid is None:
+        return
+    staging = LocalBlobStore(Path(store_root)).staging
+    for partial in staging.glob(f"{spool_prefix(pid)}*"):
+        partial.unlink(missing_ok=True)
 
 
 def _crash_reason(exitcode: int | None, worker: int, mime: str) -> tuple[str, str]:

@@ -312,3 +312,21 @@ def test_a_large_file_is_read_without_its_text_even_when_asked(
     texts = [r.file.extraction if r.file is not None else "missing" for r in results]
     assert isinstance(texts[0], ExtractionResult) and texts[0].text.strip() == "a short note"
     assert texts[1] is None
+
+
+def test_a_child_killed_while_copying_a_file_leaves_no_part_of_it(tmp_path: Path) -> None:
+    """A file that never ends (a pipe whose writer stalls) holds the child in the middle of its
+    copy into the store's staging folder until the job's time limit kills it: the part it had
+    copied is removed with it, and the file ends with the reason."""
+    store = LocalBlobStore(tmp_path / "blobs")
+    stalled = tmp_path / "stalled.pdf"
+    os.mkfifo(stalled)
+    writer = os.open(stalled, os.O_RDWR)  # read-write: opening does not wait for a reader
+    try:
+        os.write(writer, b"%PDF-1.4 the first part of a file that never ends\n" * 100)
+        with SandboxPool(1, Limits(timeout_s=2.0, memory_mb=512), tmp_path / "scratch") as pool:
+            results = pool.spool([str(stalled)], store).result(timeout=60)
+    finally:
+        os.close(writer)
+    assert results[0].whole_job and results[0].reason == "timeout"
+    assert list(store.staging.iterdir()) == []
