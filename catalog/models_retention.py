@@ -163,7 +163,8 @@ class DisposalReview(Base):
 
 
 class DestructionRecord(Base):
-    """The residual record of a destroyed document, kept permanently."""
+    """The residual record of a document destroyed or transferred to the archive (its copies
+    here removed either way), kept permanently."""
 
     __tablename__ = "destruction_records"
 
@@ -181,6 +182,11 @@ class DestructionRecord(Base):
     approvals: Mapped[list[Any]] = mapped_column()
     destroyed_by: Mapped[str] = mapped_column(String(100))
     destroyed_at: Mapped[datetime] = mapped_column(DateTime)
+    # destroy | transfer; for a transfer, the package the archive received (retention.transfer).
+    disposal_action: Mapped[str] = mapped_column(
+        String(20), default="destroy", server_default="destroy"
+    )
+    transfer_package: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class DestructionCertificate(Base):

@@ -146,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "certificate_id": outcome.certificate_id,
                 "certificate": str(outcome.certificate_path or ""),
+                "transfer_package": str(outcome.transfer_package or ""),
                 **outcome.counts,
             }
         )

@@ -35,12 +35,13 @@ from catalog.models_retention import (
     RetentionDecision,
     RetentionOverride,
 )
-from core.errors import Conflict, PolicyViolation
+from core.errors import Conflict, NotFound, PolicyViolation
 from indexer.base import SearchIndex
 from retention import appraise, certificates
 from retention.disposal import get_proposal, reviews_of
 from retention.evaluate import DUE, Evaluator
 from retention.holds import holds_on
+from retention.transfer import Package, TransferFailed, write_package
 from storage.base import BlobStore
 
 
@@ -50,6 +51,7 @@ class Outcome:
 
     certificate_id: str | None = None
     certificate_path: Path | None = None
+    transfer_package: Path | None = None  # where the archive's package was written
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -120,20 +122,17 @@ def _approvals(session: Session, item: DisposalItem) -> list[dict[str, str]]:
 
 
 def _apply_other(session: Session, item: DisposalItem, actor: str) -> None:
-    """extend / reclassify become an override the next evaluation respects; transfer is noted."""
-    if item.action in ("extend", "reclassify"):
-        row = session.get(RetentionOverride, item.document_id) or RetentionOverride(
-            document_id=item.document_id, record_class="", actor=actor, at=_now()
-        )
-        if item.action == "extend":
-            row.retain_until = date.fromisoformat(item.action_value)
-        else:
-            row.record_class = item.action_value
-        row.reason, row.actor, row.at = f"disposal item {item.id}", actor, _now()
-        session.add(row)
-        item.status = "extended" if item.action == "extend" else "reclassified"
+    """extend / reclassify become an override the next evaluation respects."""
+    row = session.get(RetentionOverride, item.document_id) or RetentionOverride(
+        document_id=item.document_id, record_class="", actor=actor, at=_now()
+    )
+    if item.action == "extend":
+        row.retain_until = date.fromisoformat(item.action_value)
     else:
-        item.status, item.detail = "transferred", "approved for transfer to the archive"
+        row.record_class = item.action_value
+    row.reason, row.actor, row.at = f"disposal item {item.id}", actor, _now()
+    session.add(row)
+    item.status = "extended" if item.action == "extend" else "reclassified"
 
 
 def _recheck(
@@ -186,17 +185,26 @@ def execute(
             .order_by(DisposalItem.id)
         )
     )
-    destroy = [i for i in items if i.action == "destroy"]
+    # Destroyed and transferred documents both leave the service, so both are re-checked.
+    leaving = [i for i in items if i.action in _LEAVING]
     for item in items:
-        if item.action != "destroy":
+        if item.action not in _LEAVING:
             _apply_other(session, item, actor)
-    blocked = _recheck(session, evaluator, destroy, today) if destroy else {}
+    blocked = _recheck(session, evaluator, leaving, today) if leaving else {}
     cert_id, records = uuid.uuid4().hex, []
-    for item in destroy:
+    package = _package(session, store, leaving, blocked, proposal_id, cert_id, home)
+    for item in leaving:
         if item.id in blocked:
             item.status, item.detail = "blocked", blocked[item.id]
             continue
-        record = _destroy_item(session, item, store=store, actor=actor, cert_id=cert_id)
+        record = _destroy_item(
+            session,
+            item,
+            store=store,
+            actor=actor,
+            cert_id=cert_id,
+            package=package if item.action == "transfer" else None,
+        )
         if record is not None:
             records.append(record)
     if records:
@@ -210,7 +218,7 @@ def execute(
         )
     )
     proposal.status = "open" if open_left else "executed"
-    outcome = Outcome(counts=_count(items))
+    outcome = Outcome(counts=_count(items), transfer_package=package.path if package else None)
     if records:
         outcome.certificate_id = cert_id
         outcome.certificate_path = _certify(session, proposal_id, records, actor, cert_id, home)
@@ -232,8 +240,42 @@ def _count(items: list[DisposalItem]) -> dict[str, int]:
     return counts
 
 
+_LEAVING = ("destroy", "transfer")
+
+
+def _package(
+    session: Session,
+    store: BlobStore,
+    leaving: list[DisposalItem],
+    blocked: dict[int, str],
+    proposal_id: int,
+    cert_id: str,
+    home: Path,
+) -> Package | None:
+    """The archive's package of the transfers not blocked, written and checked before anything
+    is removed; where it cannot be written, those transfers are blocked with the reason."""
+    transfers = [i for i in leaving if i.action == "transfer" and i.id not in blocked]
+    if not transfers:
+        return None
+    name = f"transfer-proposal-{proposal_id}-{cert_id[:12]}"
+    try:
+        return write_package(
+            session, store, transfers, home / "transfers", name=name, proposal_id=proposal_id
+        )
+    except (TransferFailed, NotFound, OSError) as exc:
+        for item in transfers:
+            blocked[item.id] = f"transfer package not written: {exc}"
+        return None
+
+
 def _destroy_item(
-    session: Session, item: DisposalItem, *, store: BlobStore, actor: str, cert_id: str
+    session: Session,
+    item: DisposalItem,
+    *,
+    store: BlobStore,
+    actor: str,
+    cert_id: str,
+    package: Package | None = None,
 ) -> DestructionRecord | None:
     document = session.get(Document, item.document_id)
     assert document is not None  # _recheck blocked missing documents
@@ -261,9 +303,17 @@ def _destroy_item(
         approvals=approvals,
         destroyed_by=actor,
         destroyed_at=_now(),
+        disposal_action=item.action,
+        transfer_package=package.reference() if package else None,
     )
     session.add(record)
-    item.status, item.detail = "destroyed", f"certificate {cert_id}"
+    if package is not None:
+        item.status, item.detail = (
+            "transferred",
+            f"package {package.path.name}, certificate {cert_id}",
+        )
+    else:
+        item.status, item.detail = "destroyed", f"certificate {cert_id}"
     return record
 
 
@@ -297,6 +347,8 @@ def _certify(
                 "retain_until": r.retain_until.isoformat() if r.retain_until else None,
                 "approvals": r.approvals,
                 "destroyed_at": r.destroyed_at.isoformat(),
+                "action": r.disposal_action,
+                "transfer_package": r.transfer_package,
             }
             for r in records
         ],

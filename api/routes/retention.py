@@ -162,7 +162,8 @@ def run(
         home=settings.home,
         today=_today(body),
     )
-    return {"certificate_id": outcome.certificate_id, **outcome.counts}
+    package = outcome.transfer_package.name if outcome.transfer_package else None
+    return {"certificate_id": outcome.certificate_id, "transfer_package": package, **outcome.counts}
 
 
 @router.get("/retention/certificates/{certificate_id}")

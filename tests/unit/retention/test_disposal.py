@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -207,3 +210,81 @@ def test_content_shared_with_a_surviving_document_is_kept(
     assert outcome.counts == {"destroyed": 1}
     assert store.exists(content_key(sha)) and session.get(Blob, sha) is not None
     assert index.get(doc.id) is None and index.get(survivor.id) is not None
+
+
+def _bag_files(package: Path) -> dict[str, str]:
+    """path -> sha256 of every payload file, as the package's manifest lists them."""
+    lines = (package / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    return {path: sha for sha, path in (line.split("  ", 1) for line in lines)}
+
+
+def test_transfer_hands_the_archive_a_checked_package_then_removes_every_copy(
+    session: Session,
+    settings: Settings,
+    evaluator: Evaluator,
+    store: LocalBlobStore,
+    index: EmbeddedIndex,
+    add_doc: AddDoc,
+) -> None:
+    doc = _adult_doc(session, add_doc, text="a placement review to keep for the archive")
+    sha, key = doc.sha256 or "", content_key(doc.sha256 or "")
+    with store.open(key) as handle:
+        original = handle.read()
+    proposal_id = _propose(session, evaluator)
+    disposal.review(
+        session, proposal_id, actor="bob", decision="approve", justification=WHY, action="transfer"
+    )
+    outcome = _execute(session, settings, evaluator, store, index, proposal_id)
+    session.commit()
+    assert outcome.counts == {"transferred": 1}
+    package = outcome.transfer_package
+    assert package is not None and package.parent == settings.home / "transfers"
+    # A BagIt package the archive can check without escr: every payload file's bytes match.
+    assert (package / "bagit.txt").read_text().startswith("BagIt-Version: 1.0")
+    files = _bag_files(package)
+    for path, expected in files.items():
+        assert hashlib.sha256((package / path).read_bytes()).hexdigest() == expected
+    (payload,) = [p for p in files if p != "data/metadata.json"]
+    assert (package / payload).read_bytes() == original and files[payload] == sha
+    metadata = json.loads((package / "data" / "metadata.json").read_text())
+    (described,) = metadata["documents"]
+    assert described["document_id"] == doc.id and described["person_ids"] == ["A1"]
+    # ...and the service keeps no copy, as after destruction, with a certificate saying so.
+    assert not store.exists(key) and index.get(doc.id) is None
+    assert get_text(session, doc.id) == ""
+    assert outcome.certificate_path is not None
+    certificate = certificates.read_certificate(outcome.certificate_path)
+    (item,) = certificate["body"]["items"]
+    assert item["action"] == "transfer" and item["transfer_package"].startswith(package.name)
+    public = (settings.home / "keys" / certificates.PUBLIC_NAME).read_bytes()
+    assert (
+        verify_destruction(session, certificate, public_key_pem=public, store=store, index=index)
+        == []
+    )
+
+
+def test_a_transfer_whose_package_cannot_be_written_removes_nothing(
+    session: Session,
+    settings: Settings,
+    evaluator: Evaluator,
+    store: LocalBlobStore,
+    index: EmbeddedIndex,
+    add_doc: AddDoc,
+) -> None:
+    """A store that gives back other bytes than the content address says stops the transfer:
+    the document stays, blocked with the reason, and no package is left half written."""
+    doc = _adult_doc(session, add_doc)
+    key = content_key(doc.sha256 or "")
+    (store.root / key).chmod(0o644)
+    (store.root / key).write_bytes(b"not the bytes that were loaded")
+    proposal_id = _propose(session, evaluator)
+    disposal.review(
+        session, proposal_id, actor="bob", decision="approve", justification=WHY, action="transfer"
+    )
+    outcome = _execute(session, settings, evaluator, store, index, proposal_id)
+    assert outcome.counts == {"blocked": 1} and outcome.transfer_package is None
+    item = session.scalar(select(DisposalItem).where(DisposalItem.document_id == doc.id))
+    assert item is not None and "transfer package not written" in item.detail
+    assert store.exists(key) and index.get(doc.id) is not None
+    transfers = settings.home / "transfers"
+    assert not transfers.exists() or list(transfers.iterdir()) == []
