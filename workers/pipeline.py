@@ -399,9 +399,7 @@ def link_document(
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
     """Write documents to the search index, then mark them indexed (catalog first, index after)."""
     ctx.index.upsert(search_documents(session, documents))
-    now = ctx.now()
-    for document in documents:
-        document.state, document.updated_at = RowState.INDEXED, now
+    docs.set_states(session, documents, RowState.INDEXED, ctx.now())
     forget(session, [d.id for d in documents])
 
 
