@@ -300,7 +300,9 @@ def _retention(sub: Any) -> None:
         if name == "approve":
             p.add_argument("--action", choices=disposal.ACTIONS, default="destroy")
             p.add_argument("--value", default="", help="extend: new date; reclassify: class")
-    p = _add(cmds, "execute", run, "carry out the approved items; prints the certificate")
+    p = _add(
+        cmds, "execute", run, "carry out the approved items; prints the certificate and package"
+    )
     p.add_argument("proposal_id", type=int)
     p.add_argument("--today")
     p = _add(cmds, "verify-destruction", verify, "check a certificate and that nothing is left")
