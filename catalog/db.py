@@ -30,6 +30,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# IDs in one IN list: below every backend's bound-parameter limit (SQLite's default is 999).
+IN_LIST_MAX = 900
+
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _MAX_ENGINES = 8
 _ENGINES_LOCK = threading.Lock()

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import (
     Blob,
     Document,
@@ -36,19 +37,16 @@ def set_states(session: Session, documents: Sequence[Document], state: str, now:
     (four alternations). The objects take the values as committed, so no flush writes them
     again."""
     ids = [document.id for document in documents]
-    for start in range(0, len(ids), _IDS_A_STATEMENT):
+    for start in range(0, len(ids), IN_LIST_MAX):
         session.execute(
             update(Document)
-            .where(Document.id.in_(ids[start : start + _IDS_A_STATEMENT]))
+            .where(Document.id.in_(ids[start : start + IN_LIST_MAX]))
             .values(state=state, updated_at=now)
             .execution_options(synchronize_session=False)
         )
     for document in documents:
         set_committed_value(document, "state", state)
         set_committed_value(document, "updated_at", now)
-
-
-_IDS_A_STATEMENT = 900  # below every backend's bound-parameter limit
 
 
 def find_document(session: Session, source_system: str, source_document_id: str) -> Document | None:

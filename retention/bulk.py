@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-CHUNK = 900  # IDs per IN list: below every backend's bound-parameter limit
+from catalog.db import IN_LIST_MAX
+
+CHUNK = IN_LIST_MAX  # IDs per IN list (and rows per page) of the bulk passes
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.db import IN_LIST_MAX
 from catalog.models_retention import (
     DisposalItem,
     DisposalProposal,
@@ -105,9 +106,9 @@ def get_proposal(session: Session, proposal_id: int) -> DisposalProposal:
 
 def reviews_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DisposalReview]]:
     found: dict[int, list[DisposalReview]] = {i: [] for i in item_ids}
-    for start in range(0, len(item_ids), 900):
+    for start in range(0, len(item_ids), IN_LIST_MAX):
         query = select(DisposalReview).where(
-            DisposalReview.item_id.in_(item_ids[start : start + 900])
+            DisposalReview.item_id.in_(item_ids[start : start + IN_LIST_MAX])
         )
         for review in session.scalars(query.order_by(DisposalReview.id)):
             found[review.item_id].append(review)

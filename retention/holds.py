@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink, DocumentText
 from catalog.models_retention import LegalHold, RetentionDecision
 from core.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +24,6 @@ from storage.base import BlobStore
 REASON_TYPES = ("inquiry", "litigation", "complaint", "sar")
 CRITERIA = ("classes", "person_ids", "date_from", "date_to", "source_systems", "query")
 _WORD = re.compile(r"\w+")
-_CHUNK = 900  # IDs per IN list: below every backend's bound-parameter limit
 
 
 def _now() -> datetime:
@@ -130,8 +130,8 @@ def holds_on(
     if not holds:
         return found
     with_text = any("query" in h.criteria for h in holds)
-    for start in range(0, len(ids), _CHUNK):
-        for document_id, doc in _load(session, ids[start : start + _CHUNK], with_text).items():
+    for start in range(0, len(ids), IN_LIST_MAX):
+        for document_id, doc in _load(session, ids[start : start + IN_LIST_MAX], with_text).items():
             for hold in holds:
                 if matches(hold.criteria, doc):
                     found[document_id].append(hold.id)
@@ -209,9 +209,9 @@ def release_hold(
         # Per blob: another document sharing the content may still be held.
         locks.release_blobs(session, store, freed)
     decisions: dict[int, RetentionDecision] = {}
-    for start in range(0, len(freed), _CHUNK):
+    for start in range(0, len(freed), IN_LIST_MAX):
         query = select(RetentionDecision).where(
-            RetentionDecision.document_id.in_(freed[start : start + _CHUNK])
+            RetentionDecision.document_id.in_(freed[start : start + IN_LIST_MAX])
         )
         decisions.update((d.document_id, d) for d in session.scalars(query))
     review = [_reappraisal(i, decisions.get(i)) for i in freed]
