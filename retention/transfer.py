@@ -44,9 +44,6 @@ class Package:
 
     path: Path
     tagmanifest_sha256: str  # names every file of the package through the manifests
-    documents: int
-    files: int
-    bytes: int
 
     def reference(self) -> str:
         """How residual records and certificates name it."""
@@ -68,17 +65,18 @@ def write_package(
     partial = folder / f".partial-{name}"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        tagmanifest, files, size = _write(session, store, items, partial, proposal_id)
+        tagmanifest = _write(session, store, items, partial, proposal_id)
         os.replace(partial, final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return Package(final, tagmanifest, len(items), files, size)
+    return Package(final, tagmanifest)
 
 
 def _write(
     session: Session, store: BlobStore, items: list[DisposalItem], root: Path, proposal_id: int
-) -> tuple[str, int, int]:
+) -> str:
+    """The package's files under `root`; returns the SHA-256 of its tag manifest."""
     data = root / "data"
     data.mkdir(parents=True)
     manifest: list[tuple[str, str]] = []  # (sha256, path inside the package)
@@ -104,7 +102,7 @@ def _write(
     (data / "metadata.json").write_text(metadata + "\n", encoding="utf-8")
     manifest.append((_sha256_of(data / "metadata.json"), "data/metadata.json"))
     total += (data / "metadata.json").stat().st_size
-    return _finish(root, manifest, total, proposal_id), len(manifest), total
+    return _finish(root, manifest, total, proposal_id)
 
 
 def _versions(session: Session, document: Document) -> list[tuple[int, str, str]]:
