@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Cookie, Depends, Header, HTTPException, Request
+from fastapi import Cookie, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import NotAuthenticated, OidcVerifier, WebLogin, bearer_caller, session_login
 from catalog.db import unit_of_work
 from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
-from records.access import Caller
+from records.access import Caller, require_person, require_role
 from storage.base import BlobStore
 
 
@@ -66,21 +67,32 @@ def _verifier(request: Request, settings: Settings) -> OidcVerifier | None:
     return verifier
 
 
+# Declared as a security scheme so the OpenAPI document (and /docs's Authorize) names it.
+_bearer = HTTPBearer(
+    scheme_name="bearer",
+    description="An OIDC access token, or the service token (ESCR_API__TOKEN).",
+    auto_error=False,
+)
+
+
 def caller_dep(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
-    authorization: Annotated[str, Header()] = "",
-    x_escr_user: Annotated[str, Header()] = "",
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Caller:
     """The API's caller, from `Authorization: Bearer`: an OIDC token or the service token.
 
     The API takes no cookie, so a page on another site cannot make a browser call it."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer":
-        raise HTTPException(status_code=401, detail="a valid bearer token is required")
+    if credentials is None:
+        raise HTTPException(
+            status_code=401,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token = credentials.credentials
     try:
-        return bearer_caller(session, settings, _verifier(request, settings), token, x_escr_user)
+        return bearer_caller(session, settings, _verifier(request, settings), token)
     except NotAuthenticated as exc:
         raise HTTPException(
             status_code=401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}
@@ -95,19 +107,39 @@ def web_login_dep(
     return session_login(session, escr_session)
 
 
-# Governance routes not yet written against a Caller (retention, holds, audit) get an actor
-# name only after this check, so no practitioner reaches them.
+# Governance routes (retention, holds, audit) get an actor only after this check, so no
+# practitioner reaches them.
 _GOVERNANCE_ROLES = frozenset({"ig_officer", "administrator"})
 
 
-def actor_dep(caller: Annotated[Caller, Depends(caller_dep)]) -> str:
-    if not caller.roles & _GOVERNANCE_ROLES:
-        raise HTTPException(status_code=403, detail="this needs the IG officer role")
+def _route(request: Request) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+def actor_dep(
+    request: Request, session: SessionDep, caller: Annotated[Caller, Depends(caller_dep)]
+) -> str:
+    """The authenticated caller's name, if they hold an IG role; a refusal is audited (and
+    committed though the request fails)."""
+    require_role(session, caller, _GOVERNANCE_ROLES, _route(request))
     return caller.user_id
+
+
+def reviewer_dep(
+    request: Request,
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(caller_dep)],
+    actor: Annotated[str, Depends(actor_dep)],
+) -> str:
+    """An IG officer who is a named person: the service token may not approve, reject or
+    execute a disposal (nobody would answer for it, and two approvals could be one script)."""
+    require_person(session, caller, _route(request))
+    return actor
 
 
 IndexDep = Annotated[SearchIndex, Depends(index_dep)]
 StoreDep = Annotated[BlobStore, Depends(store_dep)]
 ActorDep = Annotated[str, Depends(actor_dep)]
+ReviewerDep = Annotated[str, Depends(reviewer_dep)]
 CallerDep = Annotated[Caller, Depends(caller_dep)]
 WebLoginDep = Annotated[WebLogin, Depends(web_login_dep)]
