@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, runtime_checkable
 
+from core.errors import InvalidInput
+
+# The deepest page any search may reach: OpenSearch's own default index.max_result_window.
+# Beyond it, filters and date ranges narrow a search; paging that deep only costs memory
+# (the embedded index allocates for offset + limit hits before it slices).
+MAX_RESULT_WINDOW = 10_000
+# Documents are dated within these; anything outside is a typing error, and years far out
+# overflow the backends' date arithmetic.
+EARLIEST_DATE = date(1800, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
 
 @dataclass(frozen=True)
 class SearchDocument:
@@ -46,6 +57,34 @@ class SearchQuery:
     offset: int = 0
     facets: bool = False
     highlight: bool = True
+
+
+def check_window(limit: int, offset: int) -> None:
+    """Refuse a page no backend should serve: negative, or deeper than MAX_RESULT_WINDOW."""
+    if limit < 0 or offset < 0:
+        raise InvalidInput("limit and offset must not be negative")
+    if offset + limit > MAX_RESULT_WINDOW:
+        raise InvalidInput(
+            f"offset + limit must be at most {MAX_RESULT_WINDOW}; "
+            "narrow the search with filters or a date range instead of paging deeper"
+        )
+
+
+def check_date(value: date, name: str = "a date") -> date:
+    """A date within EARLIEST_DATE..LATEST_DATE, else InvalidInput naming the bounds."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise InvalidInput(
+            f"{name} must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return value
+
+
+def check_query(query: SearchQuery) -> None:
+    """What every backend refuses before it runs a query (one rule for all of them)."""
+    check_window(query.limit, query.offset)
+    for name, value in (("date_from", query.date_from), ("date_to", query.date_to)):
+        if value is not None:
+            check_date(value, name)
 
 
 @dataclass(frozen=True)

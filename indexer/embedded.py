@@ -19,7 +19,14 @@ from typing import Any
 import tantivy
 
 from core.errors import InvalidInput, TransientBackendError
-from indexer.base import SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResults
+from indexer.base import (
+    SearchDocument,
+    SearchHit,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    check_query,
+)
 from indexer.highlight import Highlighter
 from indexer.query import ANALYZER, UNLINKED, full_query, plan_text, text_analyzer, text_query
 
@@ -97,8 +104,7 @@ class EmbeddedIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits, with total and facets counted under the same access filter."""
-        if query.limit < 0 or query.offset < 0:
-            raise InvalidInput("limit and offset must not be negative")
+        check_query(query)
         if query.allowed_person_ids == ():  # the caller sees nobody: nothing can match
             return SearchResults(total=0, hits=[], facets=_facets({}) if query.facets else {})
         plan = plan_text(self._analyzer, query.text)

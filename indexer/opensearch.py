@@ -26,7 +26,7 @@ from opensearchpy.exceptions import (
 )
 
 from core.errors import InvalidInput, TransientBackendError
-from indexer.base import SearchDocument, SearchHit, SearchQuery, SearchResults
+from indexer.base import SearchDocument, SearchHit, SearchQuery, SearchResults, check_query
 from indexer.query import parse_text
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _VERSION = re.compile(r"-v(\d+)$")
-_MAX_WINDOW = 10_000  # OpenSearch's default index.max_result_window
 _FACET_SIZE = 1_000
 _TITLE_BOOST = 4  # as the embedded index: a title match counts four times a body match
 # OpenSearch's html encoder also escapes quotes and "/", which the embedded index leaves as they
@@ -417,10 +416,7 @@ class OpenSearchIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits with totals and facets computed under the same access filter."""
-        if query.limit < 0 or query.offset < 0:
-            raise InvalidInput("limit and offset must not be negative")
-        if query.offset + query.limit > _MAX_WINDOW:
-            raise InvalidInput(f"offset + limit must not exceed {_MAX_WINDOW}")
+        check_query(query)
         body = build_search(query)
         found = _call(lambda: self.client.search(index=self.alias, body=body), "search")
         hits = [self._hit(h) for h in found["hits"]["hits"]]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
+from api.params import BoundedDate, IdPath, Page, paging
 from indexer.base import SearchQuery
 from records import access, reads
 from storage.base import BlobStore, content_key
@@ -26,14 +27,13 @@ def search(
     session: SessionDep,
     index: IndexDep,
     caller: CallerDep,
+    page: Annotated[Page, Depends(paging(20, 200))],
     q: str = "",
     person: Annotated[list[str] | None, Query()] = None,
     type: Annotated[list[str] | None, Query()] = None,
     source: Annotated[list[str] | None, Query()] = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    date_from: BoundedDate | None = None,
+    date_to: BoundedDate | None = None,
 ) -> dict[str, Any]:
     """Full-text search with filters, highlighted snippets and facet counts (access-filtered)."""
     query = SearchQuery(
@@ -43,21 +43,21 @@ def search(
         source_systems=tuple(source or ()),
         date_from=date_from,
         date_to=date_to,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
         facets=True,
     )
     return reads.search_results_json(reads.search(session, index, query, caller=caller))
 
 
 @router.get("/documents/{document_id}")
-def document(document_id: int, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+def document(document_id: IdPath, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
     """A document's metadata, how it was classified and linked, and why."""
     return reads.document_metadata(session, document_id, caller=caller)
 
 
 @router.get("/documents/{document_id}/text", response_class=PlainTextResponse)
-def document_text(document_id: int, session: SessionDep, caller: CallerDep) -> str:
+def document_text(document_id: IdPath, session: SessionDep, caller: CallerDep) -> str:
     return reads.document_text(session, document_id, caller=caller)
 
 
@@ -91,7 +91,11 @@ def stream_content(
 
 @router.get("/documents/{document_id}/content")
 def document_content(
-    document_id: int, session: SessionDep, store: StoreDep, caller: CallerDep, inline: bool = False
+    document_id: IdPath,
+    session: SessionDep,
+    store: StoreDep,
+    caller: CallerDep,
+    inline: bool = False,
 ) -> StreamingResponse:
     """The original file, as loaded."""
     return stream_content(session, store, document_id, caller, inline)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.deps import CallerDep, IndexDep, SessionDep
+from api.params import IdPath, Page, paging
 from records import consoles, decisions
 
 router = APIRouter()
@@ -27,12 +28,13 @@ def batch_reconciliation(batch: str, session: SessionDep, caller: CallerDep) -> 
 def exceptions(
     session: SessionDep,
     caller: CallerDep,
+    page: Annotated[Page, Depends(paging(100, 500))],
     kind: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
-    return consoles.exception_queue(session, caller=caller, kind=kind, limit=limit, offset=offset)
+    return consoles.exception_queue(
+        session, caller=caller, kind=kind, limit=page.limit, offset=page.offset
+    )
 
 
 class LinkBody(BaseModel):
@@ -50,7 +52,7 @@ class TypeBody(BaseModel):
 
 @router.post("/exceptions/{exception_id}/link")
 def link(
-    exception_id: int, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
+    exception_id: IdPath, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
 ) -> dict[str, object]:
     return decisions.link_to_person(
         session,
@@ -64,7 +66,11 @@ def link(
 
 @router.post("/exceptions/{exception_id}/not-needed")
 def not_needed(
-    exception_id: int, body: NotNeededBody, session: SessionDep, index: IndexDep, caller: CallerDep
+    exception_id: IdPath,
+    body: NotNeededBody,
+    session: SessionDep,
+    index: IndexDep,
+    caller: CallerDep,
 ) -> dict[str, object]:
     return decisions.mark_not_needed(
         session, index, caller=caller, exception_id=exception_id, note=body.note
@@ -73,7 +79,7 @@ def not_needed(
 
 @router.post("/documents/{document_id}/type")
 def confirm_type(
-    document_id: int, body: TypeBody, session: SessionDep, index: IndexDep, caller: CallerDep
+    document_id: IdPath, body: TypeBody, session: SessionDep, index: IndexDep, caller: CallerDep
 ) -> dict[str, object]:
     return decisions.confirm_type(
         session, index, caller=caller, document_id=document_id, doc_type=body.doc_type
