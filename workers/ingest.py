@@ -21,6 +21,7 @@ from storage.local import LocalBlobStore
 from workers.extract.base import ExtractionResult
 from workers.filetype import MAGIC_BYTES, SNIFF_BYTES, detect_bytes, extension_mismatch
 from workers.sources.mapping import Mapping
+from workers.sources.values import control_character
 
 _CHUNK = 1 << 20
 
@@ -79,7 +80,13 @@ def resolve_path(
 
     Links are followed, in folders and in the file itself, before the check. `real_folders`
     caches each folder's real path across a list of files: resolving the whole path component
-    by component cost more than the rest of finding the file (thousands of files a second)."""
+    by component cost more than the rest of finding the file (thousands of files a second).
+
+    A control character is refused before any OS call sees the path: a NUL raises ValueError
+    in every one of them (a row registered before the manifest was checked for them)."""
+    controls = control_character(file_path)
+    if controls is not None:
+        raise Quarantine(Reason.BAD_ROW, f"file_path holds control character {controls}")
     text = _normalise(file_path, mapping)
     if PurePosixPath(text).is_absolute() or (len(text) > 1 and text[1] == ":"):
         raise Quarantine(Reason.PATH_ESCAPE, f"absolute path {file_path!r}")

@@ -21,7 +21,7 @@ from core.states import Reason, RowState
 from workers.pipeline import utcnow
 from workers.sources.manifest import BadRow, ManifestRow, read_manifest
 from workers.sources.mapping import Mapping
-from workers.sources.people import BadPerson, read_people
+from workers.sources.people import BadPerson, check_unique_person_ids, read_people
 
 COMMIT_EVERY = 1000
 
@@ -48,7 +48,9 @@ class PeopleSummary:
 
 
 def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary:
-    """Upsert people and the crosswalk; rows that cannot be read are reported, not guessed."""
+    """Upsert people and the crosswalk; rows that cannot be read are reported, not guessed.
+    A file that gives one person twice is refused whole, before anything is written."""
+    check_unique_person_ids(path, mapping)
     summary = PeopleSummary()
     now = utcnow()
     for item in read_people(path, mapping):

@@ -86,3 +86,69 @@ def test_mapping_with_unknown_type_is_refused(tmp_path: Path) -> None:
     mapping_file.write_text("legacy_types: {XYZ: not_a_type}\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not_a_type"):
         load_mapping(mapping_file)
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ("PARIS,D1,1,a\x00.txt,t,,,,x\n", "file_path"),
+        ("PARIS,D1\x00,1,a.txt,t,,,,x\n", "source_document_id"),
+        ("PARIS,D1,1\x1b,a.txt,t,,,,x\n", "legacy_person_id"),
+        ("PARIS,D1,1,a.txt,Letter\x00,,,,x\n", "title"),
+        ("PARIS,D1,1,a.txt,t,,,,j\x07bloggs\n", "created_by"),
+        ('PARIS,D1,1,"a\ttab.txt",t,,,,x\n', "file_path"),
+        ("PARIS,D1,1,a.txt,t,,2019\x0001-01,,x\n", "document_date"),
+    ],
+)
+def test_a_control_character_makes_a_bad_row_naming_the_column(
+    tmp_path: Path, line: str, column: str
+) -> None:
+    manifest = _write(tmp_path / "m.csv", "PARIS,D0,1,ok.txt,t,,,,x\n" + line)
+    rows = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(rows[0], ManifestRow)
+    bad = rows[1]
+    assert isinstance(bad, BadRow) and bad.line_no == 2
+    assert bad.detail.startswith(f"{column} holds control character U+")
+    # The ledger keeps the row's IDs, never the control character itself.
+    assert "\x00" not in bad.source_document_id
+
+
+def test_free_text_keeps_tabs_and_line_breaks(tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.csv", 'PARIS,D1,1,a.txt,"Letter\tto\r\nthe family",,,,x\n')
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow) and row.title == "Letter\tto\r\nthe family"
+
+
+def test_a_header_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "source_system,source_document_id,file_path,not\x00es\nPARIS,D1,a.txt,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput, match="header column 4 holds control character U\\+0000"):
+        list(read_manifest(manifest, load_mapping()))
+
+
+def test_a_blank_row_between_rows_is_a_bad_row_and_trailing_ones_end_the_file(
+    tmp_path: Path,
+) -> None:
+    manifest = _write(
+        tmp_path / "m.csv",
+        "PARIS,D1,1,a.txt,t,,,,x\n,,,,,,,,\n\nPARIS,D2,1,b.txt,t,,,,x\n,,,,,,,,\n\n",
+    )
+    rows = list(read_manifest(manifest, load_mapping()))
+    assert [(r.line_no, type(r).__name__) for r in rows] == [
+        (1, "ManifestRow"),
+        (2, "BadRow"),
+        (3, "BadRow"),
+        (4, "ManifestRow"),
+    ]
+    assert isinstance(rows[1], BadRow) and rows[1].detail == "blank row"
+
+
+def test_a_mapping_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    # YAML's escape writes the NUL the file itself may not hold.
+    mapping_file.write_text('strip_path_prefixes: ["C:\\0"]\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="strip_path_prefixes holds control character U\\+0000"):
+        load_mapping(mapping_file)

@@ -9,7 +9,18 @@ from pathlib import Path
 
 from workers.sources.csvfile import read_rows
 from workers.sources.mapping import Mapping
-from workers.sources.values import parse_date
+from workers.sources.values import controls_in_cells, parse_date, without_controls
+
+# Fields that name something (an ID, a path, a date, a digest): no control character at all.
+# The others are free text, which may hold a tab or a line break (docs/archive-format.md).
+STRICT_FIELDS = (
+    "source_system",
+    "source_document_id",
+    "legacy_person_id",
+    "file_path",
+    "document_date",
+    "sha256",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,10 @@ def _parse_row(
         return cells.get(columns[name], "").strip()
 
     system, doc_id = cell("source_system"), cell("source_document_id")
+    controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
+    if controls is not None:
+        # Nothing of the row goes further: the ledger keeps its IDs with the controls escaped.
+        return BadRow(line_no, without_controls(system), without_controls(doc_id), controls)
     if not system or not doc_id:
         return BadRow(line_no, system, doc_id, "source_system and source_document_id are required")
     if not cell("file_path"):

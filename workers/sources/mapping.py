@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from core.errors import InvalidInput
+from workers.sources.values import control_character
 from workers.taxonomy import is_doc_type
 
 DEFAULT_MAPPING_PATH = Path(__file__).with_name("default_mapping.yaml")
@@ -84,7 +85,22 @@ def load_mapping(path: Path | None = None) -> Mapping:
     return _validated(raw, digest.hexdigest())
 
 
+def _check_controls(value: Any, where: str = "mapping") -> None:
+    """No control character in any name or value: they become column names and path prefixes
+    (YAML's "\\0" escape writes a NUL the file itself may not hold)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_controls(key, where)
+            _check_controls(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_controls(item, where)
+    elif isinstance(value, str) and (found := control_character(value)) is not None:
+        raise InvalidInput(f"{where} holds control character {found}")
+
+
 def _validated(raw: dict[str, Any], digest: str) -> Mapping:
+    _check_controls(raw)
     legacy_types = {str(k).strip().upper(): str(v) for k, v in raw["legacy_types"].items()}
     keywords = {str(k): tuple(str(p).lower() for p in v) for k, v in raw["keywords"].items()}
     unknown = sorted(

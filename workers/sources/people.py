@@ -7,9 +7,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from core.errors import InvalidInput
 from workers.sources.csvfile import read_rows
 from workers.sources.mapping import Mapping
-from workers.sources.values import nhs_number_valid, normalise_legacy_id, parse_date
+from workers.sources.values import (
+    controls_in_cells,
+    nhs_number_valid,
+    normalise_legacy_id,
+    parse_date,
+)
+
+# Fields that name something: no control character at all (the others are free text).
+STRICT_FIELDS = (
+    "person_id",
+    "target_system",
+    "legacy_ids",
+    "date_of_birth",
+    "date_of_death",
+    "nhs_number",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,21 @@ def read_people(path: Path, mapping: Mapping) -> Iterator[PersonRow | BadPerson]
             yield _parse_person(line_no, cells, mapping, known)
 
 
+def check_unique_person_ids(path: Path, mapping: Mapping) -> None:
+    """Refuse a people.csv that gives one person_id twice: which row is right is not ours to
+    guess, and loading either would link documents to a record nobody checked."""
+    first_line: dict[str, int] = {}
+    for item in read_people(path, mapping):
+        if isinstance(item, BadPerson):
+            continue
+        earlier = first_line.setdefault(item.person_id, item.line_no)
+        if earlier != item.line_no:
+            raise InvalidInput(
+                f"{path}: lines {earlier} and {item.line_no} both have person_id "
+                f"{item.person_id!r}; correct the file, nothing was loaded"
+            )
+
+
 def _parse_legacy_ids(value: str, separator: str) -> tuple[tuple[str, str], ...] | str:
     pairs: list[tuple[str, str]] = []
     for item in (part.strip() for part in value.split(separator)):
@@ -65,6 +96,9 @@ def _parse_person(
     def cell(name: str) -> str:
         return cells.get(columns[name], "").strip()
 
+    controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
+    if controls is not None:
+        return BadPerson(line_no, controls)
     if not cell("person_id"):
         return BadPerson(line_no, "person_id is empty")
     legacy_ids = _parse_legacy_ids(cell("legacy_ids"), mapping.person_id_separator)

@@ -72,3 +72,34 @@ def nhs_numbers_in_text(text: str) -> list[str]:
         if number not in found and nhs_number_valid(number):
             found.append(number)
     return found
+
+
+# Unicode's control characters (category Cc: C0, DEL, C1). A NUL stops every OS call that takes
+# a path and PostgreSQL's text; none has a place in an ID or a path. Free text may keep the tab
+# and line breaks a quoted CSV cell legitimately holds.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(value: str, *, free_text: bool = False) -> str | None:
+    """Where `value` holds a control character ("U+0000 at character 4"), or None."""
+    found = (_CONTROLS_IN_TEXT if free_text else _CONTROLS).search(value)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+
+
+def without_controls(value: str) -> str:
+    """`value` with each control character written as an escape (\\x00), for a report."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+
+
+def controls_in_cells(cells: dict[str, str], strict: set[str]) -> str | None:
+    """The first cell holding a control character, with where ("file_path: U+0000 at
+    character 4"); columns in `strict` are IDs or paths, the others free text. Cells are
+    checked as read, stripped: the whitespace at either end is dropped anyway."""
+    for column, value in cells.items():
+        where = control_character(value.strip(), free_text=column not in strict)
+        if where is not None:
+            return f"{without_controls(column)} holds control character {where}"
+    return None

@@ -70,3 +70,12 @@ def test_case_is_ignored_only_where_the_mapping_says(archive: Path) -> None:
     assert _reason(archive, "FILES/person 1/LETTER.PDF", strict) == Reason.MISSING_FILE
     found = resolve_path(archive, "FILES/person 1/LETTER.PDF", loose)
     assert found == (archive / "files" / "Person 1" / "letter.pdf").resolve()
+
+
+@pytest.mark.parametrize("file_path", ["files/Person 1/letter.pdf\x00.txt", "files/\x1b[2J.pdf"])
+def test_a_path_with_a_control_character_never_reaches_the_os(
+    archive: Path, file_path: str
+) -> None:
+    # A row registered before the manifest was checked: a NUL raised ValueError from the OS
+    # call and stopped the whole batch, on every rerun.
+    assert _reason(archive, file_path) == Reason.BAD_ROW
