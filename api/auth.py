@@ -26,6 +26,7 @@ from core.settings import AuthSettings, Settings
 from records.access import Caller, resolve_caller, service_caller
 
 SESSION_COOKIE = "escr_session"
+SERVICE_ACCOUNT = "api:token"  # the actor of everything done with the static token
 
 
 class NotAuthenticated(EscrError):
@@ -85,12 +86,14 @@ def bearer_caller(
     settings: Settings,
     verifier: OidcVerifier | None,
     token: str,
-    on_behalf_of: str,
 ) -> Caller:
     """The static token is an administrator service account for scripts; anything else must be
-    an OIDC token from the configured issuer."""
+    an OIDC token from the configured issuer.
+
+    The service account's name is fixed: no header may name someone else, so the audit and
+    the separation of duties see who actually authenticated."""
     if token and hmac.compare_digest(token.encode(), settings.api.token.encode()):
-        return service_caller(f"api:{on_behalf_of or 'token'}", on_behalf_of=on_behalf_of)
+        return service_caller(SERVICE_ACCOUNT)
     if verifier is None or not token:
         raise NotAuthenticated("a valid bearer token is required")
     claims = verifier.claims(token)

@@ -1,6 +1,9 @@
 """`escr retention ...`, `escr hold ...` and `escr audit ...`: faces over retention/ and the audit.
 
-The user is `--as USER` where given, else `cli:<login>`.
+The actor is `cli:<login>`, or `--as USER` proven by their password on stdin
+(`--password-stdin`): an active local user with the IG officer or administrator role. An
+approval, a rejection or an execution needs `--as`: a named person answers for it. Nothing here
+sets the day a decision is taken as of: it is the server's (`forecast --as-of` only reports).
 """
 
 from __future__ import annotations
@@ -10,31 +13,70 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from sqlalchemy.orm import Session
+
+from catalog import access as rows
 from catalog import audit
 from catalog.db import unit_of_work
+from catalog.models_access import User
 from catalog.schema import migrate
+from core.errors import InvalidInput
 from core.settings import get_settings
+from indexer.base import check_date
 from indexer.factory import make_index
+from records.access import _deny, service_caller
 from retention import certificates, disposal, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
-from retention.rules import current_evaluator
+from retention.periods import server_today
+from retention.rules import current_evaluator, reading_evaluator
 from retention.verify import stored_certificate, verify_destruction
 from storage.factory import make_blob_store
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _actor(args: argparse.Namespace) -> str:
-    return str(args.as_user) if args.as_user else f"cli:{getpass.getuser()}"
+GOVERNANCE_ROLES = frozenset({"ig_officer", "administrator"})
 
 
-def _today(args: argparse.Namespace) -> date:
-    return date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+def _login() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _refuse(session: Session, what: str, why: str) -> NoReturn:
+    """Audit the refusal as the login at the keyboard (committed), then fail the command."""
+    _deny(session, service_caller(_login()), "function", what, why)
+    raise AssertionError("_deny raises")  # for the type checker
+
+
+def _proven(session: Session, args: argparse.Namespace, what: str) -> str:
+    """The `--as` user, once their stdin password matches and they are an active IG user."""
+    username = str(args.as_user)
+    if not args.password_stdin:
+        _refuse(session, what, f"--as {username} needs their password: add --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    user = session.get(User, username)
+    stored = user.password_hash if user is not None else ""
+    # Hash even for an unknown user, so a wrong name costs what a wrong password does.
+    matches = rows.verify_password(password, stored or rows.hash_password("no such user"))
+    if user is None or not stored or not matches:
+        _refuse(session, what, f"--as {username}: unknown user or wrong password")
+    if not user.active or not set(user.roles) & GOVERNANCE_ROLES:
+        _refuse(session, what, f"--as {username}: not an active IG officer or administrator")
+    return username
+
+
+def _actor(session: Session, args: argparse.Namespace, what: str, *, person: bool = False) -> str:
+    """Who does `what`: the proven `--as` user, else `cli:<login>` unless a person must."""
+    if args.as_user:
+        return _proven(session, args, what)
+    if person:
+        _refuse(session, what, f"{what} needs --as USER --password-stdin (an IG officer)")
+    return _login()
 
 
 def _print(value: object) -> None:
@@ -50,27 +92,38 @@ def _url() -> str:
 def sweep(args: argparse.Namespace) -> int:
     settings = get_settings()
     with unit_of_work(_url()) as session:
-        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        actor = _actor(session, args, "retention sweep")
+        evaluator = current_evaluator(session, settings.home, actor=actor)
         proposal, summary = disposal.sweep(
             session,
             evaluator,
-            actor=_actor(args),
-            today=_today(args),
+            actor=actor,
+            today=server_today(),
             store=make_blob_store(settings),
         )
         _print({"proposal_id": proposal.id if proposal else None, **summary})
     return 0
 
 
+def forecast(args: argparse.Namespace) -> int:
+    """What would be due on --as-of: writes nothing but the audit event of the report."""
+    with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "retention forecast")
+        evaluator = reading_evaluator(session, get_settings().home)
+        _print(disposal.forecast(session, evaluator, actor=actor, as_of=args.as_of))
+    return 0
+
+
 def evaluate(args: argparse.Namespace) -> int:
     settings = get_settings()
     with unit_of_work(_url()) as session:
-        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        actor = _actor(session, args, "retention evaluate")
+        evaluator = current_evaluator(session, settings.home, actor=actor)
         counts = evaluate_and_audit(
             session,
             evaluator,
-            actor=_actor(args),
-            today=_today(args),
+            actor=actor,
+            today=server_today(),
             store=make_blob_store(settings),
             document_ids=args.document or None,
             full=args.full,
@@ -82,10 +135,11 @@ def evaluate(args: argparse.Namespace) -> int:
 def drift(args: argparse.Namespace) -> int:
     """Exit 1 where the store's locks differ from the catalog's decisions and holds."""
     with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "retention drift")
         report = locks.drift(session, make_blob_store(get_settings()))
         audit.record(
             session,
-            actor=_actor(args),
+            actor=actor,
             action="retention_drift",
             target_type="store",
             detail={"checked": report["checked"], "drift": len(report["drift"])},
@@ -96,20 +150,21 @@ def drift(args: argparse.Namespace) -> int:
 
 def proposals(args: argparse.Namespace) -> int:
     with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "retention proposals")
         if args.proposal_id is not None:
-            proposal = disposal.get_proposal(session, args.proposal_id)
-            _print(disposal.proposal_json(session, proposal))
+            _print(disposal.view_and_audit(session, args.proposal_id, actor=actor))
         else:
-            _print([disposal.proposal_summary(p) for p in disposal.list_proposals(session)])
+            _print(disposal.list_and_audit(session, actor=actor))
     return 0
 
 
 def _review(args: argparse.Namespace, decision: str) -> int:
     with unit_of_work(_url()) as session:
+        what = f"retention {decision} proposal {args.proposal_id}"
         counts = disposal.review(
             session,
             args.proposal_id,
-            actor=_actor(args),
+            actor=_actor(session, args, what, person=True),
             decision=decision,
             justification=args.justification,
             item_ids=args.item or None,
@@ -131,16 +186,18 @@ def reject(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     with unit_of_work(_url()) as session:
-        evaluator = current_evaluator(session, settings.home, actor=_actor(args))
+        what = f"retention execute proposal {args.proposal_id}"
+        actor = _actor(session, args, what, person=True)
+        evaluator = current_evaluator(session, settings.home, actor=actor)
         outcome = execute(
             session,
             args.proposal_id,
-            actor=_actor(args),
+            actor=actor,
             evaluator=evaluator,
             store=make_blob_store(settings),
             index=make_index(settings),
             home=settings.home,
-            today=_today(args),
+            today=server_today(),
         )
         _print(
             {
@@ -161,6 +218,7 @@ def verify(args: argparse.Namespace) -> int:
         else certificates.export_public_key(settings.home / "keys")
     )
     with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "retention verify-destruction")
         path = Path(args.certificate)
         cert = (
             certificates.read_certificate(path)
@@ -176,7 +234,7 @@ def verify(args: argparse.Namespace) -> int:
         )
         audit.record(
             session,
-            actor=_actor(args),
+            actor=actor,
             action="verify_destruction",
             target_type="certificate",
             target_id=cert["body"]["certificate_id"],
@@ -203,14 +261,15 @@ def hold_add(args: argparse.Namespace) -> int:
         "query": args.query,
     }
     with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "hold add")
         hold, matched = holds.add_hold(
             session,
             name=args.name,
             reason_type=args.reason_type,
             authority=args.authority,
-            owner=args.owner or _actor(args),
+            owner=args.owner or actor,
             criteria=criteria,
-            actor=_actor(args),
+            actor=actor,
             store=make_blob_store(get_settings()),
         )
         _print({**holds.hold_json(hold), "matched_now": matched})
@@ -223,13 +282,14 @@ def hold_list(args: argparse.Namespace) -> int:
     from catalog.models_retention import LegalHold
 
     with unit_of_work(_url()) as session:
-        rows = (
+        actor = _actor(session, args, "hold list")
+        found = (
             session.scalars(select(LegalHold).order_by(LegalHold.id)).all()
             if args.all
             else holds.active_holds(session)
         )
-        audit.record(session, actor=_actor(args), action="hold_list", target_type="hold")
-        _print([holds.hold_json(h) for h in rows])
+        audit.record(session, actor=actor, action="hold_list", target_type="hold")
+        _print([holds.hold_json(h) for h in found])
     return 0
 
 
@@ -238,7 +298,7 @@ def hold_release(args: argparse.Namespace) -> int:
         review = holds.release_hold(
             session,
             args.hold_id,
-            actor=_actor(args),
+            actor=_actor(session, args, "hold release"),
             reason=args.reason,
             store=make_blob_store(get_settings()),
         )
@@ -258,10 +318,11 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 def audit_person(args: argparse.Namespace) -> int:
     with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "audit person")
         report = audit.person_report(session, args.person_id, reads_only=args.reads_only)
         audit.record(
             session,
-            actor=_actor(args),
+            actor=actor,
             action="audit_person",
             target_type="person",
             target_id=args.person_id,
@@ -273,19 +334,34 @@ def audit_person(args: argparse.Namespace) -> int:
 
 def _add(sub: Any, name: str, func: Handler, help_text: str) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    p.add_argument("--as", dest="as_user", default="", help="the user acting (default cli:<login>)")
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        default="",
+        help="an IG officer or administrator acting (default cli:<login>); needs --password-stdin",
+    )
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the --as user's password from stdin"
+    )
     p.set_defaults(func=func)
     return p
+
+
+def _as_of(value: str) -> date:
+    try:
+        return check_date(date.fromisoformat(value), "--as-of")
+    except (ValueError, InvalidInput) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _retention(sub: Any) -> None:
     group = sub.add_parser("retention", help="retention appraisal and disposal")
     cmds = group.add_subparsers(dest="retention_command", required=True)
-    p = _add(cmds, "sweep", sweep, "evaluate everything and propose what is due")
-    p.add_argument("--today", help="appraise as of this date (YYYY-MM-DD)")
+    _add(cmds, "sweep", sweep, "evaluate everything and propose what is due today")
+    p = _add(cmds, "forecast", forecast, "report what would be due on a date (writes nothing)")
+    p.add_argument("--as-of", type=_as_of, required=True, help="the day (YYYY-MM-DD)")
     p = _add(cmds, "evaluate", evaluate, "re-evaluate documents (all, or --document ID...)")
     p.add_argument("--document", type=int, action="append", default=[])
-    p.add_argument("--today")
     p.add_argument("--full", action="store_true", help="decide again even where nothing changed")
     _add(cmds, "drift", drift, "blobs whose store locks differ from the catalog (exit 1 if any)")
     p = _add(cmds, "proposals", proposals, "list proposals, or show one with its items")
@@ -304,7 +380,6 @@ def _retention(sub: Any) -> None:
         cmds, "execute", run, "carry out the approved items; prints the certificate and package"
     )
     p.add_argument("proposal_id", type=int)
-    p.add_argument("--today")
     p = _add(cmds, "verify-destruction", verify, "check a certificate and that nothing is left")
     p.add_argument("certificate", help="a certificate file or ID")
     p.add_argument("--public-key", type=Path, help="PEM file (default: this service's key)")

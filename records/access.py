@@ -42,6 +42,9 @@ class Caller:
     # person_id -> reason, for the people reachable only through an unexpired break-glass.
     break_glass: Mapping[str, str] = field(default_factory=dict)
     on_behalf_of: str = ""
+    # A service account (the static API token, the CLI's local administrator): nobody in
+    # particular, so never a reviewer or executor of a disposal (require_person).
+    service: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -60,15 +63,24 @@ class Caller:
         return "; ".join(f"break-glass: {r}" for r in reasons)
 
 
-def service_caller(user_id: str, on_behalf_of: str = "") -> Caller:
-    """The static API token and the CLI: a local administrator for scripts."""
+def service_caller(user_id: str) -> Caller:
+    """The static API token and the CLI: a local administrator for scripts. Its name is fixed
+    by the face (`api:token`, `cli:<login>`), never taken from the request."""
     return Caller(
         user_id=user_id,
         roles=frozenset({"administrator"}),
         grants=frozenset(rows.RESTRICTIONS),
         people=None,
-        on_behalf_of=on_behalf_of,
+        service=True,
     )
+
+
+def require_person(session: Session, caller: Caller, what: str) -> None:
+    """Refuse a service account (audited): some decisions need someone to answer for them."""
+    if caller.service:
+        _deny(
+            session, caller, "function", what, f"{what} needs a named person, not a service account"
+        )
 
 
 def resolve_caller(

@@ -249,6 +249,25 @@ def _evaluate(
     return counts
 
 
+def preview(
+    session: Session, evaluator: Evaluator, *, as_of: date, page: int = PAGE
+) -> tuple[Counter[str], list[int]]:
+    """Every document decided afresh as of `as_of`, read only: nothing is written, no stored
+    decision moves and no store lock changes. Returns the counts by status and the due IDs."""
+    with no_cycle_collection():
+        db = Driver(session)
+        evaluator.reset()
+        counts: Counter[str] = Counter()
+        page_state = _Page(evaluator, load_facts(session), as_of)
+        due: list[int] = []
+        for rows in _pages(db, None, page):
+            ids = [row[0] for row in rows]
+            overrides = _overrides(db, session, ids)
+            decided = page_state.run(rows, _links(db, ids), overrides, {}, full=True, counts=counts)
+            due.extend(i for i, d, _ in decided if d.status == DUE)
+        return counts, due
+
+
 def evaluate_and_audit(
     session: Session,
     evaluator: Evaluator,

@@ -41,6 +41,7 @@ from retention import appraise, certificates
 from retention.disposal import get_proposal, reviews_of
 from retention.evaluate import DUE, Evaluator
 from retention.holds import holds_on
+from retention.periods import not_after_today
 from retention.transfer import Package, TransferFailed, write_package
 from storage.base import BlobStore
 
@@ -172,6 +173,7 @@ def execute(
     today: date,
 ) -> Outcome:
     """Carry out every approved item of the proposal; destroyed items get one certificate."""
+    not_after_today(today, "an execution")
     proposal = get_proposal(session, proposal_id)
     if proposal.status != "open":
         raise Conflict(f"proposal {proposal_id} is {proposal.status}")

@@ -24,8 +24,9 @@ from catalog.models_retention import (
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from retention import appraise
 from retention.bulk import Driver, no_cycle_collection
-from retention.evaluate import DUE, Evaluator
+from retention.evaluate import DUE, RETAINED, SCHEDULED, Evaluator
 from retention.holds import holds_on
+from retention.periods import not_after_today
 from storage.base import BlobStore
 
 ACTIONS = ("destroy", "extend", "reclassify", "transfer")
@@ -45,6 +46,7 @@ def sweep(
     store: BlobStore | None = None,
 ) -> tuple[DisposalProposal | None, dict[str, int]]:
     """Re-evaluate everything, then propose what is due, not held and not already proposed."""
+    not_after_today(today, "a disposal sweep")
     with no_cycle_collection():
         return _sweep(session, evaluator, actor=actor, today=today, store=store)
 
@@ -95,6 +97,32 @@ def _sweep(
         detail={"as_of": today.isoformat(), "rule_version": evaluator.version, **summary},
     )
     return proposal, summary
+
+
+def forecast(session: Session, evaluator: Evaluator, *, actor: str, as_of: date) -> dict[str, Any]:
+    """What would be due on `as_of` under this schedule, and how much of it is held.
+
+    A report only: nothing is decided, written or proposed (only the audit event of the read),
+    so a forecast can never feed a proposal or an execution."""
+    counts, due = appraise.preview(session, evaluator, as_of=as_of)
+    held = holds_on(session, due)
+    report = {
+        "as_of": as_of.isoformat(),
+        "rule_version": evaluator.version,
+        "statuses": {k: counts[k] for k in (DUE, SCHEDULED, RETAINED) if k in counts},
+        "due": len(due),
+        "held": len(held),
+        "due_not_held": len(due) - len(held),
+    }
+    audit.record(
+        session,
+        actor=actor,
+        action="retention_forecast",
+        target_type="schedule",
+        target_id=evaluator.version,
+        detail={k: v for k, v in report.items() if k != "statuses"},
+    )
+    return report
 
 
 def get_proposal(session: Session, proposal_id: int) -> DisposalProposal:
@@ -259,3 +287,30 @@ def proposal_summary(proposal: DisposalProposal) -> dict[str, Any]:
 
 def list_proposals(session: Session) -> list[DisposalProposal]:
     return list(session.scalars(select(DisposalProposal).order_by(DisposalProposal.id.desc())))
+
+
+def list_and_audit(session: Session, *, actor: str) -> list[dict[str, Any]]:
+    """Every proposal's summary, newest first; the IG officer's read is audited."""
+    found = [proposal_summary(p) for p in list_proposals(session)]
+    audit.record(
+        session,
+        actor=actor,
+        action="disposal_list",
+        target_type="proposal",
+        detail={"proposals": len(found)},
+    )
+    return found
+
+
+def view_and_audit(session: Session, proposal_id: int, *, actor: str) -> dict[str, Any]:
+    """One proposal with its items and reviews; the IG officer's read is audited."""
+    shown = proposal_json(session, get_proposal(session, proposal_id))
+    audit.record(
+        session,
+        actor=actor,
+        action="disposal_view",
+        target_type="proposal",
+        target_id=str(proposal_id),
+        detail={"items": len(shown["items"])},
+    )
+    return shown

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
+
+from core.errors import PolicyViolation
 
 Count = Literal["beginning_with", "anniversary", "after"]
 COUNTS: tuple[Count, ...] = ("beginning_with", "anniversary", "after")
@@ -42,3 +44,17 @@ def years_between(earlier: date, later: date) -> int:
     if (later.month, later.day) < (earlier.month, earlier.day):
         years -= 1
     return years
+
+
+def server_today() -> date:
+    """Today by the server's clock (UTC): the only day the API and the CLI appraise, propose
+    and destroy as of. No request or flag sets it, so nobody can make a record due early."""
+    return datetime.now(UTC).date()
+
+
+def not_after_today(today: date, what: str) -> date:
+    """`today`, unless it is later than the server's: a decision that can lead to destruction
+    is never taken as of a future day (tests may take one in the past)."""
+    if today > server_today():
+        raise PolicyViolation(f"{what} as of a future date ({today}) is refused")
+    return today

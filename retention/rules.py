@@ -40,10 +40,8 @@ def recorded_rules(body: dict[str, Any]) -> dict[str, Rule]:
     return {name: _rule_from_json(raw) for name, raw in body["rules"].items()}
 
 
-def register(session: Session, schedule: Schedule, *, actor: str) -> None:
-    """Record a new schedule version, refusing one that weakens a locked rule."""
-    if session.get(RetentionSchedule, schedule.version) is not None:
-        return
+def _checked(session: Session, schedule: Schedule) -> RetentionSchedule | None:
+    """The last recorded version, once the schedule is checked not to weaken its locked rules."""
     latest = session.scalar(
         select(RetentionSchedule)
         .order_by(RetentionSchedule.recorded_at.desc(), RetentionSchedule.version.desc())
@@ -52,6 +50,14 @@ def register(session: Session, schedule: Schedule, *, actor: str) -> None:
     if latest is not None:
         for name, rule in recorded_rules(latest.body).items():
             check_lock(rule, schedule.rules.get(name))
+    return latest
+
+
+def register(session: Session, schedule: Schedule, *, actor: str) -> None:
+    """Record a new schedule version, refusing one that weakens a locked rule."""
+    if session.get(RetentionSchedule, schedule.version) is not None:
+        return
+    latest = _checked(session, schedule)
     body = schedule.as_json()
     session.add(
         RetentionSchedule(
@@ -73,4 +79,12 @@ def current_evaluator(session: Session, home: Path, *, actor: str) -> Evaluator:
     """An evaluator for the schedule in force (ours plus the council's override file)."""
     schedule = load_schedule(council_override_path(home))
     register(session, schedule, actor=actor)
+    return Evaluator(schedule)
+
+
+def reading_evaluator(session: Session, home: Path) -> Evaluator:
+    """The schedule in force, checked like current_evaluator's but not recorded: for reports
+    (a forecast) that must write nothing."""
+    schedule = load_schedule(council_override_path(home))
+    _checked(session, schedule)
     return Evaluator(schedule)

@@ -1,41 +1,49 @@
 """Retention, disposal, holds and audit routes: the same functions the CLI calls.
 
-Holds are visible to every authenticated caller for now; hiding them from callers without the
-IG role comes with roles (issue 5).
+Every route needs an IG officer or administrator (a refusal is audited). The day a sweep,
+evaluation or execution is taken as of is the server's: no body sets it, and a body with a
+field the route does not know is refused, so `{"today": ...}` is a 422, never ignored. A
+review or execution needs a named person: the static token (a service account) is refused.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ActorDep, IndexDep, SessionDep, SettingsDep, StoreDep
+from api.deps import ActorDep, IndexDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
+from api.params import BoundedDate, Id, IdPath
 from catalog import audit
 from retention import certificates, disposal, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
-from retention.rules import current_evaluator
+from retention.periods import server_today
+from retention.rules import current_evaluator, reading_evaluator
 from retention.verify import stored_certificate, verify_destruction
 
 router = APIRouter()
 
 
-class AsOf(BaseModel):
-    today: date | None = None
+class Strict(BaseModel):
+    # An unknown field is a 422: a client that sends `today` learns it is not honoured.
+    model_config = ConfigDict(extra="forbid")
 
 
-class ReviewBody(BaseModel):
+class NoOptions(Strict):
+    """The body of sweep, evaluate and execute: empty (`{}`) or absent."""
+
+
+class ReviewBody(Strict):
     justification: str
-    items: list[int] = Field(default_factory=list)
+    items: list[Id] = Field(default_factory=list)
     action: str = "destroy"
     value: str = ""
 
 
-class HoldBody(BaseModel):
+class HoldBody(Strict):
     name: str
     reason_type: str
     authority: str
@@ -43,17 +51,13 @@ class HoldBody(BaseModel):
     classes: list[str] = Field(default_factory=list)
     person_ids: list[str] = Field(default_factory=list)
     source_systems: list[str] = Field(default_factory=list)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
     query: str = ""
 
 
-class ReleaseBody(BaseModel):
+class ReleaseBody(Strict):
     reason: str
-
-
-def _today(body: AsOf | None) -> date:
-    return body.today if body and body.today else datetime.now(UTC).date()
 
 
 @router.post("/retention/evaluate")
@@ -62,11 +66,11 @@ def evaluate(
     settings: SettingsDep,
     store: StoreDep,
     actor: ActorDep,
-    body: AsOf | None = None,
+    body: NoOptions | None = None,
 ) -> dict[str, Any]:
-    """Re-evaluate every document against the schedule in force."""
+    """Re-evaluate every document against the schedule in force, as of the server's today."""
     evaluator = current_evaluator(session, settings.home, actor=actor)
-    counts = evaluate_and_audit(session, evaluator, actor=actor, today=_today(body), store=store)
+    counts = evaluate_and_audit(session, evaluator, actor=actor, today=server_today(), store=store)
     return {"rule_version": evaluator.version, **counts}
 
 
@@ -76,14 +80,27 @@ def sweep(
     settings: SettingsDep,
     store: StoreDep,
     actor: ActorDep,
-    body: AsOf | None = None,
+    body: NoOptions | None = None,
 ) -> dict[str, Any]:
-    """Propose for disposal what is due, not held and class-confirmed."""
+    """Propose for disposal what is due today (the server's), not held and class-confirmed."""
     evaluator = current_evaluator(session, settings.home, actor=actor)
     proposal, summary = disposal.sweep(
-        session, evaluator, actor=actor, today=_today(body), store=store
+        session, evaluator, actor=actor, today=server_today(), store=store
     )
     return {"proposal_id": proposal.id if proposal else None, **summary}
+
+
+@router.get("/retention/forecast")
+def forecast(
+    as_of: Annotated[BoundedDate, Query(description="the day to forecast (YYYY-MM-DD)")],
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    """What would be due on `as_of`: a report that writes nothing but its audit event, and
+    that no proposal or execution can use."""
+    evaluator = reading_evaluator(session, settings.home)
+    return disposal.forecast(session, evaluator, actor=actor, as_of=as_of)
 
 
 @router.get("/retention/drift")
@@ -102,17 +119,17 @@ def drift(session: SessionDep, store: StoreDep, actor: ActorDep) -> dict[str, An
 
 @router.get("/retention/proposals")
 def proposals(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
-    return [disposal.proposal_summary(p) for p in disposal.list_proposals(session)]
+    return disposal.list_and_audit(session, actor=actor)
 
 
 @router.get("/retention/proposals/{proposal_id}")
-def proposal(proposal_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    return disposal.proposal_json(session, disposal.get_proposal(session, proposal_id))
+def proposal(proposal_id: IdPath, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    return disposal.view_and_audit(session, proposal_id, actor=actor)
 
 
 @router.post("/retention/proposals/{proposal_id}/approve")
 def approve(
-    proposal_id: int, body: ReviewBody, session: SessionDep, actor: ActorDep
+    proposal_id: IdPath, body: ReviewBody, session: SessionDep, actor: ReviewerDep
 ) -> dict[str, int]:
     return disposal.review(
         session,
@@ -128,7 +145,7 @@ def approve(
 
 @router.post("/retention/proposals/{proposal_id}/reject")
 def reject(
-    proposal_id: int, body: ReviewBody, session: SessionDep, actor: ActorDep
+    proposal_id: IdPath, body: ReviewBody, session: SessionDep, actor: ReviewerDep
 ) -> dict[str, int]:
     return disposal.review(
         session,
@@ -142,15 +159,16 @@ def reject(
 
 @router.post("/retention/proposals/{proposal_id}/execute")
 def run(
-    proposal_id: int,
+    proposal_id: IdPath,
     session: SessionDep,
     settings: SettingsDep,
     store: StoreDep,
     index: IndexDep,
-    actor: ActorDep,
-    body: AsOf | None = None,
+    actor: ReviewerDep,
+    body: NoOptions | None = None,
 ) -> dict[str, Any]:
-    """Carry out the approved items; returns the destruction certificate's ID."""
+    """Carry out the approved items, re-checked as of the server's today; returns the
+    destruction certificate's ID."""
     evaluator = current_evaluator(session, settings.home, actor=actor)
     outcome = execute(
         session,
@@ -160,7 +178,7 @@ def run(
         store=store,
         index=index,
         home=settings.home,
-        today=_today(body),
+        today=server_today(),
     )
     package = outcome.transfer_package.name if outcome.transfer_package else None
     return {"certificate_id": outcome.certificate_id, "transfer_package": package, **outcome.counts}
@@ -168,7 +186,15 @@ def run(
 
 @router.get("/retention/certificates/{certificate_id}")
 def certificate(certificate_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    return stored_certificate(session, certificate_id)
+    cert = stored_certificate(session, certificate_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="certificate_view",
+        target_type="certificate",
+        target_id=certificate_id,
+    )
+    return cert
 
 
 @router.post("/retention/certificates/{certificate_id}/verify")
@@ -228,7 +254,7 @@ def list_holds(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
 
 @router.post("/holds/{hold_id}/release")
 def release_hold(
-    hold_id: int, body: ReleaseBody, session: SessionDep, store: StoreDep, actor: ActorDep
+    hold_id: IdPath, body: ReleaseBody, session: SessionDep, store: StoreDep, actor: ActorDep
 ) -> dict[str, Any]:
     """Release a hold: nothing is destroyed; the answer lists what to re-appraise."""
     review = holds.release_hold(session, hold_id, actor=actor, reason=body.reason, store=store)

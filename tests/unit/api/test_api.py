@@ -15,7 +15,7 @@ from core.settings import Settings
 from tests.factories.tiny import FILES, make_tiny_archive
 from workers.load import load_archive
 
-AUTH = {"Authorization": "Bearer dev-token", "X-Escr-User": "sw.jones"}
+AUTH = {"Authorization": "Bearer dev-token"}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from api.app import create_app
 from catalog.schema import migrate
 from core.settings import Settings
 
-AUTH = {"Authorization": "Bearer dev-token", "X-Escr-User": "ig1"}
+AUTH = {"Authorization": "Bearer dev-token"}
 
 
 def test_hold_sweep_and_audit_routes(settings: Settings) -> None:
@@ -26,7 +26,7 @@ def test_hold_sweep_and_audit_routes(settings: Settings) -> None:
         )
         assert made.status_code == 200 and made.json()["matched_now"] == 0
         assert [h["name"] for h in client.get("/api/holds", headers=AUTH).json()] == ["Inquiry"]
-        swept = client.post("/api/retention/sweep", json={"today": "2024-06-01"}, headers=AUTH)
+        swept = client.post("/api/retention/sweep", json={}, headers=AUTH)
         assert swept.json()["proposal_id"] is None
         assert client.get("/api/audit/verify", headers=AUTH).json()["intact"] is True
         assert client.get("/api/retention/public-key", headers=AUTH).text.startswith("-----BEGIN")
