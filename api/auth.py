@@ -12,6 +12,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from catalog import access as rows
+from catalog import audit, login_throttle
 from catalog.models_access import User, WebSession
 from core.errors import EscrError
 from core.settings import AuthSettings, Settings
@@ -119,20 +121,61 @@ class WebLogin:
     csrf_token: str
 
 
-def log_in(session: Session, settings: Settings, username: str, password: str) -> str:
-    """A new session for a local user whose password matches; returns the cookie's token."""
-    user = session.get(User, username)
-    stored = user.password_hash if user is not None and user.active else ""
-    # Hash even for unknown users, so the time taken does not say which usernames exist.
-    ok = rows.verify_password(password, stored or rows.hash_password("x"))
-    if user is None or not stored or not ok:
-        raise NotAuthenticated("unknown username or wrong password")
+class LoginThrottled(NotAuthenticated):
+    """Too many failed logins for this username or address: the password was not even checked."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"too many attempts, try again in {seconds} seconds")
+        self.retry_after_s = seconds
+
+
+# A longer name cannot exist (access_users.username) and would not fit the audit actor.
+USERNAME_MAX = 100
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to check unknown users' passwords against: made once per process, so an unknown
+    username costs one scrypt check like a known one, not a hash and a check."""
+    return rows.hash_password(secrets.token_urlsafe(16))
+
+
+def _refusal_reason(user: User | None) -> str:
+    if user is None:
+        return "unknown_user"
+    if not user.active:
+        return "inactive"
+    return "wrong_password" if user.password_hash else "no_password"
+
+
+def log_in(
+    session: Session, settings: Settings, username: str, password: str, *, address: str = ""
+) -> str:
+    """A new session for a local user whose password matches; returns the cookie's token.
+
+    Every attempt is audited under the name tried, good or bad. The caller must commit even
+    when this raises: the failure count and its audit event are the point of a refusal."""
     now = utcnow()
+    name = username[:USERNAME_MAX]
+    wait = login_throttle.seconds_to_wait(session, name, address, now)
+    if wait:
+        _audit_login(session, name, "login_throttled", address, retry_after_s=wait)
+        raise LoginThrottled(wait)
+    user = session.get(User, name)
+    stored = user.password_hash if user is not None and user.active else ""
+    # One scrypt check whoever the user is, so the time taken does not say which names exist.
+    ok = rows.verify_password(password, stored or _dummy_hash())
+    if user is None or not stored or not ok:
+        login_throttle.record_failure(session, name, address, now)
+        _audit_login(session, name, "login_failed", address, reason=_refusal_reason(user))
+        raise NotAuthenticated("unknown username or wrong password")
+    login_throttle.clear_username(session, name)
+    _audit_login(session, name, "login_ok", address)
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     row = WebSession(
         token_hash=_token_hash(token),
-        username=username,
+        username=name,
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
         expires_at=now + timedelta(hours=settings.auth.session_hours),
@@ -140,6 +183,18 @@ def log_in(session: Session, settings: Settings, username: str, password: str) -
     session.add(row)
     session.flush()
     return token
+
+
+def _audit_login(session: Session, name: str, action: str, address: str, **detail: Any) -> None:
+    """One login attempt in the audit log (never the password)."""
+    audit.record(
+        session,
+        actor=name,
+        action=action,
+        target_type="user",
+        target_id=name,
+        detail={"address": address, **detail},
+    )
 
 
 def log_out(session: Session, token: str) -> None:

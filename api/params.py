@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from core.errors import InvalidInput
 from indexer.base import (
@@ -23,11 +23,13 @@ from indexer.base import (
 )
 
 __all__ = [
+    "BREAK_GLASS_REASON_MAX",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_ID",
     "MAX_RESULT_WINDOW",
     "BoundedDate",
+    "BreakGlassReason",
     "Id",
     "IdPath",
     "Page",
@@ -52,6 +54,12 @@ BoundedDate = Annotated[date, AfterValidator(_bounded)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A catalog ID in a path: `/documents/{document_id}` with `document_id: IdPath`.
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a catalog ID (a positive integer)")]
+
+
+# A break-glass reason is read by an IG officer, stored in the audit log and alerted on: a
+# paragraph, not a document (records/access.py sets the least it must say).
+BREAK_GLASS_REASON_MAX = 1_000
+BreakGlassReason = Annotated[str, StringConstraints(max_length=BREAK_GLASS_REASON_MAX)]
 
 
 def parse_date(value: str, name: str) -> date | None:

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         return self.database.url or f"sqlite:///{self.home / 'catalog.sqlite'}"
 
     @property
+    def session_cookie_secure(self) -> bool:
+        """Production always sends the session cookie over HTTPS only, whatever cookie_secure
+        says: a forgotten flag must not leak a session over plain HTTP."""
+        return self.auth.cookie_secure or self.api.environment == "production"
+
+    @property
     def blob_root(self) -> Path:
         return Path(self.storage.root) if self.storage.root else self.home / "blobs"
 

@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
-from api.params import BoundedDate, IdPath, Page, paging
+from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from indexer.base import SearchQuery
 from records import access, reads
 from storage.base import BlobStore, content_key
@@ -110,7 +110,9 @@ def chronology(
 
 
 class BreakGlassBody(BaseModel):
-    reason: str
+    reason: BreakGlassReason
+    # None takes the configured default; 0 or too many is refused (records/access.py), never
+    # quietly replaced by the default.
     minutes: int | None = None
 
 
@@ -128,7 +130,7 @@ def break_glass(
         caller,
         person_id,
         reason=body.reason,
-        minutes=body.minutes or settings.auth.break_glass_minutes,
+        minutes=settings.auth.break_glass_minutes if body.minutes is None else body.minutes,
         max_minutes=settings.auth.break_glass_max_minutes,
         now=datetime.now(UTC).replace(tzinfo=None),
     )

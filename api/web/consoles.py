@@ -4,13 +4,14 @@ and the IG console (who looked at this person's record)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.auth import WebLogin
 from api.deps import IndexDep, SessionDep, WebLoginDep
-from api.web.render import check_csrf, page
+from api.params import IdPath
+from api.web.render import check_csrf, flashes, page
 from records import consoles, decisions
 from records.access import require_role
 
@@ -49,19 +50,22 @@ def batch(request: Request, batch: str, session: SessionDep, login: WebLoginDep)
 
 @router.get("/migration/exceptions")
 def exceptions(
-    request: Request, session: SessionDep, login: WebLoginDep, kind: str = "", done: str = ""
+    request: Request, session: SessionDep, login: WebLoginDep, kind: str = ""
 ) -> Response:
     items = consoles.exception_queue(session, caller=login.caller, kind=kind or None)
+    done = flashes.take(login)
     return page(request, "exceptions.html", login, items=items, kind=kind, done=done)
 
 
-def _back(message: str) -> Response:
-    return RedirectResponse(f"/migration/exceptions?done={quote(message)}", status_code=303)
+def _back(login: WebLogin, message: str) -> Response:
+    """Back to the queue, where the message shows once (a server-side flash, never the URL)."""
+    flashes.put(login, message)
+    return RedirectResponse("/migration/exceptions", status_code=303)
 
 
 @router.post("/migration/exceptions/{exception_id}/link")
 def link(
-    exception_id: int,
+    exception_id: IdPath,
     session: SessionDep,
     index: IndexDep,
     login: WebLoginDep,
@@ -80,12 +84,12 @@ def link(
         person_id=chosen,
         note=note,
     )
-    return _back(f"Document {result['document_id']} linked to {chosen}.")
+    return _back(login, f"Document {result['document_id']} linked to {chosen}.")
 
 
 @router.post("/migration/documents/{document_id}/type")
 def confirm_type(
-    document_id: int,
+    document_id: IdPath,
     session: SessionDep,
     index: IndexDep,
     login: WebLoginDep,
@@ -96,12 +100,12 @@ def confirm_type(
     decisions.confirm_type(
         session, index, caller=login.caller, document_id=document_id, doc_type=doc_type
     )
-    return _back(f"Document {document_id} confirmed as {doc_type}.")
+    return _back(login, f"Document {document_id} confirmed as {doc_type}.")
 
 
 @router.post("/migration/exceptions/{exception_id}/not-needed")
 def not_needed(
-    exception_id: int,
+    exception_id: IdPath,
     session: SessionDep,
     index: IndexDep,
     login: WebLoginDep,
@@ -112,7 +116,7 @@ def not_needed(
     decisions.mark_not_needed(
         session, index, caller=login.caller, exception_id=exception_id, note=note
     )
-    return _back(f"Exception {exception_id} closed as not needed.")
+    return _back(login, f"Exception {exception_id} closed as not needed.")
 
 
 @router.get("/ig")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -11,14 +11,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from api import auth
 from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
+from api.params import MAX_RESULT_WINDOW, BreakGlassReason, IdPath, Page, parse_date
 from api.routes.documents import stream_content
 from api.web.render import check_csrf, page
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
 from records import access, reads
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
+LAST_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 
 
 def _safe_next(target: str) -> str:
@@ -46,7 +48,14 @@ def login(
     next: Annotated[str, Form()] = "/search",
 ) -> Response:
     try:
-        token = auth.log_in(session, settings, username.strip(), password)
+        address = request.client.host if request.client else ""
+        token = auth.log_in(session, settings, username.strip(), password, address=address)
+    except auth.LoginThrottled as exc:
+        answer = page(
+            request, "login.html", None, status_code=429, next=_safe_next(next), error=str(exc)
+        )
+        answer.headers["Retry-After"] = str(exc.retry_after_s)
+        return answer
     except auth.NotAuthenticated as exc:
         return page(
             request, "login.html", None, status_code=401, next=_safe_next(next), error=str(exc)
@@ -58,7 +67,7 @@ def login(
         max_age=int(settings.auth.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=settings.auth.cookie_secure,
+        secure=settings.session_cookie_secure,
     )
     return response
 
@@ -77,13 +86,6 @@ def logout(
     return response
 
 
-def _date(value: str, name: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be a date like 2021-06-30") from exc
-
-
 @router.get("/search")
 def search(
     request: Request,
@@ -96,7 +98,7 @@ def search(
     source: str = "",
     date_from: str = "",
     date_to: str = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=LAST_PAGE)] = 1,
 ) -> Response:
     form = {
         "q": q,
@@ -111,15 +113,16 @@ def search(
     searched = any(form.values())
     if searched:
         try:
+            paged = Page(limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
             query = SearchQuery(
                 text=q,
                 person_ids=(form["person"],) if form["person"] else (),
                 doc_types=(type,) if type else (),
                 source_systems=(form["source"],) if form["source"] else (),
-                date_from=_date(date_from, "From"),
-                date_to=_date(date_to, "To"),
-                limit=PAGE_SIZE,
-                offset=(page_no - 1) * PAGE_SIZE,
+                date_from=parse_date(date_from, "From"),
+                date_to=parse_date(date_to, "To"),
+                limit=paged.limit,
+                offset=paged.offset,
                 facets=True,
             )
             results = reads.search(session, index, query, caller=login.caller)
@@ -152,16 +155,17 @@ def person(
 ) -> Response:
     try:
         record = reads.chronology(session, person_id, caller=login.caller, doc_type=type or None)
-    except PermissionDenied as exc:
-        can_break = bool(login.caller.roles & access.TEAM_ROLES)
+    except NotFound as exc:
+        # Missing and outside the caller's teams answer alike; break-glass is offered to team
+        # roles either way (on a missing person it says not found, audited as a probe).
         return page(
             request,
             "restricted.html",
             login,
-            status_code=403,
+            status_code=404,
             person_id=person_id,
             message=str(exc),
-            can_break=can_break and "allocated" in str(exc),
+            can_break=bool(login.caller.roles & access.TEAM_ROLES),
         )
     return page(request, "person.html", login, record=record, type=type)
 
@@ -173,7 +177,7 @@ def break_glass(
     settings: SettingsDep,
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
+    reason: Annotated[BreakGlassReason, Form()],
     minutes: Annotated[int, Form()] = 60,
 ) -> Response:
     check_csrf(login, csrf)
@@ -191,7 +195,7 @@ def break_glass(
 
 @router.get("/documents/{document_id}")
 def document(
-    request: Request, document_id: int, session: SessionDep, login: WebLoginDep
+    request: Request, document_id: IdPath, session: SessionDep, login: WebLoginDep
 ) -> Response:
     meta = reads.document_metadata(session, document_id, caller=login.caller)
     text = reads.document_text(session, document_id, caller=login.caller)
@@ -207,7 +211,7 @@ def document(
 
 @router.get("/documents/{document_id}/content")
 def content(
-    document_id: int,
+    document_id: IdPath,
     session: SessionDep,
     store: StoreDep,
     login: WebLoginDep,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import inspect
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -50,6 +55,34 @@ def check_csrf(login: WebLogin, token: str) -> None:
         raise PermissionDenied("the form has expired; reload the page and try again")
 
 
+class Flashes:
+    """One-time messages for a session's next page ("Document 12 linked to P1."), kept on the
+    server: a message in the URL (`?done=...`) would let any link show any text on our page.
+
+    Kept in this process, keyed by the session's CSRF token (a per-session secret): escr serves
+    from one process; a message lost to a restart only means no banner, never a forged one."""
+
+    MAX_SESSIONS = 10_000  # oldest dropped first: a banner is not worth unbounded memory
+
+    def __init__(self) -> None:
+        self._messages: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, login: WebLogin, message: str) -> None:
+        with self._lock:
+            self._messages[login.csrf_token] = message
+            self._messages.move_to_end(login.csrf_token)
+            while len(self._messages) > self.MAX_SESSIONS:
+                self._messages.popitem(last=False)
+
+    def take(self, login: WebLogin) -> str:
+        with self._lock:
+            return self._messages.pop(login.csrf_token, "")
+
+
+flashes = Flashes()
+
+
 async def security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
@@ -84,3 +117,31 @@ def install_web_errors(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(EscrError, handle)
+    api_invalid = app.exception_handlers.get(
+        RequestValidationError, request_validation_exception_handler
+    )
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if request.url.path.startswith("/api"):
+            answer = api_invalid(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        return page(
+            request,
+            "error.html",
+            None,
+            status_code=422,
+            title="Please check the address",
+            message=_reasons(exc),
+            status=422,
+        )
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
+
+def _reasons(exc: RequestValidationError) -> str:
+    """Each refused parameter and why, for a person: "page: Input should be ... 500"."""
+    return "; ".join(
+        f"{error['loc'][-1]}: {error['msg']}" if error.get("loc") else str(error["msg"])
+        for error in exc.errors()
+    )
