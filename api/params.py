@@ -27,6 +27,7 @@ __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_ID",
+    "MAX_QUERY_STRING",
     "MAX_RESULT_WINDOW",
     "BoundedDate",
     "BreakGlassReason",
@@ -37,6 +38,9 @@ __all__ = [
     "parse_date",
 ]
 
+# A search's words and filters fit in far less; a longer query string is a mistake or an attack
+# (answered 414 by api/web/render.py; api/server.py answers still longer request lines).
+MAX_QUERY_STRING = 8 * 1024
 # Catalog IDs are 64-bit signed integers; a larger one overflows the database driver.
 MAX_ID = 2**63 - 1
 

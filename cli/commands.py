@@ -215,12 +215,11 @@ def reindex(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from api.app import create_app
+    from api.server import serve as run_server
 
     _ready()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    run_server(create_app(), host=args.host, port=args.port)
     return 0
 
 

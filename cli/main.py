@@ -21,6 +21,19 @@ from core.logging import configure_logging
 # half a second of CPU before it could read a file (docs/decisions/0016).
 
 
+def _search_limit(text: str) -> int:
+    """--limit for `escr search`: 1 to the deepest page any index serves (indexer/base.py)."""
+    from indexer.base import MAX_RESULT_WINDOW
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_RESULT_WINDOW:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_RESULT_WINDOW}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     from cli import access, commands, retention
 
@@ -64,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--person", action="append", default=[])
     p.add_argument("--type", action="append", default=[])
     p.add_argument("--source", action="append", default=[])
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_search_limit, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=commands.search)
 

@@ -12,15 +12,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import consoles, pages
-from api.web.render import install_web_errors, security_headers
+from api.web.render import install_web_errors, refuse_long_queries, security_headers
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI) -> None:
-    """Mount the pages, their static files, HTML error pages and security headers."""
+    """Mount the pages, their static files, HTML error pages, security headers and the bound on
+    query strings (which covers /api too)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(consoles.router)
     install_web_errors(app)
+    app.middleware("http")(refuse_long_queries)
     app.middleware("http")(security_headers)

@@ -14,11 +14,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.auth import NotAuthenticated, WebLogin
 from api.errors import error_json, status_for
+from api.params import MAX_QUERY_STRING
 from core.errors import EscrError, PermissionDenied
 from workers.taxonomy import DOC_TYPES
 
@@ -81,6 +82,20 @@ class Flashes:
 
 
 flashes = Flashes()
+
+
+async def refuse_long_queries(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """A query string longer than MAX_QUERY_STRING is a 414 before any route parses it."""
+    if len(request.scope.get("query_string", b"")) <= MAX_QUERY_STRING:
+        return await call_next(request)
+    message = f"the query string is longer than {MAX_QUERY_STRING} bytes"
+    if request.url.path.startswith("/api"):
+        return JSONResponse(status_code=414, content={"error": "URITooLong", "detail": message})
+    return page(
+        request, "error.html", None, status_code=414, title="Address too long", message=message
+    )
 
 
 async def security_headers(
