@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink
 from catalog.models_access import (
     Allocation,
@@ -209,6 +210,24 @@ def add_restriction(
     return True
 
 
+def remove_restriction(
+    session: Session, *, target_type: str, target_id: str, restriction: str
+) -> bool:
+    """Lift a mark; False where there was none."""
+    row = session.scalar(
+        select(Restriction).where(
+            Restriction.target_type == target_type,
+            Restriction.target_id == target_id,
+            Restriction.restriction == restriction,
+        )
+    )
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
 def person_restrictions(session: Session, person_ids: Iterable[str]) -> frozenset[str]:
     ids = list(person_ids)
     if not ids:
@@ -222,14 +241,14 @@ def person_restrictions(session: Session, person_ids: Iterable[str]) -> frozense
     )
 
 
-def restrictions_for(session: Session, documents: Sequence[Document]) -> dict[int, frozenset[str]]:
-    """Every restricted class of each document: by its type, its own marks, its people's."""
+def _own_restrictions(session: Session, documents: Sequence[Document]) -> dict[int, set[str]]:
+    """Each document's restricted classes by its type, its own marks and its people's marks."""
     found: dict[int, set[str]] = {
         d.id: ({RESTRICTED_TYPES[d.doc_type]} if d.doc_type in RESTRICTED_TYPES else set())
         for d in documents
     }
     ids = list(found)
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+    for chunk in (ids[i : i + IN_LIST_MAX] for i in range(0, len(ids), IN_LIST_MAX)):
         marked = session.execute(
             select(Restriction.target_id, Restriction.restriction).where(
                 Restriction.target_type == "document",
@@ -249,7 +268,68 @@ def restrictions_for(session: Session, documents: Sequence[Document]) -> dict[in
         )
         for document_id, restriction in by_people:
             found[document_id].add(restriction)
-    return {k: frozenset(v) for k, v in found.items()}
+    return found
+
+
+def ancestors_of(session: Session, documents: Sequence[Document]) -> dict[int, list[Document]]:
+    """Each document's parent, grandparent, ... (an email's attachment, an attachment's
+    attachment): a level of parents per query, however many documents."""
+    chains: dict[int, list[Document]] = {d.id: [] for d in documents}
+    last = {d.id: d for d in documents}  # the topmost document reached so far
+    while wanted := {d.parent_id for d in last.values() if d.parent_id is not None}:
+        parents = _documents_by_id(session, wanted)
+        step = {}
+        for document_id, top in last.items():
+            parent = parents.get(top.parent_id) if top.parent_id is not None else None
+            # A parent seen already would be a cycle: stop rather than loop.
+            if (
+                parent is not None
+                and parent.id != document_id
+                and parent not in chains[document_id]
+            ):
+                chains[document_id].append(parent)
+                step[document_id] = parent
+        last = step
+    return chains
+
+
+def family_of(session: Session, document_ids: Iterable[int]) -> set[int]:
+    """These documents and every descendant (attachments, their attachments): what must be
+    re-indexed when a restriction or a type of these changes."""
+    found = set(document_ids)
+    frontier = set(found)
+    while frontier:
+        ids = sorted(frontier)
+        children: set[int] = set()
+        for chunk in (ids[i : i + IN_LIST_MAX] for i in range(0, len(ids), IN_LIST_MAX)):
+            children.update(
+                session.scalars(select(Document.id).where(Document.parent_id.in_(chunk)))
+            )
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def _documents_by_id(session: Session, ids: Iterable[int]) -> dict[int, Document]:
+    wanted = sorted(ids)
+    found: dict[int, Document] = {}
+    for chunk in (wanted[i : i + IN_LIST_MAX] for i in range(0, len(wanted), IN_LIST_MAX)):
+        found.update(
+            (d.id, d) for d in session.scalars(select(Document).where(Document.id.in_(chunk)))
+        )
+    return found
+
+
+def restrictions_for(session: Session, documents: Sequence[Document]) -> dict[int, frozenset[str]]:
+    """Every restricted class of each document: by its type, its own marks, its people's, and
+    the same of each ancestor. An attachment is part of its email: whatever keeps the email
+    from a reader keeps its attachments from them too, in the index and in every point check."""
+    chains = ancestors_of(session, documents)
+    everyone = {d.id: d for d in documents}
+    for chain in chains.values():
+        everyone.update((a.id, a) for a in chain)
+    own = _own_restrictions(session, list(everyone.values()))
+    return {d.id: frozenset(own[d.id].union(*(own[a.id] for a in chains[d.id]))) for d in documents}
 
 
 def document_restrictions(session: Session, document: Document) -> frozenset[str]:

@@ -7,16 +7,17 @@ index query, so totals and facets count only what the caller may see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
 from catalog import access as rows
 from catalog import audit
 from catalog import documents as docs
-from catalog.models import Person
+from catalog.models import Document, Person
 from catalog.models_access import BreakGlass
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from indexer.base import SearchQuery
@@ -124,6 +125,7 @@ def search_filter(caller: Caller, query: SearchQuery) -> SearchQuery:
 
 
 def _deny(session: Session, caller: Caller, target_type: str, target_id: str, why: str) -> None:
+    """Refuse by role (403): it says what the caller's role cannot do, nothing about a record."""
     # The refusal is audited and committed at once: the request fails and rolls back after.
     audit.record(
         session,
@@ -138,6 +140,38 @@ def _deny(session: Session, caller: Caller, target_type: str, target_id: str, wh
     raise PermissionDenied(why)
 
 
+def not_found_message(target_type: str, target_id: str) -> str:
+    """The one answer for a record that is missing or outside the caller's access."""
+    shown = repr(target_id) if target_type == "person" else target_id
+    return f"{target_type} {shown} not found"
+
+
+def _hide(
+    session: Session,
+    caller: Caller,
+    target_type: str,
+    target_id: str,
+    *,
+    action: str,
+    why: str,
+    person_ids: Iterable[str] = (),
+) -> NoReturn:
+    """Refuse a read of a record as if it did not exist, so an answer never tells a caller what
+    exists outside their access; the audit event keeps the truth (the reason, the people)."""
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        person_ids=person_ids,
+        on_behalf_of=caller.on_behalf_of,
+        detail={"reason": why},
+    )
+    session.commit()
+    raise NotFound(not_found_message(target_type, target_id))
+
+
 def require_role(session: Session, caller: Caller, roles: Iterable[str], what: str) -> None:
     wanted = frozenset(roles)
     if not caller.roles & wanted:
@@ -146,32 +180,70 @@ def require_role(session: Session, caller: Caller, roles: Iterable[str], what: s
         )
 
 
+def _person_refusal(session: Session, caller: Caller, person_id: str) -> str:
+    """Why the caller may not see this person's record; empty where they may."""
+    if caller.people is not None and person_id not in caller.people:
+        return "this person is not allocated to your teams"
+    missing = rows.person_restrictions(session, [person_id]) - caller.grants
+    return f"needs a grant for {', '.join(sorted(missing))}" if missing else ""
+
+
 def check_person(session: Session, caller: Caller, person_id: str) -> Person:
-    """The person, if the caller may see their record."""
+    """The person, if the caller may see their record; else not found, as if missing."""
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id!r} not found")
-    if caller.people is not None and person_id not in caller.people:
-        _deny(session, caller, "person", person_id, "this person is not allocated to your teams")
-    missing = rows.person_restrictions(session, [person_id]) - caller.grants
-    if missing:
-        _deny(session, caller, "person", person_id, f"needs a grant for {', '.join(missing)}")
+        _hide(session, caller, "person", person_id, action="not_found", why="no such person")
+    why = _person_refusal(session, caller, person_id)
+    if why:
+        _hide(
+            session,
+            caller,
+            "person",
+            person_id,
+            action="access_denied",
+            why=why,
+            person_ids=[person_id],
+        )
     return person
 
 
-def check_document(session: Session, caller: Caller, document_id: int) -> list[str]:
-    """The document's people, if the caller may see it (the same rule as the index filter)."""
-    document = docs.get_document(session, document_id)
-    people = docs.linked_person_ids(session, document_id)
-    target = str(document_id)
+def _document_refusal(caller: Caller, people: Sequence[str], restrictions: Iterable[str]) -> str:
+    """Why the caller may not see a document on these people with these restricted classes
+    (its family's included: catalog.access.restrictions_for); empty where they may. The same
+    rule as the index filter (search_filter)."""
     if not people and not caller.include_unlinked:
-        _deny(session, caller, "document", target, "this document is on no person's record yet")
+        return "this document is on no person's record yet"
     if people and caller.people is not None and not caller.people.intersection(people):
-        _deny(session, caller, "document", target, "this document is on no person in your teams")
-    missing = rows.document_restrictions(session, document) - caller.grants
-    if missing:
-        _deny(session, caller, "document", target, f"needs a grant for {', '.join(missing)}")
+        return "this document is on no person in your teams"
+    missing = set(restrictions) - caller.grants
+    return f"needs a grant for {', '.join(sorted(missing))}" if missing else ""
+
+
+def check_document(session: Session, caller: Caller, document_id: int) -> list[str]:
+    """The document's people, if the caller may see it; else not found, as if missing."""
+    target = str(document_id)
+    document = session.get(Document, document_id)
+    if document is None:
+        _hide(session, caller, "document", target, action="not_found", why="no such document")
+    people = docs.linked_person_ids(session, document_id)
+    why = _document_refusal(caller, people, rows.document_restrictions(session, document))
+    if why:
+        _hide(
+            session, caller, "document", target, action="access_denied", why=why, person_ids=people
+        )
     return people
+
+
+def visible_documents(
+    session: Session, caller: Caller, documents: Sequence[Document]
+) -> list[Document]:
+    """Those of the documents the caller may see (check_document's rule, without an audit)."""
+    restricted = rows.restrictions_for(session, documents)
+    return [
+        d
+        for d in documents
+        if not _document_refusal(caller, docs.linked_person_ids(session, d.id), restricted[d.id])
+    ]
 
 
 def visible_restrictions(caller: Caller, restrictions: Iterable[str]) -> bool:
@@ -190,13 +262,21 @@ def break_glass(
 ) -> BreakGlass:
     """Open emergency access to one person: needs a reason, expires, and raises an alert."""
     if not caller.roles & TEAM_ROLES:
-        raise PermissionDenied("break-glass is for practitioners and team managers")
+        _deny(
+            session,
+            caller,
+            "person",
+            person_id,
+            "break-glass is for practitioners and team managers",
+        )
     if len(reason.strip()) < MIN_REASON:
         raise InvalidInput(f"break-glass needs a reason of at least {MIN_REASON} characters")
     if not 1 <= minutes <= max_minutes:
         raise InvalidInput(f"break-glass lasts between 1 and {max_minutes} minutes")
     if session.get(Person, person_id) is None:
-        raise NotFound(f"person {person_id!r} not found")
+        # Break-glass exists to reach people outside the caller's teams, so a person it finds
+        # is no secret from them; only a missing one is not found (and the probe audited).
+        _hide(session, caller, "person", person_id, action="not_found", why="no such person")
     grant = BreakGlass(
         username=caller.user_id,
         person_id=person_id,

@@ -19,6 +19,7 @@ from core.states import RowState
 from indexer.base import SearchIndex
 from indexer.documents import search_document
 from records.access import QUEUE_ROLES, Caller, require_role
+from records.restrict import reindex_family
 from workers.taxonomy import DOC_TYPES
 
 
@@ -115,6 +116,8 @@ def confirm_type(
         detail={"from": before, "to": doc_type},
     )
     _reindex(session, index, document)
+    # Its attachments take its type's restriction (an adoption email's attachments are adoption).
+    reindex_family(session, index, document.id)
     return {"document_id": document.id, "doc_type": doc_type}
 
 

@@ -20,7 +20,13 @@ from catalog.models import Document, DocumentLink, LegacyId, Person
 from catalog.models_retention import RetentionDecision
 from core.errors import NotFound
 from indexer.base import SearchIndex, SearchQuery, SearchResults
-from records.access import Caller, check_document, check_person, search_filter
+from records.access import (
+    Caller,
+    check_document,
+    check_person,
+    search_filter,
+    visible_documents,
+)
 
 
 def _audit(
@@ -115,7 +121,11 @@ def document_metadata(session: Session, document_id: int, *, caller: Caller) -> 
             for link in links
         ],
         "exceptions": docs.open_exception_kinds(session, document_id),
-        "attachments": [child.id for child in docs.children_of(session, document_id)],
+        # Only those the caller may see: a child can carry a restriction of its own.
+        "attachments": [
+            child.id
+            for child in visible_documents(session, caller, docs.children_of(session, document_id))
+        ],
         "restrictions": sorted(access_rows.document_restrictions(session, document)),
         "retention": None
         if retention is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,13 @@ def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture
-def world(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rsa_key: rsa.RSAPrivateKey
+def _world(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rsa_key: rsa.RSAPrivateKey,
+    extend: Callable[[Path], None] | None = None,
 ) -> Iterator[World]:
+    """Load the teams archive (after `extend` adds to it), allocate its people, serve the app."""
     jwks = tmp_path / "jwks.json"
     write_jwks(jwks, rsa_key)
     monkeypatch.setenv("ESCR_AUTH__ISSUER", ISSUER)
@@ -86,6 +90,8 @@ def world(
     get_settings.cache_clear()
     configured = get_settings()
     manifest = make_teams_archive(tmp_path / "archive")
+    if extend is not None:
+        extend(manifest)
     load_archive(
         configured,
         manifest=manifest,
@@ -103,3 +109,44 @@ def world(
         session.commit()
     with TestClient(create_app()) as client:
         yield World(client, configured, Issuer(rsa_key), ids)
+
+
+@pytest.fixture
+def world(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rsa_key: rsa.RSAPrivateKey
+) -> Iterator[World]:
+    yield from _world(tmp_path, monkeypatch, rsa_key)
+
+
+def add_emails(manifest: Path) -> None:
+    """Two emails with a text attachment each: E1 on Ann (team A), E2 on Ben (team B); only the
+    attachments hold the words `marmalade` (E1's) and `porcupine` (E2's)."""
+    emails = (("E1", "100", "Trampoline", "marmalade"), ("E2", "200", "Swings", "porcupine"))
+    for source_id, legacy_id, subject, word in emails:
+        message = EmailMessage()
+        message["From"] = "School <office@school.example>"
+        message["To"] = "duty@council.example"
+        message["Subject"] = f"{subject} incident"
+        message["Date"] = "Wed, 02 Mar 2022 10:00:00 +0000"
+        message.set_content(f"Please see the attached note about the {subject.lower()}.")
+        message.add_attachment(
+            f"Attached note: the {subject.lower()} incident, {word} on the grass.\n".encode(),
+            maintype="text",
+            subtype="plain",
+            filename=f"{subject.lower()}-note.txt",
+        )
+        path = manifest.parent / "files" / f"{source_id}.eml"
+        path.write_bytes(bytes(message))
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(
+                f"PARIS,{source_id},{legacy_id},files/{source_id}.eml,{subject} email,EMAIL,"
+                "2022-03-02,\n"
+            )
+
+
+@pytest.fixture
+def family_world(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rsa_key: rsa.RSAPrivateKey
+) -> Iterator[World]:
+    """The teams archive with emails whose attachments are child documents (`E1#attachment-1`)."""
+    yield from _world(tmp_path, monkeypatch, rsa_key, add_emails)
