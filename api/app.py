@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import documents, migration, retention
 from api.web import install_web
@@ -14,6 +15,10 @@ def create_app() -> FastAPI:
         title="escr",
         description="Social care document migration and records service",
         version="0.1.0",
+        # FastAPI's pages load from a CDN the CSP blocks: /docs is served locally instead,
+        # and Redoc (another bundle to vendor) is off.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.include_router(documents.router, prefix="/api")
@@ -21,6 +26,7 @@ def create_app() -> FastAPI:
     app.include_router(retention.router, prefix="/api")
 
     install_web(app)
+    install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
