@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import AuditEvent
 from catalog.models_retention import AuditChainHead
 
 GENESIS = "0" * 64
+# Signed checkpoints of the head outside the database (catalog/audit_anchor.py) follow a commit
+# that appended the ANCHOR_EVERY-th event, or the first one ANCHOR_INTERVAL_S after the last
+# checkpoint this process wrote.
+ANCHOR_EVERY = 1000
+ANCHOR_INTERVAL_S = 60.0
+_ANCHOR_DUE = "escr_audit_anchor_due"
+_last_anchor = [-ANCHOR_INTERVAL_S]
 HEAD_ID = 1
 # Reads of a person's record, for "who looked at my record".
 READ_ACTIONS = frozenset({"view", "view_text", "download", "view_chronology", "search", "export"})
@@ -94,7 +102,30 @@ def record(
     head.hash, head.count, head.updated_at = event.hash, head.count + 1, now
     session.add(event)
     session.flush()
+    if _anchor_due(head.count):
+        session.info[_ANCHOR_DUE] = True
     return event
+
+
+def _anchor_due(count: int) -> bool:
+    since = time.monotonic() - _last_anchor[0]
+    return count % ANCHOR_EVERY == 0 or since >= ANCHOR_INTERVAL_S
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor_after_commit(session: Session) -> None:
+    # Only after the commit: a checkpoint of a head that then rolled back would never verify.
+    if session.info.pop(_ANCHOR_DUE, False):
+        _last_anchor[0] = time.monotonic()
+        # Imported here: the anchor reads the chain through this module.
+        from catalog import audit_anchor
+
+        audit_anchor.anchor_committed(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_anchor(session: Session) -> None:
+    session.info.pop(_ANCHOR_DUE, None)
 
 
 def head(session: Session) -> tuple[str, int]:
@@ -111,9 +142,13 @@ def _iso(at: Any) -> str:
     return text[:-7] if text.endswith(".000000") else text
 
 
-def verify_chain(session: Session) -> list[str]:
-    """Every break in the chain, as readable problems; an empty list means it holds."""
+def verify_chain(session: Session, checkpoints: Mapping[int, str] | None = None) -> list[str]:
+    """Every break in the chain, as readable problems; an empty list means it holds.
+
+    `checkpoints` (event count -> head hash, from catalog/audit_anchor.py) must each still be
+    in the log: a log rewritten and rehashed by a database writer holds together but not them."""
     problems: list[str] = []
+    anchored = checkpoints or {}
     prev_hash, count = GENESIS, 0
     # The driver's own rows: ORM or Core row processing would triple the time of a million.
     cursor = session.connection().exec_driver_sql(
@@ -139,7 +174,18 @@ def verify_chain(session: Session) -> list[str]:
         canonical = dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
         if sha256((prev + canonical).encode("utf-8")).hexdigest() != digest:
             problems.append(f"event {eid}: content does not match its hash")
+        if count in anchored and anchored[count] != digest:
+            problems.append(
+                f"event {eid}: not the event {count} that a signed checkpoint holds: "
+                "the log before it was rewritten"
+            )
         prev_hash = digest
+    beyond = [n for n in anchored if n > count]
+    if beyond:
+        problems.append(
+            f"a signed checkpoint holds {max(beyond)} events, the log has {count}: "
+            "events were removed"
+        )
     head_hash, head_count = head(session)
     if (head_hash, head_count) != (prev_hash, count):
         problems.append(

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from sqlalchemy.orm import Session
 
 from catalog import access as rows
-from catalog import audit
+from catalog import audit, audit_anchor
 from catalog.db import unit_of_work
 from catalog.models_access import User
 from catalog.schema import migrate
@@ -308,11 +308,14 @@ def hold_release(args: argparse.Namespace) -> int:
 
 def audit_verify(args: argparse.Namespace) -> int:
     with unit_of_work(_url()) as session:
-        problems = audit.verify_chain(session)
+        # The chain, and every signed checkpoint of it kept outside the database.
+        checked = audit_anchor.verify_and_anchor(session, get_settings())
         head_hash, count = audit.head(session)
+    problems = checked.problems
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"{count} events, head {head_hash}: " + ("intact" if not problems else "BROKEN"))
+    state = "intact" if not problems else "BROKEN"
+    print(f"{count} events, head {head_hash}, {checked.checkpoints} checkpoints: {state}")
     return 0 if not problems else 1
 
 
