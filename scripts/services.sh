@@ -36,6 +36,10 @@ OPENSEARCH_TRANSPORT_PORT=9300
 PG_USER="escr"
 PG_PASSWORD="escr"
 PG_DB="escr"
+# The service's own role (migrations run as PG_USER, the owner): it may read and append audit
+# events but never change or remove them (docs/decisions/0018-audit-anchor-and-login-throttle.md).
+PG_APP_USER="escr_app"
+PG_APP_PASSWORD="escr_app"
 RABBIT_NODE="escr@localhost"
 RABBIT_USER="escr"
 RABBIT_PASSWORD="escr"
@@ -304,6 +308,7 @@ start_postgres() {
   bin="$(pg_bindir)"
   if [[ -f "$data/postmaster.pid" ]] && pg_running; then
     log "postgres already running on $HOST:$PG_PORT"
+    provision_app_role
     return 0
   fi
   svc_dir "$PG_DIR" "$PG_DIR/run"
@@ -336,6 +341,34 @@ start_postgres() {
     "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1; then
     PGPASSWORD="$PG_PASSWORD" createdb -h "$HOST" -p "$PG_PORT" -U "$PG_USER" "$PG_DB"
   fi
+  provision_app_role
+}
+
+# Idempotent: every table the owner makes is the app role's to read and write, except that
+# audit_events takes only SELECT and INSERT (migration 0008 revokes the rest when it runs; this
+# revokes it again for a catalog migrated before the role's grants were renewed here).
+provision_app_role() {
+  PGPASSWORD="$PG_PASSWORD" psql -h "$HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -q \
+    -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "could not provision the $PG_APP_USER role"
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_APP_USER') THEN
+    CREATE ROLE $PG_APP_USER LOGIN PASSWORD '$PG_APP_PASSWORD';
+  END IF;
+END \$\$;
+GRANT CONNECT ON DATABASE $PG_DB TO $PG_APP_USER;
+GRANT USAGE ON SCHEMA public TO $PG_APP_USER;
+ALTER DEFAULT PRIVILEGES FOR ROLE $PG_USER IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $PG_APP_USER;
+ALTER DEFAULT PRIVILEGES FOR ROLE $PG_USER IN SCHEMA public
+  GRANT USAGE, SELECT ON SEQUENCES TO $PG_APP_USER;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $PG_APP_USER;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO $PG_APP_USER;
+DO \$\$ BEGIN
+  IF to_regclass('public.audit_events') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON public.audit_events FROM $PG_APP_USER;
+  END IF;
+END \$\$;
+SQL
 }
 
 stop_postgres() {
