@@ -30,7 +30,9 @@ ROW_COLUMNS = (
 
 
 def reconcile(session: Session, batch: str) -> dict[str, Any]:
-    """Counts for the batch. `unaccounted` counts rows not in a terminal state: it must be 0."""
+    """Counts for the batch. `unaccounted` must be 0: it counts what is not done, the rows not
+    in a terminal state (or not registered) and the batch's attachments not in one. An
+    attachment has no row of its own, and one left `stored` is as lost as a row left so."""
     record = get_batch(session, batch)
     by_state: dict[str, int] = {}
     quarantined: dict[str, int] = {}
@@ -76,7 +78,8 @@ def reconcile(session: Session, batch: str) -> dict[str, Any]:
         "changes": _changes(session, batch),
         "states": by_state,
         "unaccounted": sum(c for s, c in by_state.items() if s not in TERMINAL_STATES)
-        + max(0, record.rows_total - rows),
+        + max(0, record.rows_total - rows)
+        + sum(c for s, c in attachments.items() if s not in TERMINAL_STATES),
     }
 
 

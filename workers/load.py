@@ -100,10 +100,12 @@ def load_archive(
                 pages_per_task=settings.ocr.pages_per_task,
             )
             counts = runner.run(total=record.rows_total)
-            record = session.merge(record)
-            record.status, record.finished_at = "complete", utcnow()
-            session.commit()
             summary = reconcile(session, name)
+            if summary["unaccounted"] == 0:  # else it stays `loading`, for the next run
+                record = session.merge(record)
+                record.status, record.finished_at = "complete", utcnow()
+                session.commit()
+                summary["status"] = record.status
     summary.update(
         {
             "new": counts.changes.get("new", 0),

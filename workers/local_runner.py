@@ -58,6 +58,9 @@ DRAIN_AT_LEAST = 50
 # through an index write (a few tenths of a second) without holding many rows in memory.
 PAGES_AHEAD = 2
 READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file cost more)
+# Documents a killed run left part-way, taken on a page at a time once every row is recorded.
+RESUME_PAGE = 200
+UNFINISHED_STATES = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 
 _Item = TypeVar("_Item")
 # A row with its file read and stored, or ended (Quarantine), or with the error our own
@@ -171,13 +174,51 @@ class LocalRunner:
                 self._drain(block=True)
             self._commit()
             self.session.expunge_all()  # keep memory flat on big archives
-        while self.in_flight:  # every row recorded: the bar counts down the extractions
-            self._drain(block=True)
-            bar.set_postfix(extracting=len(self.in_flight))
-        self._flush_index()
+        self._finish_in_flight(bar)
+        self._resume_documents()
+        self._finish_in_flight(bar)
         self.session.commit()
         bar.close()
         return self.counts
+
+    def _finish_in_flight(self, bar: tqdm[None]) -> None:
+        """Record every extraction still out (the bar counts them down), then index."""
+        while self.in_flight:
+            self._drain(block=True)
+            bar.set_postfix(extracting=len(self.in_flight))
+        self._flush_index()
+
+    def _resume_documents(self) -> None:
+        """Take on the documents of the batch an earlier, killed run left part-way: stored,
+        extracted or waiting for the index. Attachments have no ledger row, so the pages
+        above never see them once their parent has moved on; without this they stayed so
+        for good, never searchable, in a batch reported complete. Nothing is out now: every
+        unfinished document of the batch is one of these."""
+        last_id = 0
+        while page := self._unfinished_documents(last_id):
+            last_id = page[-1].id
+            self._in_groups(page, self._advance, self._fail_resumed)
+            self._drain(block=False)
+            while len(self.in_flight) > MAX_IN_FLIGHT:
+                self._drain(block=True)
+            self._commit()
+
+    def _unfinished_documents(self, after_id: int) -> list[Document]:
+        return list(
+            self.session.scalars(
+                select(Document)
+                .where(
+                    Document.batch == self.batch,
+                    Document.state.in_(UNFINISHED_STATES),
+                    Document.id > after_id,
+                )
+                .order_by(Document.id)
+                .limit(RESUME_PAGE)
+            )
+        )
+
+    def _fail_resumed(self, document: Document, detail: str) -> None:
+        self._fail_document_id(document.id, detail)
 
     def _pages_with_files(self) -> Iterator[tuple[int, list[_ReadFile]]]:
         """The batch's pages: how many rows each has, and those still to process with their
@@ -438,7 +479,10 @@ class LocalRunner:
         self._advance(onward, effects)
 
     def _fail_document(self, item: tuple[int, ExtractionResult], detail: str) -> None:
-        document = self.session.get(Document, item[0])
+        self._fail_document_id(item[0], detail)
+
+    def _fail_document_id(self, document_id: int, detail: str) -> None:
+        document = self.session.get(Document, document_id)
         if document is not None:
             document.state, document.reason, document.detail = (
                 RowState.FAILED,
