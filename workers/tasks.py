@@ -418,7 +418,42 @@ def index(document_id: int) -> int:
 
 
 def enqueue_batch(session: Session, batch: str) -> int:
-    """Queue an ingest task for every row of the batch not yet ended; returns how many."""
+    """Queue an ingest task for every row of the batch not yet ended, and the next stage of
+    every attachment left part-way; returns how many tasks."""
+    sent = _enqueue_rows(session, batch)
+    return sent + resume_attachments(session, batch)
+
+
+def resume_attachments(session: Session, batch: str, page: int = 500) -> int:
+    """Queue the next stage of the batch's attachments left stored, extracted or pending_index
+    (a worker killed between stages, tasks lost with a broker). They have no ledger row, so
+    queuing the rows again never reaches them once their parent has moved on; they stayed so
+    for good, never searchable. Returns how many were taken on."""
+    sent, last_id = 0, 0
+    while documents := list(
+        session.scalars(
+            select(Document)
+            .where(
+                Document.batch == batch,
+                Document.parent_id.is_not(None),
+                Document.state.in_(_UNFINISHED),
+                Document.id > last_id,
+            )
+            .order_by(Document.id)
+            .limit(page)
+        )
+    ):
+        last_id = documents[-1].id
+        for document in documents:
+            _next(session, document)
+        session.commit()
+        _run_after_commit(session)
+        sent += len(documents)
+        session.expunge_all()
+    return sent
+
+
+def _enqueue_rows(session: Session, batch: str) -> int:
     sent = 0
     for page in ledger.iter_rows(session, batch, page=1000):
         for row in page:
