@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.ledger import get_batch
 from catalog.models import Document, DocumentLink, LedgerRow
+from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, RowState
 
 ROW_COLUMNS = (
@@ -159,7 +160,8 @@ def write_row_report(session: Session, batch: str, out: TextIO | Path) -> int:
         writer.writeheader()
         count = 0
         for line in iter_row_report(session, batch):
-            writer.writerow(line)
+            # IDs and details come from the manifest as written: never a formula in the report.
+            writer.writerow({column: spreadsheet_safe(value) for column, value in line.items()})
             count += 1
         return count
     finally:

