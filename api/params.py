@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import AfterValidator, Field, StringConstraints
 
+from catalog.db import MAX_ID
 from core.errors import InvalidInput
 from indexer.base import (
     EARLIEST_DATE,
@@ -41,8 +42,6 @@ __all__ = [
 # A search's words and filters fit in far less; a longer query string is a mistake or an attack
 # (answered 414 by api/web/render.py; api/server.py answers still longer request lines).
 MAX_QUERY_STRING = 8 * 1024
-# Catalog IDs are 64-bit signed integers; a larger one overflows the database driver.
-MAX_ID = 2**63 - 1
 
 
 def _bounded(value: date) -> date:

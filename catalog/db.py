@@ -32,6 +32,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # IDs in one IN list: below every backend's bound-parameter limit (SQLite's default is 999).
 IN_LIST_MAX = 900
+# The largest catalog ID: IDs are 64-bit signed integers, and a larger number given as an ID
+# overflows the database driver (api/params.py and the CLI refuse it first).
+MAX_ID = 2**63 - 1
 
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _MAX_ENGINES = 8

@@ -21,21 +21,26 @@ from core.logging import configure_logging
 # half a second of CPU before it could read a file (docs/decisions/0016).
 
 
-def _search_limit(text: str) -> int:
-    """--limit for `escr search`: 1 to the deepest page any index serves (indexer/base.py)."""
-    from indexer.base import MAX_RESULT_WINDOW
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from low to high, or a usage error saying so (never a
+    traceback from deeper down, e.g. an ID the database driver cannot hold)."""
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= MAX_RESULT_WINDOW:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_RESULT_WINDOW}")
-    return value
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
+    from catalog.db import MAX_ID
     from cli import access, commands, retention
+    from indexer.base import MAX_RESULT_WINDOW
 
     # Modules with a `register(subparsers)` function, each adding one command group.
     groups: tuple[Any, ...] = (retention, access)
@@ -77,12 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--person", action="append", default=[])
     p.add_argument("--type", action="append", default=[])
     p.add_argument("--source", action="append", default=[])
-    p.add_argument("--limit", type=_search_limit, default=20)
+    p.add_argument("--limit", type=bounded_int(1, MAX_RESULT_WINDOW), default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=commands.search)
 
     p = sub.add_parser("show", help="a document's metadata (and --text its extracted text)")
-    p.add_argument("document_id", type=int)
+    p.add_argument("document_id", type=bounded_int(1, MAX_ID))
     p.add_argument("--text", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=commands.show)
@@ -96,14 +101,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the API")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=bounded_int(1, 65535), default=8000)
     p.set_defaults(func=commands.serve)
 
     p = sub.add_parser("demo", help="synthesise an archive, load it, reconcile, and serve")
     p.add_argument("--no-serve", action="store_true")
     p.add_argument("--docs", type=int, default=120)
     p.add_argument("--people", type=int, default=25)
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=bounded_int(1, 65535), default=8000)
     p.set_defaults(func=commands.demo)
 
     # Command groups owned by other capabilities register themselves here.

@@ -12,6 +12,7 @@ from catalog import audit
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow, Person
 from catalog.reconcile import reconcile
 from core.states import TERMINAL_STATES
+from indexer.base import check_window
 from records.access import QUEUE_ROLES, Caller, require_role
 
 CONSOLE_ROLES = QUEUE_ROLES | {"ig_officer"}
@@ -61,6 +62,7 @@ def exception_queue(
 ) -> list[dict[str, Any]]:
     """Open exceptions, oldest first, with each candidate's name and date of birth."""
     require_role(session, caller, QUEUE_ROLES, "the exception queue")
+    check_window(limit, offset)  # the same bound as search, for any caller of this read
     query = (
         select(ExceptionItem, Document)
         .join(Document, Document.id == ExceptionItem.document_id)

@@ -219,3 +219,6 @@ def test_cli_search_limit_is_bounded(world: World, capsys: pytest.CaptureFixture
     assert refused.value.code == 2
     assert f"between 1 and {MAX_RESULT_WINDOW}" in capsys.readouterr().err
     assert main(["search", "visit", "--limit", "5", "--json"]) == 0
+    with pytest.raises(SystemExit) as huge_id:
+        main(["show", HUGE])
+    assert huge_id.value.code == 2 and "between 1 and" in capsys.readouterr().err
