@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.db import IN_LIST_MAX
@@ -26,6 +26,7 @@ from catalog.models_access import (
     Team,
     TeamMember,
     User,
+    WebSession,
 )
 from core.errors import InvalidInput
 
@@ -90,21 +91,72 @@ def upsert_user(
     user.roles = roles
     if password is not None:
         user.password_hash = hash_password(password)
+        # A new password ends every session the old one opened (a leaked one above all).
+        end_sessions(session, username)
     session.flush()
     for team in sorted(set(teams)):
-        ensure_team(session, team, now)
-        exists = session.scalar(
-            select(TeamMember).where(TeamMember.username == username, TeamMember.team == team)
-        )
-        if exists is None:
-            session.add(TeamMember(username=username, team=team))
+        add_member(session, username, team, now)
     session.flush()
     return user
+
+
+def add_member(session: Session, username: str, team: str, now: datetime) -> bool:
+    """Put a local user in a team; False where they already were."""
+    ensure_team(session, team, now)
+    exists = session.scalar(
+        select(TeamMember).where(TeamMember.username == username, TeamMember.team == team)
+    )
+    if exists is not None:
+        return False
+    session.add(TeamMember(username=username, team=team))
+    session.flush()
+    return True
+
+
+def remove_member(session: Session, username: str, team: str) -> bool:
+    """Take a local user out of a team; False where they were not in it."""
+    removed = session.execute(
+        delete(TeamMember).where(TeamMember.username == username, TeamMember.team == team)
+    )
+    return bool(getattr(removed, "rowcount", 0))
+
+
+def set_teams(session: Session, username: str, teams: Iterable[str], now: datetime) -> None:
+    """Make the user's teams exactly these (and no others)."""
+    wanted = set(teams)
+    for team in set(teams_of(session, username)) - wanted:
+        remove_member(session, username, team)
+    for team in sorted(wanted):
+        add_member(session, username, team, now)
 
 
 def teams_of(session: Session, username: str) -> list[str]:
     rows = session.scalars(select(TeamMember.team).where(TeamMember.username == username))
     return sorted(rows)
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """Delete the user's web sessions: their next request with the old cookie must log in."""
+    ended = session.execute(delete(WebSession).where(WebSession.username == username))
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
+def is_deactivated(session: Session, username: str) -> bool:
+    """Whether a local user row says this user was deactivated (OIDC users have no row)."""
+    return session.scalar(select(User.active).where(User.username == username)) is False
+
+
+def set_active(session: Session, username: str, active: bool) -> User | None:
+    """Deactivate (ending the user's sessions in this transaction) or reactivate a local user;
+    None where there is no such user."""
+    user = session.get(User, username)
+    if user is None:
+        return None
+    user.active = active
+    if not active:
+        end_sessions(session, username)
+    session.flush()
+    return user
 
 
 def allocate(
@@ -126,6 +178,18 @@ def allocate(
     return True
 
 
+def deallocate(session: Session, *, person_id: str, team: str) -> bool:
+    """End the person's allocation to the team; False where there was none."""
+    removed = session.execute(
+        delete(Allocation).where(Allocation.person_id == person_id, Allocation.team == team)
+    )
+    return bool(getattr(removed, "rowcount", 0))
+
+
+def teams_of_person(session: Session, person_id: str) -> list[str]:
+    return sorted(session.scalars(select(Allocation.team).where(Allocation.person_id == person_id)))
+
+
 def allocated_people(session: Session, teams: Iterable[str]) -> frozenset[str]:
     teams = list(teams)
     if not teams:
@@ -145,24 +209,48 @@ def active_grants(session: Session, username: str, now: datetime) -> frozenset[s
 
 
 def add_grant(
-    session: Session, *, username: str, restriction: str, reason: str, actor: str, now: datetime
-) -> None:
+    session: Session,
+    *,
+    username: str,
+    restriction: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> Grant:
+    """Grant a restricted class until `expires_at` (None: until revoked). Granting again
+    replaces the reason and the expiry, so a grant is renewed or made open-ended in one step."""
     if restriction not in RESTRICTIONS:
         raise InvalidInput(f"restriction must be one of {', '.join(RESTRICTIONS)}")
-    exists = session.scalar(
+    if not username.strip():
+        raise InvalidInput("a grant needs a username")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("a grant's expiry must be in the future")
+    grant = session.scalar(
         select(Grant).where(Grant.username == username, Grant.restriction == restriction)
     )
-    if exists is None:
-        session.add(
-            Grant(
-                username=username,
-                restriction=restriction,
-                reason=reason,
-                granted_by=actor,
-                granted_at=now,
-            )
-        )
-        session.flush()
+    if grant is None:
+        grant = Grant(username=username, restriction=restriction)
+        session.add(grant)
+    grant.reason, grant.granted_by, grant.granted_at = reason, actor, now
+    grant.expires_at = expires_at
+    session.flush()
+    return grant
+
+
+def revoke_grant(session: Session, *, username: str, restriction: str) -> bool:
+    """Take a grant away; False where the user held none. The audit log keeps its history."""
+    removed = session.execute(
+        delete(Grant).where(Grant.username == username, Grant.restriction == restriction)
+    )
+    return bool(getattr(removed, "rowcount", 0))
+
+
+def grants_of(session: Session, username: str) -> list[Grant]:
+    """Every grant the user holds, expired ones included (they show when they ended)."""
+    return list(
+        session.scalars(select(Grant).where(Grant.username == username).order_by(Grant.restriction))
+    )
 
 
 def active_break_glass(session: Session, username: str, now: datetime) -> dict[str, BreakGlass]:

@@ -88,9 +88,12 @@ def resolve_caller(
     session: Session, username: str, *, roles: Iterable[str], teams: Iterable[str], now: datetime
 ) -> Caller:
     """A user's Caller: roles and teams from the session's user row or the OIDC token; grants,
-    allocations and break-glass from the catalog, as they stand now."""
+    allocations and break-glass from the catalog, as they stand now. A deactivated local user
+    is nobody, even with a valid OIDC token: no role, no team, so no record."""
     role_set = frozenset(r for r in roles if r in rows.ROLES)
     team_set = frozenset(teams)
+    if rows.is_deactivated(session, username):
+        role_set, team_set = frozenset(), frozenset()
     people: frozenset[str] | None = None
     only_by_glass: dict[str, str] = {}
     if not role_set & UNRESTRICTED_ROLES:
