@@ -132,7 +132,8 @@ def reviewer_dep(
     actor: Annotated[str, Depends(actor_dep)],
 ) -> str:
     """An IG officer who is a named person: the service token may not approve, reject or
-    execute a disposal (nobody would answer for it, and two approvals could be one script)."""
+    execute a disposal, or release a hold (nobody would answer for it, and two approvals could
+    be one script)."""
     require_person(session, caller, _route(request))
     return actor
 

@@ -2,8 +2,9 @@
 
 The actor is `cli:<login>`, or `--as USER` proven by their password on stdin
 (`--password-stdin`): an active local user with the IG officer or administrator role. An
-approval, a rejection or an execution needs `--as`: a named person answers for it. Nothing here
-sets the day a decision is taken as of: it is the server's (`forecast --as-of` only reports).
+approval, a rejection, an execution or a hold's release needs `--as`: a named person answers
+for it. Nothing here sets the day a decision is taken as of: it is the server's (`forecast
+--as-of` only reports).
 """
 
 from __future__ import annotations
@@ -298,7 +299,7 @@ def hold_release(args: argparse.Namespace) -> int:
         review = holds.release_hold(
             session,
             args.hold_id,
-            actor=_actor(session, args, "hold release"),
+            actor=_actor(session, args, "hold release", person=True),
             reason=args.reason,
             store=make_blob_store(get_settings()),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,6 +167,21 @@ def _check_action(action: str, value: str) -> None:
         raise InvalidInput("reclassify needs the new record class as its value")
 
 
+def _refuse(session: Session, actor: str, proposal_id: int, why: str) -> NoReturn:
+    # Audited and committed at once, as records.access refuses a caller: the face rolls back
+    # whatever follows, and a try at approving one's own proposal must leave a trace.
+    audit.record(
+        session,
+        actor=actor,
+        action="access_denied",
+        target_type="proposal",
+        target_id=str(proposal_id),
+        detail={"reason": why},
+    )
+    session.commit()
+    raise PermissionDenied(why)
+
+
 def review(
     session: Session,
     proposal_id: int,
@@ -185,7 +200,7 @@ def review(
     if not justification.strip():
         raise InvalidInput("every decision needs a justification")
     if actor == proposal.proposed_by:
-        raise PermissionDenied("the proposer of a disposal cannot review it")
+        _refuse(session, actor, proposal_id, "the proposer of a disposal cannot review it")
     _check_action(action, value)
     items = [i for i in _items(session, proposal_id, item_ids) if i.status in OPEN_ITEM]
     past = reviews_of(session, [i.id for i in items])

@@ -3,7 +3,8 @@
 Every route needs an IG officer or administrator (a refusal is audited). The day a sweep,
 evaluation or execution is taken as of is the server's: no body sets it, and a body with a
 field the route does not know is refused, so `{"today": ...}` is a 422, never ignored. A
-review or execution needs a named person: the static token (a service account) is refused.
+review, an execution or a hold's release needs a named person: the static token (a service
+account) is refused.
 """
 
 from __future__ import annotations
@@ -254,9 +255,10 @@ def list_holds(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
 
 @router.post("/holds/{hold_id}/release")
 def release_hold(
-    hold_id: IdPath, body: ReleaseBody, session: SessionDep, store: StoreDep, actor: ActorDep
+    hold_id: IdPath, body: ReleaseBody, session: SessionDep, store: StoreDep, actor: ReviewerDep
 ) -> dict[str, Any]:
-    """Release a hold: nothing is destroyed; the answer lists what to re-appraise."""
+    """Release a hold: nothing is destroyed; the answer lists what to re-appraise. Ending a
+    legal hold lets its records be disposed of, so a named person must (not the service token)."""
     review = holds.release_hold(session, hold_id, actor=actor, reason=body.reason, store=store)
     return {"hold_id": hold_id, "reappraise": review}
 

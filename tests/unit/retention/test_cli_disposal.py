@@ -145,7 +145,7 @@ def test_reviews_need_a_proven_active_ig_user_other_than_the_proposer(
     for user, password, why in refusals:
         code, err = _run(monkeypatch, capsys, *approve, "--as", user, password=password)
         assert code == 2 and why in err, user
-    assert _count(session, AuditEvent) and len(_denied(session)) == 3
+    assert len(_denied(session)) == 4  # each refusal, the proposer's own try included
     execute = ("retention", "execute", proposal_id, *proven)
     code, err = _run(monkeypatch, capsys, *execute, "--as", "ig-b", password="wrong")
     assert code == 2 and _destroyed(session) == 0
@@ -153,3 +153,27 @@ def test_reviews_need_a_proven_active_ig_user_other_than_the_proposer(
     assert code == 0 and done["approved"] == 1
     code, ran = _run(monkeypatch, capsys, *execute, "--as", "ig-b", password=PASSWORDS["ig-b"])
     assert code == 0 and ran["destroyed"] == 1 and _destroyed(session) == 1
+
+
+def test_a_hold_is_released_by_a_named_person(
+    session: Session,
+    users: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add = ("hold", "add", "--name", "Inquiry", "--reason-type", "inquiry", "--authority", "r9")
+    code, hold = _run(monkeypatch, capsys, *add, "--class", "child_in_need")
+    assert code == 0
+    release = ("hold", "release", str(hold["hold_id"]), "--reason", "inquiry closed")
+    code, err = _run(monkeypatch, capsys, *release)
+    assert code == 2 and "needs --as USER" in err
+    code, done = _run(
+        monkeypatch,
+        capsys,
+        *release,
+        "--as",
+        "ig-a",
+        "--password-stdin",
+        password=PASSWORDS["ig-a"],
+    )
+    assert code == 0 and done["hold_id"] == hold["hold_id"]

@@ -171,6 +171,9 @@ def test_reviews_compare_authenticated_identities(
     # The proposer cannot approve under another name: the header names nobody.
     own = api.post(f"{path}/approve", api.ig("ig-a", **{"X-Escr-User": "approver-1"}), WHY)
     assert own.status_code == 403 and "proposer" in own.json()["detail"]
+    assert [(e.actor, e.target_id) for e in api.events("access_denied")] == [
+        ("ig-a", str(proposal_id))
+    ]
     assert api.post(f"{path}/approve", SERVICE, WHY).status_code == 403
     assert api.post(f"{path}/reject", SERVICE, WHY).status_code == 403
     first = api.post(f"{path}/approve", api.ig("ig-b"), WHY).json()
@@ -237,3 +240,14 @@ def test_the_library_refuses_a_future_day(
             home=settings.home,
             today=tomorrow,
         )
+
+
+def test_only_a_named_person_releases_a_hold(api: Api) -> None:
+    body = {"name": "Inquiry", "reason_type": "inquiry", "authority": "rule 9", "classes": ["x"]}
+    hold_id = api.client.post("/api/holds", json=body, headers=SERVICE).json()["hold_id"]
+    release = f"/api/holds/{hold_id}/release"
+    refused = api.client.post(release, json={"reason": "settled"}, headers=SERVICE)
+    assert refused.status_code == 403 and "not a service account" in refused.json()["detail"]
+    assert [e.actor for e in api.events("access_denied")] == ["api:token"]
+    done = api.client.post(release, json={"reason": "settled"}, headers=api.ig("ig-a"))
+    assert done.status_code == 200
