@@ -97,7 +97,7 @@ def test_practitioner_cannot_reach_another_teams_person(page: Page, site: Site) 
     team = site.people[0]["team"]
     other = next(p for p in site.people if p["team"] != team)
     page.goto(f"{site.url}/people/{other['person_id']}")
-    expect(page.get_by_role("heading", name="You cannot open this record")).to_be_visible()
+    expect(page.get_by_role("heading", name="No record you can open")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("break-glass"))).to_be_visible()
     shot(page, "04-refused")
     check_axe(page, "refused")
