@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog import documents as docs
+from catalog.access import family_of
 from catalog.models import Document, ExceptionItem, Person
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import RowState
@@ -75,6 +76,18 @@ def link_to_person(
         actor=caller.user_id,
         now=now,
     )
+    # Its attachments go where it goes, as the loader puts them on their email's people.
+    children = sorted(family_of(session, [document.id]) - {document.id})
+    for child_id in children:
+        docs.add_link(
+            session,
+            document_id=child_id,
+            person_id=person_id,
+            method="parent",
+            reason=f"attachment of document {document.id}",
+            actor=caller.user_id,
+            now=now,
+        )
     closed = docs.resolve_exceptions(
         session, document.id, kinds=None, resolution=f"linked to {person_id}", now=now
     )
@@ -87,9 +100,15 @@ def link_to_person(
         person_ids=[person_id],
         on_behalf_of=caller.on_behalf_of,
         why=note.strip(),
-        detail={"exception_id": item.id, "kind": item.kind, "from_candidates": from_candidates},
+        detail={
+            "exception_id": item.id,
+            "kind": item.kind,
+            "from_candidates": from_candidates,
+            "attachments": children,
+        },
     )
     _reindex(session, index, document)
+    reindex_family(session, index, document.id)
     return {"document_id": document.id, "person_id": person_id, "resolved": closed}
 
 

@@ -119,9 +119,14 @@ def world(
 
 
 def add_emails(manifest: Path) -> None:
-    """Two emails with a text attachment each: E1 on Ann (team A), E2 on Ben (team B); only the
-    attachments hold the words `marmalade` (E1's) and `porcupine` (E2's)."""
-    emails = (("E1", "100", "Trampoline", "marmalade"), ("E2", "200", "Swings", "porcupine"))
+    """Emails with a text attachment each: E1 on Ann (team A), E2 on Ben (team B), E3 on nobody
+    (the exception queue's); only the attachments hold the words `marmalade` (E1's),
+    `porcupine` (E2's) and `kumquat` (E3's)."""
+    emails = (
+        ("E1", "100", "Trampoline", "marmalade"),
+        ("E2", "200", "Swings", "porcupine"),
+        ("E3", "", "Slide", "kumquat"),
+    )
     for source_id, legacy_id, subject, word in emails:
         message = EmailMessage()
         message["From"] = "School <office@school.example>"

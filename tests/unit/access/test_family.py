@@ -157,3 +157,23 @@ def test_an_emails_metadata_lists_only_attachments_the_caller_may_see(family_wor
     everything = world.client.get(f"/api/documents/{world.ids['E1']}", headers=ADMIN).json()
     assert everything["attachments"] == [child]
     assert re.fullmatch(r"\d+", str(child))
+
+
+def test_linking_an_email_from_the_queue_links_its_attachments(family_world: World) -> None:
+    """E3 named nobody: it and its attachment wait in the queue's care; linking the email puts
+    the attachment on the same person, so the person's team finds both."""
+    world = family_world
+    child = world.ids["E3#attachment-1"]
+    assert world.client.get(f"/api/documents/{child}", headers=_alice(world)).status_code == 404
+    officer = world.issuer.headers("mig", ["migration_officer"])
+    queue = world.client.get("/api/exceptions", headers=officer).json()
+    [item] = [q for q in queue if q["source_document_id"] == "E3"]
+    linked = world.client.post(
+        f"/api/exceptions/{item['exception_id']}/link",
+        json={"person_id": "MOS1", "note": "the school names Ann"},
+        headers=officer,
+    )
+    assert linked.status_code == 200, linked.text
+    meta = world.client.get(f"/api/documents/{child}", headers=_alice(world))
+    assert meta.status_code == 200 and meta.json()["person_ids"] == ["MOS1"]
+    assert _hits(world, "kumquat", _alice(world)) == ["E3#attachment-1"]
