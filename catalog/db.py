@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from core.files import PRIVATE_FILE, private_opener, tighten
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -55,8 +59,22 @@ def make_engine(url: str) -> Engine:
         return engine
 
 
+def _private_sqlite_file(url: str) -> None:
+    """The catalog file created 0600 (or tightened), before SQLite opens it: SQLite gives its
+    -wal and -shm files the database file's mode, so they are private too."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        os.close(private_opener(str(path), os.O_RDWR | os.O_CREAT))
+    for name in (database, f"{database}-wal", f"{database}-shm"):
+        tighten(Path(name), PRIVATE_FILE)
+
+
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

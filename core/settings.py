@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.files import private_folder
+
 
 def _default_home() -> Path:
     return Path(os.environ.get("ESCR_HOME", "./var")).resolve()
@@ -143,6 +145,6 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read from the environment on first use."""
     settings = Settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.home)  # the catalog, blobs, index and keys: ours alone
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     return settings

@@ -19,6 +19,7 @@ from typing import Any
 import tantivy
 
 from core.errors import InvalidInput, TransientBackendError
+from core.files import private_folder
 from indexer.base import (
     SearchDocument,
     SearchHit,
@@ -59,7 +60,7 @@ class EmbeddedIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        private_folder(path)  # the records' text: only the service's user may read it
         self._schema = _schema()
         self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
         self._index.register_tokenizer(ANALYZER, text_analyzer())

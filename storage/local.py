@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import InvalidInput, NotFound
+from core.files import PRIVATE_FILE, PRIVATE_FOLDER, private_folder
 from storage.base import BlobInfo, LockState
 
 
@@ -23,7 +24,9 @@ class LocalBlobStore:
         self.root = root.resolve()
         self._tmp = self.root / ".tmp"
         self._root, self._tmp_str = str(self.root), str(self._tmp)
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        # Only the service's user may enter: the blobs are the records themselves.
+        private_folder(self.root)
+        private_folder(self._tmp)
 
     def _path(self, key: str) -> Path:
         return Path(self._location(key))
@@ -42,7 +45,7 @@ class LocalBlobStore:
         target = self._path(key)
         if target.exists():
             return BlobInfo(key, target.stat().st_size)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         staging = self._tmp / uuid.uuid4().hex
         try:
             # A hard link is free where the source is on the same filesystem; else copy.
@@ -52,6 +55,8 @@ class LocalBlobStore:
                 shutil.copyfile(path, staging)
                 with staging.open("rb") as handle:
                     os.fsync(handle.fileno())
+            # A linked file keeps its maker's mode (an extractor's temp file): the blob's is ours.
+            os.chmod(staging, PRIVATE_FILE)
             os.replace(staging, target)
         finally:
             staging.unlink(missing_ok=True)
@@ -64,7 +69,8 @@ class LocalBlobStore:
 
     def adopt(self, key: str, path: Path) -> BlobInfo:
         """Move a file from `staging` into place under `key`; the file is the store's now (or,
-        where the key is already stored, deleted). One rename: no copy, no link."""
+        where the key is already stored, deleted). One rename: no copy, no link. The writer
+        creates it 0600 (core.files.private_opener): a rename keeps the mode."""
         target = self._location(key)
         if os.path.dirname(path) != self._tmp_str:
             raise InvalidInput(f"{path} is not in the store's staging folder")
@@ -74,7 +80,7 @@ class LocalBlobStore:
                 try:
                     os.replace(path, target)
                 except FileNotFoundError:  # the first blob under this prefix: make its folder
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.makedirs(os.path.dirname(target), mode=PRIVATE_FOLDER, exist_ok=True)
                     os.replace(path, target)
                 moved = True
         finally:

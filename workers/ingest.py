@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from core.files import private_opener
 from core.states import Reason
 from storage.base import BlobStore, content_key
 from storage.local import LocalBlobStore
@@ -187,7 +188,7 @@ def spool_file(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None) -
     # Strings, not pathlib: at thousands of files a second its parsing showed in profiles.
     spool = os.path.join(folder, f"{spool_prefix(os.getpid())}{uuid.uuid4().hex}")
     try:
-        with open(path, "rb") as source, open(spool, "wb") as target:
+        with open(path, "rb") as source, open(spool, "wb", opener=private_opener) as target:
             # Reads sized to the file: a 1 MiB read buffer for a 2 KiB letter cost more than
             # reading it (the loop still reads to the end if the file grows meanwhile).
             step = min(_CHUNK, os.fstat(source.fileno()).st_size + 1)
