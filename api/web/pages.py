@@ -144,7 +144,11 @@ def search(
         searched=searched,
         names=reads.person_names(session, login.caller, people),
         page_no=page_no,
-        pages=((results.total - 1) // PAGE_SIZE + 1) if results and results.total else 0,
+        # Paging stops at the result window; beyond it the page says to narrow the search.
+        pages=min(LAST_PAGE, (results.total - 1) // PAGE_SIZE + 1)
+        if results and results.total
+        else 0,
+        window=MAX_RESULT_WINDOW,
         link=link,
     )
 
