@@ -253,11 +253,11 @@ def anchor_committed(session: Session) -> None:
     on the configured catalog (sessions on other databases, as tests make, anchor nothing).
     A store that fails is logged, not raised: the events are committed, and the next
     checkpoint covers them."""
-    settings = get_settings()
-    bind = session.get_bind().engine
-    if bind.url != make_url(settings.database_url):
-        return
     try:
+        settings = get_settings()
+        bind = session.get_bind().engine
+        if bind.url != make_url(settings.database_url):
+            return
         _checkpoint_committed(bind, make_anchor_store(settings), settings.home / "keys")
-    except Exception as exc:  # any store failure: the unit is committed already
+    except Exception as exc:  # any failure here: the unit is committed already
         log.warning("audit.anchor_failed", error=f"{type(exc).__name__}: {exc}")
