@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.db import session_factory
-from catalog.models import Document, DocumentLink, DocumentText
+from catalog.models import Document, DocumentLink, DocumentText, ExceptionItem, LedgerRow
 from catalog.reconcile import reconcile
 from core.settings import Settings
 from indexer.base import SearchQuery
@@ -149,7 +149,8 @@ def _embedded(home: Path) -> Settings:
 
 def _snapshot(settings: Settings, archive: EmailArchive) -> dict[str, object]:
     """Every document (attachments included) by source ID: its state, text, type, people,
-    parent, and what the index holds for it; and what a search for each codeword finds."""
+    exceptions, parent, and what the index holds for it; every ledger row; and what a search
+    for each codeword finds."""
     index = make_index(settings)
     with session_factory(settings.database_url)() as session:
         documents = list(session.scalars(select(Document)))
@@ -165,6 +166,15 @@ def _snapshot(settings: Settings, archive: EmailArchive) -> dict[str, object]:
             select(DocumentLink.document_id, DocumentLink.person_id)
         ):
             people.setdefault(document_id, []).append(person_id)
+        queued: dict[int, list[str]] = {}
+        for document_id, kind in session.execute(
+            select(ExceptionItem.document_id, ExceptionItem.kind)
+        ):
+            queued.setdefault(document_id, []).append(kind)
+        rows = {
+            row.line_no: (row.state, row.reason, row.change, source.get(row.document_id or -1))
+            for row in session.scalars(select(LedgerRow))
+        }
     catalog = {}
     for d in documents:
         indexed = index.get(d.id)
@@ -176,6 +186,7 @@ def _snapshot(settings: Settings, archive: EmailArchive) -> dict[str, object]:
             "doc_type": d.doc_type,
             "parent": source.get(d.parent_id or -1, ""),
             "people": sorted(people.get(d.id, [])),
+            "exceptions": sorted(queued.get(d.id, [])),
             "in_index": None
             if indexed is None
             else (indexed.doc_type, sorted(indexed.person_ids), len(indexed.text)),
@@ -184,7 +195,7 @@ def _snapshot(settings: Settings, archive: EmailArchive) -> dict[str, object]:
         word: sorted(h.source_document_id for h in index.search(SearchQuery(text=word)).hits)
         for word in archive.words
     }
-    return {"documents": catalog, "index_count": index.count(), "search": found}
+    return {"documents": catalog, "rows": rows, "index_count": index.count(), "search": found}
 
 
 @pytest.fixture(scope="module")
