@@ -28,10 +28,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get(port: int, target: str, timeout: float = 30) -> tuple[int, bytes]:
+def _get(
+    port: int, target: str, timeout: float = 30, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", target, headers=AUTH)
+        connection.request("GET", target, headers={**AUTH, **(headers or {})})
         answer = connection.getresponse()
         return answer.status, answer.read()
     finally:
@@ -92,6 +94,8 @@ def test_a_megabyte_query_string_and_a_deep_page_are_refused_and_the_server_live
     assert status == 422 and b"10000" in body
     status, _ = _get(port, "/api/documents/99999999999999999999")
     assert status == 422
+    status, body = _get(port, "/api/search", headers={"X-Padding": "a" * 1_000_000})
+    assert status == 431 and b"headers are longer" in body
     assert _get(port, "/healthz")[0] == 200
     assert _get(port, "/api/search?q=grandmother")[0] == 200
     assert server.poll() is None
