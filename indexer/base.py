@@ -13,8 +13,8 @@ from core.errors import InvalidInput
 # Beyond it, filters and date ranges narrow a search; paging that deep only costs memory
 # (the embedded index allocates for offset + limit hits before it slices).
 MAX_RESULT_WINDOW = 10_000
-# Documents are dated within these; anything outside is a typing error, and years far out
-# overflow the backends' date arithmetic.
+# The dates a search may ask for: wide of any social care record, so anything outside is a
+# typing error, and inside what every backend's dates hold (tantivy's run 1677 to 2262).
 EARLIEST_DATE = date(1800, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
 
