@@ -44,7 +44,8 @@ class Caller:
     break_glass: Mapping[str, str] = field(default_factory=dict)
     on_behalf_of: str = ""
     # A service account (the static API token, the CLI's local administrator): nobody in
-    # particular, so never a reviewer or executor of a disposal (require_person).
+    # particular, so never a reviewer or executor of a disposal, nor a hold's releaser
+    # (require_person).
     service: bool = False
 
     @property
