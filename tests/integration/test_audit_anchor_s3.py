@@ -18,7 +18,7 @@ from catalog.db import session_factory
 from catalog.models import AuditEvent
 from catalog.models_retention import AuditChainHead
 from catalog.schema import migrate
-from core.settings import Settings
+from core.settings import Settings, StorageSettings
 from tests.integration.conftest import Services
 
 pytestmark = pytest.mark.integration
@@ -83,3 +83,22 @@ def test_a_checkpoint_cannot_be_deleted_or_overwritten_unseen(
     store.client.put_object(store.bucket, obj.object_name, io.BytesIO(b"{}"), 2)
     problems = audit_anchor.verify(session, store, keys).problems
     assert len(problems) == 1 and "its signature does not hold" in problems[0]
+
+
+def test_the_s3_backend_setting_picks_a_locked_bucket_of_its_own(
+    services: Services, settings: Settings
+) -> None:
+    bucket = f"escr-t{uuid.uuid4().hex[:12]}"
+    storage = StorageSettings(
+        backend="s3",
+        endpoint=services.s3_endpoint,
+        access_key=services.s3_access_key,
+        secret_key=services.s3_secret_key,
+        bucket=bucket,
+        object_lock=False,
+    )
+    scaled = settings.model_copy(update={"storage": storage})
+    store = audit_anchor.make_anchor_store(scaled)
+    assert isinstance(store, audit_anchor.S3AnchorStore) and store.bucket == f"{bucket}-audit"
+    lock = store.client.get_object_lock_config(store.bucket)
+    assert lock is not None
