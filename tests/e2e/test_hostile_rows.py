@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from catalog.db import session_factory
-from catalog.models import LedgerRow, Person
+from catalog.models import LedgerRow, LegacyId, Person
 from catalog.schema import migrate
 from cli.main import main
 from core.errors import InvalidInput
@@ -142,3 +142,26 @@ def test_the_row_report_never_writes_a_formula_from_the_manifest(
     for key, value in formulas.items():
         assert systems[key] == "'" + value  # shown as the text it is, never run
     assert systems["D1"] == "PARIS"
+
+
+def test_people_values_longer_than_the_catalog_holds_are_bad_person_rows(
+    settings: Settings, tmp_path: Path
+) -> None:
+    make_tiny_archive(tmp_path)
+    people = PEOPLE + f"{'M' * 101},Mosaic,PARIS:300,Cy,Cole,2012-01-01,,,children\n"
+    people += f"MOS4,Mosaic,PARIS:{'4' * 101},Di,Dale,2012-01-01,,,children\n"
+    (tmp_path / "people.csv").write_text(people, encoding="utf-8")
+    people_summary = _load(settings, tmp_path)["people"]
+    assert isinstance(people_summary, dict)
+    bad = people_summary["bad_rows"]
+    assert bad[0] == "line 3: person_id is 101 characters, more than 100"
+    assert bad[1].startswith("line 4: legacy_ids entry") and bad[1].endswith("longer than 100")
+
+
+def test_the_people_lengths_are_the_catalog_columns() -> None:
+    from workers.sources.people import MAX_CHARS, MAX_LEGACY_ID_CHARS
+
+    columns = Person.__table__.c
+    for name, most in MAX_CHARS.items():
+        assert columns[name].type.length == most
+    assert LegacyId.__table__.c.legacy_id.type.length == MAX_LEGACY_ID_CHARS

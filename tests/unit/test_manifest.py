@@ -152,3 +152,31 @@ def test_a_mapping_with_a_control_character_is_refused(tmp_path: Path) -> None:
     mapping_file.write_text('strip_path_prefixes: ["C:\\0"]\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match="strip_path_prefixes holds control character U\\+0000"):
         load_mapping(mapping_file)
+
+
+@pytest.mark.parametrize(
+    ("line", "detail"),
+    [
+        (f"{'P' * 101},D1,1,a.txt,t,,,,x\n", "source_system is 101 characters, more than 100"),
+        (f"PARIS,{'D' * 256},1,a.txt,t,,,,x\n", "source_document_id is 256 characters"),
+        (f"PARIS,D1,1,a.txt,t,{'L' * 301},,,x\n", "legacy_doc_type is 301 characters"),
+    ],
+)
+def test_a_value_longer_than_the_catalog_holds_is_a_bad_row(
+    tmp_path: Path, line: str, detail: str
+) -> None:
+    """PostgreSQL refuses a value longer than its column: the registration stopped there."""
+    (bad,) = list(read_manifest(_write(tmp_path / "m.csv", line), load_mapping()))
+    assert isinstance(bad, BadRow) and bad.detail.startswith(detail)
+    assert len(bad.source_system) <= 100 and len(bad.source_document_id) <= 255
+
+
+def test_the_lengths_are_the_catalog_columns() -> None:
+    from catalog.models import Document
+    from workers.sources.manifest import MAX_CHARS
+
+    columns = Document.__table__.c
+    assert MAX_CHARS["source_system"] == columns.source_system.type.length
+    assert MAX_CHARS["legacy_doc_type"] == columns.legacy_doc_type.type.length
+    # Three levels of "#attachment-NNN" still fit.
+    assert MAX_CHARS["source_document_id"] + 3 * 15 == columns.source_document_id.type.length

@@ -22,6 +22,11 @@ STRICT_FIELDS = (
     "sha256",
 )
 
+# The longest value the catalog's columns take (catalog/models.py): a longer one stopped the
+# registration on PostgreSQL. A source document ID leaves room for the "#attachment-N" its
+# attachments' IDs add, three levels deep (workers/attachments.py).
+MAX_CHARS = {"source_system": 100, "source_document_id": 255, "legacy_doc_type": 300}
+
 
 @dataclass(frozen=True)
 class ManifestRow:
@@ -69,17 +74,29 @@ def _parse_row(
         return cells.get(columns[name], "").strip()
 
     system, doc_id = cell("source_system"), cell("source_document_id")
+
+    def bad(detail: str) -> BadRow:
+        # The ledger keeps the row's IDs as far as its columns hold them, controls escaped.
+        return BadRow(
+            line_no,
+            without_controls(system)[: MAX_CHARS["source_system"]],
+            without_controls(doc_id)[: MAX_CHARS["source_document_id"]],
+            detail,
+        )
+
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
-        # Nothing of the row goes further: the ledger keeps its IDs with the controls escaped.
-        return BadRow(line_no, without_controls(system), without_controls(doc_id), controls)
+        return bad(controls)
+    for name, most in MAX_CHARS.items():
+        if len(cell(name)) > most:
+            return bad(f"{name} is {len(cell(name))} characters, more than {most}")
     if not system or not doc_id:
-        return BadRow(line_no, system, doc_id, "source_system and source_document_id are required")
+        return bad("source_system and source_document_id are required")
     if not cell("file_path"):
-        return BadRow(line_no, system, doc_id, "file_path is empty")
+        return bad("file_path is empty")
     sha = cell("sha256").lower() or None
     if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
-        return BadRow(line_no, system, doc_id, f"sha256 {sha!r} is not a SHA-256 hex digest")
+        return bad(f"sha256 {sha!r} is not a SHA-256 hex digest")
     warnings: list[str] = []
     try:
         doc_date = parse_date(

@@ -27,6 +27,16 @@ STRICT_FIELDS = (
     "nhs_number",
 )
 
+# The longest value the catalog's columns take (catalog/models.py): PostgreSQL refuses more.
+MAX_CHARS = {
+    "person_id": 100,
+    "target_system": 50,
+    "given_name": 200,
+    "family_name": 200,
+    "service": 20,
+}
+MAX_LEGACY_ID_CHARS = 100  # each of SYSTEM and ID
+
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -84,6 +94,8 @@ def _parse_legacy_ids(value: str, separator: str) -> tuple[tuple[str, str], ...]
         system, sep, legacy_id = item.partition(":")
         if not sep or not system.strip() or not legacy_id.strip():
             return f"legacy_ids entry {item!r} is not SYSTEM:ID"
+        if max(len(system.strip()), len(legacy_id.strip())) > MAX_LEGACY_ID_CHARS:
+            return f"legacy_ids entry {item[:40]!r}... is longer than {MAX_LEGACY_ID_CHARS}"
         pairs.append((system.strip().upper(), normalise_legacy_id(legacy_id)))
     return tuple(pairs)
 
@@ -99,6 +111,9 @@ def _parse_person(
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
         return BadPerson(line_no, controls)
+    for name, most in MAX_CHARS.items():
+        if len(cell(name)) > most:
+            return BadPerson(line_no, f"{name} is {len(cell(name))} characters, more than {most}")
     if not cell("person_id"):
         return BadPerson(line_no, "person_id is empty")
     legacy_ids = _parse_legacy_ids(cell("legacy_ids"), mapping.person_id_separator)
