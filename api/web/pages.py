@@ -138,6 +138,7 @@ def search(
         request,
         "search.html",
         login,
+        status_code=422 if error else 200,  # the form shows why; the status says it was refused
         form=form,
         results=results,
         error=error,
