@@ -165,3 +165,14 @@ def test_the_people_lengths_are_the_catalog_columns() -> None:
     for name, most in MAX_CHARS.items():
         assert columns[name].type.length == most
     assert LegacyId.__table__.c.legacy_id.type.length == MAX_LEGACY_ID_CHARS
+
+
+def test_the_cli_refuses_a_people_file_with_one_person_twice_in_one_clear_line(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = make_tiny_archive(tmp_path)
+    (tmp_path / "people.csv").write_text(PEOPLE + PEOPLE.splitlines()[1] + "\n", encoding="utf-8")
+    code = main(["load", str(manifest), "--people", str(tmp_path / "people.csv"), "--quiet"])
+    error = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in error
+    assert "lines 1 and 3 both have person_id 'MOS1'" in error and "nothing was loaded" in error
