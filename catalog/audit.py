@@ -26,7 +26,7 @@ GENESIS = "0" * 64
 # that appended the ANCHOR_EVERY-th event, or the first one ANCHOR_INTERVAL_S after the last
 # checkpoint this process wrote.
 ANCHOR_EVERY = 1000
-ANCHOR_INTERVAL_S = 60.0
+ANCHOR_INTERVAL_S = 900.0
 _ANCHOR_DUE = "escr_audit_anchor_due"
 _last_anchor = [-ANCHOR_INTERVAL_S]
 HEAD_ID = 1
