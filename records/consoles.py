@@ -19,13 +19,22 @@ CONSOLE_ROLES = QUEUE_ROLES | {"ig_officer"}
 AUDIT_ROLES = frozenset({"ig_officer", "administrator"})
 
 
-def batches(session: Session, *, caller: Caller) -> list[dict[str, Any]]:
-    """Every batch, newest first, with how many of its rows have reached a terminal state."""
+def batches(
+    session: Session, *, caller: Caller, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Batches, newest first, with how many of their rows have reached a terminal state."""
     require_role(session, caller, CONSOLE_ROLES, "the migration console")
+    check_window(limit, offset)
+    page = list(
+        session.scalars(
+            select(Batch).order_by(Batch.started_at.desc(), Batch.name).limit(limit).offset(offset)
+        )
+    )
     done = dict(
         session.execute(
             select(LedgerRow.batch, func.count())
             .where(LedgerRow.state.in_([s.value for s in TERMINAL_STATES]))
+            .where(LedgerRow.batch.in_([b.name for b in page]))
             .group_by(LedgerRow.batch)
         ).all()
     )
@@ -39,7 +48,7 @@ def batches(session: Session, *, caller: Caller) -> list[dict[str, Any]]:
             "started_at": b.started_at.isoformat(timespec="seconds"),
             "finished_at": b.finished_at.isoformat(timespec="seconds") if b.finished_at else "",
         }
-        for b in session.scalars(select(Batch).order_by(Batch.started_at.desc()))
+        for b in page
     ]
 
 

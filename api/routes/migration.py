@@ -15,8 +15,11 @@ router = APIRouter()
 
 
 @router.get("/batches")
-def batches(session: SessionDep, caller: CallerDep) -> list[dict[str, Any]]:
-    return consoles.batches(session, caller=caller)
+def batches(
+    session: SessionDep, caller: CallerDep, page: Annotated[Page, Depends(paging(100, 500))]
+) -> list[dict[str, Any]]:
+    """Load batches, newest first, with their progress."""
+    return consoles.batches(session, caller=caller, limit=page.limit, offset=page.offset)
 
 
 @router.get("/batches/{batch}/reconciliation")

@@ -67,10 +67,18 @@ def test_search_paging_stops_at_the_result_window(world: World) -> None:
     assert world.client.get("/healthz").status_code == 200
 
 
-def test_exception_queue_paging_is_bounded(world: World) -> None:
+@pytest.mark.parametrize("path", ["/api/exceptions", "/api/batches"])
+def test_console_lists_page_within_the_window(world: World, path: str) -> None:
     for offset in ("1e20", HUGE, str(MAX_RESULT_WINDOW)):
-        answer = world.client.get("/api/exceptions", params={"offset": offset}, headers=ADMIN)
+        answer = world.client.get(path, params={"offset": offset}, headers=ADMIN)
         assert answer.status_code == 422, (offset, answer.text)
+    assert world.client.get(path, params={"limit": 501}, headers=ADMIN).status_code == 422
+    first = world.client.get(path, params={"limit": 1}, headers=ADMIN)
+    assert first.status_code == 200 and len(first.json()) == 1
+    assert world.client.get(path, params={"offset": 50}, headers=ADMIN).json() == []
+
+
+def test_exception_queue_paging_is_bounded(world: World) -> None:
     deep = world.client.get(
         "/api/exceptions", params={"offset": MAX_RESULT_WINDOW - 50, "limit": 100}, headers=ADMIN
     )
