@@ -156,7 +156,8 @@ def log_in(
     Every attempt is audited under the name tried, good or bad. The caller must commit even
     when this raises: the failure count and its audit event are the point of a refusal."""
     now = utcnow()
-    name = username[:USERNAME_MAX]
+    # PostgreSQL text cannot hold NUL; no real username has one, so it only has to not crash.
+    name = username[:USERNAME_MAX].replace("\x00", "\ufffd")
     wait = login_throttle.seconds_to_wait(session, name, address, now)
     if wait:
         _audit_login(session, name, "login_throttled", address, retry_after_s=wait)

@@ -79,3 +79,7 @@ def test_concurrent_failures_share_one_count_and_then_wait(
     engine.dispose()
     assert counts == {"user:alice": 6, "addr:10.0.0.9": 6}
     assert actions == ["login_failed"] * 6 + ["login_throttled"]
+
+
+def test_a_nul_in_the_username_is_a_failed_login_not_a_crash(url: str, settings: Settings) -> None:
+    assert _fail(url, settings, "ali\x00ce") == "failed"
