@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.access import restriction_tags, restrictions_for
+from catalog.access import family_of, restriction_tags, restrictions_for
+from catalog.db import IN_LIST_MAX
 from catalog.documents import get_text
 from catalog.models import Document, DocumentLink
+from core.states import RowState
 from indexer.base import SearchDocument
 
 # Documents on nobody are the migration team's to see (the exception queue).
@@ -18,6 +20,23 @@ MIGRATION_ONLY = "migration"
 
 def search_document(session: Session, document: Document) -> SearchDocument:
     return search_documents(session, [document])[0]
+
+
+def with_indexed_family(session: Session, documents: Sequence[Document]) -> list[Document]:
+    """The documents and the attachments below them that are in the index already. An
+    attachment's access tags come from its email (catalog.access.restrictions_for), so an email
+    written to the index again (a new version, a new type) takes its indexed attachments along,
+    though their own bytes, and so the loader's reasons to touch them, have not changed."""
+    ids = {d.id for d in documents}
+    below = sorted(family_of(session, ids) - ids)
+    kin = [
+        d
+        for chunk in (below[i : i + IN_LIST_MAX] for i in range(0, len(below), IN_LIST_MAX))
+        for d in session.scalars(
+            select(Document).where(Document.id.in_(chunk), Document.state == RowState.INDEXED)
+        )
+    ]
+    return [*documents, *kin]
 
 
 def search_documents(session: Session, documents: Sequence[Document]) -> list[SearchDocument]:

@@ -19,7 +19,7 @@ from catalog import documents as docs
 from catalog.models import Document, LedgerRow
 from core.states import Reason, RowState
 from indexer.base import SearchIndex
-from indexer.documents import search_documents
+from indexer.documents import search_documents, with_indexed_family
 from storage.base import BlobStore
 from workers.classify import classify
 from workers.dates import first_date_in_text
@@ -398,7 +398,7 @@ def link_document(
 
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
     """Write documents to the search index, then mark them indexed (catalog first, index after)."""
-    ctx.index.upsert(search_documents(session, documents))
+    ctx.index.upsert(search_documents(session, with_indexed_family(session, documents)))
     docs.set_states(session, documents, RowState.INDEXED, ctx.now())
     forget(session, [d.id for d in documents])
 

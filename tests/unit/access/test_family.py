@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from catalog import access as rows
 from records.restrict import lift_restriction, mark_restricted
 from tests.unit.access.conftest import ADMIN, World
+from workers.load import load_archive
 
 PASSWORD = "correct horse battery"
 
@@ -177,3 +179,27 @@ def test_linking_an_email_from_the_queue_links_its_attachments(family_world: Wor
     meta = world.client.get(f"/api/documents/{child}", headers=_alice(world))
     assert meta.status_code == 200 and meta.json()["person_ids"] == ["MOS1"]
     assert _hits(world, "kumquat", _alice(world)) == ["E3#attachment-1"]
+
+
+def test_a_later_round_that_makes_an_email_adoption_hides_its_attachment(
+    family_world: World, tmp_path: Path
+) -> None:
+    """The email changes and is now an adoption record; its attachment's bytes do not, so the
+    loader has no reason of its own to touch it: its index entry must still take the new type."""
+    world = family_world
+    assert _hits(world, "marmalade", _alice(world)) == ["E1#attachment-1"]
+    archive = tmp_path / "archive"
+    manifest = archive / "manifest.csv"
+    manifest.write_text(
+        manifest.read_text().replace("Trampoline email,EMAIL", "Trampoline email,ADOPT")
+    )
+    email = archive / "files" / "E1.eml"
+    email.write_bytes(email.read_bytes().replace(b"Please see", b"Please now see"))
+    load_archive(
+        world.settings, manifest=manifest, people=archive / "people.csv", workers=1, progress=False
+    )
+    meta = world.client.get(f"/api/documents/{world.ids['E1']}", headers=ADMIN).json()
+    assert meta["doc_type"] == "adoption" and meta["version"] == 2
+    assert _hits(world, "marmalade", _alice(world)) == []
+    child = world.ids["E1#attachment-1"]
+    assert world.client.get(f"/api/documents/{child}", headers=_alice(world)).status_code == 404
