@@ -20,7 +20,16 @@ from records import administer
 from records.access import Caller, require_role
 from records.restrict import lift_restriction, mark_restricted
 
-router = APIRouter(prefix="/admin", tags=["access administration"])
+router = APIRouter(
+    prefix="/admin",
+    tags=["access administration"],
+    responses={
+        401: {"description": "no valid bearer token"},
+        403: {"description": "the caller is not an administrator"},
+        404: {"description": "no such user, team membership, grant, allocation or mark"},
+        422: {"description": "a malformed body, or a reason under 10 characters"},
+    },
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1_000)]
