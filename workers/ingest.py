@@ -261,10 +261,39 @@ def store_file(path: Path, store: BlobStore, tmp_dir: Path) -> StoredFile:
 
 @contextmanager
 def scratch_folder(base: Path) -> Iterator[Path]:
-    """A private temp folder for one load under `base`, removed with all in it at the end."""
+    """A private temp folder for one load under `base`, removed with all in it at the end.
+    Named by the loader's process ID, so the next load removes one a SIGKILL left behind."""
     base.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="load-", dir=base))
+    for stale in _left_by_the_dead(base, "load-"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"load-{os.getpid()}-", dir=base))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_spools(staging: Path) -> None:
+    """Remove the part-read spool files of processes that are gone: a load killed with SIGKILL
+    takes its sandbox children with it before anyone can tidy up after them."""
+    for stale in _left_by_the_dead(staging, "ingest-"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+
+
+def _left_by_the_dead(folder: Path, prefix: str) -> Iterator[Path]:
+    """Entries named `<prefix><pid>-...` whose process no longer runs."""
+    for entry in folder.glob(f"{prefix}*"):
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            yield entry
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -17,8 +17,9 @@ from core.malloc import use_one_malloc_arena
 from core.settings import Settings
 from indexer.factory import make_index
 from storage.factory import make_blob_store
+from storage.local import LocalBlobStore
 from workers.extract.base import Limits
-from workers.ingest import scratch_folder
+from workers.ingest import remove_stale_spools, scratch_folder
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context, utcnow
 from workers.register import default_batch_name, file_sha256, load_people, register_manifest
@@ -77,6 +78,8 @@ def load_archive(
     ):
         migrate(settings.database_url)
         ctx = make_context(settings, mapping_path)
+        if isinstance(ctx.store, LocalBlobStore):  # what a killed load was reading goes
+            remove_stale_spools(ctx.store.staging)
         digest = file_sha256(manifest)
         name = batch or default_batch_name(manifest, digest)
         with session_factory(settings.database_url)() as session:

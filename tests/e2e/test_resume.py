@@ -248,6 +248,9 @@ def test_a_kill_at_any_stage_then_a_rerun_leaves_what_an_uninterrupted_load_leav
     assert summary["status"] == "complete" and summary["unaccounted"] == 0
     assert summary["attachments"] == {"indexed": EMAILS + EMAILS // 8}
     assert _snapshot(settings, email_archive) == uninterrupted
+    # Nor anything the killed run was reading: part-read spool files, sandbox scratch folders.
+    staging = settings.blob_root / ".tmp"
+    assert [*staging.iterdir(), *settings.tmp_dir.iterdir()] == []
 
 
 def test_a_batch_with_a_stranded_attachment_is_not_done(settings: Settings, tmp_path: Path) -> None:
