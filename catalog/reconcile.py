@@ -61,9 +61,16 @@ def reconcile(session: Session, batch: str) -> dict[str, Any]:
         )
         or 0
     )
+    attachments = _attachments(session, batch)
+    unaccounted = (
+        sum(c for s, c in by_state.items() if s not in TERMINAL_STATES)
+        + max(0, record.rows_total - rows)
+        + sum(c for s, c in attachments.items() if s not in TERMINAL_STATES)
+    )
     return {
         "batch": batch,
-        "status": record.status,
+        # A batch marked complete before attachments were counted is not, while one is left.
+        "status": "loading" if record.status == "complete" and unaccounted else record.status,
         "rows": rows,
         "manifest_rows": record.rows_total,
         "indexed": by_state.get(RowState.INDEXED, 0),
@@ -74,13 +81,11 @@ def reconcile(session: Session, batch: str) -> dict[str, Any]:
         "duplicate_rows": by_state.get(RowState.DUPLICATE, 0),
         "linked": linked,
         "unlinked": by_state.get(RowState.INDEXED, 0) - linked,
-        "attachments": (attachments := _attachments(session, batch)),
+        "attachments": attachments,
         "attachments_pending": sum(c for s, c in attachments.items() if s not in TERMINAL_STATES),
         "changes": _changes(session, batch),
         "states": by_state,
-        "unaccounted": sum(c for s, c in by_state.items() if s not in TERMINAL_STATES)
-        + max(0, record.rows_total - rows)
-        + sum(c for s, c in attachments.items() if s not in TERMINAL_STATES),
+        "unaccounted": unaccounted,
     }
 
 

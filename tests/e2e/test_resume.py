@@ -266,4 +266,5 @@ def test_a_batch_with_a_stranded_attachment_is_not_done(settings: Settings, tmp_
         assert child is not None
         child.state = "pending_index"
         session.commit()
-        assert reconcile(session, str(summary["batch"]))["unaccounted"] == 1
+        after = reconcile(session, str(summary["batch"]))
+        assert after["unaccounted"] == 1 and after["status"] == "loading"
