@@ -78,7 +78,10 @@ def load_archive(
     ):
         migrate(settings.database_url)
         ctx = make_context(settings, mapping_path)
-        if isinstance(ctx.store, LocalBlobStore):  # what a killed load was reading goes
+        # What a killed load was reading goes: its children's spool files in the local store's
+        # staging folder, its own (attachments) in the temp folder.
+        remove_stale_spools(settings.tmp_dir)
+        if isinstance(ctx.store, LocalBlobStore):
             remove_stale_spools(ctx.store.staging)
         digest = file_sha256(manifest)
         name = batch or default_batch_name(manifest, digest)

@@ -147,6 +147,7 @@ class LocalRunner:
         self.pages_per_task = pages_per_task  # pages OCRed in one sandbox job
         self.counts = RunCounts()
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
+        self.extracting: set[int] = set()  # the documents of in_flight's jobs
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
         self.to_index: list[int] = []
         self.last_commit = time.monotonic()
@@ -177,27 +178,32 @@ class LocalRunner:
         self._finish_in_flight(bar)
         self._resume_documents()
         self._finish_in_flight(bar)
+        self._flush_index()
         self.session.commit()
         bar.close()
         return self.counts
 
     def _finish_in_flight(self, bar: tqdm[None]) -> None:
-        """Record every extraction still out (the bar counts them down), then index."""
+        """Record every extraction still out (the bar counts them down)."""
         while self.in_flight:
             self._drain(block=True)
             bar.set_postfix(extracting=len(self.in_flight))
-        self._flush_index()
 
     def _resume_documents(self) -> None:
         """Take on the documents of the batch an earlier, killed run left part-way: stored,
         extracted or waiting for the index. Attachments have no ledger row, so the pages
         above never see them once their parent has moved on; without this they stayed so
         for good, never searchable, in a batch reported complete. Nothing is out now: every
-        unfinished document of the batch is one of these."""
+        unfinished document of the batch is one of these, but this run's own: those waiting
+        for the index, and those this loop has sent to be extracted (an attachment's own
+        attachments, created with later IDs while it goes)."""
         last_id = 0
         while page := self._unfinished_documents(last_id):
             last_id = page[-1].id
-            self._in_groups(page, self._advance, self._fail_resumed)
+            ours = self.extracting.union(self.to_index)
+            stranded = [document for document in page if document.id not in ours]
+            if stranded:
+                self._in_groups(stranded, self._advance, self._fail_resumed)
             self._drain(block=False)
             while len(self.in_flight) > MAX_IN_FLIGHT:
                 self._drain(block=True)
@@ -365,6 +371,10 @@ class LocalRunner:
 
     # -- extraction ---------------------------------------------------------------------
     def _submit(self, document: Document) -> None:
+        if document.id in self.extracting:
+            # A resumed attachment whose parent, extracted again meanwhile, brought it back.
+            return
+        self.extracting.add(document.id)
         stack = ExitStack()
         assert document.sha256 is not None
         path = stack.enter_context(self.ctx.store.local_copy(content_key(document.sha256)))
@@ -436,6 +446,7 @@ class LocalRunner:
             result = self._took(job, future.result())
             if result is not None:
                 job.extraction.stack.close()
+                self.extracting.discard(job.extraction.document_id)
                 finished.append((job.extraction.document_id, result))
         if not finished:
             return
