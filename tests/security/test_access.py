@@ -6,6 +6,8 @@ at once; break-glass input is validated."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx2 as httpx
 import pytest
 
@@ -184,3 +186,45 @@ def test_a_changed_password_ends_the_old_session(demo: Demo) -> None:
     )
     assert code == 0, output
     assert web.get("/search").status_code == 303  # back to the login page
+
+
+def test_an_expired_grant_opens_nothing(demo: Demo) -> None:
+    person = demo.team_people(NORTH)[-1]
+    document = demo.count("SELECT max(document_id) FROM document_links WHERE person_id = ?", person)
+    reader = demo.client(demo.issuer.headers("lapsed-sw", ["practitioner"], [NORTH]))
+    today = datetime.now(UTC).date()
+    code, output = demo.escr(
+        "restrict", "document", str(document), "sensitive", "--reason", "a test"
+    )
+    assert code == 0, output
+    try:
+        assert reader.get(f"/api/documents/{document}").status_code == 404
+        # Granted until yesterday (refused outright, or stored and already over): still 404.
+        yesterday = (today - timedelta(days=1)).isoformat()
+        demo.escr(
+            "grant",
+            "lapsed-sw",
+            "sensitive",
+            "--reason",
+            "covering a colleague on leave",
+            "--expires",
+            yesterday,
+        )
+        assert reader.get(f"/api/documents/{document}").status_code == 404
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        code, output = demo.escr(
+            "grant",
+            "lapsed-sw",
+            "sensitive",
+            "--reason",
+            "covering a colleague on leave",
+            "--expires",
+            tomorrow,
+        )
+        assert code == 0, output
+        assert reader.get(f"/api/documents/{document}").status_code == 200
+    finally:
+        code, output = demo.escr(
+            "unrestrict", "document", str(document), "sensitive", "--reason", "end of the test"
+        )
+        assert code == 0, output
