@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.params import BoundedDate
+from api.schemas import errors
+from api.schemas.access import Allocation, Reindexed, UserSummary
 from catalog import access as rows
 from records import administer
 from records.access import Caller, require_role
@@ -23,12 +25,17 @@ from records.restrict import lift_restriction, mark_restricted
 router = APIRouter(
     prefix="/admin",
     tags=["access administration"],
-    responses={
-        401: {"description": "no valid bearer token"},
-        403: {"description": "the caller is not an administrator"},
-        404: {"description": "no such user, team membership, grant, allocation or mark"},
-        422: {"description": "a malformed body, or a reason under 10 characters"},
-    },
+    responses=errors(
+        401,
+        403,
+        404,
+        422,
+        e401="no valid bearer token",
+        e403="the caller is not an administrator (the refusal is audited)",
+        e404="no such user, team membership, grant, allocation or mark",
+        e422="a malformed body, or a reason under 10 characters: FastAPI's list of refused "
+        "fields (`{detail: [...]}`) or escr's own check (`{error: InvalidInput, detail}`)",
+    ),
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -93,13 +100,13 @@ class RestrictionBody(Strict):
     reason: Reason
 
 
-@router.get("/users/{username}")
+@router.get("/users/{username}", response_model=UserSummary)
 def user(username: UserPath, session: SessionDep, caller: AdminDep) -> dict[str, Any]:
     """A user's roles, teams, grants (with expiry) and whether active."""
     return administer.user_summary(session, username)
 
 
-@router.put("/users/{username}/teams")
+@router.put("/users/{username}/teams", response_model=UserSummary)
 def set_teams(
     username: UserPath, body: TeamsBody, session: SessionDep, caller: AdminDep
 ) -> dict[str, Any]:
@@ -109,17 +116,18 @@ def set_teams(
     )
 
 
-@router.delete("/users/{username}/teams/{team}")
+@router.delete("/users/{username}/teams/{team}", response_model=UserSummary)
 def remove_team(
     username: UserPath,
-    team: Annotated[str, Path(min_length=1, max_length=100)],
+    team: Annotated[str, Path(min_length=1, max_length=100, description="a team's name")],
     session: SessionDep,
     caller: AdminDep,
 ) -> dict[str, Any]:
+    """Take a local user out of one team."""
     return administer.remove_team(session, caller.user_id, username=username, team=team)
 
 
-@router.post("/users/{username}/deactivate")
+@router.post("/users/{username}/deactivate", response_model=UserSummary)
 def deactivate(
     username: UserPath, body: ReasonBody, session: SessionDep, caller: AdminDep
 ) -> dict[str, Any]:
@@ -129,16 +137,17 @@ def deactivate(
     )
 
 
-@router.post("/users/{username}/reactivate")
+@router.post("/users/{username}/reactivate", response_model=UserSummary)
 def reactivate(
     username: UserPath, body: ReasonBody, session: SessionDep, caller: AdminDep
 ) -> dict[str, Any]:
+    """Reactivate a deactivated user: their logins and tokens work again."""
     return administer.set_active(
         session, caller.user_id, username=username, active=True, reason=body.reason
     )
 
 
-@router.post("/grants")
+@router.post("/grants", response_model=UserSummary)
 def grant(body: GrantBody, session: SessionDep, caller: AdminDep) -> dict[str, Any]:
     """Grant a restricted class, optionally until a day; granting again replaces the expiry."""
     return administer.grant(
@@ -151,7 +160,7 @@ def grant(body: GrantBody, session: SessionDep, caller: AdminDep) -> dict[str, A
     )
 
 
-@router.post("/grants/revoke")
+@router.post("/grants/revoke", response_model=UserSummary)
 def revoke(body: RevokeBody, session: SessionDep, caller: AdminDep) -> dict[str, Any]:
     """Take a grant away: the user's next request no longer has it."""
     return administer.revoke(
@@ -163,7 +172,7 @@ def revoke(body: RevokeBody, session: SessionDep, caller: AdminDep) -> dict[str,
     )
 
 
-@router.post("/allocations")
+@router.post("/allocations", response_model=Allocation)
 def allocate(body: AllocationBody, session: SessionDep, caller: AdminDep) -> dict[str, Any]:
     """Allocate a person to a team, or move them to it `from_team` (with a reason)."""
     if body.from_team is not None:
@@ -179,7 +188,7 @@ def allocate(body: AllocationBody, session: SessionDep, caller: AdminDep) -> dic
     return {"person_id": body.person_id, "teams": rows.teams_of_person(session, body.person_id)}
 
 
-@router.post("/allocations/remove")
+@router.post("/allocations/remove", response_model=Allocation)
 def deallocate(body: DeallocationBody, session: SessionDep, caller: AdminDep) -> dict[str, Any]:
     """End a person's allocation to a team."""
     return administer.deallocate(
@@ -187,7 +196,7 @@ def deallocate(body: DeallocationBody, session: SessionDep, caller: AdminDep) ->
     )
 
 
-@router.post("/restrictions")
+@router.post("/restrictions", response_model=Reindexed)
 def restrict(
     body: RestrictionBody, session: SessionDep, settings: SettingsDep, caller: AdminDep
 ) -> dict[str, Any]:
@@ -204,7 +213,7 @@ def restrict(
     return {"reindexed": count}
 
 
-@router.post("/restrictions/lift")
+@router.post("/restrictions/lift", response_model=Reindexed)
 def unrestrict(
     body: RestrictionBody, session: SessionDep, settings: SettingsDep, caller: AdminDep
 ) -> dict[str, Any]:

@@ -6,36 +6,54 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
 from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
+from api.schemas import errors, text_route_errors
+from api.schemas.documents import BreakGlassGrant, Chronology, DocumentMetadata, SearchResults
 from indexer.base import SearchQuery
 from records import access, reads
 from storage.base import BlobStore, content_key
 
-router = APIRouter()
+router = APIRouter(tags=["records"], responses=errors(401, 422))
 # Types a browser may show in our origin. Anything else (HTML above all: a legacy HTML file
 # would run its scripts as this site) is only ever a download.
 INLINE_SAFE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
+# A person's ID in the target system, as people.csv gives it.
+PersonPath = Annotated[str, Path(description="a person's ID (the target system's)")]
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchResults)
 def search(
     session: SessionDep,
     index: IndexDep,
     caller: CallerDep,
     page: Annotated[Page, Depends(paging(20, 200))],
-    q: str = "",
-    person: Annotated[list[str] | None, Query()] = None,
-    type: Annotated[list[str] | None, Query()] = None,
-    source: Annotated[list[str] | None, Query()] = None,
-    date_from: BoundedDate | None = None,
-    date_to: BoundedDate | None = None,
+    q: Annotated[
+        str, Query(description="words to find in titles and text; empty: every document")
+    ] = "",
+    person: Annotated[
+        list[str] | None, Query(description="only documents on these people (repeatable)")
+    ] = None,
+    type: Annotated[
+        list[str] | None, Query(description="only these document types (repeatable)")
+    ] = None,
+    source: Annotated[
+        list[str] | None, Query(description="only from these source systems (repeatable)")
+    ] = None,
+    date_from: Annotated[
+        BoundedDate | None, Query(description="documents dated on or after (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        BoundedDate | None, Query(description="documents dated on or before (YYYY-MM-DD)")
+    ] = None,
 ) -> dict[str, Any]:
-    """Full-text search with filters, highlighted snippets and facet counts (access-filtered)."""
+    """Full-text search with filters, highlighted snippets and facet counts (access-filtered).
+
+    Only what the caller may see is searched, counted and faceted."""
     query = SearchQuery(
         text=q,
         person_ids=tuple(person or ()),
@@ -50,14 +68,19 @@ def search(
     return reads.search_results_json(reads.search(session, index, query, caller=caller))
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", response_model=DocumentMetadata, responses=errors(404))
 def document(document_id: IdPath, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
     """A document's metadata, how it was classified and linked, and why."""
     return reads.document_metadata(session, document_id, caller=caller)
 
 
-@router.get("/documents/{document_id}/text", response_class=PlainTextResponse)
+@router.get(
+    "/documents/{document_id}/text",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "the extracted text"}, **text_route_errors(401, 404, 422)},
+)
 def document_text(document_id: IdPath, session: SessionDep, caller: CallerDep) -> str:
+    """A document's extracted text (OCR's included), as indexed."""
     return reads.document_text(session, document_id, caller=caller)
 
 
@@ -89,36 +112,63 @@ def stream_content(
     )
 
 
-@router.get("/documents/{document_id}/content")
+@router.get(
+    "/documents/{document_id}/content",
+    # The route answers a stream itself: the class only keeps a JSON body out of the document.
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the file, with its stored type; an attachment unless `inline`",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+        **errors(404, e404="no such document, none outside the caller's access, or no file stored"),
+    },
+)
 def document_content(
     document_id: IdPath,
     session: SessionDep,
     store: StoreDep,
     caller: CallerDep,
-    inline: bool = False,
+    inline: Annotated[
+        bool,
+        Query(description="shown in the browser where its type is safe to (PDF, images, text)"),
+    ] = False,
 ) -> StreamingResponse:
     """The original file, as loaded."""
     return stream_content(session, store, document_id, caller, inline)
 
 
-@router.get("/people/{person_id}/documents")
+@router.get("/people/{person_id}/documents", response_model=Chronology, responses=errors(404))
 def chronology(
-    person_id: str, session: SessionDep, caller: CallerDep, type: str | None = None
+    person_id: PersonPath,
+    session: SessionDep,
+    caller: CallerDep,
+    type: Annotated[str | None, Query(description="only documents of this type")] = None,
 ) -> dict[str, Any]:
     """A person's documents, newest first."""
     return reads.chronology(session, person_id, caller=caller, doc_type=type)
 
 
 class BreakGlassBody(BaseModel):
-    reason: BreakGlassReason
+    reason: BreakGlassReason = Field(description="why, for the IG officer (10 characters at least)")
     # None takes the configured default; 0 or too many is refused (records/access.py), never
     # quietly replaced by the default.
-    minutes: int | None = None
+    minutes: int | None = Field(
+        default=None, description="how long the access lasts; none: the configured default"
+    )
 
 
-@router.post("/people/{person_id}/break-glass")
+@router.post(
+    "/people/{person_id}/break-glass",
+    response_model=BreakGlassGrant,
+    responses=errors(
+        403, 404, e403="break-glass is for practitioners and team managers", e404="no such person"
+    ),
+)
 def break_glass(
-    person_id: str,
+    person_id: PersonPath,
     body: BreakGlassBody,
     session: SessionDep,
     settings: SettingsDep,

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
 
 from api.deps import CallerDep, IndexDep, SessionDep
 from api.params import IdPath, Page, paging
+from api.schemas import errors
+from api.schemas.migration import (
+    BatchProgress,
+    ExceptionClosed,
+    ExceptionEntry,
+    Linked,
+    Reconciliation,
+    TypeConfirmed,
+)
 from records import consoles, decisions
 
-router = APIRouter()
+# Every route needs a migration or IG role; a refusal is audited.
+router = APIRouter(
+    tags=["migration"],
+    responses=errors(401, 403, e403="the caller's role may not use the migration console"),
+)
 
 
-@router.get("/batches")
+@router.get("/batches", response_model=list[BatchProgress], responses=errors(422))
 def batches(
     session: SessionDep, caller: CallerDep, page: Annotated[Page, Depends(paging(100, 500))]
 ) -> list[dict[str, Any]]:
@@ -22,17 +35,28 @@ def batches(
     return consoles.batches(session, caller=caller, limit=page.limit, offset=page.offset)
 
 
-@router.get("/batches/{batch}/reconciliation")
-def batch_reconciliation(batch: str, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+@router.get(
+    "/batches/{batch}/reconciliation",
+    response_model=Reconciliation,
+    responses=errors(404, e404="no such batch"),
+)
+def batch_reconciliation(
+    batch: Annotated[str, Path(description="the batch's name, as `escr load` gave it")],
+    session: SessionDep,
+    caller: CallerDep,
+) -> dict[str, Any]:
+    """A batch's reconciliation: every manifest row and attachment accounted for."""
     return consoles.reconciliation(session, batch, caller=caller)
 
 
-@router.get("/exceptions")
+@router.get("/exceptions", response_model=list[ExceptionEntry], responses=errors(422))
 def exceptions(
     session: SessionDep,
     caller: CallerDep,
     page: Annotated[Page, Depends(paging(100, 500))],
-    kind: str | None = None,
+    kind: Annotated[
+        str | None, Query(description="only this kind (unlinked, ambiguous, conflicting, ...)")
+    ] = None,
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
     return consoles.exception_queue(
@@ -41,22 +65,28 @@ def exceptions(
 
 
 class LinkBody(BaseModel):
-    person_id: str
-    note: str = ""
+    person_id: str = Field(description="the person whose record the document goes on")
+    note: str = Field(default="", description="why, kept with the link")
 
 
 class NotNeededBody(BaseModel):
-    note: str
+    note: str = Field(description="why the document is not needed")
 
 
 class TypeBody(BaseModel):
-    doc_type: str
+    doc_type: str = Field(description="a document type the classifier knows")
 
 
-@router.post("/exceptions/{exception_id}/link")
+# An exception that is already closed is a 409; one that never was, a 404.
+_EXCEPTION_ANSWERS = errors(404, 409, 422, e404="no such exception")
+
+
+@router.post("/exceptions/{exception_id}/link", response_model=Linked, responses=_EXCEPTION_ANSWERS)
 def link(
     exception_id: IdPath, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
 ) -> dict[str, object]:
+    """Put the exception's document (and its attachments) on a person's record, closing its
+    exceptions; an unknown person is a 422."""
     return decisions.link_to_person(
         session,
         index,
@@ -67,7 +97,11 @@ def link(
     )
 
 
-@router.post("/exceptions/{exception_id}/not-needed")
+@router.post(
+    "/exceptions/{exception_id}/not-needed",
+    response_model=ExceptionClosed,
+    responses=_EXCEPTION_ANSWERS,
+)
 def not_needed(
     exception_id: IdPath,
     body: NotNeededBody,
@@ -75,15 +109,21 @@ def not_needed(
     index: IndexDep,
     caller: CallerDep,
 ) -> dict[str, object]:
+    """Close an exception: the document is not needed on anyone's record (a note says why)."""
     return decisions.mark_not_needed(
         session, index, caller=caller, exception_id=exception_id, note=body.note
     )
 
 
-@router.post("/documents/{document_id}/type")
+@router.post(
+    "/documents/{document_id}/type",
+    response_model=TypeConfirmed,
+    responses=errors(404, 422, e404="no such document"),
+)
 def confirm_type(
     document_id: IdPath, body: TypeBody, session: SessionDep, index: IndexDep, caller: CallerDep
 ) -> dict[str, object]:
+    """Confirm (or correct) a document's type: later loads keep it, and retention may act on it."""
     return decisions.confirm_type(
         session, index, caller=caller, document_id=document_id, doc_type=body.doc_type
     )

@@ -1,0 +1,113 @@
+"""Answers of search, documents, chronologies and break-glass (records/reads.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from api.schemas import Answer
+
+
+class SearchHit(Answer):
+    document_id: int
+    source_system: str
+    source_document_id: str
+    person_ids: list[str] = Field(description="the people the document is linked to")
+    doc_type: str
+    document_date: str | None = Field(description="YYYY-MM-DD, where known")
+    title: str
+    score: float = Field(description="relevance; higher is better")
+    highlights: list[str] = Field(description="snippets, the matched words inside <mark>")
+
+
+class SearchResults(Answer):
+    """One page of hits, with facet counts over every match."""
+
+    total: int = Field(description="every match the caller may see, not just this page")
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]] = Field(
+        description='facet ("doc_type", "year", ...) -> value -> matches'
+    )
+
+
+class Link(Answer):
+    person_id: str
+    method: str = Field(description="how the link was made (a legacy ID, manual, parent, ...)")
+    reason: str
+    created_by: str
+
+
+class RetentionSummary(Answer):
+    status: str = Field(description="scheduled, due or retained")
+    record_class: str
+    retain_until: str | None = Field(description="YYYY-MM-DD; none where retained indefinitely")
+    reason: str
+
+
+class DocumentMetadata(Answer):
+    """A document's catalog record: how it was classified and linked, and why."""
+
+    document_id: int
+    source_system: str
+    source_document_id: str
+    parent_id: int | None = Field(description="the email or container it came out of")
+    version: int
+    title: str
+    original_name: str
+    mime: str
+    extension_mismatch: bool = Field(description="the file's name says another type")
+    sha256: str | None = Field(description="of the stored file; none where nothing is stored")
+    document_date: str | None = Field(description="YYYY-MM-DD, where known")
+    date_source: str = Field(description="where the date came from: manifest, text or email")
+    doc_type: str
+    type_confidence: float
+    type_reason: str
+    type_confirmed: bool = Field(description="a person confirmed the type")
+    legacy_doc_type: str
+    legacy_person_ids: str = Field(description="the person IDs the legacy system gave, as given")
+    state: str = Field(description="where the document is in loading (indexed, quarantined...)")
+    reason: str | None
+    detail: str
+    pages: int
+    ocr_pages: int
+    engine: str = Field(description="the text extractor used")
+    person_ids: list[str]
+    links: list[Link]
+    exceptions: list[str] = Field(description="kinds of the document's open exceptions")
+    attachments: list[int] = Field(description="child document IDs the caller may see")
+    restrictions: list[str] = Field(description="restricted classes, its family's included")
+    retention: RetentionSummary | None
+    metadata: dict[str, Any] = Field(description="the manifest's extra columns, as loaded")
+
+
+class Person(Answer):
+    person_id: str
+    given_name: str
+    family_name: str
+    date_of_birth: str | None = Field(description="YYYY-MM-DD, where known")
+    target_system: str
+    service: str
+    nhs_number: str
+    legacy_ids: list[str] = Field(description='"system:id" for each legacy ID')
+
+
+class ChronologyEntry(Answer):
+    document_id: int
+    document_date: str | None = Field(description="YYYY-MM-DD, where known")
+    doc_type: str
+    title: str
+    state: str
+
+
+class Chronology(Answer):
+    """A person's documents the caller may see, newest first."""
+
+    person: Person
+    types: dict[str, int] = Field(description="document type -> count, before the type filter")
+    documents: list[ChronologyEntry]
+
+
+class BreakGlassGrant(Answer):
+    person_id: str
+    expires_at: str = Field(description="when the access ends (UTC, ISO 8601)")

@@ -1,0 +1,81 @@
+"""Answers of the migration team's routes (records/consoles.py, records/decisions.py,
+catalog/reconcile.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from api.schemas import Answer
+
+
+class BatchProgress(Answer):
+    batch: str
+    status: str = Field(description="loading or complete")
+    rows: int = Field(description="rows in the manifest")
+    done: int = Field(description="rows in a terminal state")
+    started_at: str = Field(description="ISO 8601, UTC")
+    finished_at: str = Field(description='ISO 8601, UTC; "" while loading')
+
+
+class Reconciliation(Answer):
+    """A batch's counts, queried from the ledger; `unaccounted` must be 0."""
+
+    batch: str
+    status: str = Field(description="loading (also while anything is unaccounted) or complete")
+    rows: int = Field(description="rows registered")
+    manifest_rows: int
+    indexed: int
+    quarantined: dict[str, int] = Field(description="reason -> rows")
+    failed: int
+    failed_reasons: dict[str, int] = Field(description="reason -> rows")
+    duplicates: int = Field(description="rows whose file has the bytes of an earlier row's")
+    duplicate_rows: int
+    linked: int
+    unlinked: int
+    attachments: dict[str, int] = Field(description="state -> attachments")
+    attachments_pending: int
+    changes: dict[str, int] = Field(description="change since the last load -> rows")
+    states: dict[str, int] = Field(description="row state -> rows")
+    unaccounted: int = Field(description="rows and attachments not in a terminal state")
+
+
+class Candidate(Answer):
+    person_id: str
+    name: str
+    date_of_birth: str | None = Field(description="YYYY-MM-DD, where known")
+
+
+class ExceptionEntry(Answer):
+    """An open exception and its document."""
+
+    exception_id: int
+    kind: str = Field(description="unlinked, ambiguous, conflicting, ...")
+    detail: str
+    candidates: list[Any] = Field(description="person IDs the document may belong to")
+    candidate_people: list[Candidate]
+    document_id: int
+    source_system: str
+    source_document_id: str
+    title: str
+    doc_type: str
+    type_confidence: float
+    legacy_person_ids: str
+    state: str
+
+
+class Linked(Answer):
+    document_id: int
+    person_id: str
+    resolved: int = Field(description="exceptions of the document closed")
+
+
+class ExceptionClosed(Answer):
+    exception_id: int
+    status: str
+
+
+class TypeConfirmed(Answer):
+    document_id: int
+    doc_type: str
