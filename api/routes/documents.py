@@ -123,7 +123,11 @@ def stream_content(
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
         },
-        **errors(404, e404="no such document, none outside the caller's access, or no file stored"),
+        **errors(
+            404,
+            e404="no such document or no file stored; one outside the caller's access answers "
+            "the same (audited)",
+        ),
     },
 )
 def document_content(
