@@ -221,6 +221,7 @@ def reject(
 
 @router.post(
     "/retention/proposals/{proposal_id}/execute",
+    summary="Execute",
     response_model=Execution,
     responses={
         **REVIEWER,
@@ -275,6 +276,7 @@ def certificate(
 
 @router.post(
     "/retention/certificates/{certificate_id}/verify",
+    summary="Verify a certificate",
     response_model=Verification,
     responses={**GOVERNANCE, **errors(404, e404="no such certificate")},
 )
@@ -372,6 +374,7 @@ def audit_verify(session: SessionDep, settings: SettingsDep, actor: ActorDep) ->
 
 @router.get(
     "/audit/people/{person_id}",
+    summary="Who looked at a person's record",
     response_model=list[AuditEntry],
     responses={**GOVERNANCE, **errors(422)},
 )
