@@ -81,7 +81,12 @@ class TypeBody(BaseModel):
 _EXCEPTION_ANSWERS = errors(404, 409, 422, e404="no such exception")
 
 
-@router.post("/exceptions/{exception_id}/link", response_model=Linked, responses=_EXCEPTION_ANSWERS)
+@router.post(
+    "/exceptions/{exception_id}/link",
+    summary="Link to a person",
+    response_model=Linked,
+    responses=_EXCEPTION_ANSWERS,
+)
 def link(
     exception_id: IdPath, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
 ) -> dict[str, object]:
