@@ -208,6 +208,7 @@ class LocalRunner:
             while len(self.in_flight) > MAX_IN_FLIGHT:
                 self._drain(block=True)
             self._commit()
+            self.session.expunge_all()  # keep memory flat, as the pages above do
 
     def _unfinished_documents(self, after_id: int) -> list[Document]:
         return list(
@@ -374,7 +375,6 @@ class LocalRunner:
         if document.id in self.extracting:
             # A resumed attachment whose parent, extracted again meanwhile, brought it back.
             return
-        self.extracting.add(document.id)
         stack = ExitStack()
         assert document.sha256 is not None
         path = stack.enter_context(self.ctx.store.local_copy(content_key(document.sha256)))
@@ -383,6 +383,7 @@ class LocalRunner:
         # pages, a range a job, each under its own time limit (a 300-page bundle outruns one).
         paged = reads_page_ranges(document.mime)
         self._send(extraction, TEXT_LAYERS if paged else None)
+        self.extracting.add(document.id)
 
     def _range_size(self, pages: int) -> int:
         """Pages an OCR job: at most pages_per_task, and small enough that one scan gives every
