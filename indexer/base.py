@@ -135,5 +135,17 @@ class SearchIndex(Protocol):
         ...
 
     def clear(self) -> None:
-        """Remove every document (a rebuild follows)."""
+        """Remove every document at once (tests and decommissioning: searches go empty; a
+        rebuild of a live index uses `rebuild`, which never does)."""
+        ...
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        """Replace the whole contents with `documents` (each document_id once), consumed as an
+        iterator so memory stays bounded; returns how many the new contents hold. The old
+        contents answer every search until the new ones are complete, then one atomic swap
+        makes the new ones live for every process. A rebuild that fails (the iterator raises,
+        the backend refuses) leaves the old contents serving and removes the partial new ones.
+        A write by another process while a rebuild runs may land in the old contents and be
+        lost with them: rebuild when no load is running, or finish with `escr reindex --pending`.
+        Raises TransientBackendError where another rebuild holds the index."""
         ...

@@ -3,11 +3,20 @@
 Readers reload before every call, so a search sees what any process committed. A writer is
 taken for one call and released, because tantivy allows one writer per index across all
 processes: holding it would lock out the loader, a reindex or an API deletion.
+
+The directory holds generations (`gen-1`, `gen-2`, ...) and a `current` file naming the live
+one (docs/decisions/0019). A rebuild fills the next generation beside the live one, then
+replaces `current` with one rename: every process reads `current` before each call, so all of
+them move to the new generation at once, and none ever searches a half-built one.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
+import re
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +44,11 @@ _WRITER_HEAP = 64_000_000  # plenty for a 500-document batch; more only delays t
 _LOCK_WAIT_S = 30.0  # how long a write queues behind another process's writer
 _EPOCH = date(1800, 1, 1)
 _ID_BITS = 40  # document IDs below 2**40 fit beside the day number in one sort key
+_POINTER = "current"  # names the live generation; a rebuild replaces it with one rename
+_REBUILD_LOCK = "rebuild.lock"
+# An index made before generations keeps tantivy's files in the root folder itself.
+_ROOT = "."
+_GENERATION = re.compile(r"^gen-(\d+)$")
 
 
 def _schema() -> tantivy.Schema:
@@ -62,11 +76,11 @@ class EmbeddedIndex:
         self.path = path
         private_folder(path)  # the records' text: only the service's user may read it
         self._schema = _schema()
-        self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
-        self._index.register_tokenizer(ANALYZER, text_analyzer())
-        self._index.config_reader(reload_policy="manual")  # _searcher reloads on every read
         self._analyzer = text_analyzer()
         self._write_lock = threading.Lock()  # threads of one process queue here, not on disk
+        self._open_lock = threading.Lock()
+        self._generation = self._live_name()
+        self._index = self._open(self._generation)
 
     def upsert(self, documents: Iterable[SearchDocument]) -> int:
         """Add or replace documents by document_id in one commit."""
@@ -103,6 +117,24 @@ class EmbeddedIndex:
         with self._writer() as writer:
             writer.delete_all_documents()
 
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        """Fill the next generation from `documents`, then point `current` at it; the live
+        generation serves every search until then, and is deleted after."""
+        with self._rebuild_lock():
+            old = self._live_name()
+            self._sweep(keep=old)
+            name = self._next_name()
+            folder = private_folder(self.path / name)
+            try:
+                written = self._fill(folder, documents)
+                self._point_to(name)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            self._current()  # this process moves now; others on their next call
+            self._remove(old)
+            return written
+
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits, with total and facets counted under the same access filter."""
         check_query(query)
@@ -138,8 +170,110 @@ class EmbeddedIndex:
         return tantivy.Query.term_set_query(self._schema, "document_id", list(document_ids))
 
     def _searcher(self) -> tantivy.Searcher:
-        self._index.reload()  # cheap (a read of meta.json); picks up other processes' commits
-        return self._index.searcher()
+        try:
+            index = self._current()
+            index.reload()  # cheap (a read of meta.json); picks up other processes' commits
+        except ValueError:
+            # A rebuild swapped and deleted the generation between our read of `current` and
+            # the reload: the next read of `current` names the new one.
+            index = self._current()
+            index.reload()
+        return index.searcher()
+
+    # --- generations: the live one named by `current`, the next one filled by rebuild ---
+
+    def _live_name(self) -> str:
+        try:
+            return (self.path / _POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        if (self.path / "meta.json").exists():
+            return _ROOT
+        name = "gen-1"  # a new index: its first generation, made empty
+        self._open(name, create=True)
+        self._point_to(name)
+        return name
+
+    def _open(self, name: str, *, create: bool = False) -> tantivy.Index:
+        folder = private_folder(self.path / name) if create else self.path / name
+        # reuse=True also makes an empty folder's index, and never wipes one another process
+        # made a moment ago.
+        index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+        index.register_tokenizer(ANALYZER, text_analyzer())
+        index.config_reader(reload_policy="manual")  # _searcher reloads on every read
+        return index
+
+    def _current(self) -> tantivy.Index:
+        """The live generation's index, reopened when `current` names another one."""
+        name = self._live_name()
+        if name != self._generation:
+            with self._open_lock:
+                if name != self._generation:
+                    self._index, self._generation = self._open(name), name
+        return self._index
+
+    def _fill(self, folder: Path, documents: Iterable[SearchDocument]) -> int:
+        index = self._open(folder.name, create=True)
+        # A writer of its own: the live generation's stays free for the loader and the API.
+        writer = index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+        written = 0
+        try:
+            for doc in documents:  # the writer flushes a segment whenever its heap fills
+                writer.add_document(_to_tantivy(doc))
+                written += 1
+            writer.commit()
+        except ValueError as exc:
+            writer.rollback()
+            raise TransientBackendError(f"search index rebuild failed: {exc}") from exc
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        return written
+
+    def _point_to(self, name: str) -> None:
+        # Write beside, then rename over: a reader sees the old name or the new, never half.
+        draft = self.path / f"{_POINTER}.{os.getpid()}.{threading.get_ident()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(name)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(draft, self.path / _POINTER)
+
+    def _next_name(self) -> str:
+        found = (_GENERATION.match(p.name) for p in self.path.iterdir())
+        return f"gen-{max((int(m.group(1)) for m in found if m), default=0) + 1}"
+
+    def _sweep(self, keep: str) -> None:
+        """Remove generations other than the live one: left by a rebuild that was killed."""
+        for folder in self.path.iterdir():
+            if _GENERATION.match(folder.name) and folder.name != keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _remove(self, name: str) -> None:
+        """Delete a replaced generation. A process still searching it keeps its open files
+        (POSIX keeps an unlinked file until its last handle closes); its next call reads
+        `current` and opens the new generation."""
+        if name != _ROOT:
+            shutil.rmtree(self.path / name, ignore_errors=True)
+            return
+        for item in self.path.iterdir():  # the files of an index made before generations
+            if item.is_file() and item.name != _REBUILD_LOCK and not item.name.startswith(_POINTER):
+                item.unlink(missing_ok=True)
+
+    @contextmanager
+    def _rebuild_lock(self) -> Iterator[None]:
+        fd = os.open(self.path / _REBUILD_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise TransientBackendError("another rebuild of this index is running") from exc
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     @contextmanager
     def _writer(self) -> Iterator[tantivy.IndexWriter]:
@@ -164,7 +298,7 @@ class EmbeddedIndex:
         deadline = time.monotonic() + _LOCK_WAIT_S
         while True:
             try:
-                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+                return self._current().writer(heap_size=_WRITER_HEAP, num_threads=1)
             except ValueError as exc:
                 if "LockBusy" not in str(exc) or time.monotonic() > deadline:
                     raise TransientBackendError(f"search index writer busy: {exc}") from exc

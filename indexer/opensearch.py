@@ -1,7 +1,7 @@
 """OpenSearchIndex: the search index on an OpenSearch cluster, for many API processes.
 
 Documents live in a versioned index (`<alias>-v1`, `-v2`, ...) that searches reach through an
-alias, so `reindex()` builds the next version beside the live one and swaps the alias in one
+alias, so `rebuild()` builds the next version beside the live one and swaps the alias in one
 atomic call: search never goes dark during a rebuild.
 """
 
@@ -26,7 +26,14 @@ from opensearchpy.exceptions import (
 )
 
 from core.errors import InvalidInput, TransientBackendError
-from indexer.base import SearchDocument, SearchHit, SearchQuery, SearchResults, check_query
+from indexer.base import (
+    SearchDocument,
+    SearchHit,
+    SearchIndex,
+    SearchQuery,
+    SearchResults,
+    check_query,
+)
 from indexer.query import parse_text
 
 if TYPE_CHECKING:
@@ -285,9 +292,10 @@ class OpenSearchIndex:
         _call(lambda: self.client.indices.update_aliases(body=actions), "add alias")
         self._ensured = True
 
-    def reindex(self, documents: Iterable[SearchDocument]) -> int:
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Build the next version from `documents`, swap the alias to it atomically and drop
-        the old one; returns how many documents the new version holds."""
+        the old one; returns how many documents the new version holds. If the build fails,
+        the new version is deleted and the alias never left the old one."""
         live = self._live()
         match = _VERSION.search(live or "")
         name = f"{self.alias}-v{int(match.group(1)) + 1 if match else 1}"
@@ -295,10 +303,15 @@ class OpenSearchIndex:
             # A rebuild that died halfway left it behind; it was never live.
             _call(lambda: self.client.indices.delete(index=name), f"delete {name}")
         self._create(name)  # refreshes on no timer, so loading it costs no refreshes
-        written = self._write(
-            name, ({"_id": d.document_id, "_source": _source(d)} for d in documents)
-        )
-        _call(lambda: self.client.indices.refresh(index=name), "refresh")
+        try:
+            written = self._write(
+                name, ({"_id": d.document_id, "_source": _source(d)} for d in documents)
+            )
+            _call(lambda: self.client.indices.refresh(index=name), "refresh")
+        except BaseException:
+            with contextlib.suppress(TransportError, OpenSearchConnectionError):
+                self.client.indices.delete(index=name)
+            raise
         swap: list[dict[str, Any]] = [{"add": {"index": name, "alias": self.alias}}]
         if live is not None:
             swap.insert(0, {"remove": {"index": live, "alias": self.alias}})
@@ -412,7 +425,7 @@ class OpenSearchIndex:
     def clear(self) -> None:
         """Remove every document: an empty new version replaces the live one."""
         if self.count() > 0:
-            self.reindex(())
+            self.rebuild(())
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits with totals and facets computed under the same access filter."""
@@ -440,3 +453,7 @@ class OpenSearchIndex:
             score=float(hit["_score"] or 0.0),
             highlights=tuple(_render(m) for m in marks.get("text") or marks.get("title") or ()),
         )
+
+
+def _conforms(index: OpenSearchIndex) -> SearchIndex:
+    return index  # mypy checks here that OpenSearchIndex satisfies the protocol
