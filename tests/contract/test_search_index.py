@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
@@ -320,3 +323,105 @@ def test_excluded_access_tags_hidden_from_hits_totals_and_facets(index: SearchIn
     assert hidden.facets["doc_type"] == {"case_note": 1}
     granted = index.search(SearchQuery(text="quokka", facets=True))
     assert granted.total == 2
+
+
+# --- rebuild: the old contents answer until the new ones are complete, then one swap ---
+
+REBUILT = 3000
+
+
+def _many(count: int, word: str, start: int = 1) -> list[SearchDocument]:
+    return [
+        _doc(i, f"{word} note {i}", f"A {word} visit by the duty team.", (ANN,))
+        for i in range(start, start + count)
+    ]
+
+
+class _SearchLoop:
+    """Searches in a thread of its own until stopped, keeping every total it saw."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        self.totals: list[int] = []
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.totals.append(self.index.search(SearchQuery(text="visit", limit=5)).total)
+            except BaseException as exc:  # seen by the test, not lost in the thread
+                self.errors.append(exc)
+                return
+
+    def wait_for_more(self, timeout: float = 10.0) -> None:
+        """Block until the loop has answered one more search: the rebuild is interleaved."""
+        seen, deadline = len(self.totals), time.monotonic() + timeout
+        while len(self.totals) <= seen and not self.errors and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    def __enter__(self) -> _SearchLoop:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _paced(docs: list[SearchDocument], loop: _SearchLoop) -> Iterator[SearchDocument]:
+    """The documents, pausing every 250 until the search loop has searched again."""
+    for number, doc in enumerate(docs, 1):
+        yield doc
+        if number % 250 == 0:
+            loop.wait_for_more()
+
+
+def test_rebuild_serves_the_old_contents_until_the_swap(search_index: SearchIndex) -> None:
+    old = _many(1000, "routine")
+    search_index.upsert(old)
+    new = _many(REBUILT, "urgent", start=501)  # overlaps the old IDs and goes beyond them
+    with _SearchLoop(search_index) as loop:
+        loop.wait_for_more()
+        assert search_index.rebuild(_paced(new, loop)) == REBUILT
+        loop.wait_for_more()
+    assert not loop.errors
+    during = loop.totals
+    assert len(during) > REBUILT // 250  # the loop searched throughout the rebuild
+    # Every search saw the old contents whole or the new ones whole: never empty, never half.
+    assert set(during) <= {len(old), REBUILT}, sorted(set(during))
+    assert during[0] == len(old) and during[-1] == REBUILT
+    assert search_index.count() == REBUILT
+    assert search_index.search(SearchQuery(text="routine")).total == 0
+    assert search_index.search(SearchQuery(text="urgent")).total == REBUILT
+    assert search_index.get(1) is None and search_index.get(REBUILT + 500) == new[-1]
+
+
+class _Broken(Exception):
+    pass
+
+
+def _failing(docs: list[SearchDocument], after: int) -> Iterator[SearchDocument]:
+    for number, doc in enumerate(docs):
+        if number == after:
+            raise _Broken("the catalog went away")
+        yield doc
+
+
+def test_a_failed_rebuild_leaves_the_old_contents_serving(index: SearchIndex) -> None:
+    with pytest.raises(_Broken):
+        index.rebuild(_failing(_many(REBUILT, "urgent", start=100), after=1200))
+    assert index.count() == len(DOCS)
+    assert set(_ids(index.search(SearchQuery(text="visiting")))) == {1, 3, 4, 5}
+    assert index.search(SearchQuery(text="urgent")).total == 0
+    # Nothing of the partial build is left to be picked up, and the next rebuild succeeds.
+    assert index.rebuild(_many(10, "urgent")) == 10
+    assert index.count() == 10
+    assert index.search(SearchQuery(text="urgent")).total == 10
+
+
+def test_rebuild_to_nothing_empties_the_index(index: SearchIndex) -> None:
+    assert index.rebuild(iter(())) == 0
+    assert index.count() == 0
+    assert index.search(SearchQuery()).total == 0
