@@ -122,8 +122,10 @@ class EmbeddedIndex:
         generation serves every search until then, and is deleted after."""
         with self._rebuild_lock():
             old = self._live_name()
-            self._sweep(keep=old)
+            # Numbered past any leftover, so no name is ever live twice: a process that still
+            # holds an old name can never take it for the new generation.
             name = self._next_name()
+            self._sweep(keep=old)
             folder = private_folder(self.path / name)
             try:
                 written = self._fill(folder, documents)
