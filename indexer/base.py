@@ -134,11 +134,6 @@ class SearchIndex(Protocol):
         """How many documents the index holds."""
         ...
 
-    def clear(self) -> None:
-        """Remove every document at once (tests and decommissioning: searches go empty; a
-        rebuild of a live index uses `rebuild`, which never does)."""
-        ...
-
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Replace the whole contents with `documents` (each document_id once), consumed as an
         iterator so memory stays bounded; returns how many the new contents hold. The old

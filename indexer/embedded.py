@@ -112,11 +112,6 @@ class EmbeddedIndex:
         """How many documents the index holds."""
         return int(self._searcher().num_docs)
 
-    def clear(self) -> None:
-        """Remove every document."""
-        with self._writer() as writer:
-            writer.delete_all_documents()
-
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Fill the next generation from `documents`, then point `current` at it; the live
         generation serves every search until then, and is deleted after."""

@@ -422,11 +422,6 @@ class OpenSearchIndex:
         """How many documents the index holds."""
         return int(_call(lambda: self.client.count(index=self.alias), "count")["count"])
 
-    def clear(self) -> None:
-        """Remove every document: an empty new version replaces the live one."""
-        if self.count() > 0:
-            self.rebuild(())
-
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked hits with totals and facets computed under the same access filter."""
         check_query(query)

@@ -31,8 +31,6 @@ def _make(backend: str, tmp_path: Path) -> SearchIndex:
 @pytest.fixture(params=BACKENDS)
 def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
     index = _make(request.param, tmp_path)
-    index.clear()
     yield index
-    index.clear()
     if request.param == "opensearch":
         index.drop()  # type: ignore[attr-defined]

@@ -131,12 +131,6 @@ def test_delete_removes_and_ignores_missing(index: SearchIndex) -> None:
     assert 1 not in _ids(index.search(SearchQuery(text="family")))
 
 
-def test_clear_removes_everything(index: SearchIndex) -> None:
-    index.clear()
-    assert index.count() == 0
-    assert index.search(SearchQuery()).total == 0
-
-
 def test_text_matches_stems_in_title_and_text(index: SearchIndex) -> None:
     results = index.search(SearchQuery(text="visiting"))
     assert set(_ids(results)) == {1, 3, 4, 5}
