@@ -141,6 +141,6 @@ class SearchIndex(Protocol):
         makes the new ones live for every process. A rebuild that fails (the iterator raises,
         the backend refuses) leaves the old contents serving and removes the partial new ones.
         A write by another process while a rebuild runs may land in the old contents and be
-        lost with them: rebuild when no load is running, or finish with `escr reindex --pending`.
+        lost with them: the caller writes again what changed meanwhile (workers/reindex.py).
         Raises TransientBackendError where another rebuild holds the index."""
         ...

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -12,12 +14,14 @@ from sqlalchemy import insert, select
 from catalog.db import session_factory
 from catalog.documents import set_texts
 from catalog.models import Document
+from catalog.models_retention import DestructionRecord
 from catalog.schema import migrate
 from cli.main import main
 from core.settings import Settings
 from core.states import RowState
 from indexer.base import SearchDocument, SearchQuery
 from indexer.embedded import EmbeddedIndex
+from workers.pipeline import utcnow
 
 LOADED = 1500
 NOW = datetime(2024, 1, 1)
@@ -91,3 +95,63 @@ def test_reindex_never_leaves_a_search_empty(
     with session_factory(settings.database_url)() as session:
         states = set(session.scalars(select(Document.state)))
     assert states == {RowState.INDEXED}
+
+
+def _meanwhile(settings: Settings, changed: int, destroyed: int) -> None:
+    """What the loader and a disposal do in other processes while the rebuild runs: the
+    catalog first, then the (still old) index."""
+    other = EmbeddedIndex(settings.index_path)
+    now = utcnow()
+    with session_factory(settings.database_url)() as session:
+        document = session.get(Document, changed)
+        assert document is not None
+        document.title, document.updated_at = "Corrected case note", now
+        set_texts(session, {changed: "A corrected visit."})
+        gone = session.get(Document, destroyed)
+        assert gone is not None
+        gone.state = "destroyed"
+        session.add(
+            DestructionRecord(
+                certificate_id="c1",
+                document_id=destroyed,
+                source_system="mosaic",
+                source_document_id=gone.source_document_id,
+                sha256s=[],
+                blob_keys_deleted=[],
+                person_ids=[],
+                record_class="case_file",
+                rule_version="test",
+                approvals=[],
+                destroyed_by="ig",
+                destroyed_at=now,
+            )
+        )
+        session.commit()
+        other.upsert([replace(_stale(changed), title="Corrected case note", text="corrected")])
+        other.delete([destroyed])
+
+
+def test_writes_made_during_the_rebuild_survive_the_swap(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _load_catalog(settings)
+    EmbeddedIndex(settings.index_path).upsert(_stale(i) for i in range(1, LOADED))
+    rebuild = EmbeddedIndex.rebuild
+
+    def with_writes(index: EmbeddedIndex, documents: Iterable[SearchDocument]) -> int:
+        def interleaved() -> Iterator[SearchDocument]:
+            for number, doc in enumerate(documents, 1):
+                yield doc
+                if number == 700:  # documents 1 and 2 are in the new index already
+                    _meanwhile(settings, changed=1, destroyed=2)
+
+        return rebuild(index, interleaved())
+
+    monkeypatch.setattr(EmbeddedIndex, "rebuild", with_writes)
+    assert main(["reindex"]) == 0
+    capsys.readouterr()
+    index = EmbeddedIndex(settings.index_path)
+    corrected = index.get(1)
+    assert corrected is not None and corrected.title == "Corrected case note"
+    assert index.get(2) is None
+    assert index.count() == LOADED - 1
