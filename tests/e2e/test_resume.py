@@ -103,7 +103,7 @@ _LOADER = (
 # Where each kill lands: the load is killed the moment the catalog first shows this (committed
 # state, polled), not after a fixed sleep, so each test kills at the same stage on any machine.
 KILL_POINTS = {
-    # the first page of rows recorded: files still being read and stored
+    # the first page of rows recorded: the next pages' files still being read and stored
     "reading": "SELECT count(*) FROM documents",
     # the first attachment extracted: the other attachments' extractions still out
     "extracting": "SELECT count(*) FROM documents WHERE parent_id IS NOT NULL"
@@ -112,6 +112,9 @@ KILL_POINTS = {
     "indexing": "SELECT count(*) FROM documents WHERE state = 'indexed'",
 }
 EMAILS = 96
+# Rows of plain letters after the emails: the rows come in pages of 200, and the first commit
+# comes after the first page, so the `reading` kill lands while later pages are being read.
+LETTERS = 404
 
 
 def _loader(home: Path, archive: EmailArchive) -> subprocess.Popen[bytes]:
@@ -200,7 +203,7 @@ def _snapshot(settings: Settings, archive: EmailArchive) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def email_archive(tmp_path_factory: pytest.TempPathFactory) -> EmailArchive:
-    return make_email_archive(tmp_path_factory.mktemp("emails"), EMAILS)
+    return make_email_archive(tmp_path_factory.mktemp("emails"), EMAILS, LETTERS)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +216,7 @@ def uninterrupted(
     documents = snapshot["documents"]
     assert isinstance(documents, dict)
     # The baseline itself: every document, attachments and their attachments, indexed and found.
-    assert len(documents) == EMAILS * 2 + EMAILS // 8
+    assert len(documents) == EMAILS * 2 + EMAILS // 8 + LETTERS
     assert {d["state"] for d in documents.values()} == {"indexed"}
     assert all(hits for hits in snapshot["search"].values())  # type: ignore[attr-defined]
     return snapshot

@@ -52,9 +52,10 @@ def _email(number: int, word: str, attachment: tuple[str, bytes]) -> bytes:
     )
 
 
-def make_email_archive(root: Path, emails: int) -> EmailArchive:
+def make_email_archive(root: Path, emails: int, letters: int = 0) -> EmailArchive:
     """`emails` manifest rows, each an email with one attachment: a PDF, a text file, or (one
-    in eight) a forwarded email with a text file attached to it."""
+    in eight) a forwarded email with a text file attached to it; then `letters` rows of plain
+    text letters (a load reads them in pages of rows: more rows, more pages)."""
     files = root / "mail"
     files.mkdir(parents=True)
     archive = EmailArchive(root, root / "manifest.csv", root / "people.csv")
@@ -78,4 +79,10 @@ def make_email_archive(root: Path, emails: int) -> EmailArchive:
             path.write_bytes(_email(number, outer, attachment))
             person = "100" if number % 3 else "200"
             writer.writerow(["PARIS", f"M{number:04d}", person, f"mail/{path.name}"])
+        for number in range(letters):
+            word = codeword(number, "letter")
+            archive.words.append(word)
+            path = files / f"letter-{number:04d}.txt"
+            path.write_bytes(sf.txt_bytes(_doc(f"Letter {number}", word), cp1252=False))
+            writer.writerow(["PARIS", f"L{number:04d}", "100", f"mail/{path.name}"])
     return archive
