@@ -13,7 +13,7 @@ from catalog.reconcile import write_row_report
 from catalog.schema import migrate
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
-from records import reads
+from records import filters, reads
 from records.access import Caller, service_caller
 from records.fixity import verify_blobs
 
@@ -146,7 +146,7 @@ def search(args: argparse.Namespace) -> int:
     query = SearchQuery(
         text=args.query,
         person_ids=tuple(args.person),
-        doc_types=tuple(args.type),
+        doc_types=filters.doc_types(args.type),
         source_systems=tuple(args.source),
         limit=args.limit,
         facets=True,

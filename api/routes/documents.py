@@ -15,7 +15,7 @@ from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from api.schemas import errors, text_route_errors
 from api.schemas.documents import BreakGlassGrant, Chronology, DocumentMetadata, SearchResults
 from indexer.base import SearchQuery
-from records import access, reads
+from records import access, filters, reads
 from storage.base import BlobStore, content_key
 
 router = APIRouter(tags=["records"], responses=errors(401, 422))
@@ -39,7 +39,8 @@ def search(
         list[str] | None, Query(description="only documents on these people (repeatable)")
     ] = None,
     type: Annotated[
-        list[str] | None, Query(description="only these document types (repeatable)")
+        list[str] | None,
+        Query(description="only these document types (repeatable; an unknown one is a 422)"),
     ] = None,
     source: Annotated[
         list[str] | None, Query(description="only from these source systems (repeatable)")
@@ -57,7 +58,7 @@ def search(
     query = SearchQuery(
         text=q,
         person_ids=tuple(person or ()),
-        doc_types=tuple(type or ()),
+        doc_types=filters.doc_types(type or ()),
         source_systems=tuple(source or ()),
         date_from=date_from,
         date_to=date_to,
@@ -152,7 +153,7 @@ def chronology(
     type: Annotated[str | None, Query(description="only documents of this type")] = None,
 ) -> dict[str, Any]:
     """A person's documents, newest first."""
-    return reads.chronology(session, person_id, caller=caller, doc_type=type)
+    return reads.chronology(session, person_id, caller=caller, doc_type=filters.doc_type(type))
 
 
 class BreakGlassBody(BaseModel):

@@ -18,7 +18,7 @@ from api.schemas.migration import (
     Reconciliation,
     TypeConfirmed,
 )
-from records import consoles, decisions
+from records import consoles, decisions, filters
 
 # Every route needs a migration or IG role; a refusal is audited.
 router = APIRouter(
@@ -55,12 +55,20 @@ def exceptions(
     caller: CallerDep,
     page: Annotated[Page, Depends(paging(100, 500))],
     kind: Annotated[
-        str | None, Query(description="only this kind (unlinked, ambiguous, conflicting, ...)")
+        str | None,
+        Query(
+            description="only this kind: no_legacy_id, unknown_legacy_id, ambiguous_legacy_id "
+            "or nhs_conflict (another is a 422)"
+        ),
     ] = None,
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
     return consoles.exception_queue(
-        session, caller=caller, kind=kind, limit=page.limit, offset=page.offset
+        session,
+        caller=caller,
+        kind=filters.exception_kind(kind),
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

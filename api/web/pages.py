@@ -16,7 +16,7 @@ from api.routes.documents import stream_content
 from api.web.render import check_csrf, page
 from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
-from records import access, reads
+from records import access, filters, reads
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -117,7 +117,7 @@ def search(
             query = SearchQuery(
                 text=q,
                 person_ids=(form["person"],) if form["person"] else (),
-                doc_types=(type,) if type else (),
+                doc_types=filters.doc_types((type,) if type else ()),
                 source_systems=(form["source"],) if form["source"] else (),
                 date_from=parse_date(date_from, "From"),
                 date_to=parse_date(date_to, "To"),
