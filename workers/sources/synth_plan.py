@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import cycle, islice
 
 from workers.sources.synth_people import Person
-from workers.sources.synth_text import TYPES
+from workers.sources.synth_text import PAGES, TYPES
 
 # Defects each appear once in every archive of 40 rows or more.
 DEFECTS = (
@@ -44,6 +44,7 @@ class RowPlan:
     code_mode: str = "code"  # code | free | empty
     long: bool = False
     copy_of: int | None = None  # index of the row whose bytes this one repeats (same content)
+    pages: int = 0  # realistic profile: the pages it runs to (0: the mixed profile's length)
 
 
 def _kinds(rng: random.Random, docs: int, scan_fraction: float) -> list[RowPlan]:
@@ -80,7 +81,13 @@ def _pick_type(rng: random.Random, service: str) -> str:
     return rng.choice([*options, "case_note", "case_note", "correspondence"])
 
 
-def _assign_links(rng: random.Random, rows: list[RowPlan], people: list[Person], docs: int) -> None:
+def _assign_links(
+    rng: random.Random,
+    rows: list[RowPlan],
+    people: list[Person],
+    docs: int,
+    own_nhs_share: float,
+) -> None:
     copied = {r.copy_of for r in rows if r.copy_of is not None}
     plain = [
         r
@@ -106,7 +113,8 @@ def _assign_links(rng: random.Random, rows: list[RowPlan], people: list[Person],
                 row.people = rng.sample(rng.choice(groups), k=2)
         plain = plain[n:]
     own = [r for r in plain if r.kind in NHS_KINDS]
-    for row in own[: max(3 if full else 0, round(0.06 * docs))]:
+    # Their own NHS number in the text: it confirms the crosswalk's link.
+    for row in own[: max(3 if full else 0, round(own_nhs_share * docs))]:
         row.link = "own_nhs"
     for row in rows:
         if row.link in ("single", "own_nhs", "conflict"):
@@ -142,12 +150,23 @@ def _assign_types(rng: random.Random, rows: list[RowPlan], docs: int) -> None:
 
 
 def plan_rows(
-    rng: random.Random, people: list[Person], docs: int, scan_fraction: float
+    rng: random.Random,
+    people: list[Person],
+    docs: int,
+    scan_fraction: float,
+    *,
+    realistic: bool = False,
 ) -> list[RowPlan]:
-    """Decide every row; rows that repeat bytes point at their original by index."""
-    rows = _kinds(rng, docs, scan_fraction)
-    _assign_links(rng, rows, people, docs)
+    """Decide every row; rows that repeat bytes point at their original by index.
+
+    realistic: every row a readable born-digital PDF of its type's real length (PAGES), for
+    benchmarks that compare the load with raw extraction of the same files."""
+    rows = [RowPlan("pdf") for _ in range(docs)] if realistic else _kinds(rng, docs, scan_fraction)
+    _assign_links(rng, rows, people, docs, own_nhs_share=0.4 if realistic else 0.06)
     _assign_types(rng, rows, docs)
+    if realistic:
+        for row in rows:
+            row.pages = rng.randint(*PAGES.get(row.doc_type, (2, 6)))
     # Shuffle, keeping copy_of pointing at the right row.
     order = list(range(len(rows)))
     rng.shuffle(order)

@@ -18,6 +18,7 @@ from workers.sources.synth_text import (
     TEAMS,
     TYPES,
     compose,
+    compose_pages,
     make_phrase,
 )
 
@@ -181,7 +182,10 @@ def render_row(
     phrase = make_phrase(rng, used_phrases)
     header = _header(rng, plan, name, day, author)
     fields = {"first": first, "name": name, "worker": author, "date": f"{day:%d/%m/%Y}"}
-    paragraphs = compose(plan.doc_type, fields, phrase, rng, long=plan.long)
+    if plan.pages:
+        paragraphs = compose_pages(plan.doc_type, fields, phrase, rng, pages=plan.pages, day=day)
+    else:
+        paragraphs = compose(plan.doc_type, fields, phrase, rng, long=plan.long)
     if plan.kind in ("scan_pdf", "tiff", "tiff2", "jpeg", "png"):
         data: bytes | None = _scan_bytes(plan, spec.title, name, day, phrase)
         phrase = phrase.upper()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -334,3 +335,120 @@ def compose(
     # The phrase goes last in long documents so that a search proves every page was read.
     body.insert(len(body) if long else rng.randint(1, len(body)), sentence)
     return [p.format(**fields) for p in [*body, *closing]]
+
+
+# The realistic profile (make_archive(profile="realistic")): documents as long as real ones.
+# Pages a document of each type runs to, (fewest, most); types not listed run to 2-6 pages.
+PAGES: dict[str, tuple[int, int]] = {
+    "correspondence": (1, 3),
+    "case_note": (1, 3),
+    "referral": (1, 2),
+    "consent": (1, 1),
+    "financial": (1, 2),
+    "identity": (1, 1),
+    "other": (1, 2),
+    "assessment": (10, 20),
+    "court_legal": (10, 20),
+}
+PAGE_BREAK = "\f"  # a paragraph of its own: the PDF writer starts a new page there
+# Text a realistic page carries (headings, lists and white space leave most pages part-full;
+# long reports are set out more loosely than letters).
+PAGE_CHARS = (2_100, 3_000)
+LONG_PAGE_CHARS = (1_500, 2_100)
+# Case-history wording, keyword-free like NEUTRAL, with the names, dates and addresses that
+# fill real case records (what the date and NHS-number scans must wade through).
+HISTORY = (
+    "On {visit} {worker} met {name} at {address}. {first} answered the door and showed the "
+    "worker around; the kitchen and bedrooms were seen and were in reasonable order.",
+    "{visit}: telephone call with {relative} ({phone}), who said that {first} had been unsettled "
+    "at night and had asked to stay with an aunt at {address2} for the weekend.",
+    "Chronology entry {visit}. A neighbour reported raised voices at {address} late in the "
+    "evening. Police attended, spoke with both adults and recorded no offence.",
+    "{worker} and a colleague from the {team} discussed the case in supervision on {visit} and "
+    "agreed to keep the current level of support for another eight weeks.",
+    "{relative} confirmed the family's new tenancy at {address2}, starting on {visit}, and asked "
+    "for the change to be recorded; the housing officer, Mr {surname}, was told the same day.",
+    "Family history: {first}'s maternal grandmother, {relative}, lived at {address2} until "
+    "{visit} and remains in regular touch by telephone on {phone}.",
+    "On {visit} {first} attended the youth club at the {street} centre with two friends and "
+    "stayed for the whole session, which staff said was a first.",
+    "A review of the record on {visit} found that the actions agreed previously had been "
+    "completed, apart from the weekly drop-in sessions, which the family declined.",
+    "The reference number for the family's benefits claim is {ref}; {relative} was advised to "
+    "keep the award notice dated {visit} safe in case it is needed again.",
+    "{worker} spoke with {first} alone on {visit}. {first} said that home was 'mostly fine' and "
+    "that the best thing recently had been a day out with {relative}.",
+)
+STREETS = (
+    "Mill Lane", "Church Street", "Station Road", "Victoria Road", "Park Avenue", "Queens Drive",
+    "Hollybush Close", "Meadow Way", "Albert Terrace", "Kingsway", "Orchard Rise", "Fern Grove",
+)  # fmt: skip
+TOWNS = ("Synthbury", "Lower Marsh", "Eastfield", "Brookhampton", "Newton Vale", "Ashcombe")
+RELATIVES = ("Mrs {s}", "Mr {s}", "Ms {s}", "Grandad {s}", "Nan {s}", "Uncle Dev {s}")
+
+
+def _address(rng: random.Random) -> str:
+    postcode = f"SY{rng.randint(1, 19)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    postcode += rng.choice("ABDEFGHJLNPQRSTUWXYZ")
+    return f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {rng.choice(TOWNS)} {postcode}"
+
+
+def _history(rng: random.Random, fields: dict[str, str], day: date) -> str:
+    surname = rng.choice(FAMILY_NAMES)
+    visit = day - timedelta(days=rng.randint(1, 700))
+    return rng.choice(HISTORY).format_map(
+        fields
+        | dict(
+            visit=f"{visit:%d/%m/%Y}" if rng.random() < 0.7 else f"{visit.day} {visit:%B %Y}",
+            address2=_address(rng),
+            relative=rng.choice(RELATIVES).format(s=surname),
+            surname=surname,
+            phone=f"07{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
+            street=rng.choice(STREETS),
+            team=rng.choice(TEAMS),
+            ref=f"{rng.choice('HKLMNP')}{rng.randint(10, 99)}/{rng.randint(100000, 999999)}",
+        )
+    )
+
+
+def _fill(rng: random.Random, fields: dict[str, str], day: date, room: int) -> list[str]:
+    """Paragraphs of up to `room` characters (never more: a page must not spill over)."""
+    filled: list[str] = []
+    while True:
+        if rng.random() < 0.7:
+            paragraph = _history(rng, fields, day)
+        else:
+            paragraph = rng.choice(NEUTRAL).format(**fields)
+        room -= len(paragraph)
+        if room < 0:
+            return filled
+        filled.append(paragraph)
+
+
+def compose_pages(
+    doc_type: str,
+    fields: dict[str, str],
+    phrase: str,
+    rng: random.Random,
+    *,
+    pages: int,
+    day: date,
+) -> list[str]:
+    """A document of `pages` pages: its type's wording first, then case history and shared
+    wording to fill each page, PAGE_BREAK between pages, and the phrase on the last page (so a
+    search for it proves every page was read)."""
+    spec = TYPES[doc_type]
+    opening = list(spec.paragraphs)
+    closing = [opening.pop()] if doc_type in _SIGNED_OFF else []
+    fields = {**fields, "address": _address(rng)}
+    out: list[str] = [p.format(**fields) for p in opening]
+    per_page = LONG_PAGE_CHARS if pages >= 10 else PAGE_CHARS
+    for page in range(pages):
+        if page:
+            out.append(PAGE_BREAK)
+        # The first page also holds the title, the header lines and the opening.
+        room = rng.randint(*per_page) - (400 + sum(map(len, out)) if not page else 0)
+        out += _fill(rng, fields, day, room)
+    sentence = rng.choice(PHRASE_SENTENCES).replace("{phrase}", phrase)
+    out.append(sentence.format(**fields))
+    return [*out, *(p.format(**fields) for p in closing)]

@@ -21,6 +21,7 @@ from workers.sources.synth_render import RenderedRow, render_row
 
 # The archive contract's columns, plus one extra column the loader must keep as metadata.
 MANIFEST_COLUMNS = (*MANIFEST_FIELDS, "created_by")
+PROFILES = ("mixed", "realistic")
 QUARANTINE = {
     "missing": Reason.MISSING_FILE,
     "escape": Reason.PATH_ESCAPE,
@@ -145,21 +146,29 @@ def make_archive(
     people: int = 20,
     docs: int = 100,
     scan_fraction: float | None = None,
+    profile: str = "mixed",
 ) -> SyntheticArchive:
     """Write a synthetic legacy archive of `docs` manifest rows into out_dir; same seed, same bytes.
 
     scan_fraction is the share of image-only scans (OCR costs 1-2 s a page); by default 8% up to
     1,000 docs and 2% above, so large benchmark archives stay cheap to load.
+
+    profile "mixed" is every kind of file and defect an export holds; "realistic" is readable
+    born-digital PDFs as long as real ones (letters and case notes of 1-3 pages, assessments and
+    court reports of 10-20; 2-40 KB of text), for benchmarks against raw extraction.
     """
     if people < 2 or docs < 1:
         raise ValueError("make_archive needs at least 2 people and 1 document")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; one of {', '.join(PROFILES)}")
+    realistic = profile == "realistic"
     fraction = scan_fraction if scan_fraction is not None else (0.08 if docs <= 1000 else 0.02)
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     persons = make_people(rng, people)
-    plans = plan_rows(rng, persons, docs, fraction)
+    plans = plan_rows(rng, persons, docs, fraction, realistic=realistic)
     lines, exp = _rows(rng, plans, _render_all(rng, plans, out_dir))
-    if docs >= FULL_MIX_MIN_DOCS:
+    if docs >= FULL_MIX_MIN_DOCS and not realistic:
         _repeat_a_row(rng, lines, exp)
     return _write_csvs(out_dir, persons, lines, exp)
 
