@@ -111,7 +111,8 @@ class Document(Base):
     mime: Mapped[str] = mapped_column(String(200), default="")
     extension_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
     document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    date_source: Mapped[str] = mapped_column(String(20), default="")  # manifest | text | email
+    # Where the date came from (core.states.DateSource): manifest | text | email | none.
+    date_source: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     doc_type: Mapped[str] = mapped_column(String(50), default="")
     type_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     type_reason: Mapped[str] = mapped_column(Text, default="")

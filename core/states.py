@@ -63,3 +63,53 @@ QUARANTINE_REASONS = frozenset(
         Reason.TOO_LARGE,
     }
 )
+
+# What each reason code means, for people (the console's charts and lists, the row report). The
+# codes stay the data; these are only how they read.
+REASON_LABELS = {
+    Reason.BAD_ROW: "Manifest row cannot be read",
+    Reason.MISSING_FILE: "File not found",
+    Reason.PATH_ESCAPE: "Path leads outside the archive",
+    Reason.CHECKSUM_MISMATCH: "Checksum does not match the manifest",
+    Reason.EMPTY_FILE: "Empty file",
+    Reason.ENCRYPTED: "Encrypted or password-protected",
+    Reason.CORRUPT: "Damaged file (cannot be read)",
+    Reason.TIMEOUT: "Reading took too long",
+    Reason.MEMORY_LIMIT: "Reading needed too much memory",
+    Reason.TOO_LARGE: "Too large (decompression bomb or huge image)",
+    Reason.UNSUPPORTED_TYPE: "File type not supported (metadata only)",
+    Reason.NO_TEXT: "No text found, even by OCR",
+    Reason.INTERNAL_ERROR: "escr error (ours, not the file's)",
+    Reason.SAME_SOURCE_ID: "Same source document repeated in the manifest",
+}
+
+
+def reason_label(code: str | None) -> str:
+    """The human label of a reason code; an unknown code reads as itself."""
+    if not code:
+        return ""
+    try:
+        return REASON_LABELS[Reason(code)]
+    except ValueError:
+        return code.replace("_", " ").capitalize()
+
+
+class DateSource(StrEnum):
+    """Where a document's date came from (its provenance, shown beside the date)."""
+
+    MANIFEST = "manifest"
+    TEXT = "text"  # the first date in the text that is not a date of birth (workers/dates.py)
+    EMAIL = "email"  # file metadata: the email's Date header
+    NONE = "none"  # undated
+
+    @property
+    def label(self) -> str:
+        return DATE_SOURCE_LABELS[self]
+
+
+DATE_SOURCE_LABELS = {
+    DateSource.MANIFEST: "from the manifest",
+    DateSource.TEXT: "from the text",
+    DateSource.EMAIL: "from the email's Date header",
+    DateSource.NONE: "no date found",
+}

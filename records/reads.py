@@ -208,6 +208,7 @@ def chronology(
             {
                 "document_id": d.id,
                 "document_date": d.document_date.isoformat() if d.document_date else None,
+                "date_source": d.date_source,
                 "doc_type": d.doc_type,
                 "title": d.title,
                 "state": d.state,

@@ -1,8 +1,14 @@
-"""Finding a document's date in its text when the manifest has none."""
+"""Finding a document's date in its text when the manifest has none.
+
+A date of birth is never a document date: not one written beside its label ("DOB",
+"D.O.B.", "Date of birth", "born"), and not one equal to a linked person's date of birth (known
+only after linking, so the pipeline passes those in as `skip`).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 
 TEXT_WINDOW = 5_000
@@ -51,8 +57,22 @@ def _safe(year: int, month: int, day: int) -> date | None:
     return candidate if 1950 <= candidate.year <= date.today().year + 1 else None
 
 
-def first_date_in_text(text: str) -> date | None:
-    """The earliest-written plausible date (UK day-first) in the opening of the text."""
+# A birth-date label ending just before a date ("DOB: ", "Date of birth - ", "born on "). Matched
+# against the few characters before each candidate only, so the scan stays linear in the text.
+_BIRTH_LABEL = re.compile(
+    r"(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth|\bborn(?:\s+on)?)\s*[:=\-\u2013]?\s*$",
+    re.IGNORECASE,
+)
+_LABEL_REACH = 24  # characters before a date searched for its label
+
+
+def _labelled_birth_date(window: str, start: int) -> bool:
+    return _BIRTH_LABEL.search(window, max(0, start - _LABEL_REACH), start) is not None
+
+
+def first_date_in_text(text: str, skip: Collection[date] = ()) -> date | None:
+    """The earliest-written plausible date (UK day-first) in the opening of the text that is
+    not labelled as a date of birth and not in `skip` (the linked people's dates of birth)."""
     window = text[:TEXT_WINDOW]
     position = 0
     while match := _DATE.search(window, position):
@@ -67,6 +87,10 @@ def first_date_in_text(text: str) -> date | None:
         else:
             month = _MONTHS.get(match["wm"].lower())
             found = _safe(int(match["wy"]), month, int(lead + match["wd"])) if month else None
-        if found is not None:
+        if (
+            found is not None
+            and found not in skip
+            and not _labelled_birth_date(window, match.start())
+        ):
             return found
     return None

@@ -7,6 +7,13 @@ from typing import Any
 from pydantic import Field
 
 from api.schemas import Answer
+from core.states import DateSource
+
+DATE_SOURCE = (
+    "where the date came from: "
+    + ", ".join(f"{s.value} ({s.label})" for s in DateSource)
+    + "; email is file metadata (the Date header)"
+)
 
 
 class SearchHit(Answer):
@@ -59,7 +66,7 @@ class DocumentMetadata(Answer):
     extension_mismatch: bool = Field(description="the file's name says another type")
     sha256: str | None = Field(description="of the stored file; none where nothing is stored")
     document_date: str | None = Field(description="YYYY-MM-DD, where known")
-    date_source: str = Field(description="where the date came from: manifest, text or email")
+    date_source: str = Field(description=DATE_SOURCE)
     doc_type: str
     type_confidence: float
     type_reason: str
@@ -95,6 +102,7 @@ class Person(Answer):
 class ChronologyEntry(Answer):
     document_id: int
     document_date: str | None = Field(description="YYYY-MM-DD, where known")
+    date_source: str = Field(description=DATE_SOURCE)
     doc_type: str
     title: str
     state: str
