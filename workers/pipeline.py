@@ -22,7 +22,7 @@ from indexer.base import SearchIndex
 from indexer.documents import search_documents, with_indexed_family
 from storage.base import BlobStore
 from workers.classify import classify
-from workers.dates import first_date_in_text
+from workers.dating import date_from_text
 from workers.extract.base import ExtractionResult
 from workers.ingest import (
     Quarantine,
@@ -333,6 +333,7 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
     """Type, date and people for extracted documents; they then wait for the index."""
     now = ctx.now()
     links: list[dict[str, Any]] = []
+    undated: list[tuple[Document, str]] = []
     for document in documents:
         text = docs.get_text(session, document.id)
         if not document.type_confirmed:
@@ -349,12 +350,12 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
                 found.reason,
             )
         if document.document_date is None:
-            found_date = first_date_in_text(text)
-            if found_date is not None:
-                document.document_date, document.date_source = found_date, "text"
+            undated.append((document, text))
         links.extend(link_document(session, document, text, now))
         document.state, document.updated_at = RowState.PENDING_INDEX, now
     docs.add_links(session, links)
+    # After the links: a linked person's date of birth is never the document's date.
+    date_from_text(session, undated)
 
 
 def link_document(

@@ -20,11 +20,13 @@ from fastapi.templating import Jinja2Templates
 from api.auth import NotAuthenticated, WebLogin
 from api.errors import error_json, status_for
 from api.params import MAX_QUERY_STRING
+from api.web.formats import FILTERS
 from core.errors import EscrError, PermissionDenied
 from workers.taxonomy import DOC_TYPES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["DOC_TYPES"] = DOC_TYPES
+templates.env.filters.update(FILTERS)
 # Everything a page loads comes from this server: no third-party host, no inline script.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
