@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import html
 import json
+import os
+import re
 import sys
 
 from catalog.db import session_factory
@@ -31,6 +34,31 @@ def _ready() -> Settings:
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, default=str, sort_keys=True))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# Snippets come HTML-escaped with the matched words in <mark> (indexer/highlight.py, OpenSearch).
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+# A document's own control characters (an ESC above all) must not drive the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+BOLD_UNDERLINE, RESET = "\x1b[1;4m", "\x1b[0m"
+
+
+def styled_output() -> bool:
+    """Terminal styling only for a terminal, and not where the user asked for none (NO_COLOR)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def terminal_snippet(snippet: str, styled: bool) -> str:
+    """A highlighted snippet as a terminal shows it: matched words bold and underlined when
+    `styled`, else in [brackets]; the HTML escaping undone, control characters made spaces."""
+    before, after = (BOLD_UNDERLINE, RESET) if styled else ("[", "]")
+    parts = _MARK.split(snippet)  # odd indexes are the matched words
+    plain = [_CONTROL.sub(" ", html.unescape(part)) for part in parts]
+    return "".join(before + p + after if i % 2 else p for i, p in enumerate(plain))
 
 
 def synth(args: argparse.Namespace) -> int:
@@ -158,13 +186,15 @@ def search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(payload)
         return 0
-    print(f"{results.total} documents")
+    print(plural(results.total, "document"))
+    styled = styled_output()
     for hit in results.hits:
         people = ",".join(hit.person_ids) or "(unlinked)"
         when = str(hit.document_date or "")
-        print(f"{hit.document_id:>7}  {hit.doc_type:<15} {when:<10}  {people:<20} {hit.title}")
+        title = _CONTROL.sub(" ", hit.title)
+        print(f"{hit.document_id:>7}  {hit.doc_type:<15} {when:<10}  {people:<20} {title}")
         for snippet in hit.highlights[:1]:
-            print(f"         … {snippet}")
+            print(f"         {terminal_snippet(snippet, styled)}")
     return 0
 
 

@@ -7,6 +7,7 @@ progress and logs go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -122,13 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # here, so a reader that has gone is met inside this try
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except EscrError as exc:
         print(f"escr: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("escr: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+def _reader_gone() -> int:
+    """`escr ... | head`: the reader took what it wanted and closed the pipe. Stop quietly, as
+    a Unix tool killed by SIGPIPE would (not by restoring SIGPIPE's default: that would also kill
+    `escr serve` when a client hangs up). Python's own flush of stdout at exit would fail again
+    and print a warning, so stdout is pointed at /dev/null first."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # the shell's status for a process ended by SIGPIPE
 
 
 if __name__ == "__main__":

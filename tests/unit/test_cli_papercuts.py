@@ -5,6 +5,9 @@ users without the server."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from catalog import access as rows
 from catalog.db import session_factory
+from cli.commands import BOLD_UNDERLINE, RESET, terminal_snippet
 from cli.main import main
 from core.settings import Settings
 from tests.factories.tiny import make_tiny_archive
@@ -104,3 +108,45 @@ def test_web_search_form_unknown_type_is_refused_with_the_valid_types(
     answer = client.get("/search", params={"q": "visit", "type": "edu"})
     assert answer.status_code == 422
     assert "education" in answer.text and "edu" in answer.text
+
+
+# --- search output for a terminal; `| head` -----------------------------------------------------
+
+
+def test_cli_search_pluralises_and_shows_no_raw_mark_tags(
+    loaded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "allotment"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "1 document"
+    assert "<mark>" not in out and "[allotment]" in out  # not a terminal: brackets
+    assert main(["search", "grandmother"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "3 documents"
+
+
+def test_terminal_snippet_styles_for_a_terminal_and_defuses_the_documents_own_escapes() -> None:
+    snippet = "Tom &amp; Jerry <mark>visit</mark> \x1b[2J"
+    assert terminal_snippet(snippet, styled=False) == "Tom & Jerry [visit]  [2J"
+    assert terminal_snippet(snippet, styled=True) == (
+        f"Tom & Jerry {BOLD_UNDERLINE}visit{RESET}  [2J"
+    )
+
+
+def test_search_piped_into_a_reader_that_has_gone_ends_without_a_traceback(
+    loaded: dict[str, Any],
+) -> None:
+    # `head -n 0` leaves before escr (a second of start-up) writes a byte: every write meets a
+    # closed pipe, as the later lines of a long result do under `| head -1`.
+    escr = Path(sys.executable).parent / "escr"
+    done = subprocess.run(
+        f"'{escr}' search grandmother | head -n 0; echo \"status ${{PIPESTATUS[0]}}\" >&2",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+    )
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr
+    assert done.stderr.strip().endswith("status 141")
