@@ -26,6 +26,10 @@ def last_registered_line(session: Session, batch: str) -> int:
     return int(value or 0)
 
 
+def count_rows(session: Session, batch: str) -> int:
+    return int(session.scalar(select(func.count()).where(LedgerRow.batch == batch)) or 0)
+
+
 def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert ledger rows (LedgerRow column -> value) in one executemany."""
     if rows:

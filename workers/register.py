@@ -7,6 +7,7 @@ the batch is a query, and a killed load resumes from the ledger.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,7 @@ class PeopleSummary:
     changed: int = 0
     bad: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warning_counts: Counter[str] = field(default_factory=Counter)
 
 
 def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary:
@@ -59,6 +61,7 @@ def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary
             summary.bad.append(f"line {item.line_no}: {item.detail}")
             continue
         summary.warnings.extend(f"line {item.line_no}: {w}" for w in item.warnings)
+        summary.warning_counts.update(w.code for w in item.warnings)
         changed = upsert_person(
             session,
             person_id=item.person_id,
@@ -102,9 +105,12 @@ def register_manifest(
     manifest_sha256: str,
     people: Path | None,
     mapping: Mapping,
+    warnings: Counter[str] | None = None,
 ) -> Batch:
     """Create the batch (or find it) and write a ledger row for every manifest row not yet there.
-    The caller hashes the manifest once (file_sha256) for this and the default batch name."""
+    The caller hashes the manifest once (file_sha256) for this and the default batch name.
+    `warnings` counts, by code, what this run's rows were loaded in spite of (a date that
+    could not be read), for the load's summary."""
     record = session.get(Batch, batch)
     if record is None:
         record = Batch(
@@ -120,12 +126,12 @@ def register_manifest(
         session.commit()
     # Rows are registered in manifest order, so a killed registration resumes after the last.
     resume_after = ledger.last_registered_line(session, batch)
-    total = resume_after
     pending: list[dict[str, Any]] = []
     for item in read_manifest(manifest, mapping):
         if item.line_no <= resume_after:
             continue
-        total = item.line_no
+        if warnings is not None and isinstance(item, ManifestRow):
+            warnings.update(w.code for w in item.warnings)
         pending.append(_row_values(batch, item))
         if len(pending) >= COMMIT_EVERY:
             ledger.add_rows(session, pending)
@@ -133,7 +139,8 @@ def register_manifest(
             pending = []
     ledger.add_rows(session, pending)
     ledger.mark_duplicates(session, batch)
-    record.rows_total = max(total, record.rows_total)
+    # Line numbers are file lines (a cell may span several): the rows are counted.
+    record.rows_total = ledger.count_rows(session, batch)
     if record.status == "registering":
         record.status = "loading"
     session.commit()
@@ -149,7 +156,7 @@ def _row_values(batch: str, item: ManifestRow | BadRow) -> dict[str, Any]:
         detail = f"line {item.line_no}: {item.detail}"
     else:
         payload = _payload(item)
-        detail = "; ".join(item.warnings)
+        detail = "; ".join(str(w) for w in item.warnings)
     return {
         "batch": batch,
         "line_no": item.line_no,

@@ -51,8 +51,9 @@ def test_a_nul_in_a_manifest_field_is_a_bad_row_and_the_batch_completes(
         assert summary["status"] == "complete" and summary["unaccounted"] == 0
         assert summary["indexed"] == 3 and summary["quarantined"] == {"bad_row": 2}
     bad = _bad_rows(settings, str(summary["batch"]))
-    assert bad[4].startswith("line 4: file_path holds control character U+0000")
-    assert bad[5].startswith("line 5: title holds control character U+0000")
+    # File lines: the header is line 1.
+    assert bad[5].startswith("line 5: file_path holds control character U+0000")
+    assert bad[6].startswith("line 6: title holds control character U+0000")
 
 
 def test_a_row_registered_with_a_nul_before_the_check_ends_as_a_bad_row(
@@ -85,7 +86,7 @@ def test_a_blank_manifest_row_is_accounted_as_a_bad_row(settings: Settings, tmp_
     (tmp_path / "manifest.csv").write_text(head + rows[0] + ",,,,,,,\n" + "".join(rows[1:]))
     summary = _load(settings, tmp_path)
     assert summary["unaccounted"] == 0 and summary["rows"] == 4
-    assert _bad_rows(settings, str(summary["batch"])) == {2: "line 2: blank row"}
+    assert _bad_rows(settings, str(summary["batch"])) == {3: "line 3: blank row"}
 
 
 def test_a_people_file_with_one_person_twice_is_refused_whole(
@@ -95,7 +96,7 @@ def test_a_people_file_with_one_person_twice_is_refused_whole(
     twice = PEOPLE + "MOS3,Mosaic,PARIS:300,Cy,Cole,2012-01-01,,,children\n"
     twice += "MOS1,Mosaic,PARIS:101,Ann,Ashe,2010-01-01,,,children\n"
     (tmp_path / "people.csv").write_text(twice, encoding="utf-8")
-    with pytest.raises(InvalidInput, match="lines 1 and 4 both have person_id 'MOS1'"):
+    with pytest.raises(InvalidInput, match="lines 2 and 5 both have person_id 'MOS1'"):
         _load(settings, tmp_path)
     migrate(settings.database_url)
     with session_factory(settings.database_url)() as session:
@@ -113,7 +114,7 @@ def test_a_nul_in_people_csv_is_a_bad_person_row_naming_its_line(
     people_summary = summary["people"]
     assert isinstance(people_summary, dict)
     assert people_summary["bad_rows"] == [
-        "line 3: person_id holds control character U+0000 at character 5"
+        "line 4: person_id holds control character U+0000 at character 5"
     ]
 
 
@@ -154,8 +155,8 @@ def test_people_values_longer_than_the_catalog_holds_are_bad_person_rows(
     people_summary = _load(settings, tmp_path)["people"]
     assert isinstance(people_summary, dict)
     bad = people_summary["bad_rows"]
-    assert bad[0] == "line 3: person_id is 101 characters, more than 100"
-    assert bad[1].startswith("line 4: legacy_ids entry") and bad[1].endswith("longer than 100")
+    assert bad[0] == "line 4: person_id is 101 characters, more than 100"
+    assert bad[1].startswith("line 5: legacy_ids entry") and bad[1].endswith("longer than 100")
 
 
 def test_the_people_lengths_are_the_catalog_columns() -> None:
@@ -175,4 +176,4 @@ def test_the_cli_refuses_a_people_file_with_one_person_twice_in_one_clear_line(
     code = main(["load", str(manifest), "--people", str(tmp_path / "people.csv"), "--quiet"])
     error = capsys.readouterr().err
     assert code == 2 and "Traceback" not in error
-    assert "lines 1 and 3 both have person_id 'MOS1'" in error and "nothing was loaded" in error
+    assert "lines 2 and 4 both have person_id 'MOS1'" in error and "nothing was loaded" in error

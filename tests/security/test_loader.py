@@ -126,5 +126,5 @@ def test_a_people_file_with_one_person_twice_is_refused_naming_both_lines(
     output = done.stdout + done.stderr
     assert done.returncode != 0 and "Traceback" not in output, output
     assert people[0]["person_id"] in output
-    # Both lines named, numbered as the row report numbers them (first data row = line 1).
-    assert f"lines 1 and {len(people) + 1}" in output, output
+    # Both lines named as the file's editor numbers them (the header is line 1).
+    assert f"lines 2 and {len(people) + 2}" in output, output

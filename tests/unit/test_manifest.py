@@ -48,13 +48,14 @@ def test_bom_and_bad_rows_reported_with_line_numbers(tmp_path: Path) -> None:
         bom=True,
     )
     rows = list(read_manifest(manifest, load_mapping()))
-    assert [r.line_no for r in rows] == [1, 2, 3, 4, 5]
+    # File lines, as an editor shows them: the header is line 1.
+    assert [r.line_no for r in rows] == [2, 3, 4, 5, 6]
     assert isinstance(rows[0], ManifestRow)
     assert isinstance(rows[1], BadRow) and "required" in rows[1].detail
     assert isinstance(rows[2], BadRow) and "cells" in rows[2].detail
     # An unreadable date loses nothing: the row loads, with a warning.
     assert isinstance(rows[3], ManifestRow) and rows[3].document_date is None
-    assert "unreadable date" in rows[3].warnings[0]
+    assert "unreadable date" in str(rows[3].warnings[0])
     assert isinstance(rows[4], BadRow) and "sha256" in rows[4].detail
 
 
@@ -107,7 +108,7 @@ def test_a_control_character_makes_a_bad_row_naming_the_column(
     rows = list(read_manifest(manifest, load_mapping()))
     assert isinstance(rows[0], ManifestRow)
     bad = rows[1]
-    assert isinstance(bad, BadRow) and bad.line_no == 2
+    assert isinstance(bad, BadRow) and bad.line_no == 3
     assert bad.detail.startswith(f"{column} holds control character U+")
     # The ledger keeps the row's IDs, never the control character itself.
     assert "\x00" not in bad.source_document_id
@@ -138,10 +139,10 @@ def test_a_blank_row_between_rows_is_a_bad_row_and_trailing_ones_end_the_file(
     )
     rows = list(read_manifest(manifest, load_mapping()))
     assert [(r.line_no, type(r).__name__) for r in rows] == [
-        (1, "ManifestRow"),
-        (2, "BadRow"),
+        (2, "ManifestRow"),
         (3, "BadRow"),
-        (4, "ManifestRow"),
+        (4, "BadRow"),
+        (5, "ManifestRow"),
     ]
     assert isinstance(rows[1], BadRow) and rows[1].detail == "blank row"
 
@@ -180,3 +181,63 @@ def test_the_lengths_are_the_catalog_columns() -> None:
     assert MAX_CHARS["legacy_doc_type"] == columns.legacy_doc_type.type.length
     # Three levels of "#attachment-NNN" still fit.
     assert MAX_CHARS["source_document_id"] + 3 * 15 == columns.source_document_id.type.length
+
+
+def test_a_row_is_numbered_by_the_file_line_it_starts_on(tmp_path: Path) -> None:
+    """A quoted cell holding line breaks pushes the next rows down: each row's number is the
+    line an editor shows it on, so a person can find it (it counted data rows before)."""
+    manifest = _write(
+        tmp_path / "m.csv",
+        'PARIS,D1,1,a.txt,"Letter\nover\nthree lines",,,,x\n'
+        "PARIS,,1,b.txt,t,,,,x\n"
+        "PARIS,D3,1,c.txt,t,,31/02/2021,,x\n",
+    )
+    rows = list(read_manifest(manifest, load_mapping()))
+    assert [r.line_no for r in rows] == [2, 5, 6]
+    assert isinstance(rows[1], BadRow) and rows[1].code == "missing_id"
+    third = rows[2]
+    assert isinstance(third, ManifestRow) and third.document_date is None
+    assert [(w.code, str(w)) for w in third.warnings] == [
+        (
+            "unreadable_date",
+            "document_date: '31/02/2021' is not a real date (read as %d/%m/%Y); "
+            "the manifest gives the document no date",
+        )
+    ]
+
+
+def test_a_column_the_mapping_names_must_be_in_the_file(tmp_path: Path) -> None:
+    """A mapped column that is not there read as empty before: every date silently lost."""
+    manifest = _write(tmp_path / "m.csv", "PARIS,D1,1,a.txt,t,,2019-01-01,,x\n")
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_text("manifest_columns:\n  document_date: doc_date\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as raised:
+        list(read_manifest(manifest, load_mapping(mapping_file)))
+    message = str(raised.value)
+    assert "header lacks column(s) doc_date (for document_date)" in message
+    assert "its columns are: source_system, source_document_id," in message
+    assert "--mapping" in message
+
+
+def test_an_unknown_mapping_key_is_refused_with_the_nearest_known_one(tmp_path: Path) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_text(
+        "version: 1\nmanifest_column:\n  document_date: when\n"
+        "people_columns:\n  date_of_brith: dob\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as raised:
+        load_mapping(mapping_file)
+    message = str(raised.value)
+    assert "line 2: unknown key 'manifest_column' (did you mean 'manifest_columns'?)" in message
+    assert (
+        "line 5: unknown key 'people_columns.date_of_brith' (did you mean 'date_of_birth'?)"
+        in message
+    )
+
+
+def test_a_yaml_error_names_its_line_not_a_parser_traceback(tmp_path: Path) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_text("manifest_columns:\n  title: [x\n  sha256: y\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"map.yaml line 3: not valid YAML: expected ','"):
+        load_mapping(mapping_file)

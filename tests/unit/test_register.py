@@ -59,14 +59,15 @@ def test_every_row_registered_with_duplicates_and_bad_rows_marked(
         )
     states = _states(settings, "b1")
     assert [(line, state, reason) for line, state, reason, _ in states] == [
-        (1, "pending", None),
         (2, "pending", None),
-        (3, "quarantined", "bad_row"),
-        (4, "duplicate", "same_source_id"),
-        (5, "pending", None),
+        (3, "pending", None),
+        (4, "quarantined", "bad_row"),
+        (5, "duplicate", "same_source_id"),
+        (6, "pending", None),
     ]
-    assert states[3][3] == "same source document as line 1"
-    assert "line 3" in states[2][3]
+    # File lines (the header is line 1), as the manifest's editor shows them.
+    assert states[3][3] == "same source document as line 2"
+    assert "line 4" in states[2][3]
 
 
 def test_duplicate_marking_finds_earlier_lines_by_index_not_by_scanning_the_batch(

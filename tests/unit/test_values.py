@@ -32,8 +32,11 @@ def test_parse_date_accepts_legacy_forms(text: str, expected: date | None) -> No
 
 
 def test_parse_date_refuses_nonsense() -> None:
-    with pytest.raises(ValueError, match="unreadable date"):
+    # The shape of a known format but no such day: said so, not just "unreadable".
+    with pytest.raises(ValueError, match="'31/02/2019' is not a real date"):
         parse_date("31/02/2019", FORMATS)
+    with pytest.raises(ValueError, match="unreadable date '2nd April 2019'"):
+        parse_date("2nd April 2019", FORMATS)
     with pytest.raises(ValueError):
         parse_date("yesterday", FORMATS)
 

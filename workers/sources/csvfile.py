@@ -5,12 +5,27 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.errors import InvalidInput
-from workers.sources.values import control_character
+from workers.sources.values import control_character, without_controls
 
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something wrong with a row: a code to count it by (the load's summary, `escr load
+    --check`) and the detail a person reads."""
+
+    code: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
@@ -33,14 +48,39 @@ def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
 
 def read_rows(
     path: Path, encodings: tuple[str, ...], required: dict[str, str]
-) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """Yield (data line number, row) for each data row, streaming.
+) -> Iterator[tuple[int, dict[str, str] | Note]]:
+    """Yield (file line number, row) for each data row, streaming.
 
+    A row's number is the line of the file where it starts, as an editor shows it: the header
+    is line 1, and a quoted cell holding a line break makes the next row start further down.
     `required` maps contract field -> column name; a header missing one of them raises
     InvalidInput before any row is read. A row with the wrong number of cells, or a blank row
-    between rows, is yielded as an error string instead of a dict, so the caller can account
-    for it (its line number is counted). Blank rows after the last row end the file.
+    between rows, is yielded as a Note instead of a dict, so the caller can account
+    for it. Blank rows after the last row end the file.
     """
+    with open_rows(path, encodings) as (header, rows):
+        _check_header(path, header, required)
+        blank: list[int] = []
+        for line_no, cells in rows:
+            if not any(cell.strip() for cell in cells):
+                blank.append(line_no)
+                continue
+            yield from ((number, Note("blank_row", "blank row")) for number in blank)
+            blank = []
+            if len(cells) != len(header):
+                yield (
+                    line_no,
+                    Note("wrong_cell_count", f"expected {len(header)} cells, found {len(cells)}"),
+                )
+                continue
+            yield line_no, dict(zip(header, cells, strict=True))
+
+
+@contextmanager
+def open_rows(
+    path: Path, encodings: tuple[str, ...]
+) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """The header (stripped) and the data rows, each with the file line it starts on."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     encoding = detect_encoding(path, encodings)
@@ -50,25 +90,38 @@ def read_rows(
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InvalidInput(f"{path}: empty file, expected a header row") from None
-        _check_header(path, header, required)
-        blank: list[int] = []
-        for line_no, cells in enumerate(reader, start=1):
-            if not any(cell.strip() for cell in cells):
-                blank.append(line_no)
-                continue
-            yield from ((number, "blank row") for number in blank)
-            blank = []
-            if len(cells) != len(header):
-                yield line_no, f"expected {len(header)} cells, found {len(cells)}"
-                continue
-            yield line_no, dict(zip(header, cells, strict=True))
+        yield header, _numbered(reader)
+
+
+def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    # reader.line_num is the line a row ended on; the next row starts on the line after.
+    ended = reader.line_num
+    for cells in reader:
+        yield ended + 1, cells
+        ended = reader.line_num
 
 
 def _check_header(path: Path, header: list[str], required: dict[str, str]) -> None:
-    missing = [column for column in required.values() if column not in header]
+    problem = header_problem(path, header, required)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
+def header_problem(path: Path, header: list[str], required: dict[str, str]) -> str | None:
+    """Why this header cannot be read with the mapping, or None: a column the mapping needs is
+    missing (named with the headers that are there), or a column name holds a control
+    character."""
+    missing = [
+        f"{column} (for {name})" for name, column in required.items() if column not in header
+    ]
     if missing:
-        raise InvalidInput(f"{path}: header lacks column(s) {', '.join(missing)}")
+        found = ", ".join(without_controls(h) for h in header)
+        return (
+            f"{path}: header lacks column(s) {', '.join(missing)}; its columns are: {found}. "
+            "Name this export's columns in a mapping file (escr load --mapping FILE)"
+        )
     for number, column in enumerate(header, start=1):
         where = control_character(column)
         if where is not None:
-            raise InvalidInput(f"{path}: header column {number} holds control character {where}")
+            return f"{path}: header column {number} holds control character {where}"
+    return None

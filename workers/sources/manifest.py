@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from workers.sources.csvfile import read_rows
+from workers.sources.csvfile import Note, read_rows
 from workers.sources.mapping import Mapping
 from workers.sources.values import controls_in_cells, parse_date, without_controls
 
@@ -21,6 +21,8 @@ STRICT_FIELDS = (
     "document_date",
     "sha256",
 )
+
+REQUIRED_FIELDS = ("source_system", "source_document_id", "file_path")
 
 # The longest value the catalog's columns take (catalog/models.py): a longer one stopped the
 # registration on PostgreSQL. A source document ID leaves room for the "#attachment-N" its
@@ -40,27 +42,29 @@ class ManifestRow:
     document_date: date | None
     sha256: str | None
     extra: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
 class BadRow:
-    """A row that cannot be loaded; it is still accounted for in the ledger."""
+    """A row that cannot be loaded; it is still accounted for in the ledger. `line_no` is the
+    file line where the row starts (the header is line 1)."""
 
     line_no: int
     source_system: str
     source_document_id: str
     detail: str
+    code: str = "bad_row"
 
 
 def read_manifest(path: Path, mapping: Mapping) -> Iterator[ManifestRow | BadRow]:
     """Stream the manifest's rows, each readable or a BadRow saying why not."""
     columns = mapping.manifest_columns
-    required = {k: columns[k] for k in ("source_system", "source_document_id", "file_path")}
+    required = mapping.needed_columns("manifest_columns", REQUIRED_FIELDS)
     known = set(columns.values())
     for line_no, cells in read_rows(path, mapping.encodings, required):
-        if isinstance(cells, str):
-            yield BadRow(line_no, "", "", cells)
+        if isinstance(cells, Note):
+            yield BadRow(line_no, "", "", cells.detail, cells.code)
             continue
         yield _parse_row(line_no, cells, mapping, known)
 
@@ -75,36 +79,41 @@ def _parse_row(
 
     system, doc_id = cell("source_system"), cell("source_document_id")
 
-    def bad(detail: str) -> BadRow:
+    def bad(code: str, detail: str) -> BadRow:
         # The ledger keeps the row's IDs as far as its columns hold them, controls escaped.
         return BadRow(
             line_no,
             without_controls(system)[: MAX_CHARS["source_system"]],
             without_controls(doc_id)[: MAX_CHARS["source_document_id"]],
             detail,
+            code,
         )
 
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
-        return bad(controls)
+        return bad("control_character", controls)
     for name, most in MAX_CHARS.items():
         if len(cell(name)) > most:
-            return bad(f"{name} is {len(cell(name))} characters, more than {most}")
+            return bad("too_long", f"{name} is {len(cell(name))} characters, more than {most}")
     if not system or not doc_id:
-        return bad("source_system and source_document_id are required")
+        return bad("missing_id", "source_system and source_document_id are required")
     if not cell("file_path"):
-        return bad("file_path is empty")
+        return bad("empty_path", "file_path is empty")
     sha = cell("sha256").lower() or None
     if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
-        return bad(f"sha256 {sha!r} is not a SHA-256 hex digest")
-    warnings: list[str] = []
+        return bad("bad_sha256", f"sha256 {sha!r} is not a SHA-256 hex digest")
+    warnings: list[Note] = []
     try:
         doc_date = parse_date(
             cell("document_date"), mapping.date_formats, mapping.excel_serial_dates
         )
     except ValueError as exc:
         doc_date = None
-        warnings.append(f"document_date: {exc}")
+        warnings.append(
+            Note(
+                "unreadable_date", f"document_date: {exc}; the manifest gives the document no date"
+            )
+        )
     person_ids = tuple(
         p.strip() for p in cell("legacy_person_id").split(mapping.person_id_separator) if p.strip()
     )

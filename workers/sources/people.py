@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from core.errors import InvalidInput
-from workers.sources.csvfile import read_rows
+from workers.sources.csvfile import Note, read_rows
 from workers.sources.mapping import Mapping
 from workers.sources.values import (
     controls_in_cells,
@@ -51,22 +51,24 @@ class PersonRow:
     nhs_number: str  # empty unless valid
     service: str
     extra: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
 class BadPerson:
-    line_no: int
+    line_no: int  # the file line where the row starts (the header is line 1)
     detail: str
+    code: str = "bad_row"
 
 
 def read_people(path: Path, mapping: Mapping) -> Iterator[PersonRow | BadPerson]:
     """Stream people.csv; rows that cannot be read come back as BadPerson with the reason."""
     columns = mapping.people_columns
     known = set(columns.values())
-    for line_no, cells in read_rows(path, mapping.encodings, {"person_id": columns["person_id"]}):
-        if isinstance(cells, str):
-            yield BadPerson(line_no, cells)
+    required = mapping.needed_columns("people_columns", ("person_id",))
+    for line_no, cells in read_rows(path, mapping.encodings, required):
+        if isinstance(cells, Note):
+            yield BadPerson(line_no, cells.detail, cells.code)
         else:
             yield _parse_person(line_no, cells, mapping, known)
 
@@ -74,16 +76,22 @@ def read_people(path: Path, mapping: Mapping) -> Iterator[PersonRow | BadPerson]
 def check_unique_person_ids(path: Path, mapping: Mapping) -> None:
     """Refuse a people.csv that gives one person_id twice: which row is right is not ours to
     guess, and loading either would link documents to a record nobody checked."""
+    for earlier, line_no, person_id in repeated_person_ids(path, mapping):
+        raise InvalidInput(
+            f"{path}: lines {earlier} and {line_no} both have person_id "
+            f"{person_id!r}; correct the file, nothing was loaded"
+        )
+
+
+def repeated_person_ids(path: Path, mapping: Mapping) -> Iterator[tuple[int, int, str]]:
+    """(first line, later line, person_id) for each row repeating an earlier row's person."""
     first_line: dict[str, int] = {}
     for item in read_people(path, mapping):
         if isinstance(item, BadPerson):
             continue
         earlier = first_line.setdefault(item.person_id, item.line_no)
         if earlier != item.line_no:
-            raise InvalidInput(
-                f"{path}: lines {earlier} and {item.line_no} both have person_id "
-                f"{item.person_id!r}; correct the file, nothing was loaded"
-            )
+            yield earlier, item.line_no, item.person_id
 
 
 def _parse_legacy_ids(value: str, separator: str) -> tuple[tuple[str, str], ...] | str:
@@ -110,26 +118,32 @@ def _parse_person(
 
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
-        return BadPerson(line_no, controls)
+        return BadPerson(line_no, controls, "control_character")
     for name, most in MAX_CHARS.items():
         if len(cell(name)) > most:
-            return BadPerson(line_no, f"{name} is {len(cell(name))} characters, more than {most}")
+            detail = f"{name} is {len(cell(name))} characters, more than {most}"
+            return BadPerson(line_no, detail, "too_long")
     if not cell("person_id"):
-        return BadPerson(line_no, "person_id is empty")
+        return BadPerson(line_no, "person_id is empty", "missing_id")
     legacy_ids = _parse_legacy_ids(cell("legacy_ids"), mapping.person_id_separator)
     if isinstance(legacy_ids, str):
-        return BadPerson(line_no, legacy_ids)
-    warnings: list[str] = []
+        return BadPerson(line_no, legacy_ids, "bad_legacy_ids")
+    warnings: list[Note] = []
     dates: dict[str, date | None] = {}
     for name in ("date_of_birth", "date_of_death"):
         try:
             dates[name] = parse_date(cell(name), mapping.date_formats, mapping.excel_serial_dates)
         except ValueError as exc:
             dates[name] = None
-            warnings.append(f"{name}: {exc}")
+            warnings.append(Note("unreadable_date", f"{name}: {exc}; left empty"))
     nhs = "".join(cell("nhs_number").split())
     if nhs and not nhs_number_valid(nhs):
-        warnings.append("nhs_number fails the modulus 11 check or is a placeholder; ignored")
+        warnings.append(
+            Note(
+                "invalid_nhs_number",
+                "nhs_number fails the modulus 11 check or is a placeholder; ignored",
+            )
+        )
         nhs = ""
     return PersonRow(
         line_no=line_no,

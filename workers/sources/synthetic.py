@@ -36,7 +36,7 @@ QUARANTINE = {
 class ExpectedRow:
     """The outcome the pipeline must reach for one manifest line (a line of expected.csv)."""
 
-    line_no: int  # 1-based data line of manifest.csv (the header is line 0)
+    line_no: int  # the file line of manifest.csv where the row starts (the header is line 1)
     source_system: str
     source_document_id: str
     expected_state: str  # a core.states.RowState value
@@ -227,7 +227,7 @@ def _write_csvs(
             groups.setdefault(e[7], f"c{len(groups) + 1:05d}")
     expected = [
         ExpectedRow(
-            line_no=n,
+            line_no=n + 1,  # no cell of ours spans lines: the row after the header is line 2
             source_system=e[0],
             source_document_id=e[1],
             expected_state=e[2],

@@ -22,14 +22,21 @@ def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) 
         return date.fromisoformat(text[:10])
     except ValueError:
         pass
+    impossible = ""
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+        except ValueError as exc:
+            # "31/02/2021" has the shape of %d/%m/%Y but names no day: say so, not "unreadable".
+            if not impossible and "out of range" in str(exc):
+                impossible = fmt
     if excel_serial and text.isdigit() and 1 <= int(text) <= 80000:
         return _EXCEL_EPOCH + timedelta(days=int(text))
-    raise ValueError(f"unreadable date {text!r}")
+    if impossible:
+        raise ValueError(f"{text!r} is not a real date (read as {impossible})")
+    raise ValueError(
+        f"unreadable date {text!r} (expected YYYY-MM-DD or one of {', '.join(formats)})"
+    )
 
 
 def normalise_legacy_id(value: str) -> str:

@@ -91,7 +91,7 @@ def test_every_manifest_row_has_one_expected_line(archive: SyntheticArchive) -> 
     expected = _read(archive.expected_path)
     assert len(manifest) == len(expected) == len(archive.expected) == 60
     for n, (row, exp) in enumerate(zip(manifest, expected, strict=True), start=1):
-        assert exp["line_no"] == str(n)
+        assert exp["line_no"] == str(n + 1)  # file lines: the header is line 1
         assert (exp["source_system"], exp["source_document_id"]) == (
             row["source_system"],
             row["source_document_id"],
