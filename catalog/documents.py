@@ -21,6 +21,7 @@ from catalog.models import (
     DocumentVersion,
     ExceptionItem,
 )
+from catalog.models_rounds import MetadataVersion
 from core.errors import NotFound
 
 
@@ -219,6 +220,65 @@ def linked_person_ids(session: Session, document_id: int) -> list[str]:
 def links_of(session: Session, document_id: int) -> Sequence[DocumentLink]:
     return session.scalars(
         select(DocumentLink).where(DocumentLink.document_id == document_id)
+    ).all()
+
+
+def remove_crosswalk_links(session: Session, document_id: int) -> list[str]:
+    """Take the document off the records the crosswalk put it on (a person's own links stay),
+    for relinking after a round corrected its legacy IDs; returns the people it was on."""
+    found = list(
+        session.scalars(
+            select(DocumentLink).where(
+                DocumentLink.document_id == document_id, DocumentLink.method == "crosswalk"
+            )
+        )
+    )
+    for link in found:
+        session.delete(link)
+    return sorted(link.person_id for link in found)
+
+
+def metadata_version_row(
+    document_id: int,
+    version: int,
+    *,
+    batch: str,
+    reason: str,
+    changes: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "version": version,
+        "batch": batch,
+        "reason": reason,
+        "changes": changes,
+        "created_at": now,
+    }
+
+
+def latest_metadata_versions(session: Session, document_ids: Collection[int]) -> dict[int, int]:
+    """Each document's last metadata version (absent: never corrected, so version 1)."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        select(MetadataVersion.document_id, func.max(MetadataVersion.version))
+        .where(MetadataVersion.document_id.in_(list(document_ids)))
+        .group_by(MetadataVersion.document_id)
+    )
+    return {document_id: int(version) for document_id, version in rows}
+
+
+def add_metadata_versions(session: Session, versions: list[dict[str, Any]]) -> None:
+    if versions:
+        session.execute(insert(MetadataVersion), versions)
+
+
+def metadata_versions(session: Session, document_id: int) -> Sequence[MetadataVersion]:
+    return session.scalars(
+        select(MetadataVersion)
+        .where(MetadataVersion.document_id == document_id)
+        .order_by(MetadataVersion.version)
     ).all()
 
 

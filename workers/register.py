@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog import ledger
 from catalog.models import Batch
 from catalog.people import upsert_person
+from core.errors import InvalidInput
 from core.states import Reason, RowState
 from workers.pipeline import utcnow
 from workers.sources.manifest import BadRow, ManifestRow, read_manifest
@@ -35,9 +36,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def default_batch_name(manifest: Path, manifest_sha256: str) -> str:
-    """Same manifest, same batch: a re-run resumes or reports every row unchanged."""
-    return f"{manifest.parent.name or 'archive'}-{manifest_sha256[:12]}"
+def default_batch_name(
+    manifest: Path, manifest_sha256: str, *, mapping_sha256: str, people_sha256: str
+) -> str:
+    """Same inputs, same batch: a re-run resumes or reports every row unchanged. A corrected
+    mapping or people file is a new round (it once kept the old round's wrong dates)."""
+    inputs = hashlib.sha256(f"{manifest_sha256}:{mapping_sha256}:{people_sha256}".encode())
+    return f"{manifest.parent.name or 'archive'}-{inputs.hexdigest()[:12]}"
 
 
 @dataclass
@@ -105,6 +110,7 @@ def register_manifest(
     manifest_sha256: str,
     people: Path | None,
     mapping: Mapping,
+    people_sha256: str = "",
     warnings: Counter[str] | None = None,
 ) -> Batch:
     """Create the batch (or find it) and write a ledger row for every manifest row not yet there.
@@ -119,11 +125,13 @@ def register_manifest(
             manifest_sha256=manifest_sha256,
             people_path=str(people or ""),
             mapping_sha256=mapping.sha256,
+            people_sha256=people_sha256,
             status="registering",
             started_at=utcnow(),
         )
         session.add(record)
         session.commit()
+    _same_inputs(record, manifest_sha256, mapping.sha256, people_sha256)
     # Rows are registered in manifest order, so a killed registration resumes after the last.
     resume_after = ledger.last_registered_line(session, batch)
     pending: list[dict[str, Any]] = []
@@ -145,6 +153,25 @@ def register_manifest(
         record.status = "loading"
     session.commit()
     return record
+
+
+def _same_inputs(record: Batch, manifest: str, mapping: str, people: str) -> None:
+    """A batch is one set of inputs: its rows were registered from them, and a resumed run with
+    others would mix two rounds under one name (a corrected mapping would change nothing)."""
+    differ = [
+        name
+        for name, was, now in (
+            ("manifest", record.manifest_sha256, manifest),
+            ("mapping", record.mapping_sha256, mapping),
+            ("people file", record.people_sha256, people),
+        )
+        if was and was != now
+    ]
+    if differ:
+        raise InvalidInput(
+            f"batch {record.name!r} was registered from another {' and '.join(differ)}; "
+            "a corrected round is a new batch: give another --batch name, or none"
+        )
 
 
 def _row_values(batch: str, item: ManifestRow | BadRow) -> dict[str, Any]:

@@ -1,0 +1,163 @@
+"""`escr load --check`: everything a load would refuse or guess, found without loading anything.
+
+Each check is the loader's own: the same readers (read_manifest, read_people), the same mapping
+loader, the same path resolution (workers.ingest.resolve_path, which only stats). Nothing is
+written and no file's content is read beyond the two CSVs and the mapping.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import InvalidInput
+from workers.ingest import Quarantine, resolve_path
+from workers.sources.manifest import BadRow, read_manifest
+from workers.sources.mapping import Mapping, load_mapping
+from workers.sources.people import BadPerson, read_people, repeated_person_ids
+
+EXAMPLES = 5
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one file: how many rows have it, and the first few."""
+
+    code: str  # "manifest.unreadable_date"
+    refused: bool  # the load would not load these rows (or, with no line, anything)
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    examples: int = EXAMPLES
+    rows: Counter[str] = field(default_factory=Counter)
+    problems: dict[str, Problem] = field(default_factory=dict)
+
+    def add(self, code: str, refused: bool, path: Path, line: int | None, detail: str) -> None:
+        problem = self.problems.setdefault(code, Problem(code, refused))
+        problem.count += 1
+        if len(problem.examples) < self.examples:
+            problem.examples.append({"file": str(path), "line": line, "detail": detail})
+
+    @property
+    def refused(self) -> int:
+        return sum(p.count for p in self.problems.values() if p.refused)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.refused == 0,
+            "rows": dict(self.rows),
+            "refused": self.refused,
+            "warnings": sum(p.count for p in self.problems.values() if not p.refused),
+            "problems": [
+                {"code": p.code, "refused": p.refused, "count": p.count, "examples": p.examples}
+                for p in self._ordered()
+            ],
+        }
+
+    def as_text(self) -> str:
+        counted = ", ".join(f"{n} {kind} rows" for kind, n in sorted(self.rows.items()))
+        lines = [f"checked {counted or 'nothing'}"]
+        for refused, title in (
+            (True, "REFUSED: the load would not load these"),
+            (False, "WARNINGS: the load would go on, with a guess or without the value"),
+        ):
+            group = [p for p in self._ordered() if p.refused == refused]
+            if group:
+                lines.append(title)
+            for problem in group:
+                lines.append(f"  {problem.code}: {problem.count}")
+                for example in problem.examples:
+                    where = Path(example["file"]).name
+                    if example["line"] is not None:
+                        where += f" line {example['line']}"
+                    lines.append(f"    {where}: {example['detail']}")
+        lines.append(
+            f"{self.refused} row(s) or file(s) would be refused"
+            if self.refused
+            else "nothing would be refused"
+        )
+        return "\n".join(lines)
+
+    def _ordered(self) -> list[Problem]:
+        return sorted(self.problems.values(), key=lambda p: (not p.refused, -p.count, p.code))
+
+
+def check_archive(
+    *,
+    manifest: Path,
+    people: Path | None,
+    mapping_path: Path | None,
+    examples: int = EXAMPLES,
+) -> CheckReport:
+    """What `escr load` with these arguments would refuse or guess, row by row."""
+    report = CheckReport(examples=examples)
+    try:
+        mapping = load_mapping(mapping_path)
+    except InvalidInput as exc:
+        for message in str(exc).splitlines():
+            report.add("mapping", True, mapping_path or Path("mapping"), None, message)
+        return report
+    if people is not None:
+        _check_people(report, people, mapping)
+    _check_manifest(report, manifest, mapping)
+    return report
+
+
+def _check_people(report: CheckReport, path: Path, mapping: Mapping) -> None:
+    try:
+        for item in read_people(path, mapping):
+            report.rows["people"] += 1
+            if isinstance(item, BadPerson):
+                report.add(f"people.{item.code}", True, path, item.line_no, item.detail)
+                continue
+            for note in item.warnings:
+                report.add(f"people.{note.code}", False, path, item.line_no, note.detail)
+        for earlier, line_no, person_id in repeated_person_ids(path, mapping):
+            detail = f"person_id {person_id!r} is also on line {earlier}; the whole file is refused"
+            report.add("people.repeated_person_id", True, path, line_no, detail)
+    except InvalidInput as exc:
+        report.add("people.file", True, path, None, str(exc))
+
+
+def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> None:
+    first_line: dict[tuple[str, str], int] = {}
+    real_folders: dict[str, str] = {}  # as the loader does: each folder resolved once
+    try:
+        for item in read_manifest(path, mapping):
+            report.rows["manifest"] += 1
+            if isinstance(item, BadRow):
+                report.add(f"manifest.{item.code}", True, path, item.line_no, item.detail)
+                continue
+            for note in item.warnings:
+                report.add(f"manifest.{note.code}", False, path, item.line_no, note.detail)
+            key = (item.source_system, item.source_document_id)
+            earlier = first_line.setdefault(key, item.line_no)
+            if earlier != item.line_no:
+                detail = (
+                    f"{item.source_document_id!r} is also on line {earlier}; this row is skipped"
+                )
+                report.add("manifest.duplicate_source_id", False, path, item.line_no, detail)
+                continue
+            problem = _file_problem(path.parent, item.file_path, mapping, real_folders)
+            if problem is not None:
+                report.add(f"manifest.{problem[0]}", True, path, item.line_no, problem[1])
+    except InvalidInput as exc:
+        report.add("manifest.file", True, path, None, str(exc))
+
+
+def _file_problem(
+    root: Path, file_path: str, mapping: Mapping, real_folders: dict[str, str]
+) -> tuple[str, str] | None:
+    """Why the loader would not find this row's file (its quarantine reason), or None."""
+    try:
+        resolve_path(root, file_path, mapping, real_folders)
+    except Quarantine as q:
+        return str(q.reason), q.detail
+    except OSError as exc:  # as pipeline.locate_files: a name too long, a folder we cannot read
+        return "missing_file", f"cannot read: {exc.strerror}"
+    return None
