@@ -35,6 +35,7 @@ class Batch(Base):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     people_path: Mapped[str] = mapped_column(Text, default="")
     mapping_sha256: Mapped[str] = mapped_column(String(64), default="")
+    people_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="loading")  # loading | complete
     started_at: Mapped[datetime] = mapped_column(DateTime)

@@ -20,6 +20,7 @@ from core.settings import Settings
 from workers.celery_app import configure
 from workers.pipeline import utcnow
 from workers.register import default_batch_name, file_sha256, load_people, register_manifest
+from workers.rounds import correct_metadata
 from workers.sources.mapping import load_mapping
 
 POLL_S = 1.0
@@ -49,7 +50,10 @@ def load_via_celery(
     configure(settings)
     mapping = load_mapping(None)
     digest = file_sha256(manifest)
-    name = batch or default_batch_name(manifest, digest)
+    people_digest = file_sha256(people) if people else ""
+    name = batch or default_batch_name(
+        manifest, digest, mapping_sha256=mapping.sha256, people_sha256=people_digest
+    )
     with session_factory(settings.database_url)() as session:
         if people is not None:
             load_people(session, people, mapping)
@@ -60,12 +64,22 @@ def load_via_celery(
             manifest_sha256=digest,
             people=people,
             mapping=mapping,
+            people_sha256=people_digest,
         )
+        # Before the rows are queued: corrected documents go back to classification.
+        metadata_updated = correct_metadata(session, record, utcnow())
         total = record.rows_total
         sent = enqueue_batch(session, name)
     if detach:
-        return {"batch": name, "rows": total, "queued": sent, "detached": True}
-    return _follow(settings, name, total, started, progress, timeout_s) | {"queued": sent}
+        return {
+            "batch": name,
+            "rows": total,
+            "queued": sent,
+            "detached": True,
+            "metadata_updated": metadata_updated,
+        }
+    summary = _follow(settings, name, total, started, progress, timeout_s)
+    return summary | {"queued": sent, "metadata_updated": metadata_updated}
 
 
 def _follow(

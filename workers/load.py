@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from workers.extract.base import Limits
 from workers.ingest import remove_stale_spools, scratch_folder
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context, utcnow
-from workers.register import default_batch_name, file_sha256, load_people, register_manifest
+from workers.register import (
+    PeopleSummary,
+    default_batch_name,
+    file_sha256,
+    load_people,
+    register_manifest,
+)
+from workers.rounds import correct_metadata
 from workers.sandbox import SandboxPool
 from workers.sources.mapping import load_mapping
 
@@ -84,7 +92,11 @@ def load_archive(
         if isinstance(ctx.store, LocalBlobStore):
             remove_stale_spools(ctx.store.staging)
         digest = file_sha256(manifest)
-        name = batch or default_batch_name(manifest, digest)
+        people_digest = file_sha256(people) if people else ""
+        name = batch or default_batch_name(
+            manifest, digest, mapping_sha256=ctx.mapping.sha256, people_sha256=people_digest
+        )
+        warnings: Counter[str] = Counter()
         with session_factory(settings.database_url)() as session:
             people_summary = load_people(session, people, ctx.mapping) if people else None
             record = register_manifest(
@@ -94,7 +106,12 @@ def load_archive(
                 manifest_sha256=digest,
                 people=people,
                 mapping=ctx.mapping,
+                people_sha256=people_digest,
+                warnings=warnings,
             )
+            # Before the pipeline: the documents a corrected round changes go back to be
+            # classified, linked and indexed with the rows (workers/rounds.py).
+            metadata_updated = correct_metadata(session, record, utcnow())
             log.info("load.registered", batch=name, rows=record.rows_total)
             runner = LocalRunner(
                 ctx,
@@ -119,6 +136,8 @@ def load_archive(
             "unchanged": counts.changes.get("unchanged", 0),
             "extracted_this_run": counts.extracted,
             "failed_this_run": counts.failed,
+            "metadata_updated": metadata_updated,
+            "warnings": _warning_counts(warnings, people_summary),
             "seconds": round(time.monotonic() - started, 2),
         }
     )
@@ -130,3 +149,11 @@ def load_archive(
             "warnings": people_summary.warnings[:50],
         }
     return summary
+
+
+def _warning_counts(manifest: Counter[str], people: PeopleSummary | None) -> dict[str, int]:
+    """What the load went on in spite of, by file and code ("manifest.unreadable_date")."""
+    counts = {f"manifest.{code}": n for code, n in manifest.items()}
+    if people is not None:
+        counts.update({f"people.{code}": n for code, n in people.warning_counts.items()})
+    return dict(sorted(counts.items()))

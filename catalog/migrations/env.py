@@ -9,6 +9,7 @@ from catalog.models import Base
 from catalog.models_access import User  # noqa: F401  (registers the tables)
 from catalog.models_login import LoginThrottle  # noqa: F401  (registers the tables)
 from catalog.models_retention import AuditChainHead  # noqa: F401  (registers the tables)
+from catalog.models_rounds import MetadataVersion  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = Base.metadata
