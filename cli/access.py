@@ -16,11 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import access as rows
 from catalog.db import unit_of_work
+from catalog.models_access import User
 from catalog.schema import migrate
+from cli.main import command
 from core.errors import InvalidInput
 from core.settings import get_settings
 from records import administer
@@ -53,7 +56,10 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def user_add(args: argparse.Namespace) -> int:
-    """Create or update a local user; prints every team they are now in."""
+    """Create or update a local user; prints every team they are now in.
+
+    A user without a password is allowed (an OIDC user may need a local row only for their
+    grants), but never silently: the note says how to give them one."""
     password = _password(args)
     with unit_of_work(_url()) as session:
         _print(
@@ -66,7 +72,54 @@ def user_add(args: argparse.Namespace) -> int:
                 password=password,
             )
         )
+        user = session.get(User, args.username)
+        if user is not None and not user.password_hash:
+            _say_no_password(args.username)
     return 0
+
+
+def _say_no_password(username: str) -> None:
+    print(
+        f"escr: note: {username} has no password and cannot log in with one until it is set:\n"
+        f"  printf '%s\\n' \"$PASSWORD\" | escr user add {username} --role ROLE "
+        "--password-stdin\n"
+        "  (an OIDC user logs in through the identity provider and needs none)",
+        file=sys.stderr,
+    )
+
+
+def user_list(args: argparse.Namespace) -> int:
+    """Every local user: roles, teams, whether active, whether they have a password."""
+    with unit_of_work(_url()) as session:
+        users = [
+            {
+                "username": user.username,
+                "roles": sorted(user.roles),
+                "teams": rows.teams_of(session, user.username),
+                "active": user.active,
+                "password_set": bool(user.password_hash),
+            }
+            for user in session.scalars(select(User).order_by(User.username))
+        ]
+    if args.json:
+        _print(users)
+    elif not users:
+        print(
+            "no local users: escr user add USERNAME --role ROLE --password-stdin", file=sys.stderr
+        )
+    else:
+        _print_users(users)
+    return 0
+
+
+def _print_users(users: list[dict[str, Any]]) -> None:
+    width = max(len("username"), *(len(u["username"]) for u in users))
+    print(f"{'username':<{width}}  {'active':<6}  {'password':<8}  roles / teams")
+    for u in users:
+        active = "yes" if u["active"] else "no"
+        password = "set" if u["password_set"] else "none"
+        roles, teams = ",".join(u["roles"]), ",".join(u["teams"]) or "-"
+        print(f"{u['username']:<{width}}  {active:<6}  {password:<8}  {roles} / {teams}")
 
 
 def user_show(args: argparse.Namespace) -> int:
@@ -247,35 +300,79 @@ def unrestrict(args: argparse.Namespace) -> int:
     return 0
 
 
+USERNAME_HELP = "the user's login name"
+REASON_HELP = "why, for the audit log"
+
+
 def _register_users(sub: Any) -> None:
-    p = sub.add_parser("user", help="local users: add, show, teams, deactivate")
+    p = sub.add_parser("user", help="local users: add, list, show, teams, deactivate")
     users = p.add_subparsers(dest="user_command", required=True)
-    q = users.add_parser("add", help="add or update a local user (adds teams; prints them all)")
-    q.add_argument("username")
-    q.add_argument("--role", action="append", required=True, choices=rows.ROLES)
-    q.add_argument("--team", action="append", default=[])
-    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = command(
+        users,
+        "add",
+        "add or update a local user (adds teams; prints them all)",
+        [
+            "printf '%s\\n' \"$PASSWORD\" | escr user add alice --role practitioner "
+            "--team 'Children North' --password-stdin",
+            "escr user add bob --role migration_officer --role ig_officer",
+        ],
+    )
+    q.add_argument("username", help=USERNAME_HELP)
+    q.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=rows.ROLES,
+        help="a role (repeatable)",
+    )
+    q.add_argument("--team", action="append", default=[], help="add to this team (repeatable)")
+    q.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the password from stdin ({MIN_PASSWORD} characters at least); without it a "
+        "new user cannot log in with a password",
+    )
     q.set_defaults(func=user_add)
-    q = users.add_parser("show", help="a user's roles, teams, grants and whether active")
-    q.add_argument("username")
+    q = command(
+        users,
+        "list",
+        "every local user: roles, teams, active, password set",
+        ["escr user list", "escr user list --json"],
+    )
+    q.add_argument("--json", action="store_true", help="a JSON list")
+    q.set_defaults(func=user_list)
+    q = command(
+        users, "show", "a user's roles, teams, grants and whether active", ["escr user show alice"]
+    )
+    q.add_argument("username", help=USERNAME_HELP)
     q.set_defaults(func=user_show)
-    q = users.add_parser("teams", help="set a user's exact teams (no --team: none)")
-    q.add_argument("username")
-    q.add_argument("--team", action="append", default=[])
-    q.add_argument("--reason", default="")
+    q = command(
+        users,
+        "teams",
+        "set a user's exact teams (no --team: none)",
+        ["escr user teams alice --team 'Children North' --team 'Children South'"],
+    )
+    q.add_argument("username", help=USERNAME_HELP)
+    q.add_argument("--team", action="append", default=[], help="a team (repeatable)")
+    q.add_argument("--reason", default="", help=REASON_HELP)
     q.set_defaults(func=user_teams)
-    q = users.add_parser("remove-team", help="take a user out of one team")
-    q.add_argument("username")
-    q.add_argument("team")
-    q.add_argument("--reason", default="")
+    q = command(
+        users,
+        "remove-team",
+        "take a user out of one team",
+        ["escr user remove-team alice 'Children North' --reason 'moved to adults'"],
+    )
+    q.add_argument("username", help=USERNAME_HELP)
+    q.add_argument("team", help="the team to leave")
+    q.add_argument("--reason", default="", help=REASON_HELP)
     q.set_defaults(func=user_remove_team)
     for name, func, text in (
         ("deactivate", user_deactivate, "deactivate a user (their sessions end at once)"),
         ("reactivate", user_reactivate, "let a deactivated user log in again"),
     ):
-        q = users.add_parser(name, help=text)
-        q.add_argument("username")
-        q.add_argument("--reason", required=True)
+        q = command(users, name, text, [f"escr user {name} alice --reason 'left the service'"])
+        q.add_argument("username", help=USERNAME_HELP)
+        q.add_argument("--reason", required=True, help=f"{REASON_HELP} (10 characters at least)")
         q.set_defaults(func=func)
 
 
@@ -283,42 +380,74 @@ def register(sub: Any) -> None:
     """Add the access commands to the `escr` parser."""
     _register_users(sub)
 
-    p = sub.add_parser("allocate", help="allocate a person to a team (or --file a CSV of them)")
-    p.add_argument("person_id", nargs="?")
-    p.add_argument("team", nargs="?")
+    p = command(
+        sub,
+        "allocate",
+        "allocate a person to a team (or --file a CSV of them)",
+        [
+            "escr allocate MOS1 'Children North'",
+            "escr allocate --file allocations.csv",
+            "escr allocate MOS1 'Children South' --from 'Children North' --reason 'moved area'",
+        ],
+    )
+    p.add_argument("person_id", nargs="?", help="the person's ID in the target system")
+    p.add_argument("team", nargs="?", help="the team")
     p.add_argument("--file", type=Path, help="CSV with person_id and team columns")
     p.add_argument(
         "--from", dest="move_from", metavar="OLD_TEAM", help="move from this team (with --reason)"
     )
-    p.add_argument("--reason")
+    p.add_argument("--reason", help=REASON_HELP)
     p.set_defaults(func=allocate)
 
-    p = sub.add_parser("unallocate", help="end a person's allocation to a team")
-    p.add_argument("person_id")
-    p.add_argument("team")
-    p.add_argument("--reason", required=True)
+    p = command(
+        sub,
+        "unallocate",
+        "end a person's allocation to a team",
+        ["escr unallocate MOS1 'Children North' --reason 'case closed'"],
+    )
+    p.add_argument("person_id", help="the person's ID in the target system")
+    p.add_argument("team", help="the team")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.set_defaults(func=unallocate)
 
-    p = sub.add_parser("grant", help="grant a user a restricted class (optionally until a date)")
-    p.add_argument("username")
-    p.add_argument("restriction", choices=rows.RESTRICTIONS)
-    p.add_argument("--reason", required=True)
+    p = command(
+        sub,
+        "grant",
+        "grant a user a restricted class (optionally until a date)",
+        ["escr grant alice adoption --reason 'adoption team cover' --expires 2027-03-31"],
+    )
+    p.add_argument("username", help=USERNAME_HELP)
+    p.add_argument("restriction", choices=rows.RESTRICTIONS, help="the restricted class")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.add_argument("--expires", type=_date, help="last day of the grant, YYYY-MM-DD")
     p.set_defaults(func=grant)
 
-    p = sub.add_parser("revoke", help="take a restricted class away from a user")
-    p.add_argument("username")
-    p.add_argument("restriction", choices=rows.RESTRICTIONS)
-    p.add_argument("--reason", required=True)
+    p = command(
+        sub,
+        "revoke",
+        "take a restricted class away from a user",
+        ["escr revoke alice adoption --reason 'cover ended'"],
+    )
+    p.add_argument("username", help=USERNAME_HELP)
+    p.add_argument("restriction", choices=rows.RESTRICTIONS, help="the restricted class")
+    p.add_argument("--reason", required=True, help=REASON_HELP)
     p.set_defaults(func=revoke)
 
     for name, func, text in (
         ("restrict", restrict, "mark a person or document as a restricted class"),
         ("unrestrict", unrestrict, "lift a person's or document's restricted-class mark"),
     ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("target_type", choices=("person", "document"))
-        p.add_argument("target_id")
-        p.add_argument("restriction", choices=rows.RESTRICTIONS)
-        p.add_argument("--reason", required=True)
+        p = command(
+            sub,
+            name,
+            text,
+            [
+                f"escr {name} person MOS1 adoption --reason 'adoption order made'",
+                f"escr {name} document 42 staff --reason 'staff member is the subject'",
+            ],
+        )
+        p.add_argument("target_type", choices=("person", "document"), help="what to mark")
+        p.add_argument("target_id", help="the person's ID or the document's number")
+        p.add_argument("restriction", choices=rows.RESTRICTIONS, help="the restricted class")
+        p.add_argument("--reason", required=True, help=REASON_HELP)
         p.set_defaults(func=func)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import html
 import json
-import os
-import re
 import sys
 
 from catalog.db import session_factory
 from catalog.reconcile import reconcile as reconcile_batch
 from catalog.reconcile import write_row_report
 from catalog.schema import migrate
+from cli.terminal import CONTROL, plural, styled_output, terminal_snippet
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
 from records import filters, reads
@@ -34,31 +32,6 @@ def _ready() -> Settings:
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, default=str, sort_keys=True))
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-# Snippets come HTML-escaped with the matched words in <mark> (indexer/highlight.py, OpenSearch).
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
-# A document's own control characters (an ESC above all) must not drive the user's terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-BOLD_UNDERLINE, RESET = "\x1b[1;4m", "\x1b[0m"
-
-
-def styled_output() -> bool:
-    """Terminal styling only for a terminal, and not where the user asked for none (NO_COLOR)."""
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def terminal_snippet(snippet: str, styled: bool) -> str:
-    """A highlighted snippet as a terminal shows it: matched words bold and underlined when
-    `styled`, else in [brackets]; the HTML escaping undone, control characters made spaces."""
-    before, after = (BOLD_UNDERLINE, RESET) if styled else ("[", "]")
-    parts = _MARK.split(snippet)  # odd indexes are the matched words
-    plain = [_CONTROL.sub(" ", html.unescape(part)) for part in parts]
-    return "".join(before + p + after if i % 2 else p for i, p in enumerate(plain))
 
 
 def synth(args: argparse.Namespace) -> int:
@@ -167,6 +140,30 @@ def _print_reconciliation(summary: dict[str, object]) -> None:
     print(f"  {'unaccounted':<15} {summary['unaccounted']}")
 
 
+def batches(args: argparse.Namespace) -> int:
+    """Load batches, newest first, as the migration console lists them (and audits the look)."""
+    from records.consoles import batches as list_batches
+
+    settings = _ready()
+    with session_factory(settings.database_url)() as session:
+        found = list_batches(session, caller=_caller(), limit=args.limit)
+        session.commit()
+    if args.json:
+        _print_json(found)
+        return 0
+    if not found:
+        print("no batches yet: escr load MANIFEST --people PEOPLE starts one", file=sys.stderr)
+        return 0
+    width = max(len("batch"), *(len(b["batch"]) for b in found))
+    print(f"{'batch':<{width}}  {'state':<11} {'rows':>7} {'done':>7}  {'started':<19}  finished")
+    for b in found:
+        print(
+            f"{b['batch']:<{width}}  {b['status']:<11} {b['rows']:>7} {b['done']:>7}  "
+            f"{b['started_at']:<19}  {b['finished_at'] or '-'}"
+        )
+    return 0
+
+
 def search(args: argparse.Namespace) -> int:
     from indexer.factory import make_index
 
@@ -191,7 +188,7 @@ def search(args: argparse.Namespace) -> int:
     for hit in results.hits:
         people = ",".join(hit.person_ids) or "(unlinked)"
         when = str(hit.document_date or "")
-        title = _CONTROL.sub(" ", hit.title)
+        title = CONTROL.sub(" ", hit.title)
         print(f"{hit.document_id:>7}  {hit.doc_type:<15} {when:<10}  {people:<20} {title}")
         for snippet in hit.highlights[:1]:
             print(f"         {terminal_snippet(snippet, styled)}")

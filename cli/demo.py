@@ -13,6 +13,7 @@ from catalog import access as rows
 from catalog import audit
 from catalog.db import unit_of_work
 from cli.access import _allocate_one
+from cli.terminal import plural
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
 from indexer.factory import make_index
@@ -35,12 +36,19 @@ def run(args: argparse.Namespace) -> int:
     _say("4/4 a search, as a practitioner's search box would run it")
     _show_search(settings)
     users = _demo_users(settings, archive.people_path)
+    # The users come before the choice to serve: `--no-serve` then `escr serve` needs a login too.
     if args.no_serve:
-        return 0 if summary["unaccounted"] == 0 else 1
-    _say(f"\nweb app: http://127.0.0.1:{args.port}/login  API: http://127.0.0.1:{args.port}/docs")
+        _say(f"\nto serve: escr serve --port {args.port}, then http://127.0.0.1:{args.port}/login")
+    else:
+        _say(
+            f"\nweb app: http://127.0.0.1:{args.port}/login  API: http://127.0.0.1:{args.port}/docs"
+        )
     for username, (role, password) in users.items():
         _say(f"  log in as {username} / {password} ({role})")
-    _say(f"  API bearer token: {settings.api.token}    Ctrl-C stops")
+    _say(f"  API bearer token: {settings.api.token}")
+    if args.no_serve:
+        return 0 if summary["unaccounted"] == 0 else 1
+    _say("  Ctrl-C stops")
     return serve(argparse.Namespace(host="127.0.0.1", port=args.port))
 
 
@@ -50,7 +58,8 @@ def _say(text: str) -> None:
 
 def _show_search(settings: Settings) -> None:
     results = make_index(settings).search(SearchQuery(text="school", limit=3, facets=True))
-    print(f'  "school": {results.total} documents; by type {results.facets.get("doc_type", {})}')
+    found = plural(results.total, "document")
+    print(f'  "school": {found}; by type {results.facets.get("doc_type", {})}')
     for hit in results.hits:
         people = ",".join(hit.person_ids) or "(exception queue)"
         print(f"    {hit.document_id:>5}  {hit.doc_type:<14} {people:<22} {hit.title[:50]}")

@@ -38,6 +38,21 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def command(
+    sub: Any, name: str, help_text: str, examples: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """A subcommand whose `--help` ends in examples, laid out as written."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     from catalog.db import MAX_ID
     from cli import access, commands, retention
@@ -48,68 +63,169 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escr", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("synth", help="write a seeded synthetic legacy archive with ground truth")
-    p.add_argument("out_dir", type=Path)
-    p.add_argument("--people", type=int, default=20)
-    p.add_argument("--docs", type=int, default=100)
-    p.add_argument("--seed", type=int, default=1)
+    p = command(
+        sub,
+        "synth",
+        "write a seeded synthetic legacy archive with ground truth",
+        ["escr synth var/archive --people 20 --docs 100"],
+    )
+    p.add_argument("out_dir", type=Path, help="folder to write the archive into")
+    p.add_argument("--people", type=int, default=20, help="how many people (20)")
+    p.add_argument("--docs", type=int, default=100, help="how many documents (100)")
+    p.add_argument("--seed", type=int, default=1, help="the same seed writes the same archive")
     p.set_defaults(func=commands.synth)
 
-    p = sub.add_parser("load", help="load a manifest and its files (resumable, idempotent)")
-    p.add_argument("manifest", type=Path)
-    p.add_argument("--people", type=Path, required=True)
-    p.add_argument("--mapping", type=Path)
-    p.add_argument("--workers", type=int)
-    p.add_argument("--batch")
+    p = command(
+        sub,
+        "load",
+        "load a manifest and its files (resumable, idempotent)",
+        [
+            "escr load var/archive/manifest.csv --people var/archive/people.csv",
+            "escr load export/manifest.csv --people people.csv --mapping mapping.yaml "
+            "--batch round-2 --workers 4",
+        ],
+    )
+    p.add_argument("manifest", type=Path, help="the manifest CSV, one row per document")
+    p.add_argument(
+        "--people",
+        type=Path,
+        required=True,
+        help="people CSV from the target system: person IDs, legacy IDs, names, NHS numbers",
+    )
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        help="YAML naming the manifest's columns and legacy types (default: the built-in one)",
+    )
+    p.add_argument("--workers", type=int, help="processes reading files (default: one a CPU core)")
+    p.add_argument(
+        "--batch",
+        help="the batch's name, for reconcile and the console (default: folder and manifest hash)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--via", choices=("local", "celery"), default="local")
+    p.add_argument(
+        "--via",
+        choices=("local", "celery"),
+        default="local",
+        help="local: this machine's processes (default); celery: the scale-out workers",
+    )
     p.add_argument("--detach", action="store_true", help="with --via celery: queue and return")
     p.set_defaults(func=commands.load)
 
-    p = sub.add_parser("worker", help="run a Celery worker for the pipeline's tasks")
-    p.add_argument("--queues", default="default,ocr")
-    p.add_argument("--concurrency", type=int)
-    p.add_argument("--name", default="escr@%h")
+    p = command(
+        sub,
+        "worker",
+        "run a Celery worker for the pipeline's tasks",
+        ["escr worker --queues default,ocr --concurrency 4"],
+    )
+    p.add_argument("--queues", default="default,ocr", help="comma-separated (default,ocr)")
+    p.add_argument("--concurrency", type=int, help="threads (default: one a CPU core)")
+    p.add_argument("--name", default="escr@%h", help="the worker's Celery name (escr@%%h)")
     p.set_defaults(func=commands.worker)
 
-    p = sub.add_parser("reconcile", help="counts for a batch; --rows writes one CSV line per row")
-    p.add_argument("batch")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--rows", type=Path)
+    p = command(
+        sub,
+        "reconcile",
+        "counts for a batch; --rows writes one CSV line per row",
+        ["escr reconcile round-2", "escr reconcile round-2 --rows round-2-rows.csv"],
+    )
+    p.add_argument("batch", help="the batch's name (escr batches lists them)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument(
+        "--rows", type=Path, help="also write each manifest row's outcome to this CSV file"
+    )
     p.set_defaults(func=commands.reconcile)
 
-    p = sub.add_parser("search", help="full-text search")
-    p.add_argument("query", nargs="?", default="")
-    p.add_argument("--person", action="append", default=[])
-    p.add_argument("--type", action="append", default=[])
-    p.add_argument("--source", action="append", default=[])
-    p.add_argument("--limit", type=bounded_int(1, MAX_RESULT_WINDOW), default=20)
-    p.add_argument("--json", action="store_true")
+    p = command(
+        sub,
+        "batches",
+        "load batches, newest first: state, rows, started, finished",
+        ["escr batches", "escr batches --json"],
+    )
+    p.add_argument(
+        "--limit", type=bounded_int(1, MAX_RESULT_WINDOW), default=100, help="at most (100)"
+    )
+    p.add_argument("--json", action="store_true", help="a JSON list")
+    p.set_defaults(func=commands.batches)
+
+    p = command(
+        sub,
+        "search",
+        "full-text search",
+        [
+            'escr search "home visit"',
+            "escr search grandmother --type case_note --type assessment --limit 50",
+            "escr search --person MOS1 --json",
+        ],
+    )
+    p.add_argument("query", nargs="?", default="", help="words to find (none: every document)")
+    p.add_argument(
+        "--person", action="append", default=[], help="only on this person ID (repeatable)"
+    )
+    p.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        help="only this document type, e.g. case_note (repeatable; an unknown one lists them)",
+    )
+    p.add_argument(
+        "--source", action="append", default=[], help="only from this source system (repeatable)"
+    )
+    p.add_argument(
+        "--limit",
+        type=bounded_int(1, MAX_RESULT_WINDOW),
+        default=20,
+        help=f"at most this many hits, 1..{MAX_RESULT_WINDOW} (20)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object, as the API answers")
     p.set_defaults(func=commands.search)
 
-    p = sub.add_parser("show", help="a document's metadata (and --text its extracted text)")
-    p.add_argument("document_id", type=bounded_int(1, MAX_ID))
-    p.add_argument("--text", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p = command(
+        sub,
+        "show",
+        "a document's metadata (and --text its extracted text)",
+        ["escr show 42", "escr show 42 --text"],
+    )
+    p.add_argument("document_id", type=bounded_int(1, MAX_ID), help="the document's ID")
+    p.add_argument("--text", action="store_true", help="also the extracted text")
+    p.add_argument("--json", action="store_true", help="one JSON object")
     p.set_defaults(func=commands.show)
 
-    p = sub.add_parser("verify", help="re-hash every stored blob (fixity); non-zero on a problem")
+    p = command(
+        sub, "verify", "re-hash every stored blob (fixity); non-zero on a problem", ["escr verify"]
+    )
     p.set_defaults(func=commands.verify)
 
-    p = sub.add_parser("reindex", help="rebuild the search index from the catalog")
+    p = command(
+        sub,
+        "reindex",
+        "rebuild the search index from the catalog",
+        ["escr reindex", "escr reindex --pending"],
+    )
     p.add_argument("--pending", action="store_true", help="only documents waiting for the index")
     p.set_defaults(func=commands.reindex)
 
-    p = sub.add_parser("serve", help="serve the API")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=bounded_int(1, 65535), default=8000)
+    p = command(sub, "serve", "serve the API", ["escr serve", "escr serve --port 8080"])
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--port", type=bounded_int(1, 65535), default=8000, help="port to listen on (8000)"
+    )
     p.set_defaults(func=commands.serve)
 
-    p = sub.add_parser("demo", help="synthesise an archive, load it, reconcile, and serve")
-    p.add_argument("--no-serve", action="store_true")
-    p.add_argument("--docs", type=int, default=120)
-    p.add_argument("--people", type=int, default=25)
-    p.add_argument("--port", type=bounded_int(1, 65535), default=8000)
+    p = command(
+        sub,
+        "demo",
+        "synthesise an archive, load it, reconcile, and serve",
+        ["escr demo", "escr demo --port 8080", "escr demo --no-serve && escr serve"],
+    )
+    p.add_argument(
+        "--no-serve", action="store_true", help="stop before serving (the users are still made)"
+    )
+    p.add_argument("--docs", type=int, default=120, help="documents to synthesise (120)")
+    p.add_argument("--people", type=int, default=25, help="people to synthesise (25)")
+    p.add_argument(
+        "--port", type=bounded_int(1, 65535), default=8000, help="port to serve on (8000)"
+    )
     p.set_defaults(func=commands.demo)
 
     # Command groups owned by other capabilities register themselves here.
