@@ -21,17 +21,19 @@ from workers.sandbox import SandboxPool
 _LINE = "The family were seen at home on {n} March; the children were well and at school."
 
 
-def make_pages(directory: Path, count: int) -> list[Path]:
-    """A4-sized pages at 150 dpi with 30 lines of typed text each."""
-    font = ImageFont.load_default(size=22)
+def make_pages(directory: Path, count: int, dpi: int = 150) -> list[Path]:
+    """A4-sized pages at `dpi` with 30 lines of typed text each (the same text at any dpi)."""
+    scale = dpi / 150
+    font = ImageFont.load_default(size=round(22 * scale))
     paths = []
     for page in range(count):
-        image = Image.new("L", (1240, 1754), 255)
+        image = Image.new("L", (round(1240 * scale), round(1754 * scale)), 255)
         draw = ImageDraw.Draw(image)
         for line in range(30):
-            draw.text((80, 80 + line * 52), _LINE.format(n=page + line), fill=0, font=font)
+            where = (round(80 * scale), round((80 + line * 52) * scale))
+            draw.text(where, _LINE.format(n=page + line), fill=0, font=font)
         path = directory / f"page-{page:03}.png"
-        image.save(path)
+        image.save(path, dpi=(dpi, dpi))
         paths.append(path)
     return paths
 
