@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from catalog import ledger
+from catalog.db import after_commit
 from catalog.documents import (
     cache_texts,
     cached_text_chars,
@@ -39,10 +41,11 @@ from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers import pipeline, sandbox
 from workers.attachments import add_attachments, discard_files
-from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
-from workers.extract.registry import failed_range, joined_pages, reads_page_ranges
+from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
+from workers.extract.registry import reads_page_ranges
 from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
 from workers.sandbox import SandboxPool
+from workers.stages import DOCUMENT_FAILURE, INGEST_FAILURE, Failure, PageRanges
 
 log = get_logger(__name__)
 INDEX_EVERY = 500  # a tantivy writer costs ~50 ms to open and commit
@@ -88,10 +91,10 @@ class RunCounts:
 @dataclass
 class _Effects:
     """What a group did outside the catalog. Applied only once its savepoint is released: a
-    group that fails is redone item by item, and must not have submitted or counted twice."""
+    group that fails is redone item by item, and must not have submitted or counted twice.
+    (Index writes wait for the commit itself: catalog.db.after_commit.)"""
 
     extract: list[Document] = field(default_factory=list)
-    index: list[int] = field(default_factory=list)
     counts: RunCounts = field(default_factory=RunCounts)
 
 
@@ -104,10 +107,8 @@ class _Extraction:
     stack: ExitStack
     path: str
     mime: str
-    pages: int = 0
-    texts: dict[int, PageText] = field(default_factory=dict)
+    ranges: PageRanges | None = None  # once the text layers are back
     ranges_out: int = 0
-    failed: ExtractionResult | None = None
 
 
 @dataclass
@@ -149,7 +150,7 @@ class LocalRunner:
         self.in_flight: dict[Future[ExtractionResult], _InFlight] = {}
         self.extracting: set[int] = set()  # the documents of in_flight's jobs
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
-        self.to_index: list[int] = []
+        self.to_index: list[int] = []  # documents committed pending_index (after_commit)
         self.last_commit = time.monotonic()
         # A local store is written by the children that read the files (docs/decisions/0013).
         self.local_store = ctx.store if isinstance(ctx.store, LocalBlobStore) else None
@@ -178,8 +179,7 @@ class LocalRunner:
         self._finish_in_flight(bar)
         self._resume_documents()
         self._finish_in_flight(bar)
-        self._flush_index()
-        self.session.commit()
+        self._commit(index_all=True)
         bar.close()
         return self.counts
 
@@ -197,6 +197,7 @@ class LocalRunner:
         unfinished document of the batch is one of these, but this run's own: those waiting
         for the index, and those this loop has sent to be extracted (an attachment's own
         attachments, created with later IDs while it goes)."""
+        self._commit()  # what this run has classified joins to_index
         last_id = 0
         while page := self._unfinished_documents(last_id):
             last_id = page[-1].id
@@ -225,7 +226,7 @@ class LocalRunner:
         )
 
     def _fail_resumed(self, document: Document, detail: str) -> None:
-        self._fail_document_id(document.id, detail)
+        self._fail(DOCUMENT_FAILURE, document.id, detail)
 
     def _pages_with_files(self) -> Iterator[tuple[int, list[_ReadFile]]]:
         """The batch's pages: how many rows each has, and those still to process with their
@@ -317,11 +318,6 @@ class LocalRunner:
         self.counts.add(effects.counts)
         for document in effects.extract:
             self._submit(document)
-        self.to_index.extend(effects.index)
-        if len(self.to_index) >= INDEX_EVERY or (
-            self.to_index and cached_text_chars(self.session) >= INDEX_TEXT_CHARS
-        ):
-            self._flush_index()
 
     # -- rows ---------------------------------------------------------------------------
     def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
@@ -346,29 +342,21 @@ class LocalRunner:
         self._advance(documents, effects)
 
     def _fail_row(self, item: _ReadFile, detail: str) -> None:
-        row = self.session.merge(item[0])
-        row.state, row.reason, row.detail = RowState.FAILED, Reason.INTERNAL_ERROR, detail
-        row.updated_at = self.ctx.now()
+        self._fail(INGEST_FAILURE, item[0].id, detail)
+
+    def _fail(self, failure: Failure, target_id: int, detail: str) -> None:
+        now = self.ctx.now()
+        pipeline.record_failure(self.session, failure, target_id, detail, now, batch=self.batch)
 
     def _advance(self, documents: Sequence[Document], effects: _Effects) -> None:
-        """Take documents as far as they can go without waiting for a parser."""
-        to_classify, finished = [], []
-        for document in documents:
-            state = RowState(document.state)
-            if state == RowState.STORED and not pipeline.reuse_extraction(self.session, document):
-                effects.extract.append(document)
-                continue
-            if state == RowState.INDEXED and pipeline.needs_relink(self.session, document):
-                state = RowState.EXTRACTED
-            if state in (RowState.STORED, RowState.EXTRACTED):
-                to_classify.append(document)
-            elif state == RowState.PENDING_INDEX:
-                effects.index.append(document.id)
-            else:
-                finished.append(document)  # the ledger learns the terminal state
-        pipeline.classify_and_link_many(self.ctx, self.session, to_classify)
-        effects.index.extend(document.id for document in to_classify)
-        ledger.sync_many(self.session, self.batch, finished, self.ctx.now())
+        """Take documents as far as they can go without waiting for a parser; dispatch the
+        rest: extraction to the sandbox, the index once the catalog has committed them."""
+        plan = pipeline.advance(self.ctx, self.session, documents)
+        effects.extract.extend(plan.extract)
+        if plan.index:
+            waiting = [document.id for document in plan.index]
+            after_commit(self.session, partial(self.to_index.extend, waiting))
+        ledger.sync_many(self.session, self.batch, plan.settled, self.ctx.now())
 
     # -- extraction ---------------------------------------------------------------------
     def _submit(self, document: Document) -> None:
@@ -406,26 +394,19 @@ class LocalRunner:
             if not result.ok or not result.pending_ocr:
                 result.page_texts = []  # the whole text is the answer
                 return result
-            extraction.pages = result.pages
-            extraction.texts = {p.page_no: p for p in result.page_texts if p.text is not None}
+            extraction.ranges = PageRanges(extraction.mime, result.pages)
+            extraction.ranges.add(result.page_texts)
             ranges = split_pages(result.pending_ocr, self._range_size(len(result.pending_ocr)))
             extraction.ranges_out = len(ranges)
             for first, last in ranges:
                 self._send(extraction, PageRange(first, last))
             return None
+        assert extraction.ranges is not None  # OCR ranges are sent once the layers are back
         extraction.ranges_out -= 1
-        if extraction.failed is None:
-            if result.ok:
-                extraction.texts.update((p.page_no, p) for p in result.page_texts)
-            else:
-                last = pages.last or extraction.pages
-                extraction.failed = failed_range(result, pages.first, last, extraction.pages)
+        extraction.ranges.took(pages.first, pages.last, result)
         if extraction.ranges_out:
             return None
-        if extraction.failed is not None:
-            return extraction.failed
-        texts = [extraction.texts[number] for number in sorted(extraction.texts)]
-        return joined_pages(extraction.mime, extraction.pages, texts, self.pool.limits)
+        return extraction.ranges.result(self.pool.limits, all_back=True)
 
     def _drain(self, *, block: bool) -> None:
         """Record every extraction that has finished, as one group."""
@@ -491,21 +472,11 @@ class LocalRunner:
         self._advance(onward, effects)
 
     def _fail_document(self, item: tuple[int, ExtractionResult], detail: str) -> None:
-        self._fail_document_id(item[0], detail)
-
-    def _fail_document_id(self, document_id: int, detail: str) -> None:
-        document = self.session.get(Document, document_id)
-        if document is not None:
-            document.state, document.reason, document.detail = (
-                RowState.FAILED,
-                Reason.INTERNAL_ERROR,
-                detail,
-            )
-            ledger.sync_document(self.session, self.batch, document, self.ctx.now())
+        self._fail(DOCUMENT_FAILURE, item[0], detail)
 
     def _flush_index(self) -> None:
-        if not self.to_index:
-            return
+        """Index the documents committed as pending_index (catalog first, index after), then
+        commit them indexed."""
         wanted, self.to_index = self.to_index, []
         documents = list(
             self.session.scalars(
@@ -514,14 +485,25 @@ class LocalRunner:
         )
         pipeline.index_pending(self.ctx, self.session, documents)
         ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
-        self._commit()
+        self.session.commit()
 
     def _maybe_commit(self) -> None:
         """Commit in groups: a per-row commit cost more than the row. A kill loses at most
-        COMMIT_EVERY_S of work, which the next run redoes from the ledger."""
-        if time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
+        COMMIT_EVERY_S of work, which the next run redoes from the ledger. Sooner where the
+        texts waiting for the index fill the loader's memory."""
+        if (
+            time.monotonic() - self.last_commit >= COMMIT_EVERY_S
+            or cached_text_chars(self.session) >= INDEX_TEXT_CHARS
+        ):
             self._commit()
 
-    def _commit(self) -> None:
+    def _commit(self, *, index_all: bool = False) -> None:
+        """Commit, and index what is due of the documents that commit made pending_index."""
         self.session.commit()
         self.last_commit = time.monotonic()
+        if self.to_index and (
+            index_all
+            or len(self.to_index) >= INDEX_EVERY
+            or cached_text_chars(self.session) >= INDEX_TEXT_CHARS
+        ):
+            self._flush_index()

@@ -7,8 +7,9 @@ and never commits: the runner (local loop or Celery task) owns the unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import documents as docs
+from catalog import ledger
 from catalog.models import Document, LedgerRow
 from core.states import Reason, RowState
 from indexer.base import SearchIndex
@@ -34,6 +36,7 @@ from workers.ingest import (
 )
 from workers.link import decide_links
 from workers.sources.mapping import Mapping
+from workers.stages import Failure, Stage, next_stage
 
 # session.info key: IDs of documents whose content this session stored for the first time.
 FRESH = "escr.fresh_documents"
@@ -316,6 +319,68 @@ def _email_fields(document: Document, metadata: dict[str, Any]) -> None:
         email_date = metadata.get("date_iso")
         if email_date:
             document.document_date, document.date_source = date.fromisoformat(email_date), "email"
+
+
+@dataclass
+class Plan:
+    """What advance leaves to the runner to dispatch."""
+
+    extract: list[Document] = field(default_factory=list)  # to a parser
+    index: list[Document] = field(default_factory=list)  # pending_index, to the search index
+    settled: list[Document] = field(default_factory=list)  # nothing more: the ledger syncs
+
+
+def advance(
+    ctx: Context, session: Session, documents: Sequence[Document], batch: str | None = None
+) -> Plan:
+    """Take documents as far as they go without a parser or the index (stages.next_stage): a
+    twin's text reused, then type, date and people. `batch`: the round taking the documents on
+    (their later stages report to its rows, not to the round that first stored them)."""
+    plan, to_classify = Plan(), []
+    for document in documents:
+        stage = next_stage(
+            RowState(document.state),
+            has_twin=partial(reuse_extraction, session, document),
+            needs_relink=partial(needs_relink, session, document),
+        )
+        if batch is not None and stage != Stage.SETTLED:
+            document.batch = batch
+        if stage == Stage.EXTRACT:
+            plan.extract.append(document)
+        elif stage == Stage.CLASSIFY:
+            to_classify.append(document)
+        elif stage == Stage.INDEX:
+            plan.index.append(document)
+        else:
+            plan.settled.append(document)
+    classify_and_link_many(ctx, session, to_classify)  # each now pending_index
+    plan.index.extend(to_classify)
+    return plan
+
+
+def record_failure(
+    session: Session,
+    failure: Failure,
+    target_id: int,
+    detail: str,
+    now: datetime,
+    *,
+    batch: str | None = None,
+    if_unfinished: bool = False,
+) -> None:
+    """A stage's permanent failure, on its ledger row or its document (whose rows of `batch`,
+    default the round that last took it on, follow). `if_unfinished`: leave a target that has
+    ended meanwhile (a task redelivered after another delivery finished it)."""
+    target: LedgerRow | Document | None = (
+        session.get(LedgerRow, target_id) if failure.on_row else session.get(Document, target_id)
+    )
+    if target is None or (if_unfinished and RowState(target.state).terminal):
+        return
+    target.state, target.reason, target.detail = RowState.FAILED, failure.reason, detail
+    if isinstance(target, LedgerRow):
+        target.updated_at = now
+    else:
+        ledger.sync_document(session, batch or target.batch, target, now)
 
 
 def needs_relink(session: Session, document: Document) -> bool:
