@@ -55,6 +55,8 @@ def synth(args: argparse.Namespace) -> int:
 def load(args: argparse.Namespace) -> int:
     from workers.load import load_archive
 
+    if args.check:
+        return _check_load(args)
     if args.via == "celery":
         from workers.celery_load import load_via_celery
 
@@ -67,6 +69,7 @@ def load(args: argparse.Namespace) -> int:
             detach=args.detach,
             progress=not args.quiet,
         )
+        _warn_counts(summary)
         _print_json(summary)
         return 0 if summary.get("unaccounted", 0) == 0 else 1
     summary = load_archive(
@@ -78,8 +81,36 @@ def load(args: argparse.Namespace) -> int:
         batch=args.batch,
         progress=not args.quiet,
     )
+    _warn_counts(summary)
     _print_json(summary)
     return 0 if summary["unaccounted"] == 0 else 1
+
+
+def _check_load(args: argparse.Namespace) -> int:
+    """`escr load --check`: the report on stdout; exit 1 if the load would refuse anything."""
+    from workers.check import check_archive
+
+    report = check_archive(
+        manifest=args.manifest,
+        people=args.people,
+        mapping_path=args.mapping,
+        examples=max(0, args.examples),
+    )
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(report.as_text())
+    return 0 if report.refused == 0 else 1
+
+
+def _warn_counts(summary: dict[str, object]) -> None:
+    """What the load went on in spite of, counted on stderr (the rows are in reconcile --rows)."""
+    warnings = summary.get("warnings")
+    if isinstance(warnings, dict):
+        for code, count in sorted(warnings.items()):
+            print(
+                f"warning: {count} row(s): {code} (escr load --check lists them)", file=sys.stderr
+            )
 
 
 def worker(args: argparse.Namespace) -> int:

@@ -100,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="processes reading files (default: one a CPU core)")
     p.add_argument(
         "--batch",
-        help="the batch's name, for reconcile and the console (default: folder and manifest hash)",
+        help="the batch's name, for reconcile and the console (default: the folder and a hash "
+        "of the manifest, mapping and people file, so a corrected round is a new batch)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -110,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
         help="local: this machine's processes (default); celery: the scale-out workers",
     )
     p.add_argument("--detach", action="store_true", help="with --via celery: queue and return")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="load nothing: report what the load would refuse or guess, with file lines "
+        "(exit 1 if it would refuse a row)",
+    )
+    p.add_argument("--json", action="store_true", help="with --check: the report as JSON")
+    p.add_argument(
+        "--examples", type=int, default=5, help="with --check: examples shown per problem (5)"
+    )
     p.set_defaults(func=commands.load)
 
     p = command(
