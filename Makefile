@@ -23,7 +23,7 @@ browser-deps: ## Debian's Chromium and axe-core for the browser tests (never a b
 
 venv: $(STAMP) ## create .venv and install escr with its dependencies
 
-demo: $(STAMP) ## synthesise an archive, load it with progress, reconcile, serve the API (ARGS=--no-serve to stop there)
+demo: $(STAMP) ## synthesise, load, reconcile, serve (ARGS=--no-serve: stop there; ARGS="--port N")
 	$(BIN)/escr demo $(ARGS)
 
 lint: $(STAMP) ## ruff format check and lint
