@@ -3,20 +3,28 @@ the audit report. Each checks the caller's role first and is audited like any ot
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.db import unit_of_work
+from catalog.ledger import get_batch
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow, Person
-from catalog.reconcile import reconcile
-from core.states import TERMINAL_STATES
+from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
+from core.errors import InvalidInput
+from core.spreadsheet import spreadsheet_safe
+from core.states import TERMINAL_STATES, Reason, RowState, reason_label
 from indexer.base import check_window
 from records.access import QUEUE_ROLES, Caller, require_role
 
 CONSOLE_ROLES = QUEUE_ROLES | {"ig_officer"}
 AUDIT_ROLES = frozenset({"ig_officer", "administrator"})
+_CHUNK = 64 * 1024  # characters of CSV a download sends at a time
 
 
 def batches(
@@ -30,14 +38,16 @@ def batches(
             select(Batch).order_by(Batch.started_at.desc(), Batch.name).limit(limit).offset(offset)
         )
     )
+    names = [b.name for b in page]
     done = dict(
         session.execute(
             select(LedgerRow.batch, func.count())
             .where(LedgerRow.state.in_([s.value for s in TERMINAL_STATES]))
-            .where(LedgerRow.batch.in_([b.name for b in page]))
+            .where(LedgerRow.batch.in_(names))
             .group_by(LedgerRow.batch)
         ).all()
     )
+    open_exceptions = _open_exceptions_by_batch(session, names)
     audit.record(session, actor=caller.user_id, action="view_batches", target_type="batch")
     return [
         {
@@ -45,6 +55,7 @@ def batches(
             "status": b.status,
             "rows": b.rows_total,
             "done": int(done.get(b.name, 0)),
+            "open_exceptions": open_exceptions.get(b.name, 0),
             "started_at": b.started_at.isoformat(timespec="seconds"),
             "finished_at": b.finished_at.isoformat(timespec="seconds") if b.finished_at else "",
         }
@@ -52,9 +63,27 @@ def batches(
     ]
 
 
+def _open_exceptions_by_batch(session: Session, names: list[str]) -> dict[str, int]:
+    """Open exceptions of each batch's documents (a document belongs to the round that last
+    stored it, as the queue's batch filter has it)."""
+    rows = session.execute(
+        select(Document.batch, func.count())
+        .join(ExceptionItem, ExceptionItem.document_id == Document.id)
+        .where(ExceptionItem.status == "open", Document.batch.in_(names))
+        .group_by(Document.batch)
+    )
+    return {batch: int(count) for batch, count in rows}
+
+
 def reconciliation(session: Session, batch: str, *, caller: Caller) -> dict[str, Any]:
     require_role(session, caller, CONSOLE_ROLES, "reconciliation")
     summary = reconcile(session, batch)
+    record = get_batch(session, batch)
+    summary["open_exceptions"] = _open_exceptions_by_batch(session, [batch]).get(batch, 0)
+    summary["started_at"] = record.started_at.isoformat(timespec="seconds")
+    summary["finished_at"] = (
+        record.finished_at.isoformat(timespec="seconds") if record.finished_at else ""
+    )
     audit.record(
         session,
         actor=caller.user_id,
@@ -67,9 +96,16 @@ def reconciliation(session: Session, batch: str, *, caller: Caller) -> dict[str,
 
 
 def exception_queue(
-    session: Session, *, caller: Caller, kind: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    *,
+    caller: Caller,
+    kind: str | None = None,
+    batch: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Open exceptions, oldest first, with each candidate's name and date of birth."""
+    """Open exceptions, oldest first, with each candidate's name and date of birth; `batch`:
+    only those of the documents that round last stored."""
     require_role(session, caller, QUEUE_ROLES, "the exception queue")
     check_window(limit, offset)  # the same bound as search, for any caller of this read
     query = (
@@ -82,6 +118,9 @@ def exception_queue(
     )
     if kind:
         query = query.where(ExceptionItem.kind == kind)
+    if batch:
+        get_batch(session, batch)  # a misspelt batch is a 404, not an empty queue
+        query = query.where(Document.batch == batch)
     items = session.execute(query).all()
     wanted = {str(c) for item, _ in items for c in item.candidates}
     people = {
@@ -95,6 +134,7 @@ def exception_queue(
         target_type="queue",
         target_id=kind or "",
         on_behalf_of=caller.on_behalf_of,
+        detail={"batch": batch} if batch else None,
     )
     return [
         {
@@ -111,9 +151,112 @@ def exception_queue(
             "type_confidence": document.type_confidence,
             "legacy_person_ids": document.legacy_person_ids,
             "state": document.state,
+            "batch": document.batch,
         }
         for item, document in items
     ]
+
+
+def _row_filter(state: str | None, reason: str | None) -> tuple[str | None, str | None]:
+    """The drill-down's state and reason, refused (naming the valid ones) if unknown: a
+    misspelt filter must not answer "no rows"."""
+    if state and state not in {s.value for s in RowState}:
+        raise InvalidInput(
+            f"unknown state {state!r}; one of: {', '.join(s.value for s in RowState)}"
+        )
+    known = {r.value for r in Reason} | {"unknown"}
+    if reason and reason not in known:
+        raise InvalidInput(f"unknown reason {reason!r}; one of: {', '.join(sorted(known))}")
+    return state or None, reason or None
+
+
+def ledger_rows(
+    session: Session,
+    batch: str,
+    *,
+    caller: Caller,
+    state: str | None = None,
+    reason: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The batch's ledger rows behind a bar of its reconciliation (a state, a reason or
+    both), in manifest order, one page at a time, with how many there are in all. The reason
+    "unknown" is a row without one (the chart's name for it)."""
+    require_role(session, caller, CONSOLE_ROLES, "the batch's rows")
+    check_window(limit, offset)
+    state, reason = _row_filter(state, reason)
+    get_batch(session, batch)  # NotFound for a batch that does not exist
+    query = select(LedgerRow).where(LedgerRow.batch == batch)
+    if state:
+        query = query.where(LedgerRow.state == state)
+    if reason == "unknown":
+        query = query.where(LedgerRow.reason.is_(None))
+    elif reason:
+        query = query.where(LedgerRow.reason == reason)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(LedgerRow.line_no).limit(limit).offset(offset)).all()
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="view_ledger_rows",
+        target_type="batch",
+        target_id=batch,
+        on_behalf_of=caller.on_behalf_of,
+        detail={"state": state or "", "reason": reason or "", "offset": offset},
+    )
+    return {
+        "batch": batch,
+        "state": state or "",
+        "reason": reason or "",
+        "total": int(total),
+        "rows": [
+            {
+                "line_no": row.line_no,
+                "source_system": row.source_system,
+                "source_document_id": row.source_document_id,
+                "state": row.state,
+                "reason": row.reason or "",
+                "reason_label": reason_label(row.reason),
+                "document_id": row.document_id,
+                "change": row.change,
+                "detail": row.detail,
+            }
+            for row in rows
+        ],
+    }
+
+
+def check_row_report(session: Session, batch: str, *, caller: Caller) -> None:
+    """May the caller download the batch's per-row CSV? The migration team only; audited (the
+    caller commits before the first line goes out, so a download always leaves its record)."""
+    require_role(session, caller, QUEUE_ROLES, "the batch's row report")
+    get_batch(session, batch)
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="download_row_report",
+        target_type="batch",
+        target_id=batch,
+        on_behalf_of=caller.on_behalf_of,
+    )
+
+
+def row_report_chunks(database_url: str, batch: str) -> Iterator[str]:
+    """The CSV of `escr reconcile --rows` (the same columns, order and spreadsheet escaping:
+    catalog.reconcile's row report), a chunk at a time, on a session of its own: a download
+    outlives the request's session. Call check_row_report first."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ROW_COLUMNS)
+    writer.writeheader()
+    with unit_of_work(database_url) as session:
+        for line in iter_row_report(session, batch):
+            writer.writerow({column: spreadsheet_safe(v) for column, v in line.items()})
+            if out.tell() >= _CHUNK:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    yield out.getvalue()
 
 
 def _candidate(person: Person) -> dict[str, Any]:

@@ -15,6 +15,9 @@ class BatchProgress(Answer):
     status: str = Field(description="loading or complete")
     rows: int = Field(description="rows in the manifest")
     done: int = Field(description="rows in a terminal state")
+    open_exceptions: int = Field(
+        description="open exceptions of the documents this batch last stored"
+    )
     started_at: str = Field(description="ISO 8601, UTC")
     finished_at: str = Field(description='ISO 8601, UTC; "" while loading')
 
@@ -39,6 +42,11 @@ class Reconciliation(Answer):
     changes: dict[str, int] = Field(description="change since the last load -> rows")
     states: dict[str, int] = Field(description="row state -> rows")
     unaccounted: int = Field(description="rows and attachments not in a terminal state")
+    open_exceptions: int = Field(
+        description="open exceptions of the documents this batch last stored"
+    )
+    started_at: str = Field(description="ISO 8601, UTC")
+    finished_at: str = Field(description='ISO 8601, UTC; "" while loading')
 
 
 class Candidate(Answer):
@@ -63,6 +71,7 @@ class ExceptionEntry(Answer):
     type_confidence: float
     legacy_person_ids: str
     state: str
+    batch: str = Field(description="the load round that last stored the document")
 
 
 class Linked(Answer):

@@ -3,19 +3,25 @@ and the IG console (who looked at this person's record)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.auth import WebLogin
-from api.deps import IndexDep, SessionDep, WebLoginDep
-from api.params import IdPath
+from api.deps import IndexDep, SessionDep, SettingsDep, WebLoginDep
+from api.params import MAX_RESULT_WINDOW, IdPath, Page, paging
 from api.web.render import check_csrf, flashes, page
+from core.states import reason_label
 from records import consoles, decisions
 from records.access import require_role
 
 router = APIRouter(include_in_schema=False)
+RowsPage = Annotated[Page, Depends(paging(50, 200))]
+# A state or reason code is a short word; anything longer is not one (and is refused).
+Code = Annotated[str, Query(max_length=50)]
 
 
 @router.get("/migration")
@@ -25,11 +31,28 @@ def migration(request: Request, session: SessionDep, login: WebLoginDep) -> Resp
     )
 
 
-def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
-    """Bars for the chart, longest first, each with its share of the largest (for the SVG)."""
+def rows_url(batch: str, **filters: str) -> str:
+    """The drill-down list of a batch's ledger rows with these filters (state, reason)."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return f"/migration/batches/{_quoted(batch)}/rows" + (f"?{query}" if query else "")
+
+
+def _quoted(batch: str) -> str:
+    return quote(batch, safe="")
+
+
+def _bars(counts: dict[str, int], filter_name: str, batch: str) -> list[dict[str, Any]]:
+    """Bars for the chart, longest first, each with its share of the largest (for the SVG),
+    its label for people and the link to the rows behind it."""
     top = max(counts.values(), default=0) or 1
     return [
-        {"label": k, "count": v, "width": round(100 * v / top, 1)}
+        {
+            "code": k,
+            "label": reason_label(k) if filter_name == "reason" else k.replace("_", " "),
+            "count": v,
+            "width": round(100 * v / top, 1),
+            "href": rows_url(batch, **{filter_name: k}),
+        }
         for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
@@ -43,18 +66,94 @@ def batch(request: Request, batch: str, session: SessionDep, login: WebLoginDep)
         "batch.html",
         login,
         summary=summary,
-        state_bars=_bars(summary["states"]),
-        reason_bars=_bars(reasons),
+        state_bars=_bars(summary["states"], "state", batch),
+        reason_bars=_bars(reasons, "reason", batch),
+        rows_url=rows_url,
+        batch_path=_quoted(batch),
+    )
+
+
+@router.get("/migration/batches/{batch}/rows")
+def batch_rows(
+    request: Request,
+    batch: str,
+    session: SessionDep,
+    login: WebLoginDep,
+    window: RowsPage,
+    state: Code = "",
+    reason: Code = "",
+) -> Response:
+    """The ledger rows behind a bar of the batch's charts, a page at a time."""
+    listing = consoles.ledger_rows(
+        session,
+        batch,
+        caller=login.caller,
+        state=state,
+        reason=reason,
+        limit=window.limit,
+        offset=window.offset,
+    )
+    here = rows_url(batch, state=listing["state"], reason=listing["reason"])
+    joiner = "&" if "?" in here else "?"
+
+    def at(offset: int) -> str:
+        return f"{here}{joiner}{urlencode({'offset': offset, 'limit': window.limit})}"
+
+    total, shown = listing["total"], len(listing["rows"])
+    return page(
+        request,
+        "rows.html",
+        login,
+        listing=listing,
+        first=window.offset + 1 if shown else 0,
+        last=window.offset + shown,
+        previous=at(max(0, window.offset - window.limit)) if window.offset else "",
+        # Never a link past the deepest page the bounds allow (api/params.py).
+        next=at(window.offset + window.limit)
+        if window.offset + shown < total and window.offset + 2 * window.limit <= MAX_RESULT_WINDOW
+        else "",
+        batch_path=_quoted(batch),
+        reason_text=reason_label(listing["reason"]),
+    )
+
+
+# Names a browser may save the download as: the batch's name, its odd characters replaced.
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@router.get("/migration/batches/{batch}/rows.csv")
+def batch_rows_csv(
+    batch: str, session: SessionDep, settings: SettingsDep, login: WebLoginDep
+) -> Response:
+    """The per-row CSV of `escr reconcile --rows`, streamed (migration officers and
+    administrators; each download audited before its first line)."""
+    consoles.check_row_report(session, batch, caller=login.caller)
+    session.commit()
+    name = _UNSAFE_NAME.sub("_", batch)[:100] or "batch"
+    return StreamingResponse(
+        consoles.row_report_chunks(settings.database_url, batch),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-rows.csv"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
 @router.get("/migration/exceptions")
 def exceptions(
-    request: Request, session: SessionDep, login: WebLoginDep, kind: str = ""
+    request: Request,
+    session: SessionDep,
+    login: WebLoginDep,
+    kind: Code = "",
+    batch: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    items = consoles.exception_queue(session, caller=login.caller, kind=kind or None)
+    items = consoles.exception_queue(
+        session, caller=login.caller, kind=kind or None, batch=batch or None
+    )
     done = flashes.take(login)
-    return page(request, "exceptions.html", login, items=items, kind=kind, done=done)
+    return page(request, "exceptions.html", login, items=items, kind=kind, batch=batch, done=done)
 
 
 def _back(login: WebLogin, message: str) -> Response:
