@@ -159,7 +159,9 @@ def person(
     request: Request, person_id: str, session: SessionDep, login: WebLoginDep, type: str = ""
 ) -> Response:
     try:
-        record = reads.chronology(session, person_id, caller=login.caller, doc_type=type or None)
+        record = reads.chronology(
+            session, person_id, caller=login.caller, doc_type=filters.doc_type(type)
+        )
     except NotFound as exc:
         # Missing and outside the caller's teams answer alike; break-glass is offered to team
         # roles either way (on a missing person it says not found, audited as a probe).

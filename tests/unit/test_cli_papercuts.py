@@ -114,6 +114,8 @@ def test_web_search_form_unknown_type_is_refused_with_the_valid_types(
     answer = client.get("/search", params={"q": "visit", "type": "edu"})
     assert answer.status_code == 422
     assert "education" in answer.text and "edu" in answer.text
+    chronology = client.get("/people/MOS1", params={"type": "edu"})
+    assert chronology.status_code == 422 and "education" in chronology.text
 
 
 # --- search output for a terminal; `| head` -----------------------------------------------------
