@@ -13,7 +13,7 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,6 +25,7 @@ from catalog import audit, audit_anchor
 from catalog.db import unit_of_work
 from catalog.models_access import User
 from catalog.schema import migrate
+from cli.main import command
 from core.errors import InvalidInput
 from core.settings import get_settings
 from indexer.base import check_date
@@ -336,8 +337,10 @@ def audit_person(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add(sub: Any, name: str, func: Handler, help_text: str) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+def _add(
+    sub: Any, name: str, func: Handler, help_text: str, examples: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    p = command(sub, name, help_text, examples)
     p.add_argument(
         "--as",
         dest="as_user",
@@ -361,63 +364,175 @@ def _as_of(value: str) -> date:
 def _retention(sub: Any) -> None:
     group = sub.add_parser("retention", help="retention appraisal and disposal")
     cmds = group.add_subparsers(dest="retention_command", required=True)
-    _add(cmds, "sweep", sweep, "evaluate everything and propose what is due today")
-    p = _add(cmds, "forecast", forecast, "report what would be due on a date (writes nothing)")
+    _add(
+        cmds,
+        "sweep",
+        sweep,
+        "evaluate everything and propose what is due today",
+        ["escr retention sweep"],
+    )
+    p = _add(
+        cmds,
+        "forecast",
+        forecast,
+        "report what would be due on a date (writes nothing)",
+        ["escr retention forecast --as-of 2030-01-01"],
+    )
     p.add_argument("--as-of", type=_as_of, required=True, help="the day (YYYY-MM-DD)")
-    p = _add(cmds, "evaluate", evaluate, "re-evaluate documents (all, or --document ID...)")
-    p.add_argument("--document", type=int, action="append", default=[])
+    p = _add(
+        cmds,
+        "evaluate",
+        evaluate,
+        "re-evaluate documents (all, or --document ID...)",
+        ["escr retention evaluate", "escr retention evaluate --document 42 --full"],
+    )
+    p.add_argument(
+        "--document", type=int, action="append", default=[], help="a document ID (repeatable)"
+    )
     p.add_argument("--full", action="store_true", help="decide again even where nothing changed")
-    _add(cmds, "drift", drift, "blobs whose store locks differ from the catalog (exit 1 if any)")
-    p = _add(cmds, "proposals", proposals, "list proposals, or show one with its items")
-    p.add_argument("proposal_id", type=int, nargs="?")
+    _add(
+        cmds,
+        "drift",
+        drift,
+        "blobs whose store locks differ from the catalog (exit 1 if any)",
+        ["escr retention drift"],
+    )
+    p = _add(
+        cmds,
+        "proposals",
+        proposals,
+        "list proposals, or show one with its items",
+        ["escr retention proposals", "escr retention proposals 3"],
+    )
+    p.add_argument("proposal_id", type=int, nargs="?", help="show this proposal's items")
     for name, func in (("approve", approve), ("reject", reject)):
-        p = _add(cmds, name, func, f"{name} items of a proposal")
-        p.add_argument("proposal_id", type=int)
-        p.add_argument("--justification", required=True)
+        p = _add(
+            cmds,
+            name,
+            func,
+            f"{name} items of a proposal",
+            [
+                f"printf '%s\\n' \"$PASSWORD\" | escr retention {name} 3 --item 7 "
+                "--justification 'reviewed against the schedule' --as ig1 --password-stdin"
+            ],
+        )
+        p.add_argument("proposal_id", type=int, help="the proposal's ID")
+        p.add_argument("--justification", required=True, help="why, for the audit log")
         p.add_argument(
             "--item", type=int, action="append", default=[], help="item IDs (default all)"
         )
         if name == "approve":
-            p.add_argument("--action", choices=disposal.ACTIONS, default="destroy")
+            p.add_argument(
+                "--action",
+                choices=disposal.ACTIONS,
+                default="destroy",
+                help="what happens to the items (destroy)",
+            )
             p.add_argument("--value", default="", help="extend: new date; reclassify: class")
     p = _add(
-        cmds, "execute", run, "carry out the approved items; prints the certificate and package"
+        cmds,
+        "execute",
+        run,
+        "carry out the approved items; prints the certificate and package",
+        ["escr retention execute 3"],
     )
-    p.add_argument("proposal_id", type=int)
-    p = _add(cmds, "verify-destruction", verify, "check a certificate and that nothing is left")
+    p.add_argument("proposal_id", type=int, help="the proposal's ID")
+    p = _add(
+        cmds,
+        "verify-destruction",
+        verify,
+        "check a certificate and that nothing is left",
+        ["escr retention verify-destruction 5", "escr retention verify-destruction cert.json"],
+    )
     p.add_argument("certificate", help="a certificate file or ID")
     p.add_argument("--public-key", type=Path, help="PEM file (default: this service's key)")
-    _add(cmds, "public-key", public_key, "print the public key that verifies certificates")
+    _add(
+        cmds,
+        "public-key",
+        public_key,
+        "print the public key that verifies certificates",
+        ["escr retention public-key > escr-certificates.pem"],
+    )
 
 
 def _hold(sub: Any) -> None:
     group = sub.add_parser("hold", help="legal holds")
     cmds = group.add_subparsers(dest="hold_command", required=True)
-    p = _add(cmds, "add", hold_add, "make a hold from criteria")
-    p.add_argument("--name", required=True)
-    p.add_argument("--reason-type", required=True, choices=holds.REASON_TYPES)
-    p.add_argument("--authority", required=True)
-    p.add_argument("--owner", default="")
-    p.add_argument("--class", dest="record_class", action="append", default=[])
-    p.add_argument("--person", action="append", default=[])
-    p.add_argument("--source", action="append", default=[])
-    p.add_argument("--date-from")
-    p.add_argument("--date-to")
-    p.add_argument("--query", default="")
-    p = _add(cmds, "list", hold_list, "active holds (--all: released ones too)")
-    p.add_argument("--all", action="store_true")
-    p = _add(cmds, "release", hold_release, "release a hold; prints the re-appraisal list")
-    p.add_argument("hold_id", type=int)
-    p.add_argument("--reason", required=True)
+    p = _add(
+        cmds,
+        "add",
+        hold_add,
+        "make a hold from criteria (every document matching all of them, now and later)",
+        [
+            "escr hold add --name 'Smith inquiry' --reason-type inquiry "
+            "--authority 'Inquiry notice 2026/4' --person MOS1",
+            "escr hold add --name 'Complaint 118' --reason-type complaint --authority 'complaints "
+            "team' --source PARIS --date-from 2015-01-01 --date-to 2016-12-31",
+        ],
+    )
+    p.add_argument("--name", required=True, help="the hold's name")
+    p.add_argument(
+        "--reason-type", required=True, choices=holds.REASON_TYPES, help="why records are held"
+    )
+    p.add_argument("--authority", required=True, help="who or what requires the hold")
+    p.add_argument("--owner", default="", help="who answers for the hold (default: the actor)")
+    p.add_argument(
+        "--class",
+        dest="record_class",
+        action="append",
+        default=[],
+        help="only this retention class (repeatable)",
+    )
+    p.add_argument(
+        "--person", action="append", default=[], help="only on this person ID (repeatable)"
+    )
+    p.add_argument(
+        "--source", action="append", default=[], help="only from this source system (repeatable)"
+    )
+    p.add_argument("--date-from", help="only documents dated on or after (YYYY-MM-DD)")
+    p.add_argument("--date-to", help="only documents dated on or before (YYYY-MM-DD)")
+    p.add_argument("--query", default="", help="only documents whose text has all these words")
+    p = _add(
+        cmds,
+        "list",
+        hold_list,
+        "active holds (--all: released ones too)",
+        ["escr hold list", "escr hold list --all"],
+    )
+    p.add_argument("--all", action="store_true", help="released holds too")
+    p = _add(
+        cmds,
+        "release",
+        hold_release,
+        "release a hold; prints the re-appraisal list",
+        [
+            "printf '%s\\n' \"$PASSWORD\" | escr hold release 2 --reason 'inquiry closed' "
+            "--as ig1 --password-stdin"
+        ],
+    )
+    p.add_argument("hold_id", type=int, help="the hold's ID (escr hold list)")
+    p.add_argument("--reason", required=True, help="why, for the audit log")
 
 
 def _audit(sub: Any) -> None:
     group = sub.add_parser("audit", help="the audit log")
     cmds = group.add_subparsers(dest="audit_command", required=True)
-    _add(cmds, "verify", audit_verify, "check the hash chain; non-zero when broken")
-    p = _add(cmds, "person", audit_person, "who looked at this person's record")
-    p.add_argument("person_id")
-    p.add_argument("--reads-only", action="store_true")
+    _add(
+        cmds,
+        "verify",
+        audit_verify,
+        "check the hash chain; non-zero when broken",
+        ["escr audit verify"],
+    )
+    p = _add(
+        cmds,
+        "person",
+        audit_person,
+        "who looked at this person's record",
+        ["escr audit person MOS1 --reads-only"],
+    )
+    p.add_argument("person_id", help="the person's ID in the target system")
+    p.add_argument("--reads-only", action="store_true", help="only reads, not changes")
 
 
 def register(sub: Any) -> None:
