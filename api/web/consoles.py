@@ -15,7 +15,7 @@ from api.deps import IndexDep, SessionDep, SettingsDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, IdPath, Page, paging
 from api.web.render import check_csrf, flashes, page
 from core.states import reason_label
-from records import consoles, decisions
+from records import consoles, decisions, filters
 from records.access import require_role
 
 router = APIRouter(include_in_schema=False)
@@ -150,7 +150,7 @@ def exceptions(
     batch: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     items = consoles.exception_queue(
-        session, caller=login.caller, kind=kind or None, batch=batch or None
+        session, caller=login.caller, kind=filters.exception_kind(kind), batch=batch or None
     )
     done = flashes.take(login)
     return page(request, "exceptions.html", login, items=items, kind=kind, batch=batch, done=done)

@@ -118,6 +118,25 @@ def test_web_search_form_unknown_type_is_refused_with_the_valid_types(
     assert chronology.status_code == 422 and "education" in chronology.text
 
 
+def test_web_exception_queue_unknown_kind_is_refused_with_the_valid_kinds(
+    settings: Settings, client: TestClient
+) -> None:
+    with session_factory(settings.database_url)() as session:
+        rows.upsert_user(
+            session,
+            username="mig",
+            roles=["migration_officer"],
+            teams=[],
+            password=PASSWORD,
+            now=datetime.now(UTC).replace(tzinfo=None),
+        )
+        session.commit()
+    assert client.post("/login", data={"username": "mig", "password": PASSWORD}).status_code == 200
+    answer = client.get("/migration/exceptions", params={"kind": "bogus"})
+    assert answer.status_code == 422 and "no_legacy_id" in answer.text
+    assert client.get("/migration/exceptions", params={"kind": "no_legacy_id"}).status_code == 200
+
+
 # --- search output for a terminal; `| head` -----------------------------------------------------
 
 
