@@ -72,14 +72,19 @@ def pdf_bytes(doc: TextDoc, *, user_password: str | None = None) -> bytes:
     lines = [*doc.header, ""]
     for para in doc.paragraphs:
         lines += [para] if para == PAGE_BREAK else [*textwrap.wrap(_latin1(para), 92), ""]
+    blank = False  # nothing written on this page yet: a break or a spill starts no new one
     for line in lines:
-        if y > 280 or line == PAGE_BREAK:
+        if line == PAGE_BREAK:
+            if not blank:
+                pdf.add_page()
+                y, blank = 20.0, True
+            continue
+        if line and y > 280:
             pdf.add_page()
             y = 20.0
-            if line == PAGE_BREAK:
-                continue
         if line:
             pdf.text(20, y, line)
+            blank = False
         y += 5.5
     return bytes(pdf.output())
 

@@ -353,7 +353,7 @@ PAGES: dict[str, tuple[int, int]] = {
 PAGE_BREAK = "\f"  # a paragraph of its own: the PDF writer starts a new page there
 # Text a realistic page carries (headings, lists and white space leave most pages part-full;
 # long reports are set out more loosely than letters).
-PAGE_CHARS = (2_100, 3_000)
+PAGE_CHARS = (1_900, 2_600)
 LONG_PAGE_CHARS = (1_500, 2_100)
 # Case-history wording, keyword-free like NEUTRAL, with the names, dates and addresses that
 # fill real case records (what the date and NHS-number scans must wade through).
