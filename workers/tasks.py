@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import ledger
-from catalog.db import unit_of_work
+from catalog.db import after_commit, unit_of_work
 from catalog.models import Batch, Document, DocumentPage, LedgerRow
 from core.errors import TransientBackendError
 from core.logging import get_logger
@@ -41,38 +41,41 @@ from workers.extract import registry
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
 from workers.load import limits_from, make_context
 from workers.sandbox import SandboxPool, spooler
+from workers.stages import (
+    DOCUMENT_FAILURE,
+    INDEX_FAILURE,
+    INGEST_FAILURE,
+    Failure,
+    PageRanges,
+    failure_detail,
+)
 
 log = get_logger(__name__)
 
 
 class StageTask(Task):  # type: ignore[misc]
-    """A stage whose permanent failure is recorded on the row or document, never lost."""
+    """A stage whose permanent failure is recorded on the row or document, never lost: each
+    task names its `failure` (stages.Failure), and its first argument is the target's ID."""
+
+    failure: Failure  # given by each task's decorator
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        detail = f"{type(exc).__name__}: {exc}"[:500]
-        log.error("task.failed", task=self.name, target=args[0] if args else None)
-        if self.name == "escr.index" and isinstance(exc, TransientBackendError):
-            # The index is down: documents stay `pending_index` for `escr reindex --pending`
-            # (or the next index task) rather than being called failed.
-            log.warning("index.pending", target=args[0] if args else None)
+        target = args[0] if args else None
+        log.error("task.failed", task=self.name, target=target)
+        if target is None or not self.failure.records(exc):
+            log.warning("task.spared", task=self.name, target=target)
             return
         with _session() as session:
-            if self.name == "escr.ingest":
-                row = session.get(LedgerRow, args[0])
-                if row is not None and not RowState(row.state).terminal:
-                    row.state, row.reason, row.detail = (
-                        RowState.FAILED,
-                        Reason.INTERNAL_ERROR,
-                        detail,
-                    )
-                return
-            document = session.get(Document, args[0])
-            if document is not None and not RowState(document.state).terminal:
-                document.state, document.reason = RowState.FAILED, Reason.INTERNAL_ERROR
-                document.detail = detail
-                _sync(session, document)
+            pipeline.record_failure(
+                session,
+                self.failure,
+                target,
+                failure_detail(exc),
+                pipeline.utcnow(),
+                if_unfinished=True,  # another delivery may have finished it meanwhile
+            )
 
 
 RETRY = dict(
@@ -133,39 +136,22 @@ def _sync(session: Session, document: Document, batch: str | None = None) -> Non
     ledger.sync_document(session, batch or document.batch, document, pipeline.utcnow())
 
 
-def _next(session: Session, document: Document, batch: str | None = None) -> None:
-    """Queue the stage the document needs next (after the caller's commit). `batch` is the
-    round whose manifest row brought the document here (from ingest)."""
-    state = RowState(document.state)
-    document_id = document.id
-    if state == RowState.INDEXED and pipeline.needs_relink(session, document):
-        state = RowState.EXTRACTED
-    if batch is not None and state in _UNFINISHED:
-        # This round takes the document on: its later stages (other tasks, which know only
-        # the document) report to this round's rows, not to the round that first stored it.
-        document.batch = batch
-    if state == RowState.STORED:
-        if pipeline.reuse_extraction(session, document):
-            state = RowState.EXTRACTED
-        else:
-            task = ocr if document.mime.startswith(OCR_MIMES) else extract
-            session.info.setdefault("after_commit", []).append(lambda: task.delay(document_id))
-            return
-    if state == RowState.EXTRACTED:
-        pipeline.classify_and_link(_context(), session, document)
-        state = RowState.PENDING_INDEX
-    if state == RowState.PENDING_INDEX:
-        session.info.setdefault("after_commit", []).append(lambda: index.delay(document_id))
-    _sync(session, document, batch)
+def _advance(session: Session, documents: list[Document], batch: str | None = None) -> None:
+    """Take the documents as far as they go here (pipeline.advance) and queue the stage each
+    needs next, sent once this transaction commits. `batch` is the round whose manifest row
+    brought them here (from ingest): the other tasks, which know only the document, then report
+    to this round's rows, not to the round that first stored it."""
+    plan = pipeline.advance(_context(), session, documents, batch)
+    for document in plan.extract:
+        task = ocr if document.mime.startswith(OCR_MIMES) else extract
+        after_commit(session, partial(task.delay, document.id))
+    for document in plan.index:
+        after_commit(session, partial(index.delay, document.id))
+    for document in [*plan.index, *plan.settled]:
+        _sync(session, document, batch)
 
 
-def _run_after_commit(session: Session) -> None:
-    """Tasks are sent only once the rows they will read are committed."""
-    for send in session.info.pop("after_commit", []):
-        send()
-
-
-@app.task(name="escr.ingest", **RETRY)  # type: ignore[untyped-decorator]
+@app.task(name="escr.ingest", failure=INGEST_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
 def ingest(ledger_id: int) -> int:
     """Store one manifest row's file and take its document as far as it can go here."""
     with _session() as session:
@@ -182,13 +168,11 @@ def ingest(ledger_id: int) -> int:
             spool=spooler(_sandbox()),  # libmagic reads untrusted bytes in the sandbox too
         )
         if document is not None:
-            _next(session, document, row.batch)
-        session.commit()
-        _run_after_commit(session)
+            _advance(session, [document], row.batch)
     return ledger_id
 
 
-@app.task(name="escr.extract", **RETRY)  # type: ignore[untyped-decorator]
+@app.task(name="escr.extract", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
 def extract(document_id: int) -> int:
     """Extract one document in the worker's sandbox. A PDF's text layers only: pages that have
     none are left to `escr.ocr_pages` tasks, and the document stays `stored` until they end."""
@@ -199,16 +183,12 @@ def extract(document_id: int) -> int:
             return document_id  # redelivered after it was done: nothing to do
         assert document.sha256 is not None
         if _resume_ocr(session, document):
-            session.commit()
-            _run_after_commit(session)
             return document_id
         pages = TEXT_LAYERS if registry.reads_page_ranges(document.mime) else None
         with ctx.store.local_copy(content_key(document.sha256)) as path:
             result = _sandbox().submit(str(path), document.mime, pages).result()
         if result.ok and result.pending_ocr:
             _await_ocr(session, document, result)
-            session.commit()
-            _run_after_commit(session)
             return document_id
         pipeline.apply_extraction(session, document, result, ctx.now())
         try:
@@ -217,23 +197,20 @@ def extract(document_id: int) -> int:
             discard_files(result.attachments)  # a retry extracts the email again
         if document.state == RowState.QUARANTINED:
             _sync(session, document)
+            _advance(session, children)
         else:
-            _next(session, document)
-        for child in children:
-            _next(session, child)
-        session.commit()
-        _run_after_commit(session)
+            _advance(session, [document, *children])
     return document_id
 
 
-@app.task(name="escr.ocr", **RETRY)  # type: ignore[untyped-decorator]
+@app.task(name="escr.ocr", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
 def ocr(document_id: int) -> int:
     """Image documents: the same work as extract, routed to the ocr queue to scale apart. A
     multi-page TIFF is then split by page range like a scanned PDF (escr.ocr_pages)."""
     return int(extract.run(document_id))
 
 
-@app.task(name="escr.ocr_pages", **RETRY)  # type: ignore[untyped-decorator]
+@app.task(name="escr.ocr_pages", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
 def ocr_pages(document_id: int, first: int, last: int) -> int:
     """OCR pages first..last of a PDF (or frames of a TIFF) in the worker's sandbox and store
     their texts.
@@ -268,8 +245,6 @@ def ocr_pages(document_id: int, first: int, last: int) -> int:
             if result is not None:
                 _write_pages(session, document_id, sha256, result.page_texts)
             _finish_if_complete(session, document)
-        session.commit()
-        _run_after_commit(session)
     log.info("ocr.pages", document=document_id, first=first, last=last, ocred=result is not None)
     return document_id
 
@@ -336,9 +311,9 @@ def _queue_ocr(session: Session, document_id: int, pages: list[int]) -> None:
     settings = get_settings()
     ranges = split_pages(pages, settings.ocr.pages_per_task)
     queue = queue_name(settings, "ocr")
-    after = session.info.setdefault("after_commit", [])
     for first, last in ranges:
-        after.append(partial(ocr_pages.apply_async, (document_id, first, last), queue=queue))
+        send = partial(ocr_pages.apply_async, (document_id, first, last), queue=queue)
+        after_commit(session, send)
     log.info("ocr.split", document=document_id, pages=len(pages), tasks=len(ranges))
 
 
@@ -364,20 +339,18 @@ def _finish_if_complete(session: Session, document: Document) -> bool:
     """With the document locked: if every page has text, apply the text in page order and move
     the document on (True); else record how many pages still wait."""
     assert document.sha256 is not None
-    rows = list(
-        session.scalars(_pages(document.id, document.sha256).order_by(DocumentPage.page_no))
+    ranges = PageRanges(document.mime, document.pages)
+    ranges.add(
+        PageText(row.page_no, row.text, row.ocr)
+        for row in session.scalars(_pages(document.id, document.sha256))
     )
-    done = [row for row in rows if row.text is not None]
-    document.ocr_pending = max(document.pages - len(done), 0)
-    if len(done) < document.pages or len(rows) != document.pages:
+    document.ocr_pending = ranges.waiting
+    result = ranges.result(limits_from(get_settings()))
+    if result is None:
         return False
-    texts = [PageText(row.page_no, row.text, row.ocr) for row in done]
-    result = registry.joined_pages(
-        document.mime, document.pages, texts, limits_from(get_settings())
-    )
     pipeline.apply_extraction(session, document, result, _context().now())
     _clear_pages(session, document.id)
-    _next(session, document)
+    _advance(session, [document])
     log.info("ocr.finished", document=document.id, pages=document.pages)
     return True
 
@@ -387,14 +360,21 @@ def _quarantine_pages(
 ) -> None:
     """A page range the sandbox could not read ends the document with the reason, as a whole
     extraction would; the other ranges' tasks then find it moved on."""
-    failed = registry.failed_range(result, first, last, document.pages)
+    ranges = PageRanges(document.mime, document.pages)
+    ranges.took(first, last, result)
+    failed = ranges.result(limits_from(get_settings()))
+    assert failed is not None and not failed.ok
     pipeline.apply_extraction(session, document, failed, _context().now())
     document.ocr_pending = 0
     _clear_pages(session, document.id)
     _sync(session, document)
 
 
-@app.task(name="escr.index", **(RETRY | {"max_retries": 3, "retry_backoff_max": 10}))  # type: ignore[untyped-decorator]
+@app.task(
+    name="escr.index",
+    failure=INDEX_FAILURE,
+    **(RETRY | {"max_retries": 3, "retry_backoff_max": 10}),
+)  # type: ignore[untyped-decorator]
 def index(document_id: int) -> int:
     """Index the document and any others waiting, claimed with SKIP LOCKED so workers
     never index the same rows at once (on PostgreSQL; SQLite has one writer anyway)."""
@@ -444,10 +424,8 @@ def resume_attachments(session: Session, batch: str, page: int = 500) -> int:
         )
     ):
         last_id = documents[-1].id
-        for document in documents:
-            _next(session, document)
-        session.commit()
-        _run_after_commit(session)
+        _advance(session, documents)
+        session.commit()  # which sends their tasks
         sent += len(documents)
         session.expunge_all()
     return sent
