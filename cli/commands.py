@@ -150,7 +150,7 @@ def reconcile(args: argparse.Namespace) -> int:
         summary = reconcile_batch(session, args.batch)
         if args.rows:
             written = write_row_report(session, args.batch, args.rows)
-            print(f"wrote {written} rows to {args.rows}", file=sys.stderr)
+            print(f"wrote {plural(written, 'row')} to {args.rows}", file=sys.stderr)
     if args.json:
         _print_json(summary)
     else:
