@@ -156,10 +156,16 @@ def exceptions(
     return page(request, "exceptions.html", login, items=items, kind=kind, batch=batch, done=done)
 
 
-def _back(login: WebLogin, message: str) -> Response:
-    """Back to the queue, where the message shows once (a server-side flash, never the URL)."""
+# The queue's batch filter, carried through a decision's form so the officer stays in it.
+BatchForm = Annotated[str, Form(max_length=200)]
+
+
+def _back(login: WebLogin, message: str, batch: str = "") -> Response:
+    """Back to the queue (in the batch the officer was working), where the message shows once
+    (a server-side flash, never the URL)."""
     flashes.put(login, message)
-    return RedirectResponse("/migration/exceptions", status_code=303)
+    query = f"?{urlencode({'batch': batch})}" if batch else ""
+    return RedirectResponse(f"/migration/exceptions{query}", status_code=303)
 
 
 @router.post("/migration/exceptions/{exception_id}/link")
@@ -172,6 +178,7 @@ def link(
     person_id: Annotated[str, Form()] = "",
     other_person_id: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    batch: BatchForm = "",
 ) -> Response:
     check_csrf(login, csrf)
     chosen = other_person_id.strip() or person_id
@@ -183,7 +190,7 @@ def link(
         person_id=chosen,
         note=note,
     )
-    return _back(login, f"Document {result['document_id']} linked to {chosen}.")
+    return _back(login, f"Document {result['document_id']} linked to {chosen}.", batch)
 
 
 @router.post("/migration/documents/{document_id}/type")
@@ -194,12 +201,13 @@ def confirm_type(
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
     doc_type: Annotated[str, Form()],
+    batch: BatchForm = "",
 ) -> Response:
     check_csrf(login, csrf)
     decisions.confirm_type(
         session, index, caller=login.caller, document_id=document_id, doc_type=doc_type
     )
-    return _back(login, f"Document {document_id} confirmed as {doc_type}.")
+    return _back(login, f"Document {document_id} confirmed as {doc_type}.", batch)
 
 
 @router.post("/migration/exceptions/{exception_id}/not-needed")
@@ -210,12 +218,13 @@ def not_needed(
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
+    batch: BatchForm = "",
 ) -> Response:
     check_csrf(login, csrf)
     decisions.mark_not_needed(
         session, index, caller=login.caller, exception_id=exception_id, note=note
     )
-    return _back(login, f"Exception {exception_id} closed as not needed.")
+    return _back(login, f"Exception {exception_id} closed as not needed.", batch)
 
 
 @router.get("/ig")

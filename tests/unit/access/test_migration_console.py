@@ -136,6 +136,18 @@ def test_each_batch_shows_its_open_exceptions_and_the_queue_filters_by_batch(
     assert "Letter about the allotment" in queue.text and f"in batch <strong>{batch}" in queue.text
     assert console.client.get("/migration/exceptions?batch=nope").status_code == 404
 
+    # A decision taken in the filtered queue comes back to it.
+    csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text)
+    action = re.search(r'action="(/migration/exceptions/\d+/not-needed)"', queue.text)
+    assert csrf is not None and action is not None
+    assert f'name="batch" value="{batch}"' in queue.text
+    done = console.client.post(
+        action.group(1),
+        data={"csrf": csrf.group(1), "note": "a duplicate letter", "batch": batch},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == queue_link
+
 
 def test_times_are_uk_local_and_readable(console: World) -> None:
     listing = console.client.get("/migration")
