@@ -11,7 +11,7 @@ from catalog.db import session_factory
 from catalog.reconcile import reconcile as reconcile_batch
 from catalog.reconcile import write_row_report
 from catalog.schema import migrate
-from cli.terminal import CONTROL, plural, styled_output, terminal_snippet
+from cli.terminal import CONTROL, plural, styled_output, terminal_snippet, terminal_text
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
 from records import filters, reads
@@ -240,9 +240,9 @@ def show(args: argparse.Namespace) -> int:
         _print_json(metadata)
         return 0
     for key, value in metadata.items():
-        print(f"{key:<20} {value}")
+        print(f"{key:<20} {terminal_text(str(value))}")
     if text is not None:
-        print("\n" + text)
+        print("\n" + terminal_text(text))
     return 0
 
 

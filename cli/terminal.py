@@ -16,7 +16,14 @@ def plural(count: int, noun: str) -> str:
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 # A document's own control characters (an ESC above all) must not drive the user's terminal.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The same, sparing line breaks and tabs, for a document's whole text.
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BOLD_UNDERLINE, RESET = "\x1b[1;4m", "\x1b[0m"
+
+
+def terminal_text(text: str) -> str:
+    """A document's text or a metadata value, safe to print: its lines, without its controls."""
+    return CONTROL_IN_TEXT.sub(" ", text.replace("\r\n", "\n"))
 
 
 def styled_output() -> bool:

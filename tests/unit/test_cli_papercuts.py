@@ -296,3 +296,17 @@ def test_pyproject_declares_its_licence_as_an_spdx_expression() -> None:
         Requirement(r) for r in project["build-system"]["requires"] if r.startswith("setuptools")
     ]
     assert not setuptools.specifier.contains("76.99") and setuptools.specifier.contains("77.0")
+
+
+def test_a_documents_own_escape_sequences_never_reach_the_terminal(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = make_tiny_archive(tmp_path / "archive")
+    hostile = "Home visit.\n\x1b]0;owned\x07\x1b[2J grandmother seen.\tOK\n"
+    (manifest.parent / "files/visit.txt").write_text(hostile, encoding="utf-8")
+    load_archive(settings, manifest=manifest, people=manifest.parent / "people.csv", progress=False)
+    assert main(["search", "grandmother", "--limit", "3"]) == 0
+    assert main(["show", "1", "--text"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "grandmother seen.\tOK\n" in out  # the text keeps its lines and tabs
