@@ -7,16 +7,52 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser.conftest import Site
 from tests.e2e.browser.test_web_app import check_axe, log_in, shot
+from tests.factories.served import add_user, clean_env, escr, serving
+from tests.factories.teams import make_teams_archive
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=15_000)
 LOCAL_TIME = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$")
+
+
+def _troubled_archive(root: Path) -> Path:
+    """The teams archive, with rows that end in quarantine for several reasons and two
+    assessments of Ann (born 2010-01-01) dated only in their text."""
+    manifest = make_teams_archive(root)
+    (root / "files" / "empty.txt").write_text("", encoding="utf-8")
+    (root / "files" / "a1.txt").write_text(
+        "Assessment\nName: Ann Ash\nDOB: 01/01/2010\nDate: 15/06/2019\nSeen at home.\n",
+        encoding="utf-8",
+    )
+    (root / "files" / "a2.txt").write_text("Assessment of Ann, 01/01/2010.\n", encoding="utf-8")
+    with manifest.open("a", encoding="utf-8") as handle:
+        for n in range(1, 4):
+            handle.write(f"PARIS,M{n},100,files/missing-{n}.txt,Lost {n},VISIT,,\n")
+        handle.write("PARIS,E1,100,files/empty.txt,Empty,VISIT,,\n")
+        handle.write("PARIS,X1,100,../outside.txt,Escape,VISIT,,\n")
+        handle.write("PARIS,A1,100,files/a1.txt,Assessment (labelled DOB),ASSESS,,\n")
+        handle.write("PARIS,A2,100,files/a2.txt,Assessment (DOB only),ASSESS,,\n")
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def troubled(tmp_path_factory: pytest.TempPathFactory, site: Site) -> Iterator[str]:
+    """A second server whose batch has quarantined rows (the synthetic one has none)."""
+    base = tmp_path_factory.mktemp("troubled")
+    env = clean_env(base / "var")
+    manifest = _troubled_archive(base / "archive")
+    people = str(manifest.parent / "people.csv")
+    escr(env, "load", str(manifest), "--people", people, "--workers", "1", "--quiet")
+    add_user(env, "mig", ["migration_officer"])
+    with serving(env) as (url, _):
+        yield url
 
 
 @pytest.fixture
@@ -87,3 +123,27 @@ def test_a_chronology_says_where_each_date_came_from(page: Page, site: Site) -> 
     )
     shot(page, "25-chronology-provenance")
     check_axe(page, "chronology")
+
+
+def test_reasons_read_as_words_and_lead_to_their_rows(page: Page, troubled: str) -> None:
+    log_in(page, Site(url=troubled, people=[]), "mig")
+    page.goto(troubled + "/migration")
+    page.locator("table a[href^='/migration/batches/']").first.click()
+    reasons = page.locator("figure", has_text="rows by reason")
+    expect(reasons.get_by_role("link", name="File not found", exact=True)).to_be_visible()
+    expect(reasons.get_by_role("link", name="Empty file", exact=True)).to_be_visible()
+    shot(page, "26-batch-reasons")
+    check_axe(page, "batch reasons")
+    reasons.get_by_role("link", name="3 rows: File not found").click()
+    expect(page.locator("main p").first).to_contain_text("rows 1–3 of 3")
+    expect(page.locator("table.rows tbody tr")).to_have_count(3)
+    expect(page.locator("table.rows")).to_contain_text("missing-1.txt")
+    shot(page, "27-rows-missing-file")
+    check_axe(page, "rows missing file")
+
+    page.goto(troubled + "/people/MOS1")
+    chronology = page.locator("table.chronology")
+    expect(chronology).to_contain_text("15 Jun 2019 (from the text)")
+    expect(chronology.locator("tbody tr").last).to_contain_text("undated (no date found)")
+    shot(page, "28-chronology-text-dates")
+    check_axe(page, "chronology text dates")
