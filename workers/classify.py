@@ -8,6 +8,7 @@ regex terms, as the one-regex-per-phrase rules it replaced read it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping as AbstractMapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,6 +90,17 @@ def _matcher(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> KeywordMatcher:
     return KeywordMatcher(dict(rules))
 
 
+def rules_key(keywords: Keywords) -> str:
+    """Tells one set of keyword rules from another (what a child's scan was made with); the
+    same in every process (str hashes are not: each interpreter salts its own)."""
+    return _rules_key(tuple(keywords.items()))
+
+
+@lru_cache(maxsize=8)
+def _rules_key(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    return hashlib.blake2b(repr(rules).encode(), digest_size=16).hexdigest()
+
+
 def matcher_for(keywords: Keywords) -> KeywordMatcher:
     """The automaton of these rules, built once per distinct set of rules."""
     return _matcher(tuple(keywords.items()))
@@ -111,15 +123,29 @@ def classify(
 ) -> Classification:
     """Legacy code first (a reviewed business rule), then the file's nature, then keywords.
 
-    hits: body_hits(text, mapping.keywords) when already computed (by the sandbox child)."""
+    hits: body_hits(text, mapping.keywords) when already computed; by default a sandbox child's
+    scan of this text (workers.extract.signals), or a scan now."""
     code = legacy_doc_type.strip()
     mapped = mapping.doc_type_for_code(code) if code else None
     if mapped:
         return Classification(mapped, 0.95, f"legacy type code {code!r} maps to {mapped}")
     if mime in EMAIL_MIMES:
         return Classification("email", 0.9, f"the file is an email message ({mime})")
-    in_body = hits if hits is not None else body_hits(text, mapping.keywords)
-    return _by_keywords(code, title, in_body, mapping)
+    if hits is None:
+        hits = _primed_hits(text, mapping.keywords)
+    if hits is None:
+        hits = body_hits(text, mapping.keywords)
+    return _by_keywords(code, title, hits, mapping)
+
+
+def _primed_hits(text: str, keywords: Keywords) -> KeywordHits | None:
+    # Imported here: the signals module builds on this one.
+    from workers.extract.signals import primed
+
+    signals = primed(text)
+    if signals is None or signals.rules != rules_key(keywords):
+        return None
+    return signals.keyword_hits
 
 
 def _by_keywords(

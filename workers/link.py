@@ -6,11 +6,13 @@ anything uncertain goes to the exception queue for a person instead of being gue
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from catalog.people import persons_for_legacy_id, persons_for_nhs_number
+from workers.extract.signals import primed
 from workers.sources.values import nhs_numbers_in_text, normalise_legacy_id
 
 
@@ -56,9 +58,15 @@ def decide_links(
     return decision
 
 
+def _nhs_numbers(text: str) -> Sequence[str]:
+    """The NHS numbers in the text, as the sandbox child found them when it read it."""
+    signals = primed(text)
+    return signals.nhs_numbers if signals is not None else nhs_numbers_in_text(text)
+
+
 def _cross_check_nhs(session: Session, decision: LinkDecision, text: str) -> None:
     """An NHS number in the text that belongs to someone else vetoes every automatic link."""
-    for number in nhs_numbers_in_text(text):
+    for number in _nhs_numbers(text):
         owners = persons_for_nhs_number(session, number)
         strangers = [p for p in owners if p not in decision.links]
         if strangers and decision.links:

@@ -32,7 +32,9 @@ from core.logging import configure_logging, get_logger
 from core.states import Reason
 from storage.base import content_key
 from storage.local import LocalBlobStore
+from workers.classify import Keywords
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
+from workers.extract.signals import prime, text_signals
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_prefix, spool_result
 
 log = get_logger(__name__)
@@ -40,7 +42,8 @@ log = get_logger(__name__)
 # What a child is asked: ("extract", path, mime, pages, scratch) or ("spool", [path, ...],
 # store_root, extract): scratch the folder for that job's own files (page images, attachments);
 # store_root a local blob store's root to store the files in, or None; extract None or a flag a
-# file: read its text too where that needs no OCR.
+# file: read its text too where that needs no OCR. Told, with no answer: ("rules", keywords),
+# the keyword rules to scan the texts it reads with (workers.extract.signals).
 _Request = tuple[Any, ...]
 _Result = ExtractionResult | list[SpoolResult]
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
@@ -52,7 +55,7 @@ _SPOOL, _EXTRACT, _STOP = 0, 1, 2
 _CONTEXT = multiprocessing.get_context("forkserver")
 # Not extract_msg (0.18 s of the forkserver's 0.37 s of imports, before any child can start):
 # a child imports it with its first Outlook message, once in its life (docs/decisions/0015).
-_PRELOAD = ["workers.extract.registry", "workers.ingest"]
+_PRELOAD = ["workers.extract.registry", "workers.ingest", "workers.extract.signals"]
 # Time a new child may take to start, apart from (and on top of) any job's own time limit.
 _START_TIMEOUT_S = 60.0
 _READY = "ready"
@@ -75,6 +78,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
     from workers.extract.registry import extract_file
 
     conn.send(_READY)
+    rules: Keywords | None = None
     while True:
         try:
             job = conn.recv()
@@ -82,6 +86,9 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             return
         if job is None:
             return
+        if job[0] == "rules":
+            rules = job[1]
+            continue
         result: _Result
         try:
             # Once a job: its wall-clock limit (the parent's) bounds all its files together, and
@@ -90,16 +97,42 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             # Libraries' own temp files (pytesseract's) go where the job's files go.
             if job[0] == "spool":
                 tempfile.tempdir = tmp_dir
-                result = _spool_job(job, limits, tmp_dir)
+                result = _spool_job(job, limits, tmp_dir, rules)
             else:
                 tempfile.tempdir = job[4]
-                result = extract_file(job[1], job[2], limits, job[4], job[3])
+                result = _with_signals(extract_file(job[1], job[2], limits, job[4], job[3]), rules)
         except BaseException as exc:  # the file must not end this child's loop either
             result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
         conn.send(result)
 
 
-def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]:
+def _with_signals(result: ExtractionResult, rules: Keywords | None) -> ExtractionResult:
+    """The result with its text's signals, when the rules are known and the text is whole
+    (pages left for OCR make another text later, scanned where it is assembled)."""
+    if rules is None or not result.ok or result.pending_ocr or not result.text:
+        return result
+    try:
+        result.signals = text_signals(result.text, rules)
+    except Exception:  # ours, not the file's: the text is scanned again where it is used
+        log.exception("sandbox.signals_failed")
+    return result
+
+
+def _prime(result: _Result) -> None:
+    """Keep the children's scans for the stages that read these texts in this process."""
+    extractions = [result] if isinstance(result, ExtractionResult) else []
+    if isinstance(result, list):
+        extractions = [
+            r.file.extraction for r in result if r.file is not None and r.file.extraction
+        ]
+    for extraction in extractions:
+        if extraction.signals is not None:
+            prime(extraction.text, extraction.signals)
+
+
+def _spool_job(
+    job: _Request, limits: Limits, tmp_dir: str, rules: Keywords | None
+) -> list[SpoolResult]:
     """Read (and store) each file of a spool request, with its text where that was asked for."""
     from workers.extract.registry import extract_without_ocr
 
@@ -121,6 +154,8 @@ def _spool_job(job: _Request, limits: Limits, tmp_dir: str) -> list[SpoolResult]
                 except Exception:  # ours: the file is extracted again on its own, and reported
                     log.exception("sandbox.spool_extract_failed")
                     text = None
+            if text is not None:
+                text = _with_signals(text, rules)
             result.file = replace(spooled, extraction=text)
         results.append(result)
     return results
@@ -165,6 +200,7 @@ class _Worker:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._last_pid: int | None = None  # the child that took the last request
+        self._rules_sent = 0  # the pool's rules version the current child was told
         self.thread = threading.Thread(target=self._serve, name=f"sandbox-{index}", daemon=True)
 
     def _serve(self) -> None:
@@ -182,7 +218,9 @@ class _Worker:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self._run(request))
+                result = self._run(request)
+                _prime(result)
+                future.set_result(result)
             except Exception as exc:  # our bug, not the file's: still resolve the future
                 log.exception("sandbox.internal_error", worker=self._index)
                 future.set_result(_failed(request, Reason.INTERNAL_ERROR.value, repr(exc)))
@@ -228,12 +266,12 @@ class _Worker:
     def _ask(self, request: _Request) -> _Result:
         process, conn = self._start()
         try:
-            conn.send(request)
+            self._send(conn, request)
         except (BrokenPipeError, ConnectionResetError):
             # The child died while idle; a fresh one takes the job.
             self._discard(kill=True)
             process, conn = self._start()
-            conn.send(request)
+            self._send(conn, request)
         self._last_pid = process.pid
         ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
         if conn in ready:
@@ -253,10 +291,19 @@ class _Worker:
         reason, detail = _crash_reason(exitcode, self._index, what)
         return _failed(request, reason, detail)
 
+    def _send(self, conn: Connection, request: _Request) -> None:
+        """The request, after the pool's keyword rules if this child has not had them."""
+        version, rules = self._pool.rules
+        if version != self._rules_sent:
+            conn.send(("rules", rules))
+            self._rules_sent = version
+        conn.send(request)
+
     def _discard(self, kill: bool) -> int | None:
         """Forget the child (killing its process group first if asked); returns its exit code."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
+        self._rules_sent = 0
         if conn is not None:
             conn.close()
         if process is None:
@@ -321,9 +368,22 @@ class SandboxPool:
         self._sequence = itertools.count()
         self._closed = False
         self._lock = threading.Lock()
+        self._rules: tuple[int, Keywords | None] = (0, None)
         self._workers = [_Worker(self, index) for index in range(max(1, workers))]
         for worker in self._workers:
             worker.thread.start()
+
+    def scan_with(self, keywords: Keywords) -> None:
+        """Have the children scan each text they read for these keyword rules, its NHS numbers
+        and its first date (workers.extract.signals), so the caller need not scan it again."""
+        with self._lock:
+            self._rules = (self._rules[0] + 1, dict(keywords))
+
+    @property
+    def rules(self) -> tuple[int, Keywords | None]:
+        """(version, keyword rules) the children are to scan with; version 0: none."""
+        with self._lock:
+            return self._rules
 
     @property
     def workers(self) -> int:

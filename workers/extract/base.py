@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workers.extract.signals import TextSignals
 
 
 @dataclass(frozen=True)
@@ -95,3 +99,6 @@ class ExtractionResult:
     # the numbers of the pages that have no text layer and were not OCRed.
     page_texts: list[PageText] = field(default_factory=list)
     pending_ocr: list[int] = field(default_factory=list)
+    # The text's keyword rules, NHS numbers and first date, scanned by the sandbox child that
+    # read it (when it knew the rules and the text was whole: no pages left for OCR).
+    signals: TextSignals | None = None
