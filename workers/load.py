@@ -86,6 +86,7 @@ def load_archive(
     ):
         migrate(settings.database_url)
         ctx = make_context(settings, mapping_path)
+        pool.scan_with(ctx.mapping.keywords)  # type, NHS numbers and date found in the children
         # What a killed load was reading goes: its children's spool files in the local store's
         # staging folder, its own (attachments) in the temp folder.
         remove_stale_spools(settings.tmp_dir)
