@@ -121,6 +121,18 @@ def test_the_row_csv_downloads_as_the_cli_writes_it_and_is_audited(console: Worl
     _user(console, "alice", "practitioner", ["team-a"])
     _login(console.client, "alice")
     assert console.client.get(f"/migration/batches/{batch}/rows.csv").status_code == 403
+    assert console.client.get(f"/migration/batches/{batch}/rows").status_code == 403
+    with console.session() as session:
+        refused = session.execute(
+            select(AuditEvent.actor, AuditEvent.target_id)
+            .where(AuditEvent.action == "access_denied")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(r) for r in refused[-3:]] == [
+        ("ig1", "the batch's row report"),
+        ("alice", "the batch's row report"),
+        ("alice", "the batch's rows"),
+    ]
 
 
 def test_each_batch_shows_its_open_exceptions_and_the_queue_filters_by_batch(
