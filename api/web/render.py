@@ -113,6 +113,16 @@ async def security_headers(
     return response
 
 
+# A person reading an error page first wants to know which kind of trouble it is.
+_ERROR_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: "Cannot do that now",
+    422: "Please check the request",
+    503: "Service busy, try again shortly",
+}
+
+
 def install_web_errors(app: FastAPI) -> None:
     """API paths keep JSON errors; pages get an HTML page, or the login page when signed out."""
 
@@ -128,7 +138,7 @@ def install_web_errors(app: FastAPI) -> None:
             "error.html",
             None,
             status_code=status_for(exc),
-            title="Not allowed" if isinstance(exc, PermissionDenied) else "Something went wrong",
+            title=_ERROR_TITLES.get(status_for(exc), "Something went wrong"),
             message=str(exc),
             status=status_for(exc),
         )

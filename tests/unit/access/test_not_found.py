@@ -86,6 +86,8 @@ def test_the_web_pages_answer_alike_for_another_teams_person_and_a_missing_one(
     )
     assert doc.status_code == nothing.status_code == 404
     assert doc.text.replace(str(world.ids["D4"]), "X") == nothing.text.replace("999999", "X")
+    # The page says which kind of trouble it is, not "Something went wrong".
+    assert "<h1>Not found</h1>" in nothing.text
 
 
 def test_break_glass_finds_only_people_who_exist(world: World) -> None:
