@@ -15,7 +15,12 @@ from catalog.db import session_factory
 from catalog.documents import linked_person_ids, open_exception_kinds
 from catalog.models import LedgerRow
 from core.settings import Settings
+from indexer.base import SearchQuery
+from indexer.factory import make_index
+from records import reads
+from records.access import service_caller
 from tests.factories.people import add_late_arrival
+from tests.factories.tiny import MANIFEST, make_tiny_archive
 from tests.integration.conftest import Services
 from tests.integration.scaleout import Stack
 from tests.integration.test_celery_pipeline import TIMEOUT_S, _rows
@@ -85,3 +90,42 @@ def _ledger(settings: Settings, batch: str) -> dict[int, tuple[str, str | None, 
     with session_factory(settings.database_url)() as session:
         rows = session.scalars(select(LedgerRow).where(LedgerRow.batch == batch))
         return {row.id: (row.state, row.reason, row.updated_at) for row in rows}
+
+
+def test_a_corrected_manifest_date_reaches_the_index_through_celery(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The metadata a corrected round brings is applied before the rows are queued, and the
+    workers classify and index the documents again: the search index (OpenSearch) agrees."""
+    make_tiny_archive(tmp_path)
+    stack.start_worker("w1", concurrency=2)
+    settings = stack.settings()
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(MANIFEST.replace("2021-06-01", "2012-06-01"), encoding="utf-8")
+
+    def load() -> dict[str, object]:
+        return load_via_celery(
+            settings,
+            manifest=manifest,
+            people=tmp_path / "people.csv",
+            progress=False,
+            timeout_s=TIMEOUT_S,
+        )
+
+    def years() -> dict[str, int]:
+        with session_factory(settings.database_url)() as session:
+            results = reads.search(
+                session,
+                make_index(settings),
+                SearchQuery(text="", facets=True),
+                caller=service_caller("test"),
+            )
+            session.commit()
+        return results.facets["year"]
+
+    first = load()
+    assert first["unaccounted"] == 0 and years() == {"2012": 1, "2019": 1, "2020": 1}
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    second = load()
+    assert second["unaccounted"] == 0 and second["metadata_updated"] == 1
+    assert years() == {"2019": 1, "2020": 1, "2021": 1}
