@@ -197,3 +197,22 @@ def test_a_batch_name_is_one_set_of_inputs(settings: Settings, tmp_path: Path) -
             workers=1,
             progress=False,
         )
+
+
+def test_a_date_the_corrected_round_no_longer_gives_is_removed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The wrong column's date must not outlive the mapping that read it."""
+    _with_scanned_dates(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    head, *rows = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text("\n".join([head + ",undated"] + [r + "," for r in rows]) + "\n")
+    wrong, right = tmp_path / "wrong.yaml", tmp_path / "right.yaml"
+    wrong.write_text("manifest_columns:\n  document_date: scanned\n", encoding="utf-8")
+    right.write_text("manifest_columns:\n  document_date: undated\n", encoding="utf-8")
+    _tiny_load(settings, tmp_path, wrong)
+    second = _tiny_load(settings, tmp_path, right)
+    assert second["metadata_updated"] == 3
+    # The tiny archive's texts hold no date either: the documents are undated now.
+    assert _dates(settings) == {"D1": None, "D2": None, "D3": None}
+    assert _search(settings).facets.get("year", {}) == {}
