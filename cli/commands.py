@@ -108,9 +108,7 @@ def _warn_counts(summary: dict[str, object]) -> None:
     warnings = summary.get("warnings")
     if isinstance(warnings, dict):
         for code, count in sorted(warnings.items()):
-            print(
-                f"warning: {count} row(s): {code} (escr load --check lists them)", file=sys.stderr
-            )
+            print(f"warning: {code}: {count} (escr load --check lists them)", file=sys.stderr)
 
 
 def worker(args: argparse.Namespace) -> int:

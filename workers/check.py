@@ -8,12 +8,14 @@ written and no file's content is read beyond the two CSVs and the mapping.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput
 from workers.ingest import Quarantine, resolve_path
+from workers.sources.csvfile import Note
 from workers.sources.manifest import BadRow, read_manifest
 from workers.sources.mapping import Mapping, load_mapping
 from workers.sources.people import BadPerson, read_people, repeated_person_ids
@@ -110,7 +112,7 @@ def check_archive(
 
 def _check_people(report: CheckReport, path: Path, mapping: Mapping) -> None:
     try:
-        for item in read_people(path, mapping):
+        for item in read_people(path, mapping, _header_notes(report, "people", path)):
             report.rows["people"] += 1
             if isinstance(item, BadPerson):
                 report.add(f"people.{item.code}", True, path, item.line_no, item.detail)
@@ -128,7 +130,7 @@ def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> None:
     first_line: dict[tuple[str, str], int] = {}
     real_folders: dict[str, str] = {}  # as the loader does: each folder resolved once
     try:
-        for item in read_manifest(path, mapping):
+        for item in read_manifest(path, mapping, _header_notes(report, "manifest", path)):
             report.rows["manifest"] += 1
             if isinstance(item, BadRow):
                 report.add(f"manifest.{item.code}", True, path, item.line_no, item.detail)
@@ -148,6 +150,16 @@ def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> None:
                 report.add(f"manifest.{problem[0]}", True, path, item.line_no, problem[1])
     except InvalidInput as exc:
         report.add("manifest.file", True, path, None, str(exc))
+
+
+def _header_notes(report: CheckReport, kind: str, path: Path) -> Callable[[list[Note]], None]:
+    """Where the header's warnings (absent columns) go: the report, on the header's line."""
+
+    def add(notes: list[Note]) -> None:
+        for note in notes:
+            report.add(f"{kind}.{note.code}", False, path, 1, note.detail)
+
+    return add
 
 
 def _file_problem(

@@ -21,6 +21,7 @@ from catalog.people import upsert_person
 from core.errors import InvalidInput
 from core.states import Reason, RowState
 from workers.pipeline import utcnow
+from workers.sources.csvfile import Note
 from workers.sources.manifest import BadRow, ManifestRow, read_manifest
 from workers.sources.mapping import Mapping
 from workers.sources.people import BadPerson, check_unique_person_ids, read_people
@@ -60,7 +61,12 @@ def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary
     check_unique_person_ids(path, mapping)
     summary = PeopleSummary()
     now = utcnow()
-    for item in read_people(path, mapping):
+
+    def absent(notes: list[Note]) -> None:
+        summary.warnings.extend(f"header: {note}" for note in notes)
+        summary.warning_counts.update(note.code for note in notes)
+
+    for item in read_people(path, mapping, absent):
         summary.rows += 1
         if isinstance(item, BadPerson):
             summary.bad.append(f"line {item.line_no}: {item.detail}")
@@ -135,7 +141,12 @@ def register_manifest(
     # Rows are registered in manifest order, so a killed registration resumes after the last.
     resume_after = ledger.last_registered_line(session, batch)
     pending: list[dict[str, Any]] = []
-    for item in read_manifest(manifest, mapping):
+
+    def absent(notes: list[Note]) -> None:
+        if warnings is not None:
+            warnings.update(note.code for note in notes)
+
+    for item in read_manifest(manifest, mapping, absent):
         if item.line_no <= resume_after:
             continue
         if warnings is not None and isinstance(item, ManifestRow):

@@ -155,5 +155,30 @@ def test_the_load_counts_its_warnings_on_stderr_and_in_its_summary(
         "manifest.unreadable_date": 2,
         "people.invalid_nhs_number": 2,
     }
-    assert "warning: 2 row(s): manifest.unreadable_date" in captured.err
-    assert "warning: 2 row(s): people.invalid_nhs_number" in captured.err
+    assert "warning: manifest.unreadable_date: 2" in captured.err
+    assert "warning: people.invalid_nhs_number: 2" in captured.err
+
+
+def test_a_field_whose_column_the_file_lacks_is_a_warning_naming_the_headers(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export calling its date column DocDate, loaded without a mapping: every document
+    was undated without a word."""
+    make_tiny_archive(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(MANIFEST.replace(",document_date,", ",DocDate,", 1), encoding="utf-8")
+    assert main([*_check(tmp_path), "--json"]) == 0  # nothing refused: a warning
+    (absent,) = _problems(json.loads(capsys.readouterr().out))["manifest.absent_column"]
+    assert absent[0] == 1  # the header's line
+    assert absent[1].startswith(
+        "manifest.csv has no column 'document_date' for document_date: every row loads without "
+        "it. Its columns are: source_system, source_document_id, legacy_person_id, file_path, "
+        "title, legacy_doc_type, DocDate, sha256. Name the column in a mapping file (--mapping)"
+    )
+    load = ["load", str(manifest), "--people", str(tmp_path / "people.csv"), "--quiet"]
+    assert main(load) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.strip().splitlines()[-1])["warnings"] == {
+        "manifest.absent_column": 1
+    }
+    assert "warning: manifest.absent_column: 1" in captured.err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +47,10 @@ def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
 
 
 def read_rows(
-    path: Path, encodings: tuple[str, ...], required: dict[str, str]
+    path: Path,
+    encodings: tuple[str, ...],
+    required: dict[str, str],
+    on_header: Callable[[list[str]], None] | None = None,
 ) -> Iterator[tuple[int, dict[str, str] | Note]]:
     """Yield (file line number, row) for each data row, streaming.
 
@@ -56,10 +59,13 @@ def read_rows(
     `required` maps contract field -> column name; a header missing one of them raises
     InvalidInput before any row is read. A row with the wrong number of cells, or a blank row
     between rows, is yielded as a Note instead of a dict, so the caller can account
-    for it. Blank rows after the last row end the file.
+    for it. Blank rows after the last row end the file. `on_header` sees the header once
+    it has passed the check.
     """
     with open_rows(path, encodings) as (header, rows):
         _check_header(path, header, required)
+        if on_header is not None:
+            on_header(header)
         blank: list[int] = []
         for line_no, cells in rows:
             if not any(cell.strip() for cell in cells):
@@ -105,6 +111,31 @@ def _check_header(path: Path, header: list[str], required: dict[str, str]) -> No
     problem = header_problem(path, header, required)
     if problem is not None:
         raise InvalidInput(problem)
+
+
+def absent_columns(path: Path, header: list[str], columns: dict[str, str]) -> list[Note]:
+    """A warning for each field whose column is not in the header: every row loads without
+    it (a default name the export does not use, where a mapping would name the right one)."""
+    found = ", ".join(without_controls(h) for h in header)
+    return [
+        Note(
+            "absent_column",
+            f"{path.name} has no column {column!r} for {name}: every row loads without it. "
+            f"Its columns are: {found}. Name the column in a mapping file (--mapping)",
+        )
+        for name, column in columns.items()
+        if column not in header
+    ]
+
+
+def absent_listener(
+    path: Path, columns: dict[str, str], on_absent: Callable[[list[Note]], None] | None
+) -> Callable[[list[str]], None] | None:
+    """read_rows' on_header for a reader that reports absent columns to `on_absent`."""
+    if on_absent is None:
+        return None
+    listener = on_absent
+    return lambda header: listener(absent_columns(path, header, columns))
 
 
 def header_problem(path: Path, header: list[str], required: dict[str, str]) -> str | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from workers.sources.csvfile import Note, read_rows
+from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
 from workers.sources.values import controls_in_cells, parse_date, without_controls
 
@@ -57,12 +57,16 @@ class BadRow:
     code: str = "bad_row"
 
 
-def read_manifest(path: Path, mapping: Mapping) -> Iterator[ManifestRow | BadRow]:
-    """Stream the manifest's rows, each readable or a BadRow saying why not."""
+def read_manifest(
+    path: Path, mapping: Mapping, on_absent: Callable[[list[Note]], None] | None = None
+) -> Iterator[ManifestRow | BadRow]:
+    """Stream the manifest's rows, each readable or a BadRow saying why not. `on_absent` hears,
+    once, of the optional fields whose columns the file lacks (absent_columns)."""
     columns = mapping.manifest_columns
     required = mapping.needed_columns("manifest_columns", REQUIRED_FIELDS)
     known = set(columns.values())
-    for line_no, cells in read_rows(path, mapping.encodings, required):
+    header = absent_listener(path, columns, on_absent)
+    for line_no, cells in read_rows(path, mapping.encodings, required, header):
         if isinstance(cells, Note):
             yield BadRow(line_no, "", "", cells.detail, cells.code)
             continue

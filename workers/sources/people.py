@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from core.errors import InvalidInput
-from workers.sources.csvfile import Note, read_rows
+from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
 from workers.sources.values import (
     controls_in_cells,
@@ -61,12 +61,16 @@ class BadPerson:
     code: str = "bad_row"
 
 
-def read_people(path: Path, mapping: Mapping) -> Iterator[PersonRow | BadPerson]:
-    """Stream people.csv; rows that cannot be read come back as BadPerson with the reason."""
+def read_people(
+    path: Path, mapping: Mapping, on_absent: Callable[[list[Note]], None] | None = None
+) -> Iterator[PersonRow | BadPerson]:
+    """Stream people.csv; rows that cannot be read come back as BadPerson with the reason.
+    `on_absent` as for read_manifest."""
     columns = mapping.people_columns
     known = set(columns.values())
     required = mapping.needed_columns("people_columns", ("person_id",))
-    for line_no, cells in read_rows(path, mapping.encodings, required):
+    header = absent_listener(path, columns, on_absent)
+    for line_no, cells in read_rows(path, mapping.encodings, required, header):
         if isinstance(cells, Note):
             yield BadPerson(line_no, cells.detail, cells.code)
         else:
