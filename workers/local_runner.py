@@ -40,7 +40,7 @@ from core.states import Reason, RowState
 from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers import pipeline, sandbox
-from workers.attachments import add_attachments, discard_files
+from workers.attachments import discard_files
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
 from workers.extract.registry import reads_page_ranges
 from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
@@ -456,20 +456,11 @@ class LocalRunner:
         brought) on as far as they go."""
         if not results:
             return
-        pipeline.apply_extractions(self.session, results, self.ctx.now())
+        extracted = pipeline.record_extractions(self.ctx, self.session, results)
         effects.counts.extracted += len(results)
-        onward, quarantined = [], []
-        for document, result in results:
-            children = add_attachments(self.ctx, self.session, document, result.attachments)
-            effects.counts.attachments += len(children)
-            if document.state == RowState.QUARANTINED:
-                quarantined.append(document)
-            else:
-                onward.append(document)
-            onward.extend(children)
-        ledger.sync_many(self.session, self.batch, quarantined, self.ctx.now())
-        pipeline.forget(self.session, [document.id for document in quarantined])
-        self._advance(onward, effects)
+        effects.counts.attachments += extracted.attachments
+        ledger.sync_many(self.session, self.batch, extracted.ended, self.ctx.now())
+        self._advance(extracted.onward, effects)
 
     def _fail_document(self, item: tuple[int, ExtractionResult], detail: str) -> None:
         self._fail(DOCUMENT_FAILURE, item[0], detail)

@@ -272,12 +272,6 @@ def reuse_extraction(session: Session, document: Document) -> bool:
     return True
 
 
-def apply_extraction(
-    session: Session, document: Document, result: ExtractionResult, now: datetime
-) -> None:
-    apply_extractions(session, [(document, result)], now)
-
-
 def apply_extractions(
     session: Session, results: Sequence[tuple[Document, ExtractionResult]], now: datetime
 ) -> None:
@@ -309,6 +303,37 @@ def apply_extractions(
     # UPDATE (an autoflush here cost a second UPDATE of every document).
     with session.no_autoflush:
         docs.set_texts(session, texts)
+
+
+@dataclass
+class Extracted:
+    """What record_extractions leaves to the runner."""
+
+    onward: list[Document] = field(default_factory=list)  # with the attachments: to advance
+    ended: list[Document] = field(default_factory=list)  # quarantined: the ledger syncs
+    attachments: int = 0
+
+
+def record_extractions(
+    ctx: Context, session: Session, results: Sequence[tuple[Document, ExtractionResult]]
+) -> Extracted:
+    """Record what the parsers found: each document quarantined with the reason, or extracted
+    with the attachments it brought (new documents, stored). The caller discards the results'
+    attachment files."""
+    from workers.attachments import add_attachments  # attachments imports Context from here
+
+    apply_extractions(session, results, ctx.now())
+    extracted = Extracted()
+    for document, result in results:
+        children = add_attachments(ctx, session, document, result.attachments)
+        extracted.attachments += len(children)
+        if document.state == RowState.QUARANTINED:
+            extracted.ended.append(document)
+        else:
+            extracted.onward.append(document)
+        extracted.onward.extend(children)
+    forget(session, [document.id for document in extracted.ended])
+    return extracted
 
 
 def _email_fields(document: Document, metadata: dict[str, Any]) -> None:
@@ -388,10 +413,6 @@ def needs_relink(session: Session, document: Document) -> bool:
     round may bring a corrected people.csv)."""
     kinds = set(docs.open_exception_kinds(session, document.id))
     return document.parent_id is None and bool(kinds & set(LINK_EXCEPTION_KINDS))
-
-
-def classify_and_link(ctx: Context, session: Session, document: Document) -> None:
-    classify_and_link_many(ctx, session, [document])
 
 
 def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[Document]) -> None:

@@ -35,7 +35,7 @@ from core.settings import get_settings
 from core.states import Reason, RowState
 from storage.base import content_key
 from workers import pipeline
-from workers.attachments import add_attachments, discard_files
+from workers.attachments import discard_files
 from workers.celery_app import app, queue_name
 from workers.extract import registry
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, PageText, split_pages
@@ -190,17 +190,19 @@ def extract(document_id: int) -> int:
         if result.ok and result.pending_ocr:
             _await_ocr(session, document, result)
             return document_id
-        pipeline.apply_extraction(session, document, result, ctx.now())
-        try:
-            children = add_attachments(ctx, session, document, result.attachments)
-        finally:
-            discard_files(result.attachments)  # a retry extracts the email again
-        if document.state == RowState.QUARANTINED:
-            _sync(session, document)
-            _advance(session, children)
-        else:
-            _advance(session, [document, *children])
+        _took(session, document, result)
     return document_id
+
+
+def _took(session: Session, document: Document, result: ExtractionResult) -> None:
+    """Record the document's extraction, and queue what it and its attachments need next."""
+    try:
+        extracted = pipeline.record_extractions(_context(), session, [(document, result)])
+    finally:
+        discard_files(result.attachments)  # a retry extracts the email again
+    for ended in extracted.ended:
+        _sync(session, ended)
+    _advance(session, extracted.onward)
 
 
 @app.task(name="escr.ocr", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
@@ -348,9 +350,8 @@ def _finish_if_complete(session: Session, document: Document) -> bool:
     result = ranges.result(limits_from(get_settings()))
     if result is None:
         return False
-    pipeline.apply_extraction(session, document, result, _context().now())
     _clear_pages(session, document.id)
-    _advance(session, [document])
+    _took(session, document, result)
     log.info("ocr.finished", document=document.id, pages=document.pages)
     return True
 
@@ -364,10 +365,9 @@ def _quarantine_pages(
     ranges.took(first, last, result)
     failed = ranges.result(limits_from(get_settings()))
     assert failed is not None and not failed.ok
-    pipeline.apply_extraction(session, document, failed, _context().now())
     document.ocr_pending = 0
     _clear_pages(session, document.id)
-    _sync(session, document)
+    _took(session, document, failed)
 
 
 @app.task(
