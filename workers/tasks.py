@@ -441,8 +441,9 @@ def _enqueue_rows(session: Session, batch: str) -> int:
                 RowState.EXTRACTED,
                 RowState.PENDING_INDEX,
             ):
-                ingest.delay(row.id)
+                after_commit(session, partial(ingest.delay, row.id))
                 sent += 1
+        session.commit()  # sends the page's tasks (registration committed the rows)
         session.expunge_all()
     return sent
 
