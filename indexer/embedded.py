@@ -19,11 +19,11 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 
@@ -49,6 +49,7 @@ _REBUILD_LOCK = "rebuild.lock"
 # An index made before generations keeps tantivy's files in the root folder itself.
 _ROOT = "."
 _GENERATION = re.compile(r"^gen-(\d+)$")
+_T = TypeVar("_T")
 
 
 def _schema() -> tantivy.Schema:
@@ -79,8 +80,9 @@ class EmbeddedIndex:
         self._analyzer = text_analyzer()
         self._write_lock = threading.Lock()  # threads of one process queue here, not on disk
         self._open_lock = threading.Lock()
-        self._generation = self._live_name()
-        self._index = self._open(self._generation)
+        name = self._live_name()
+        # (generation name, its index) in one attribute: a thread reads both from one moment.
+        self._live: tuple[str, tantivy.Index] = (name, self._open(name))
 
     def upsert(self, documents: Iterable[SearchDocument]) -> int:
         """Add or replace documents by document_id in one commit."""
@@ -100,17 +102,17 @@ class EmbeddedIndex:
 
     def get(self, document_id: int) -> SearchDocument | None:
         """The stored entry for one document, or None."""
-        searcher = self._searcher()
-        found = searcher.search(
-            tantivy.Query.term_query(self._schema, "document_id", document_id), 1
-        )
-        if not found.hits:
-            return None
-        return _from_tantivy(searcher.doc(found.hits[0][1]))
+
+        def one(searcher: tantivy.Searcher) -> SearchDocument | None:
+            query = tantivy.Query.term_query(self._schema, "document_id", document_id)
+            found = searcher.search(query, 1)
+            return _from_tantivy(searcher.doc(found.hits[0][1])) if found.hits else None
+
+        return self._reading(one)
 
     def count(self) -> int:
         """How many documents the index holds."""
-        return int(self._searcher().num_docs)
+        return self._reading(lambda searcher: int(searcher.num_docs))
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Fill the next generation from `documents`, then point `current` at it; the live
@@ -140,8 +142,8 @@ class EmbeddedIndex:
         plan = plan_text(self._analyzer, query.text)
         text = text_query(self._schema, plan) if plan is not None else None
         full = full_query(self._schema, query, text)
-        searcher = self._searcher()
-        try:
+
+        def run(searcher: tantivy.Searcher) -> SearchResults:
             found = searcher.search(
                 full,
                 max(query.limit, 1),  # tantivy refuses a limit of 0; the slice below applies it
@@ -151,31 +153,49 @@ class EmbeddedIndex:
                 order_by_field=None if text is not None else "newest",
             )
             facets = _facets(searcher.aggregate(full, _FACETS)) if query.facets else {}
+            mark = Highlighter(searcher, text, self._schema) if query.highlight and text else None
+            hits = []
+            for score, address in found.hits[: query.limit]:
+                doc = searcher.doc(address)
+                marks = mark(doc) if mark is not None else ()
+                hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
+            total = getattr(found, "count", None)  # the type stub omits SearchResult.count
+            return SearchResults(total=int(total or 0), hits=hits, facets=facets)
+
+        try:
+            return self._reading(run)
         except ValueError as exc:
             raise InvalidInput(f"the search index cannot run this query: {exc}") from exc
-        mark = Highlighter(searcher, text, self._schema) if query.highlight and text else None
-        hits = []
-        for score, address in found.hits[: query.limit]:
-            doc = searcher.doc(address)
-            marks = mark(doc) if mark is not None else ()
-            hits.append(_hit(doc, float(score) if text is not None else 0.0, marks))
-        total = getattr(found, "count", None)  # the type stub omits SearchResult.count
-        return SearchResults(total=int(total or 0), hits=hits, facets=facets)
 
     def _ids_query(self, document_ids: Sequence[int]) -> tantivy.Query:
         # By query, not by term: delete_documents_by_term does not match unsigned fields.
         return tantivy.Query.term_set_query(self._schema, "document_id", list(document_ids))
 
-    def _searcher(self) -> tantivy.Searcher:
+    def _reading(self, work: Callable[[tantivy.Searcher], _T]) -> _T:
+        """Run `work` on a searcher of the live generation. tantivy opens some of a segment's
+        files only when a query first needs them, so a rebuild that swaps and deletes the
+        generation under a running search can fail it (seen in CI: "Failed to open field
+        'title's positions"): then the search runs once more on the generation that replaced
+        it, which is whole. An error on a generation still live is the query's own."""
+        used, searcher = self._searcher()
         try:
-            index = self._current()
+            return work(searcher)
+        except (ValueError, OSError):
+            if self._live_name() == used:
+                raise
+        return work(self._searcher()[1])
+
+    def _searcher(self) -> tuple[str, tantivy.Searcher]:
+        """The live generation's name and a searcher of it."""
+        try:
+            name, index = self._current_generation()
             index.reload()  # cheap (a read of meta.json); picks up other processes' commits
         except ValueError:
             # A rebuild swapped and deleted the generation between our read of `current` and
             # the reload: the next read of `current` names the new one.
-            index = self._current()
+            name, index = self._current_generation()
             index.reload()
-        return index.searcher()
+        return name, index.searcher()
 
     # --- generations: the live one named by `current`, the next one filled by rebuild ---
 
@@ -202,12 +222,15 @@ class EmbeddedIndex:
 
     def _current(self) -> tantivy.Index:
         """The live generation's index, reopened when `current` names another one."""
+        return self._current_generation()[1]
+
+    def _current_generation(self) -> tuple[str, tantivy.Index]:
         name = self._live_name()
-        if name != self._generation:
+        if name != self._live[0]:
             with self._open_lock:
-                if name != self._generation:
-                    self._index, self._generation = self._open(name), name
-        return self._index
+                if name != self._live[0]:
+                    self._live = (name, self._open(name))
+        return self._live
 
     def _fill(self, folder: Path, documents: Iterable[SearchDocument]) -> int:
         index = self._open(folder.name, create=True)
@@ -289,7 +312,7 @@ class EmbeddedIndex:
                 # Finishing merges here keeps the segment count low; it also drops the
                 # writer, which releases the index lock for other processes.
                 writer.wait_merging_threads()
-            self._index.reload()  # visible to this process's searches when the call returns
+            self._live[1].reload()  # visible to this process's searches when the call returns
 
     def _acquire_writer(self) -> tantivy.IndexWriter:
         deadline = time.monotonic() + _LOCK_WAIT_S

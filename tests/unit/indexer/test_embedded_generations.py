@@ -55,7 +55,7 @@ def test_a_searcher_opened_before_the_swap_keeps_answering(tmp_path: Path) -> No
     index = EmbeddedIndex(tmp_path / "index")
     index.upsert(_docs(20, "routine"))
     other = EmbeddedIndex(tmp_path / "index")
-    held = other._searcher()  # an API request in flight when the old folder is deleted
+    _, held = other._searcher()  # an API request in flight when the old folder is deleted
     index.rebuild(_docs(5, "urgent"))
     assert "gen-1" not in _folders(tmp_path / "index")
     found = held.search(tantivy.Query.all_query(), 50)
@@ -131,3 +131,39 @@ def test_generation_folders_are_private(tmp_path: Path) -> None:
     index.rebuild(_docs(1, "urgent"))
     assert os.stat(tmp_path / "index" / "gen-2").st_mode & 0o777 == 0o700
     assert os.stat(tmp_path / "index" / "current").st_mode & 0o777 == 0o600
+
+
+def test_a_search_whose_generation_is_swapped_away_mid_query_runs_again_on_the_new_one(
+    tmp_path: Path,
+) -> None:
+    """tantivy opens some segment files only when a query needs them, so a rebuild deleting
+    the generation under a running search can fail it (seen in CI as "Failed to open field
+    'title's positions"); the read runs once more on the generation that replaced it."""
+    index = EmbeddedIndex(tmp_path / "index")
+    index.upsert(_docs(20, "routine"))
+    other = EmbeddedIndex(tmp_path / "index")
+    seen: list[int] = []
+
+    def swapped_under_the_first_try(searcher: tantivy.Searcher) -> int:
+        seen.append(int(searcher.num_docs))
+        if len(seen) == 1:
+            index.rebuild(_docs(5, "urgent"))
+            raise ValueError("Data corrupted: failed to open field positions")
+        return int(searcher.num_docs)
+
+    assert other._reading(swapped_under_the_first_try) == 5
+    assert seen == [20, 5]
+
+
+def test_an_error_on_the_live_generation_is_the_querys_own(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path / "index")
+    index.upsert(_docs(3, "routine"))
+    tries: list[int] = []
+
+    def bad_query(searcher: tantivy.Searcher) -> int:
+        tries.append(1)
+        raise ValueError("a query the index cannot run")
+
+    with pytest.raises(ValueError, match="cannot run"):
+        index._reading(bad_query)
+    assert len(tries) == 1
