@@ -17,11 +17,11 @@ from catalog.access import family_of
 from catalog.models import Document, ExceptionItem, Person
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import RowState
+from domain.vocabulary import DOC_TYPES
 from indexer.base import SearchIndex
 from indexer.documents import search_document
 from records.access import QUEUE_ROLES, Caller, require_role
 from records.restrict import reindex_family
-from workers.taxonomy import DOC_TYPES
 
 
 def _now() -> datetime:

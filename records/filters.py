@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.errors import InvalidInput
-from workers.taxonomy import DOC_TYPES
+from domain.vocabulary import DOC_TYPES, LINK_EXCEPTION_KINDS
 
 
 def exception_kinds() -> tuple[str, ...]:
-    """The kinds of exception the pipeline opens (imported here, not at the top: the pipeline's
-    imports are more than a search face needs)."""
-    from workers.pipeline import LINK_EXCEPTION_KINDS
-
+    """The kinds of exception the pipeline opens."""
     return LINK_EXCEPTION_KINDS
 
 

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.models_retention import RetentionDecision, RetentionOverride
+from domain.vocabulary import CONFIDENT
 from retention import locks
 from retention.bulk import CHUNK, Driver, no_cycle_collection
 from retention.evaluate import DUE, SCHEDULED, Decision, Evaluator, Override
 from retention.facts import Facts, load_facts
 from storage.base import BlobStore
-from workers.classify import CONFIDENT
 
 # Bump when the evaluation code changes what it decides without the schedule changing: every
 # document's digest changes, so every document is decided again.

@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from domain.vocabulary import CONFIDENT
 from retention.facts import Facts
 from retention.periods import is_due, period_end, years_between
 from retention.schedule import Assignment, Rule, Schedule
-from workers.classify import CONFIDENT
 
 SCHEDULED, DUE, RETAINED = "scheduled", "due", "retained"
 UNCONFIRMED = "retained: class unconfirmed"

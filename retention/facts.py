@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Person
-from workers.sources.values import parse_date as parse_legacy_date
+from domain.values import parse_date as parse_legacy_date
 
 Facts = dict[str, date | bool | str]
 

@@ -16,13 +16,12 @@ from typing import Any
 
 import ahocorasick
 
+from domain.vocabulary import CONFIDENT as CONFIDENT  # defined in domain (decision 0022)
 from workers.sources.mapping import Mapping
 
 # How much of the text the keyword rules read: openings carry the type; the rest is noise.
 TEXT_WINDOW = 20_000
 EMAIL_MIMES = frozenset({"message/rfc822", "application/vnd.ms-outlook"})
-# Below this a class guess must be confirmed by a person before retention may act on it.
-CONFIDENT = 0.7
 
 # Phrases found, by document type, each type's in its rule's order.
 KeywordHits = dict[str, list[str]]

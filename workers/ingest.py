@@ -17,12 +17,12 @@ from pathlib import Path, PurePosixPath
 
 from core.files import private_opener
 from core.states import Reason
+from domain.values import control_character
 from storage.base import BlobStore, content_key
 from storage.local import LocalBlobStore
 from workers.extract.base import ExtractionResult
 from workers.filetype import MAGIC_BYTES, SNIFF_BYTES, detect_bytes, extension_mismatch
 from workers.sources.mapping import Mapping
-from workers.sources.values import control_character
 
 _CHUNK = 1 << 20
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from catalog.people import persons_for_legacy_id, persons_for_nhs_number
+from domain.nhs import nhs_numbers_in_text
+from domain.values import normalise_legacy_id
 from workers.extract.signals import primed
-from workers.sources.values import nhs_numbers_in_text, normalise_legacy_id
 
 
 @dataclass

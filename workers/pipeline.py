@@ -20,6 +20,7 @@ from catalog import documents as docs
 from catalog import ledger
 from catalog.models import Document, LedgerRow
 from core.states import Reason, RowState
+from domain.vocabulary import LINK_EXCEPTION_KINDS
 from indexer.base import SearchIndex
 from indexer.documents import search_documents, with_indexed_family
 from storage.base import BlobStore
@@ -40,7 +41,6 @@ from workers.stages import Failure, Stage, next_stage
 
 # session.info key: IDs of documents whose content this session stored for the first time.
 FRESH = "escr.fresh_documents"
-LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
 
 

@@ -22,7 +22,7 @@ from api.errors import error_json, status_for
 from api.params import MAX_QUERY_STRING
 from api.web.formats import FILTERS
 from core.errors import EscrError, PermissionDenied
-from workers.taxonomy import DOC_TYPES
+from domain.vocabulary import DOC_TYPES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["DOC_TYPES"] = DOC_TYPES

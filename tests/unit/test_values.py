@@ -6,12 +6,8 @@ from datetime import date
 
 import pytest
 
-from workers.sources.values import (
-    nhs_number_valid,
-    nhs_numbers_in_text,
-    normalise_legacy_id,
-    parse_date,
-)
+from domain.nhs import nhs_number_valid, nhs_numbers_in_text
+from domain.values import normalise_legacy_id, parse_date
 
 FORMATS = ("%d/%m/%Y", "%d-%b-%y", "%d-%b-%Y")
 

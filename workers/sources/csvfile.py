@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput
-from workers.sources.values import control_character, without_controls
+from domain.values import control_character, without_controls
 
 _CHUNK = 1 << 20
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from domain.values import controls_in_cells, parse_date, without_controls
 from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
-from workers.sources.values import controls_in_cells, parse_date, without_controls
 
 # Fields that name something (an ID, a path, a date, a digest): no control character at all.
 # The others are free text, which may hold a tab or a line break (docs/archive-format.md).

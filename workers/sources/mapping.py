@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from core.errors import InvalidInput
-from workers.sources.values import control_character
-from workers.taxonomy import is_doc_type
+from domain.values import control_character
+from domain.vocabulary import is_doc_type
 
 DEFAULT_MAPPING_PATH = Path(__file__).with_name("default_mapping.yaml")
 

@@ -8,14 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from core.errors import InvalidInput
+from domain.nhs import nhs_number_valid
+from domain.values import controls_in_cells, normalise_legacy_id, parse_date
 from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
-from workers.sources.values import (
-    controls_in_cells,
-    nhs_number_valid,
-    normalise_legacy_id,
-    parse_date,
-)
 
 # Fields that name something: no control character at all (the others are free text).
 STRICT_FIELDS = (

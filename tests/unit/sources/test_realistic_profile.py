@@ -9,11 +9,11 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
+from domain.nhs import nhs_numbers_in_text
 from workers.classify import classify
 from workers.sources.mapping import load_mapping
 from workers.sources.synth_text import HISTORY, NEUTRAL
 from workers.sources.synthetic import SyntheticArchive, make_archive
-from workers.sources.values import nhs_numbers_in_text
 
 MAPPING = load_mapping()
 

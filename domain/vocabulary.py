@@ -1,4 +1,8 @@
-"""The document-type taxonomy of ../shared/DOMAIN.md. Codes are stable: stored and indexed."""
+"""The words the pipeline, governance and faces share (docs/decisions/0022).
+
+The document-type taxonomy of DOMAIN.md, the confidence below which a guessed class waits for a
+person, and the kinds of link exception. Codes are stable: stored and indexed.
+"""
 
 from __future__ import annotations
 
@@ -29,4 +33,12 @@ DOC_TYPES: dict[str, str] = {
 
 
 def is_doc_type(code: str) -> bool:
+    """Whether `code` is one of the taxonomy's document types."""
     return code in DOC_TYPES
+
+
+# Below this a class guess must be confirmed by a person before retention may act on it.
+CONFIDENT = 0.7
+
+# The exceptions linking raises on a top-level document, each waiting for a person to resolve.
+LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")

@@ -1,0 +1,1 @@
+"""The domain's vocabulary and value rules, shared by every room; imports only core."""

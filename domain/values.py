@@ -1,0 +1,80 @@
+"""Parsing the messy values of legacy exports: dates, IDs, control characters.
+
+NHS numbers are checked and found in domain.nhs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+# Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for.
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) -> date | None:
+    """A date from ISO 8601, one of `formats`, or an Excel serial; None for empty.
+
+    Raises ValueError for a value that is present but unreadable.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    impossible = ""
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError as exc:
+            # "31/02/2021" has the shape of %d/%m/%Y but names no day: say so, not "unreadable".
+            if not impossible and "out of range" in str(exc):
+                impossible = fmt
+    if excel_serial and text.isdigit() and 1 <= int(text) <= 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(text))
+    if impossible:
+        raise ValueError(f"{text!r} is not a real date (read as {impossible})")
+    raise ValueError(
+        f"unreadable date {text!r} (expected YYYY-MM-DD or one of {', '.join(formats)})"
+    )
+
+
+def normalise_legacy_id(value: str) -> str:
+    """Trimmed, upper case; all-digit IDs lose leading zeros (spreadsheets add and drop them)."""
+    text = value.strip().upper()
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    return text
+
+
+# Unicode's control characters (category Cc: C0, DEL, C1). A NUL stops every OS call that takes
+# a path and PostgreSQL's text; none has a place in an ID or a path. Free text may keep the tab
+# and line breaks a quoted CSV cell legitimately holds.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(value: str, *, free_text: bool = False) -> str | None:
+    """Where `value` holds a control character ("U+0000 at character 4"), or None."""
+    found = (_CONTROLS_IN_TEXT if free_text else _CONTROLS).search(value)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+
+
+def without_controls(value: str) -> str:
+    """`value` with each control character written as an escape (\\x00), for a report."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+
+
+def controls_in_cells(cells: dict[str, str], strict: set[str]) -> str | None:
+    """The first cell holding a control character, with where ("file_path: U+0000 at
+    character 4"); columns in `strict` are IDs or paths, the others free text. Cells are
+    checked as read, stripped: the whitespace at either end is dropped anyway."""
+    for column, value in cells.items():
+        where = control_character(value.strip(), free_text=column not in strict)
+        if where is not None:
+            return f"{without_controls(column)} holds control character {where}"
+    return None
