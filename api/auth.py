@@ -11,7 +11,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from catalog import access as rows
 from catalog import audit, login_throttle
 from catalog.models_access import User, WebSession
+from core.clock import utcnow
 from core.errors import EscrError
 from core.settings import AuthSettings, Settings
 from records.access import Caller, resolve_caller, service_caller
@@ -33,10 +34,6 @@ SERVICE_ACCOUNT = "api:token"  # the actor of everything done with the static to
 
 class NotAuthenticated(EscrError):
     """No valid credentials: the API answers 401, the web pages send the browser to log in."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class OidcVerifier:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, or_, select
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import AuditEvent
 from catalog.models_retention import AuditChainHead
+from core.clock import utcnow
 
 GENESIS = "0" * 64
 # Signed checkpoints of the head outside the database (catalog/audit_anchor.py) follow a commit
@@ -64,7 +65,7 @@ def _locked_head(session: Session) -> AuditChainHead:
             id=HEAD_ID,
             hash=last.hash if last is not None else GENESIS,
             count=count,
-            updated_at=datetime.now(UTC).replace(tzinfo=None),
+            updated_at=utcnow(),
         )
         session.add(head)
     return head
@@ -84,7 +85,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain (in the caller's transaction)."""
     head = _locked_head(session)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     event = AuditEvent(
         at=now,
         actor=actor,

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from core.clock import utcnow
 from core.logging import get_logger
 from core.settings import Settings, get_settings
 from retention import certificates
@@ -184,7 +185,7 @@ def write_checkpoint(session: Session, store: AnchorStore, keys_dir: Path) -> di
         "kind": KIND,
         "count": count,
         "head": head_hash,
-        "at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+        "at": utcnow().isoformat(),
     }
     checkpoint = certificates.sign(body, keys_dir)
     store.append(checkpoint)

@@ -6,7 +6,6 @@ import argparse
 import csv
 import secrets
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from catalog import access as rows
@@ -14,6 +13,7 @@ from catalog import audit
 from catalog.db import unit_of_work
 from cli.access import _allocate_one
 from cli.terminal import plural
+from core.clock import utcnow
 from core.settings import Settings, get_settings
 from indexer.base import SearchQuery
 from indexer.factory import make_index
@@ -71,7 +71,7 @@ def _demo_users(settings: Settings, people_csv: Path) -> dict[str, tuple[str, st
     with people_csv.open(encoding="utf-8", newline="") as handle:
         allocations = [(r["person_id"], r.get("team", "")) for r in csv.DictReader(handle)]
     team = next((t for _, t in allocations if t), "Demo team")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     users = {
         "demo-admin": (
             "administrator",

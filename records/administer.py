@@ -9,7 +9,7 @@ transaction; they do not commit. Restrictions on records are in records/restrict
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,15 +17,12 @@ from sqlalchemy.orm import Session
 from catalog import access as rows
 from catalog import audit
 from catalog.models_access import User
+from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 
 MIN_REASON = 10  # taking access away must say why
 # Expiry dates in the bounds every date parameter has: a typo like 20255 is refused.
 LATEST_EXPIRY = date(2200, 1, 1)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _reason(reason: str, what: str) -> str:
@@ -93,7 +90,7 @@ def add_user(
         raise InvalidInput("a user needs a username")
     teams = sorted(set(teams))
     user = rows.upsert_user(
-        session, username=username, roles=roles, teams=teams, password=password, now=_now()
+        session, username=username, roles=roles, teams=teams, password=password, now=utcnow()
     )
     return _audit_user(
         session,
@@ -112,7 +109,7 @@ def set_teams(
     """Make a local user's teams exactly these."""
     _local_user(session, username)
     before = rows.teams_of(session, username)
-    rows.set_teams(session, username, teams, _now())
+    rows.set_teams(session, username, teams, utcnow())
     return _audit_user(
         session, actor, username, reason.strip(), teams_before=before, teams=sorted(set(teams))
     )
@@ -137,7 +134,7 @@ def set_active(
     if session.get(User, username) is None:
         if active:
             raise NotFound(f"no local user {username!r}")
-        session.add(User(username=username, roles=[], password_hash="", created_at=_now()))
+        session.add(User(username=username, roles=[], password_hash="", created_at=utcnow()))
         session.flush()
     rows.set_active(session, username, active)
     return _audit_user(session, actor, username, why, active=active)
@@ -169,7 +166,7 @@ def grant(
         restriction=restriction,
         reason=why,
         actor=actor,
-        now=_now(),
+        now=utcnow(),
         expires_at=expiry_of(expires),
     )
     audit.record(
@@ -228,7 +225,7 @@ def allocate(
 ) -> bool:
     """Allocate a person to a team (audited where it is new); False where they already were."""
     added = rows.allocate(
-        session, person_id=person_id, team=team, source=source, actor=actor, now=_now()
+        session, person_id=person_id, team=team, source=source, actor=actor, now=utcnow()
     )
     if added:
         _audit_allocation(session, actor, person_id, "", team=team, source=source)
@@ -255,6 +252,6 @@ def move(
     if not rows.deallocate(session, person_id=person_id, team=from_team):
         raise NotFound(f"{person_id} is not allocated to team {from_team!r}")
     rows.allocate(
-        session, person_id=person_id, team=to_team, source="move", actor=actor, now=_now()
+        session, person_id=person_id, team=to_team, source="move", actor=actor, now=utcnow()
     )
     return _audit_allocation(session, actor, person_id, why, removed=from_team, team=to_team)

@@ -7,14 +7,13 @@ manual one), a resolved exception is not reopened, and a confirmed type is not r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog import documents as docs
 from catalog.access import family_of
 from catalog.models import Document, ExceptionItem, Person
+from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import RowState
 from domain.vocabulary import DOC_TYPES
@@ -22,10 +21,6 @@ from indexer.base import SearchIndex
 from indexer.documents import search_document
 from records.access import QUEUE_ROLES, Caller, require_role
 from records.restrict import reindex_family
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _open_item(session: Session, exception_id: int) -> ExceptionItem:
@@ -43,7 +38,7 @@ def _reindex(session: Session, index: SearchIndex, document: Document) -> None:
     document.state = RowState.PENDING_INDEX
     session.commit()
     index.upsert([search_document(session, document)])
-    document.state, document.updated_at = RowState.INDEXED, _now()
+    document.state, document.updated_at = RowState.INDEXED, utcnow()
     session.commit()
 
 
@@ -62,7 +57,7 @@ def link_to_person(
     if session.get(Person, person_id) is None:
         raise InvalidInput(f"person {person_id!r} not found")
     document = docs.get_document(session, item.document_id)
-    now = _now()
+    now = utcnow()
     from_candidates = person_id in {str(c) for c in item.candidates}
     reason = f"linked by {caller.user_id} from the exception queue ({item.kind})"
     if note.strip():
@@ -123,7 +118,7 @@ def confirm_type(
     before = document.doc_type
     document.doc_type, document.type_confirmed, document.type_confidence = doc_type, True, 1.0
     document.type_reason = f"confirmed by {caller.user_id} (was {before or 'none'})"
-    document.updated_at = _now()
+    document.updated_at = utcnow()
     audit.record(
         session,
         actor=caller.user_id,
@@ -148,7 +143,7 @@ def mark_not_needed(
     if len(note.strip()) < 3:
         raise InvalidInput("say why the document is not needed")
     item = _open_item(session, exception_id)
-    now = _now()
+    now = utcnow()
     item.status, item.resolution, item.resolved_at = "not_needed", note.strip(), now
     audit.record(
         session,

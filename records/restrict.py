@@ -9,8 +9,6 @@ looser), and a lifted one only after the catalog has committed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,16 +17,13 @@ from catalog import audit
 from catalog import documents as docs
 from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink, Person
+from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 from core.settings import Settings
 from indexer.base import SearchIndex
 from indexer.documents import search_document
 
 MIN_REASON = 10  # lifting a restriction must say why, as marking one must
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _document_id(target_id: str) -> int:
@@ -96,7 +91,7 @@ def mark_restricted(
         restriction=restriction,
         reason=reason,
         actor=actor,
-        now=_now(),
+        now=utcnow(),
     )
     audit.record(
         session,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.models_retention import RetentionDecision, RetentionOverride
+from core.clock import utcnow
 from domain.vocabulary import CONFIDENT
 from retention import locks
 from retention.bulk import CHUNK, Driver, no_cycle_collection
@@ -43,10 +44,6 @@ _DECISION_COLUMNS = (
     "document_id, status, record_class, classes, retain_until, reason, action, children, "
     "rule_version, evaluated_at, inputs"
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def facts_digest(facts: Facts) -> str:
@@ -169,7 +166,7 @@ class _Page:
 def _write(db: Driver, decided: list[tuple[int, Decision, str]], replace: list[int]) -> None:
     """Replace the old decisions of these documents with the new ones, in one executemany."""
     db.delete_ids("retention_decisions", "document_id", replace)
-    stamp = db.value(_now())
+    stamp = db.value(utcnow())
     # Decisions are shared by many documents: each one's columns are formatted once.
     columns: dict[int, tuple[Any, ...]] = {}
     rows = []

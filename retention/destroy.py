@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from catalog.models_retention import (
     RetentionDecision,
     RetentionOverride,
 )
+from core.clock import utcnow
 from core.errors import Conflict, NotFound, PolicyViolation
 from indexer.base import SearchIndex
 from retention import appraise, certificates
@@ -54,10 +55,6 @@ class Outcome:
     certificate_path: Path | None = None
     transfer_package: Path | None = None  # where the archive's package was written
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _lock(session: Session) -> None:
@@ -125,13 +122,13 @@ def _approvals(session: Session, item: DisposalItem) -> list[dict[str, str]]:
 def _apply_other(session: Session, item: DisposalItem, actor: str) -> None:
     """extend / reclassify become an override the next evaluation respects."""
     row = session.get(RetentionOverride, item.document_id) or RetentionOverride(
-        document_id=item.document_id, record_class="", actor=actor, at=_now()
+        document_id=item.document_id, record_class="", actor=actor, at=utcnow()
     )
     if item.action == "extend":
         row.retain_until = date.fromisoformat(item.action_value)
     else:
         row.record_class = item.action_value
-    row.reason, row.actor, row.at = f"disposal item {item.id}", actor, _now()
+    row.reason, row.actor, row.at = f"disposal item {item.id}", actor, utcnow()
     session.add(row)
     item.status = "extended" if item.action == "extend" else "reclassified"
 
@@ -304,7 +301,7 @@ def _destroy_item(
         retain_until=item.retain_until,
         approvals=approvals,
         destroyed_by=actor,
-        destroyed_at=_now(),
+        destroyed_at=utcnow(),
         disposal_action=item.action,
         transfer_package=package.reference() if package else None,
     )
@@ -333,7 +330,7 @@ def _certify(
     body = {
         "certificate_id": cert_id,
         "proposal_id": proposal_id,
-        "issued_at": _now().isoformat(),
+        "issued_at": utcnow().isoformat(),
         "executed_by": actor,
         # Anchors the audit chain: a later rewrite of the log cannot match this head.
         "audit_head": {"hash": head_hash, "count": head_count},
@@ -360,7 +357,7 @@ def _certify(
         DestructionCertificate(
             id=cert_id,
             proposal_id=proposal_id,
-            issued_at=_now(),
+            issued_at=utcnow(),
             body=certificates.canonical(body).decode(),
             signature=certificate["signature"],
             key_id=certificate["key_id"],

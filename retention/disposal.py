@@ -8,7 +8,7 @@ decision; retention/destroy.py executes approved items after re-checking holds a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, NoReturn
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from catalog.models_retention import (
     DisposalProposal,
     DisposalReview,
 )
+from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from retention import appraise
 from retention.bulk import Driver, no_cycle_collection
@@ -31,10 +32,6 @@ from storage.base import BlobStore
 
 ACTIONS = ("destroy", "extend", "reclassify", "transfer")
 OPEN_ITEM = ("proposed", "approved")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def sweep(
@@ -73,7 +70,7 @@ def _sweep(
     proposal = None
     if wanted:
         proposal = DisposalProposal(
-            proposed_by=actor, created_at=_now(), as_of=today, rule_version=evaluator.version
+            proposed_by=actor, created_at=utcnow(), as_of=today, rule_version=evaluator.version
         )
         session.add(proposal)
         session.flush()
@@ -204,7 +201,7 @@ def review(
     _check_action(action, value)
     items = [i for i in _items(session, proposal_id, item_ids) if i.status in OPEN_ITEM]
     past = reviews_of(session, [i.id for i in items])
-    now, counts = _now(), {"approved": 0, "awaiting_second": 0, "rejected": 0}
+    now, counts = utcnow(), {"approved": 0, "awaiting_second": 0, "rejected": 0}
     for item in items:
         _decide(item, past[item.id], actor=actor, decision=decision, action=action, value=value)
         session.add(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import Person
 from domain.values import parse_date as parse_legacy_date
 
@@ -97,14 +98,14 @@ def facts_of(
 
 
 def load_facts(session: Session, person_ids: Iterable[str] | None = None) -> dict[str, Facts]:
-    """Facts of these people (or everyone), read in one query per thousand IDs."""
+    """Facts of these people (or everyone), read in one query per IN list of IDs."""
     columns = (Person.person_id, Person.date_of_birth, Person.date_of_death, Person.service)
     query = select(*columns, Person.extra)
     if person_ids is None:
         chunks: list[list[str] | None] = [None]
     else:
         wanted = sorted(set(person_ids))
-        chunks = [wanted[i : i + 1000] for i in range(0, len(wanted), 1000)]
+        chunks = [wanted[i : i + IN_LIST_MAX] for i in range(0, len(wanted), IN_LIST_MAX)]
     result: dict[str, Facts] = {}
     for chunk in chunks:
         q = query if chunk is None else query.where(Person.person_id.in_(chunk))

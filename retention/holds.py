@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from catalog import audit
 from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink, DocumentText
 from catalog.models_retention import LegalHold, RetentionDecision
+from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from retention import locks
 from storage.base import BlobStore
@@ -24,10 +25,6 @@ from storage.base import BlobStore
 REASON_TYPES = ("inquiry", "litigation", "complaint", "sar")
 CRITERIA = ("classes", "person_ids", "date_from", "date_to", "source_systems", "query")
 _WORD = re.compile(r"\w+")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _words(text: str) -> set[str]:
@@ -165,7 +162,7 @@ def add_hold(
         owner=owner or actor,
         criteria=clean_criteria(criteria),
         created_by=actor,
-        created_at=_now(),
+        created_at=utcnow(),
     )
     session.add(hold)
     session.flush()
@@ -201,7 +198,7 @@ def release_hold(
     if not reason.strip():
         raise InvalidInput("releasing a hold needs a reason")
     covered = matching_documents(session, hold)
-    hold.released_at, hold.released_by, hold.release_reason = _now(), actor, reason.strip()
+    hold.released_at, hold.released_by, hold.release_reason = utcnow(), actor, reason.strip()
     session.flush()
     still_held = holds_on(session, covered)
     freed = [i for i in covered if i not in still_held]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models_retention import RetentionBlobLock
+from core.clock import utcnow
 from core.errors import NotFound, PolicyViolation
 from core.logging import get_logger
 from retention import holds
@@ -38,10 +39,6 @@ class Expected:
     documents: set[int] = field(default_factory=set)
     retain_until: date | None = None
     holds: set[int] = field(default_factory=set)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def lock_time(retain_until: date) -> datetime:
@@ -126,7 +123,7 @@ def sync(session: Session, store: BlobStore, document_ids: Sequence[int]) -> Cou
             row = applied.get(sha)
             if row is None:
                 row = RetentionBlobLock(
-                    sha256=sha, key=blob.key, legal_hold=False, updated_at=_now()
+                    sha256=sha, key=blob.key, legal_hold=False, updated_at=utcnow()
                 )
                 session.add(row)
             until = blob.retain_until
@@ -138,11 +135,11 @@ def sync(session: Session, store: BlobStore, document_ids: Sequence[int]) -> Cou
                     log.warning("retention.lock_refused", key=blob.key, error=str(exc))
                     counts["retention_refused"] += 1
                 else:
-                    row.retain_until, row.updated_at = until, _now()
+                    row.retain_until, row.updated_at = until, utcnow()
                     counts["retention_set"] += 1
             if blob.holds and not row.legal_hold:
                 store.set_legal_hold(blob.key, True)
-                row.legal_hold, row.updated_at = True, _now()
+                row.legal_hold, row.updated_at = True, utcnow()
                 counts["legal_hold_set"] += 1
     session.flush()
     return counts
@@ -161,7 +158,7 @@ def release_blobs(session: Session, store: BlobStore, document_ids: Sequence[int
             cleared += 1
             row = applied.get(sha)
             if row is not None:
-                row.legal_hold, row.updated_at = False, _now()
+                row.legal_hold, row.updated_at = False, utcnow()
     session.flush()
     return cleared
 

@@ -6,7 +6,6 @@ locked rule cannot be shortened or removed by editing either file between runs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.models_retention import RetentionSchedule
+from core.clock import utcnow
 from retention.evaluate import Evaluator
 from retention.periods import Count
 from retention.schedule import (
@@ -59,11 +59,7 @@ def register(session: Session, schedule: Schedule, *, actor: str) -> None:
         return
     latest = _checked(session, schedule)
     body = schedule.as_json()
-    session.add(
-        RetentionSchedule(
-            version=schedule.version, body=body, recorded_at=datetime.now(UTC).replace(tzinfo=None)
-        )
-    )
+    session.add(RetentionSchedule(version=schedule.version, body=body, recorded_at=utcnow()))
     audit.record(
         session,
         actor=actor,

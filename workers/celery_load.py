@@ -15,10 +15,10 @@ from catalog.db import session_factory
 from catalog.ledger import get_batch
 from catalog.reconcile import reconcile
 from catalog.schema import migrate
+from core.clock import utcnow
 from core.errors import InvalidInput
 from core.settings import Settings
 from workers.celery_app import configure
-from workers.pipeline import utcnow
 from workers.register import default_batch_name, file_sha256, load_people, register_manifest
 from workers.rounds import correct_metadata
 from workers.sources.mapping import load_mapping

@@ -11,6 +11,7 @@ from typing import Any
 from catalog.db import session_factory
 from catalog.reconcile import reconcile
 from catalog.schema import migrate
+from core.clock import utcnow
 from core.collector import fewer_collections
 from core.errors import InvalidInput
 from core.logging import get_logger
@@ -22,7 +23,7 @@ from storage.local import LocalBlobStore
 from workers.extract.base import Limits
 from workers.ingest import remove_stale_spools, scratch_folder
 from workers.local_runner import LocalRunner
-from workers.pipeline import Context, utcnow
+from workers.pipeline import Context
 from workers.register import (
     PeopleSummary,
     default_batch_name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from catalog import documents as docs
 from catalog import ledger
 from catalog.models import Document, LedgerRow
+from core.clock import utcnow
 from core.states import Reason, RowState
 from domain.vocabulary import LINK_EXCEPTION_KINDS
 from indexer.base import SearchIndex
@@ -42,10 +43,6 @@ from workers.stages import Failure, Stage, next_stage
 # session.info key: IDs of documents whose content this session stored for the first time.
 FRESH = "escr.fresh_documents"
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass

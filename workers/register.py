@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from catalog import ledger
 from catalog.models import Batch
 from catalog.people import upsert_person
+from core.clock import utcnow
 from core.errors import InvalidInput
 from core.states import Reason, RowState
-from workers.pipeline import utcnow
 from workers.sources.csvfile import Note
 from workers.sources.manifest import BadRow, ManifestRow, read_manifest
 from workers.sources.mapping import Mapping

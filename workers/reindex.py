@@ -12,12 +12,12 @@ from catalog import ledger
 from catalog.db import IN_LIST_MAX, session_factory
 from catalog.models import Document
 from catalog.models_retention import DestructionRecord
+from core.clock import utcnow
 from core.settings import Settings
 from core.states import RowState
 from indexer.base import SearchDocument, SearchIndex
 from indexer.documents import search_documents
 from indexer.factory import make_index
-from workers.pipeline import utcnow
 
 PAGE = 500
 INDEXABLE = (RowState.PENDING_INDEX, RowState.INDEXED)

@@ -27,8 +27,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import ledger
-from catalog.db import after_commit, unit_of_work
+from catalog.db import IN_LIST_MAX, after_commit, unit_of_work
 from catalog.models import Batch, Document, DocumentPage, LedgerRow
+from core.clock import utcnow
 from core.errors import TransientBackendError
 from core.logging import get_logger
 from core.settings import get_settings
@@ -73,7 +74,7 @@ class StageTask(Task):  # type: ignore[misc]
                 self.failure,
                 target,
                 failure_detail(exc),
-                pipeline.utcnow(),
+                utcnow(),
                 if_unfinished=True,  # another delivery may have finished it meanwhile
             )
 
@@ -89,7 +90,8 @@ RETRY = dict(
     acks_late=True,
 )
 INDEX_BATCH = 200
-PAGE_ROWS_PER_INSERT = 1000
+# Five bound parameters a page row: a slice stays within the one IN-list bound's budget.
+PAGE_ROWS_PER_INSERT = IN_LIST_MAX // 5
 # Mime types that are OCR work from the start: they go to the ocr queue.
 OCR_MIMES = ("image/",)
 
@@ -133,7 +135,7 @@ _UNFINISHED = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 def _sync(session: Session, document: Document, batch: str | None = None) -> None:
     """The rows of `batch` (default: the round that last took the document on) take its state.
     An earlier round's rows are its history: a later round never rewrites them."""
-    ledger.sync_document(session, batch or document.batch, document, pipeline.utcnow())
+    ledger.sync_document(session, batch or document.batch, document, utcnow())
 
 
 def _advance(session: Session, documents: list[Document], batch: str | None = None) -> None:
@@ -304,7 +306,7 @@ def _await_ocr(session: Session, document: Document, result: ExtractionResult) -
     _clear_pages(session, document.id)  # an older version's pages, if any
     _write_pages(session, document.id, document.sha256, result.page_texts)
     document.pages, document.ocr_pending = result.pages, len(result.pending_ocr)
-    document.updated_at = pipeline.utcnow()
+    document.updated_at = utcnow()
     _queue_ocr(session, document.id, result.pending_ocr)
 
 

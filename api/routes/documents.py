@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -14,6 +13,7 @@ from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
 from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from api.schemas import errors, text_route_errors
 from api.schemas.documents import BreakGlassGrant, Chronology, DocumentMetadata, SearchResults
+from core.clock import utcnow
 from indexer.base import SearchQuery
 from records import access, filters, reads
 from storage.base import BlobStore, content_key
@@ -187,6 +187,6 @@ def break_glass(
         reason=body.reason,
         minutes=settings.auth.break_glass_minutes if body.minutes is None else body.minutes,
         max_minutes=settings.auth.break_glass_max_minutes,
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=utcnow(),
     )
     return {"person_id": person_id, "expires_at": grant.expires_at.isoformat()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, BreakGlassReason, IdPath, Page, parse_date
 from api.routes.documents import stream_content
 from api.web.render import check_csrf, page
+from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
 from records import access, filters, reads
@@ -195,7 +195,7 @@ def break_glass(
         reason=reason,
         minutes=minutes,
         max_minutes=settings.auth.break_glass_max_minutes,
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=utcnow(),
     )
     return RedirectResponse(f"/people/{person_id}", status_code=303)
 

@@ -17,11 +17,11 @@ from catalog.models import Document
 from catalog.models_retention import DestructionRecord
 from catalog.schema import migrate
 from cli.main import main
+from core.clock import utcnow
 from core.settings import Settings
 from core.states import RowState
 from indexer.base import SearchDocument, SearchQuery
 from indexer.embedded import EmbeddedIndex
-from workers.pipeline import utcnow
 
 LOADED = 1500
 NOW = datetime(2024, 1, 1)
