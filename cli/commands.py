@@ -10,9 +10,9 @@ import sys
 from catalog.db import session_factory
 from catalog.reconcile import reconcile as reconcile_batch
 from catalog.reconcile import write_row_report
-from catalog.schema import migrate
+from cli.common import print_reconciliation, ready, serve_web
 from cli.terminal import CONTROL, plural, styled_output, terminal_snippet, terminal_text
-from core.settings import Settings, get_settings
+from core.settings import get_settings
 from indexer.base import SearchQuery
 from records import filters, reads
 from records.access import Caller, service_caller
@@ -22,12 +22,6 @@ from records.fixity import verify_blobs
 def _caller() -> Caller:
     """Whoever can run the CLI on this machine already reads the catalog: a local administrator."""
     return service_caller(f"cli:{getpass.getuser()}")
-
-
-def _ready() -> Settings:
-    settings = get_settings()
-    migrate(settings.database_url)
-    return settings
 
 
 def _print_json(value: object) -> None:
@@ -116,7 +110,7 @@ def worker(args: argparse.Namespace) -> int:
 
     from workers.celery_app import configure, queue_name
 
-    settings = _ready()
+    settings = ready()
     app = configure(settings)
     concurrency = args.concurrency or os.cpu_count() or 1
     app.conf.worker_concurrency = concurrency
@@ -143,7 +137,7 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def reconcile(args: argparse.Namespace) -> int:
-    settings = _ready()
+    settings = ready()
     with session_factory(settings.database_url)() as session:
         summary = reconcile_batch(session, args.batch)
         if args.rows:
@@ -152,28 +146,15 @@ def reconcile(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary)
     else:
-        _print_reconciliation(summary)
+        print_reconciliation(summary)
     return 0 if summary["unaccounted"] == 0 else 1
-
-
-def _print_reconciliation(summary: dict[str, object]) -> None:
-    print(f"batch {summary['batch']} ({summary['status']})")
-    for key in ("rows", "indexed", "linked", "unlinked", "duplicates", "duplicate_rows", "failed"):
-        print(f"  {key:<15} {summary[key]}")
-    quarantined = summary["quarantined"]
-    assert isinstance(quarantined, dict)
-    print(f"  {'quarantined':<15} {sum(quarantined.values())}")
-    for reason, count in sorted(quarantined.items()):
-        print(f"    {reason:<13} {count}")
-    print(f"  {'attachments':<15} {summary['attachments']}")
-    print(f"  {'unaccounted':<15} {summary['unaccounted']}")
 
 
 def batches(args: argparse.Namespace) -> int:
     """Load batches, newest first, as the migration console lists them (and audits the look)."""
     from records.consoles import batches as list_batches
 
-    settings = _ready()
+    settings = ready()
     with session_factory(settings.database_url)() as session:
         found = list_batches(session, caller=_caller(), limit=args.limit)
         session.commit()
@@ -196,7 +177,7 @@ def batches(args: argparse.Namespace) -> int:
 def search(args: argparse.Namespace) -> int:
     from indexer.factory import make_index
 
-    settings = _ready()
+    settings = ready()
     query = SearchQuery(
         text=args.query,
         person_ids=tuple(args.person),
@@ -225,7 +206,7 @@ def search(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    settings = _ready()
+    settings = ready()
     with session_factory(settings.database_url)() as session:
         metadata = reads.document_metadata(session, args.document_id, caller=_caller())
         text = (
@@ -247,7 +228,7 @@ def show(args: argparse.Namespace) -> int:
 def verify(args: argparse.Namespace) -> int:
     from storage.factory import make_blob_store
 
-    settings = _ready()
+    settings = ready()
     with session_factory(settings.database_url)() as session:
         report = verify_blobs(session, make_blob_store(settings))
     _print_json(
@@ -264,19 +245,14 @@ def verify(args: argparse.Namespace) -> int:
 def reindex(args: argparse.Namespace) -> int:
     from workers.reindex import reindex_catalog
 
-    settings = _ready()
+    settings = ready()
     count = reindex_catalog(settings, pending_only=args.pending)
     _print_json({"indexed": count})
     return 0
 
 
 def serve(args: argparse.Namespace) -> int:
-    from api.app import create_app
-    from api.server import serve as run_server
-
-    _ready()
-    run_server(create_app(), host=args.host, port=args.port)
-    return 0
+    return serve_web(args.host, args.port)
 
 
 def demo(args: argparse.Namespace) -> int:

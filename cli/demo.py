@@ -21,7 +21,7 @@ from indexer.factory import make_index
 
 def run(args: argparse.Namespace) -> int:
     """Synthesise, load, reconcile, show a search and the exception queue, then serve."""
-    from cli.commands import _print_reconciliation, serve
+    from cli.common import print_reconciliation, serve_web
     from workers.load import load_archive
     from workers.sources.synthetic import make_archive
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     _say("2/4 loading it (progress below; the same command again reports every row unchanged)")
     summary = load_archive(settings, manifest=archive.manifest_path, people=archive.people_path)
     _say("3/4 reconciliation")
-    _print_reconciliation(summary)
+    print_reconciliation(summary)
     _say("4/4 a search, as a practitioner's search box would run it")
     _show_search(settings)
     users = _demo_users(settings, archive.people_path)
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0 if summary["unaccounted"] == 0 else 1
     _say("  Ctrl-C stops")
-    return serve(argparse.Namespace(host="127.0.0.1", port=args.port))
+    return serve_web("127.0.0.1", args.port)
 
 
 def _say(text: str) -> None:

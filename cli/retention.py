@@ -31,7 +31,7 @@ from core.settings import get_settings
 from indexer.base import check_date
 from indexer.factory import make_index
 from records.access import _deny, service_caller
-from retention import certificates, disposal, holds, locks
+from retention import certificates, disposal, hold_match, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
 from retention.periods import server_today
@@ -288,7 +288,7 @@ def hold_list(args: argparse.Namespace) -> int:
         found = (
             session.scalars(select(LegalHold).order_by(LegalHold.id)).all()
             if args.all
-            else holds.active_holds(session)
+            else hold_match.active_holds(session)
         )
         audit.record(session, actor=actor, action="hold_list", target_type="hold")
         _print([holds.hold_json(h) for h in found])

@@ -41,7 +41,7 @@ from indexer.base import SearchIndex
 from retention import appraise, certificates
 from retention.disposal import get_proposal, reviews_of
 from retention.evaluate import DUE, Evaluator
-from retention.holds import holds_on
+from retention.hold_match import holds_on
 from retention.periods import not_after_today
 from retention.transfer import Package, TransferFailed, write_package
 from storage.base import BlobStore

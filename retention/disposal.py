@@ -26,7 +26,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from retention import appraise
 from retention.bulk import Driver, no_cycle_collection
 from retention.evaluate import DUE, RETAINED, SCHEDULED, Evaluator
-from retention.holds import holds_on
+from retention.hold_match import holds_on
 from retention.periods import not_after_today
 from storage.base import BlobStore
 

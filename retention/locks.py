@@ -24,7 +24,7 @@ from catalog.models_retention import RetentionBlobLock
 from core.clock import utcnow
 from core.errors import NotFound, PolicyViolation
 from core.logging import get_logger
-from retention import holds
+from retention import hold_match
 from retention.bulk import CHUNK, Driver
 from storage.base import BlobStore
 
@@ -91,8 +91,8 @@ def expected(session: Session, db: Driver, shas: Sequence[str]) -> dict[str, Exp
             blob = found.get(sha)
             if blob is not None and (blob.retain_until is None or day > blob.retain_until):
                 blob.retain_until = day
-    current = holds.active_holds(session)
-    held = holds.holds_on(session, ids, current) if current else {}
+    current = hold_match.active_holds(session)
+    held = hold_match.holds_on(session, ids, current) if current else {}
     for doc_id, shas_of_doc in owners.items():
         for sha in shas_of_doc & found.keys():
             found[sha].documents.add(doc_id)

@@ -36,7 +36,7 @@ from api.schemas.retention import (
     Verification,
 )
 from catalog import audit, audit_anchor
-from retention import certificates, disposal, holds, locks
+from retention import certificates, disposal, hold_match, holds, locks
 from retention.appraise import evaluate_and_audit
 from retention.destroy import execute
 from retention.periods import server_today
@@ -338,7 +338,7 @@ def add_hold(
 def list_holds(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
     """The holds in force."""
     audit.record(session, actor=actor, action="hold_list", target_type="hold")
-    return [holds.hold_json(h) for h in holds.active_holds(session)]
+    return [holds.hold_json(h) for h in hold_match.active_holds(session)]
 
 
 @router.post(

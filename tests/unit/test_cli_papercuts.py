@@ -271,7 +271,7 @@ def test_demo_no_serve_still_makes_and_prints_the_users(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served: list[Any] = []
-    monkeypatch.setattr("cli.commands.serve", served.append)
+    monkeypatch.setattr("cli.common.serve_web", lambda *a: served.append(a))
     assert main(["demo", "--no-serve", "--docs", "12", "--people", "4", "--port", "8123"]) == 0
     assert served == []
     err = capsys.readouterr().err
