@@ -5,6 +5,14 @@
 Builds the same synthetic archive into both engines (500 documents per upsert, as a loader
 does), then times the same queries on each: p50/p95 in ms, with the FTS5/tantivy ratio.
 Every query asks for totals, facets and highlights, as the search page does.
+
+    .venv/bin/python -m bench.bench_search --docs 1000000 --access-filter [--engines opensearch]
+
+The access-filtered run (issue 12, cost curve): documents of ~2 KB of text, rebuilt straight
+into each engine through its `rebuild`, then a warm query mix through a practitioner's filter
+as records/access.search_filter builds it (a few hundred allowed people, the restricted
+classes excluded): p50/p95/p99. OpenSearch needs `eval "$(scripts/services.sh env)"`; its
+index is an alias of its own (escr-bench-...), dropped at the end.
 """
 
 from __future__ import annotations
@@ -160,8 +168,32 @@ def timings(index: SearchIndex, queries: list[SearchQuery]) -> tuple[float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--people", type=int, default=2_000)
+    parser.add_argument(
+        "--people", type=int, default=None, help="default 2,000; --docs / 50 with --access-filter"
+    )
+    parser.add_argument(
+        "--access-filter",
+        action="store_true",
+        help="the million-document run (bench/access_search.py)",
+    )
+    parser.add_argument("--engines", default="embedded,opensearch", help="with --access-filter")
+    parser.add_argument(
+        "--sentences",
+        default="8,36",
+        help="with --access-filter: sentences a document, low,high (~75 bytes each)",
+    )
+    parser.add_argument(
+        "--queries", type=int, default=100, help="with --access-filter: queries of each kind"
+    )
     args = parser.parse_args()
+    if args.access_filter:
+        from bench.access_search import run
+
+        low, high = (int(x) for x in args.sentences.split(","))
+        people = args.people or max(100, args.docs // 50)
+        run(args.docs, people, (low, high), args.engines.split(","), args.queries)
+        return
+    args.people = args.people or 2_000
     started = time.perf_counter()
     docs = list(synthetic_documents(args.docs, args.people))
     print(f"generated {len(docs):,} documents in {time.perf_counter() - started:.1f} s")
