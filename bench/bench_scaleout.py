@@ -10,17 +10,28 @@
 3. Bulk indexing documents/s through OpenSearchIndex (bulk mode) against a raw
    `streaming_bulk` of the same documents into an index with the same mapping. Target: ratio
    >= 0.8.
+4. With --cost-docs 2000,10000: the cost curve of issue 12 on the scale-out backends. Realistic
+   born-digital archives loaded by `escr load`'s embedded runner (load_archive, --workers
+   sandbox processes) into PostgreSQL (a schema of its own) and OpenSearch (an alias
+   escr-bench-...), blobs in a local store; CPU a document over every process (perf stat),
+   wall, loader peak RSS. The schema and the index are dropped after each size.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
@@ -37,6 +48,9 @@ from indexer.opensearch import (
     index_body,
     text_analysis,
 )
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import Services
 
 
 def ocr_scaling(root: Path, pages: int) -> None:
@@ -143,16 +157,92 @@ def bulk_rates(client: OpenSearch, index: OpenSearchIndex, documents: list[Searc
     print(f"  ratio                        {ours / raw:8.2f}   target >= 0.8")
 
 
+def _services(settings: Settings) -> Services:
+    from tests.integration.conftest import Services
+
+    return Services(
+        settings.database_url,
+        settings.broker.url,
+        settings.storage.endpoint,
+        settings.storage.access_key,
+        settings.storage.secret_key,
+        settings.index.hosts,
+    )
+
+
+def scaleout_cost_curve(root: Path, sizes: list[int], workers: int) -> None:
+    """bench_pipeline's cost curve (its archive, measured process and perf counting), on
+    PostgreSQL and OpenSearch instead of SQLite and tantivy."""
+    from bench.bench_pipeline import _COST_CODE, _all_cpu, _task_clock_s, realistic_archive
+    from tests.integration.scaleout import Stack
+
+    settings = Settings()
+    print(
+        f"cost curve: realistic born-digital loads, embedded runner on PostgreSQL + OpenSearch "
+        f"(blobs local), {workers} processes"
+    )
+    for size in sizes:
+        folder = root / f"cost-{size}"
+        started = time.perf_counter()
+        _files, manifest = realistic_archive(folder, size)
+        made = time.perf_counter() - started
+        os.sync()
+        stack = Stack(
+            _services(settings), root / f"home-cost-{size}", tag=f"bench{uuid.uuid4().hex[:8]}"
+        )
+        stack.home.mkdir()
+        stack.create()
+        # A local blob store: MinIO's Object Lock buckets cannot be emptied after the run.
+        env = {k: v for k, v in stack.env().items() if not k.startswith("ESCR_STORAGE__")}
+        env["ESCR_STORAGE__BACKEND"] = "local"
+        code = _COST_CODE.format(
+            manifest=str(manifest), people=str(folder / "people.csv"), workers=workers
+        )
+        stat = root / f"cost-{size}.perf"
+        try:
+            done = subprocess.run(
+                _all_cpu([sys.executable, "-c", code], stat),
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode:
+                raise SystemExit(f"the load failed:\n{done.stderr[-3000:]}")
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+        finally:
+            stack.drop()
+            OpenSearchIndex(OpenSearch(hosts=settings.index.hosts), f"escr-{stack.tag}").drop()
+            shutil.rmtree(folder, ignore_errors=True)
+        assert r["indexed"] == size, r
+        total = _task_clock_s(stat)
+        every = f"{1000 * total / size:5.2f}" if total is not None else "  n/a"
+        print(
+            f"  {size:>7} docs: {every} ms CPU a doc (all processes; the loader "
+            f"{1000 * r['loader_cpu'] / size:.2f}), wall {r['wall']:7.1f} s "
+            f"({1000 * r['wall'] / size:.2f} ms a doc), loader peak {r['rss_mb']:5.0f} MB, "
+            f"unaccounted {r['unaccounted']}; archive made in {made:.0f} s, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--skip", default="")
+    parser.add_argument("--cost-docs", default="", help="e.g. 2000,10000: only the cost curve")
+    parser.add_argument("--workers", type=int, default=2, help="with --cost-docs")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     settings = Settings()
     if settings.index.backend != "opensearch":
         raise SystemExit('load the services first: eval "$(scripts/services.sh env)"')
+    if args.cost_docs:
+        with tempfile.TemporaryDirectory(prefix="escr-bench-") as tmp:
+            sizes = [int(x) for x in args.cost_docs.split(",") if x]
+            scaleout_cost_curve(Path(tmp), sizes, args.workers)
+        return
     with tempfile.TemporaryDirectory(prefix="escr-bench-") as tmp:
         if "ocr" not in skip:
             ocr_scaling(Path(tmp), args.pages)
