@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import AuditEvent
 from catalog.models_retention import AuditChainHead
+from catalog.session_state import ANCHOR_DUE
 from core.clock import utcnow
 
 GENESIS = "0" * 64
@@ -28,7 +29,6 @@ GENESIS = "0" * 64
 # checkpoint this process wrote.
 ANCHOR_EVERY = 1000
 ANCHOR_INTERVAL_S = 900.0
-_ANCHOR_DUE = "escr_audit_anchor_due"
 _last_anchor = [-ANCHOR_INTERVAL_S]
 HEAD_ID = 1
 # Reads of a person's record, for "who looked at my record".
@@ -104,7 +104,7 @@ def record(
     session.add(event)
     session.flush()
     if _anchor_due(head.count):
-        session.info[_ANCHOR_DUE] = True
+        ANCHOR_DUE.set(session, True)
     return event
 
 
@@ -116,7 +116,7 @@ def _anchor_due(count: int) -> bool:
 @event.listens_for(Session, "after_commit")
 def _anchor_after_commit(session: Session) -> None:
     # Only after the commit: a checkpoint of a head that then rolled back would never verify.
-    if session.info.pop(_ANCHOR_DUE, False):
+    if ANCHOR_DUE.pop(session):
         _last_anchor[0] = time.monotonic()
         # Imported here: the anchor reads the chain through this module.
         from catalog import audit_anchor
@@ -126,7 +126,7 @@ def _anchor_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_anchor(session: Session) -> None:
-    session.info.pop(_ANCHOR_DUE, None)
+    ANCHOR_DUE.pop(session)
 
 
 def head(session: Session) -> tuple[str, int]:

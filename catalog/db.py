@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from catalog.session_state import AFTER_COMMIT
 from core.files import PRIVATE_FILE, private_opener, tighten
 
 
@@ -101,12 +102,6 @@ def unit_of_work(url: str) -> Iterator[Session]:
         session.close()
 
 
-# session.info key: the work waiting for the commit, each with the transactions (innermost
-# first) it was registered in.
-_AFTER_COMMIT = "escr.after_commit"
-_Pending = list[tuple[tuple[SessionTransaction, ...], Callable[[], None]]]
-
-
 def after_commit(session: Session, work: Callable[[], None]) -> None:
     """Run `work` once the session's transaction commits; never if it, or the savepoint open
     now, rolls back. For work that must not happen before the catalog holds what it points at
@@ -119,20 +114,19 @@ def after_commit(session: Session, work: Callable[[], None]) -> None:
     while transaction is not None:
         chain.append(transaction)
         transaction = transaction.parent
-    pending: _Pending = session.info.setdefault(_AFTER_COMMIT, [])
-    pending.append((tuple(chain), work))
+    AFTER_COMMIT.setdefault(session).append((tuple(chain), work))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released (SQLAlchemy calls this for those too): not committed yet
-    for _, work in session.info.pop(_AFTER_COMMIT, []):
+    for _, work in AFTER_COMMIT.pop(session) or []:
         work()
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    pending: _Pending | None = session.info.get(_AFTER_COMMIT)
+    pending = AFTER_COMMIT.get(session)
     if pending:
         pending[:] = [item for item in pending if previous_transaction not in item[0]]

@@ -22,6 +22,7 @@ from catalog.models import (
     ExceptionItem,
 )
 from catalog.models_rounds import MetadataVersion
+from catalog.session_state import TEXTS
 from core.errors import NotFound
 
 
@@ -156,15 +157,9 @@ def assign_new_ids(session: Session, documents: Sequence[Document]) -> None:
             document.id = top + offset
 
 
-# A loader's session may keep the texts it wrote, so later stages of the same run do not read
-# them back from the database. Opt-in (cache_texts), because a session that deletes texts
-# (disposal) must never see a cached copy; the loader drops entries with forget_texts().
-_TEXTS = "escr.texts"
-
-
 def cache_texts(session: Session) -> None:
     """Keep texts written in this session in memory until forget_texts()."""
-    session.info.setdefault(_TEXTS, {})
+    TEXTS.setdefault(session)
 
 
 def set_text(session: Session, document_id: int, text: str) -> None:
@@ -182,12 +177,13 @@ def set_texts(session: Session, texts: dict[int, str]) -> None:
         ),
         [{"document_id": document_id, "text": text} for document_id, text in texts.items()],
     )
-    if _TEXTS in session.info:
-        session.info[_TEXTS].update(texts)
+    cached = TEXTS.get(session)
+    if cached is not None:
+        cached.update(texts)
 
 
 def get_text(session: Session, document_id: int) -> str:
-    cached: dict[int, str] = session.info.get(_TEXTS, {})
+    cached = TEXTS.get(session) or {}
     if document_id in cached:
         return cached[document_id]
     text = session.scalar(select(DocumentText.text).where(DocumentText.document_id == document_id))
@@ -196,16 +192,16 @@ def get_text(session: Session, document_id: int) -> str:
 
 def drop_cached_texts(session: Session) -> None:
     """Forget every cached text (after a rollback, a cached text may belong to no document)."""
-    session.info.get(_TEXTS, {}).clear()
+    (TEXTS.get(session) or {}).clear()
 
 
 def cached_text_chars(session: Session) -> int:
     """How much text the session holds in memory (cache_texts), in characters."""
-    return sum(len(text) for text in session.info.get(_TEXTS, {}).values())
+    return sum(len(text) for text in (TEXTS.get(session) or {}).values())
 
 
 def forget_texts(session: Session, document_ids: Sequence[int]) -> None:
-    cached: dict[int, str] = session.info.get(_TEXTS, {})
+    cached = TEXTS.get(session) or {}
     for document_id in document_ids:
         cached.pop(document_id, None)
 
@@ -332,11 +328,18 @@ def open_exception(
     detail: str,
     candidates: list[str],
     now: datetime,
+    new_document: bool = False,
 ) -> None:
-    """Queue the document for a person; re-opening an existing kind refreshes its detail."""
-    item = session.scalar(
-        select(ExceptionItem).where(
-            ExceptionItem.document_id == document_id, ExceptionItem.kind == kind
+    """Queue the document for a person; re-opening an existing kind refreshes its detail.
+    `new_document`: created in this session, so it has none yet and is not looked up (the
+    lookup flushed every pending row first, ~4 ms a call in a load's main thread)."""
+    item = (
+        None
+        if new_document
+        else session.scalar(
+            select(ExceptionItem).where(
+                ExceptionItem.document_id == document_id, ExceptionItem.kind == kind
+            )
         )
     )
     if item is None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from catalog import documents as docs
 from catalog import ledger
 from catalog.models import Document, LedgerRow
+from catalog.session_state import FRESH_DOCUMENTS
 from core.clock import utcnow
 from core.states import Reason, RowState
 from domain.vocabulary import LINK_EXCEPTION_KINDS
@@ -40,8 +41,6 @@ from workers.link import decide_links
 from workers.sources.mapping import Mapping
 from workers.stages import Failure, Stage, next_stage
 
-# session.info key: IDs of documents whose content this session stored for the first time.
-FRESH = "escr.fresh_documents"
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
 
 
@@ -172,7 +171,7 @@ def ingest_rows(
             versions.append(docs.version_row(ingested, found.sha256, row.batch, now))
         if found.sha256 in new_content and change == "new":
             # No other document can share these bytes, and none of its exceptions can exist yet.
-            session.info.setdefault(FRESH, set()).add(ingested.id)
+            FRESH_DOCUMENTS.setdefault(session).add(ingested.id)
         _record_on_row(row, ingested, change, found, now)
     docs.add_versions(session, versions)
     return results
@@ -249,7 +248,7 @@ def sync_row(row: LedgerRow, document: Document, now: datetime) -> None:
 
 def reuse_extraction(session: Session, document: Document) -> bool:
     """Copy text from another document with the same content, so shared files are parsed once."""
-    if document.id in session.info.get(FRESH, ()):
+    if document.id in (FRESH_DOCUMENTS.get(session) or ()):
         return False
     twin = session.scalar(
         select(Document)
@@ -464,7 +463,8 @@ def link_document(
     )
     kinds = {kind for kind, _ in decision.exceptions}
     stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
-    if stale and document.id not in session.info.get(FRESH, ()):
+    fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
+    if stale and not fresh:
         docs.resolve_exceptions(
             session, document.id, kinds=stale, resolution="re-linked by a later round", now=now
         )
@@ -476,6 +476,7 @@ def link_document(
             detail=detail,
             candidates=decision.candidates,
             now=now,
+            new_document=fresh,
         )
     return [link(person_id, "crosswalk", reason) for person_id, reason in decision.links.items()]
 
@@ -490,5 +491,5 @@ def index_pending(ctx: Context, session: Session, documents: list[Document]) -> 
 def forget(session: Session, document_ids: list[int]) -> None:
     """Drop what this session kept in memory about finished documents."""
     docs.forget_texts(session, document_ids)
-    fresh: set[int] = session.info.get(FRESH, set())
+    fresh = FRESH_DOCUMENTS.get(session) or set()
     fresh.difference_update(document_ids)
