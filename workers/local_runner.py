@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,9 +66,17 @@ RESUME_PAGE = 200
 UNFINISHED_STATES = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 
 _Item = TypeVar("_Item")
-# A row with its file read and stored, or ended (Quarantine), or with the error our own
-# reading code raised (a store that is down): that row fails, the load goes on.
-_ReadFile = tuple[LedgerRow, StoredFile | Quarantine | Exception, ExtractionResult | None]
+
+
+class _ReadFile(NamedTuple):
+    """A ledger row with what reading its file gave."""
+
+    row: LedgerRow
+    # The file read and stored, or why the row ends (Quarantine), or the error our own reading
+    # code raised (a store that is down): that row fails, the load goes on.
+    found: StoredFile | Quarantine | Exception
+    # The text read with the file, in the same sandbox job (a new document's); None otherwise.
+    extraction: ExtractionResult | None
 
 
 @dataclass
@@ -285,7 +293,7 @@ class LocalRunner:
                     texts[index] = file.extraction if isinstance(file, Spooled) else None
             except Exception as exc:  # ours, not the file's: recorded on the rows by _ingest_group
                 found = [exc] * len(chunk.rows)
-            with_files.extend(zip(chunk.rows, found, texts, strict=True))
+            with_files.extend(map(_ReadFile._make, zip(chunk.rows, found, texts, strict=True)))
         return with_files
 
     # -- groups -------------------------------------------------------------------------
@@ -322,27 +330,28 @@ class LocalRunner:
     # -- rows ---------------------------------------------------------------------------
     def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
         read: list[tuple[LedgerRow, StoredFile | Quarantine]] = []
-        for row, found, _ in items:
-            if not isinstance(found, StoredFile | Quarantine):
-                raise found  # the group is redone row by row, and this row fails with it
-            read.append((row, found))
+        for item in items:
+            if not isinstance(item.found, StoredFile | Quarantine):
+                raise item.found  # the group is redone row by row, and this row fails with it
+            read.append((item.row, item.found))
         ingested = pipeline.ingest_rows(self.ctx, self.session, read)
         documents, extracted = [], []
-        for (_, _, text), (document, change) in zip(items, ingested, strict=True):
+        for item, (document, change) in zip(items, ingested, strict=True):
             effects.counts.processed += 1
             if change:
                 effects.counts.changes[change] = effects.counts.changes.get(change, 0) + 1
             if document is None:
                 continue
-            if text is not None and document.state == RowState.STORED:
-                extracted.append((document, text))  # read with its file: no job of its own
+            if item.extraction is not None and document.state == RowState.STORED:
+                # read with its file: no job of its own
+                extracted.append((document, item.extraction))
             else:
                 documents.append(document)
         self._record_extractions(extracted, effects)
         self._advance(documents, effects)
 
     def _fail_row(self, item: _ReadFile, detail: str) -> None:
-        self._fail(INGEST_FAILURE, item[0].id, detail)
+        self._fail(INGEST_FAILURE, item.row.id, detail)
 
     def _fail(self, failure: Failure, target_id: int, detail: str) -> None:
         now = self.ctx.now()
