@@ -208,7 +208,7 @@ def _files_folder(folder: Path) -> Path:
 
 def realistic_archive(folder: Path, docs: int) -> tuple[list[Path], Path]:
     """The synthetic archive's realistic profile: (its PDFs, its manifest)."""
-    from workers.sources.synthetic import make_archive
+    from workers.synth.archive import make_archive
 
     archive = make_archive(
         folder, seed=5, people=max(20, docs // 20), docs=docs, profile="realistic"

@@ -29,7 +29,7 @@ def _print_json(value: object) -> None:
 
 
 def synth(args: argparse.Namespace) -> int:
-    from workers.sources.synthetic import make_archive
+    from workers.synth.archive import make_archive
 
     archive = make_archive(args.out_dir, seed=args.seed, people=args.people, docs=args.docs)
     print(

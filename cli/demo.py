@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     """Synthesise, load, reconcile, show a search and the exception queue, then serve."""
     from cli.common import print_reconciliation, serve_web
     from workers.load import load_archive
-    from workers.sources.synthetic import make_archive
+    from workers.synth.archive import make_archive
 
     settings = get_settings()
     out = settings.home / "demo-archive"

@@ -5,6 +5,6 @@ Tests assert against the returned ground truth (`archive.expected`), never again
 
 from __future__ import annotations
 
-from workers.sources.synthetic import ExpectedRow, SyntheticArchive, make_archive
+from workers.synth.archive import ExpectedRow, SyntheticArchive, make_archive
 
 __all__ = ["ExpectedRow", "SyntheticArchive", "make_archive"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from workers.sources import synth_files as sf
+from workers.synth import files as sf
 
 PEOPLE = (
     "person_id,target_system,legacy_ids,given_name,family_name,date_of_birth,date_of_death,"

@@ -18,8 +18,8 @@ import pytest
 
 from workers.classify import TEXT_WINDOW, Classification, body_hits, classify
 from workers.sources.mapping import Mapping, load_mapping
-from workers.sources.synth_text import NEUTRAL, TYPES, compose
-from workers.sources.synthetic import make_archive
+from workers.synth.archive import make_archive
+from workers.synth.text import NEUTRAL, TYPES, compose
 
 MAPPING = load_mapping()
 

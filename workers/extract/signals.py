@@ -34,8 +34,8 @@ class TextSignals:
 
 
 def text_signals(text: str, keywords: Keywords) -> TextSignals:
+    from domain.nhs import nhs_numbers_in_text
     from workers.dates import first_date_in_text
-    from workers.sources.values import nhs_numbers_in_text
 
     return TextSignals(
         rules=rules_key(keywords),

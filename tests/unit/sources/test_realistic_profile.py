@@ -12,8 +12,8 @@ import pytest
 from domain.nhs import nhs_numbers_in_text
 from workers.classify import classify
 from workers.sources.mapping import load_mapping
-from workers.sources.synth_text import HISTORY, NEUTRAL
-from workers.sources.synthetic import SyntheticArchive, make_archive
+from workers.synth.archive import SyntheticArchive, make_archive
+from workers.synth.text import HISTORY, NEUTRAL
 
 MAPPING = load_mapping()
 

@@ -21,7 +21,7 @@ from workers.extract.base import Limits
 from workers.ingest import spool_result
 from workers.sandbox import SandboxPool
 from workers.sources.mapping import load_mapping
-from workers.sources.synth_people import is_valid_nhs
+from workers.synth.people import is_valid_nhs
 
 MAPPING = load_mapping()
 NHS = next(f"943476{n:04d}" for n in range(10_000) if is_valid_nhs(f"943476{n:04d}"))
