@@ -15,9 +15,9 @@ from pathlib import Path
 
 from core.states import Reason, RowState
 from workers.sources.mapping import MANIFEST_FIELDS
-from workers.sources.synth_people import UNKNOWN_PARIS_FLOOR, Person, make_people, write_people
-from workers.sources.synth_plan import FULL_MIX_MIN_DOCS, RowPlan, plan_rows
-from workers.sources.synth_render import RenderedRow, render_row
+from workers.synth.people import UNKNOWN_PARIS_FLOOR, Person, make_people, write_people
+from workers.synth.plan import FULL_MIX_MIN_DOCS, RowPlan, plan_rows
+from workers.synth.render import RenderedRow, render_row
 
 # The archive contract's columns, plus one extra column the loader must keep as metadata.
 MANIFEST_COLUMNS = (*MANIFEST_FIELDS, "created_by")
@@ -42,7 +42,7 @@ class ExpectedRow:
     expected_state: str  # a core.states.RowState value
     expected_reason: str  # a core.states.Reason value, or empty
     person_ids: str  # target person IDs, sorted, ";"-separated; empty when unlinked
-    doc_type: str  # a workers.taxonomy code; empty for quarantined and duplicate rows
+    doc_type: str  # a domain.vocabulary code; empty for quarantined and duplicate rows
     phrase: str  # a word a full-text search must find; empty when the text is unreadable
     content_group: str  # rows with identical file bytes share it; empty when there is no file
 

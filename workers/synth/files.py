@@ -27,7 +27,7 @@ from docx import Document
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from workers.sources.synth_text import PAGE_BREAK
+from workers.synth.text import PAGE_BREAK
 
 PAGE_PX = (1240, 1754)  # A4 at 150 dpi, the resolution councils' bulk scanners used
 _ZIP_TIME = (2010, 1, 1, 0, 0, 0)

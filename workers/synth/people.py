@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from workers.sources.mapping import PEOPLE_FIELDS
-from workers.sources.synth_text import ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES, TEAMS
+from workers.synth.text import ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES, TEAMS
 
 # The contract's columns, plus `team`: an extra column kept, and the demo's allocations.
 PEOPLE_COLUMNS = (*PEOPLE_FIELDS, "team")

@@ -1,6 +1,6 @@
 """What each row of the synthetic archive will be: file kind, defect, people and document type.
 
-The plan is decided first and the bytes are made afterwards (workers/sources/synthetic.py), so
+The plan is decided first and the bytes are made afterwards (workers/synth/archive.py), so
 the ground truth follows from intent and the tests can check it against the files independently.
 """
 
@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, field
 from itertools import cycle, islice
 
-from workers.sources.synth_people import Person
-from workers.sources.synth_text import PAGES, TYPES
+from workers.synth.people import Person
+from workers.synth.text import PAGES, TYPES
 
 # Defects each appear once in every archive of 40 rows or more.
 DEFECTS = (

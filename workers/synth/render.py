@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from workers.sources import synth_files as sf
-from workers.sources.synth_plan import RowPlan
-from workers.sources.synth_text import (
+from workers.synth import files as sf
+from workers.synth.plan import RowPlan
+from workers.synth.text import (
     ADULT_NAMES,
     CHILD_NAMES,
     FAMILY_NAMES,

@@ -1,4 +1,4 @@
-"""Plausible social care wording for the synthetic archive (workers/sources/synthetic.py).
+"""Plausible social care wording for the synthetic archive (workers/synth/archive.py).
 
 Every type's title, label and paragraphs use that type's classification keywords
 (default_mapping.yaml `keywords`) and no other type's, and the shared paragraphs use none at
