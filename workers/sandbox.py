@@ -34,6 +34,7 @@ from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers.classify import Keywords
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
+from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals
 from workers.ingest import Quarantine, Spooled, SpoolResult, spool_prefix, spool_result
 
@@ -55,7 +56,13 @@ _SPOOL, _EXTRACT, _STOP = 0, 1, 2
 _CONTEXT = multiprocessing.get_context("forkserver")
 # Not extract_msg (0.18 s of the forkserver's 0.37 s of imports, before any child can start):
 # a child imports it with its first Outlook message, once in its life (docs/decisions/0015).
-_PRELOAD = ["workers.extract.registry", "workers.ingest", "workers.extract.signals"]
+_PRELOAD = [
+    "workers.extract.registry",
+    *PARSER_MODULES,
+    "PIL.Image",
+    "workers.ingest",
+    "workers.extract.signals",
+]
 # Time a new child may take to start, apart from (and on top of) any job's own time limit.
 _START_TIMEOUT_S = 60.0
 _READY = "ready"

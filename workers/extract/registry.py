@@ -6,27 +6,57 @@ workers.sandbox, which adds the time and memory limits this module cannot enforc
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from PIL import Image
+from typing import Any
 
 from core.logging import get_logger
 from core.states import Reason
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, Limits, PageRange, PageText
 from workers.extract.failures import ExtractionFailed
-from workers.extract.mail import extract_eml, extract_msg_file
-from workers.extract.ocr import extract_image, extract_image_frames
-from workers.extract.office import extract_docx, extract_odt, extract_rtf
-from workers.extract.pdf import extract_pdf, extract_pdf_pages
-from workers.extract.text import extract_html, extract_text
 
 log = get_logger(__name__)
 
 ExtractFn = Callable[[Path, Limits, Path], ExtractionResult]
 PagesFn = Callable[[Path, Limits, Path, PageRange], ExtractionResult]
+# The parsers' modules (PDFium, lxml, Pillow, python-docx: ~0.2 s of imports) are imported when
+# a file is first parsed, not with this module: the loader imports it for the page-range
+# helpers below and never parses a file itself. The sandbox's forkserver preloads them, so
+# its children do not import them once each.
+PARSER_MODULES = (
+    "workers.extract.pdf",
+    "workers.extract.office",
+    "workers.extract.text",
+    "workers.extract.mail",
+    "workers.extract.ocr",
+)
+
+
+def _parser(module: str, name: str) -> Any:
+    """The function `name` of `module`, imported on its first call."""
+
+    def run(*args: Any) -> ExtractionResult:
+        parse: Callable[..., ExtractionResult] = getattr(importlib.import_module(module), name)
+        return parse(*args)
+
+    run.__name__ = name
+    return run
+
+
+extract_pdf: ExtractFn = _parser("workers.extract.pdf", "extract_pdf")
+extract_pdf_pages: PagesFn = _parser("workers.extract.pdf", "extract_pdf_pages")
+extract_docx: ExtractFn = _parser("workers.extract.office", "extract_docx")
+extract_odt: ExtractFn = _parser("workers.extract.office", "extract_odt")
+extract_rtf: ExtractFn = _parser("workers.extract.office", "extract_rtf")
+extract_html: ExtractFn = _parser("workers.extract.text", "extract_html")
+extract_text: ExtractFn = _parser("workers.extract.text", "extract_text")
+extract_eml: ExtractFn = _parser("workers.extract.mail", "extract_eml")
+extract_msg_file: ExtractFn = _parser("workers.extract.mail", "extract_msg_file")
+extract_image: ExtractFn = _parser("workers.extract.ocr", "extract_image")
+extract_image_frames: PagesFn = _parser("workers.extract.ocr", "extract_image_frames")
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,8 @@ def extract_file(
 def _run_guarded(
     extractor: Extractor, path: Path, limits: Limits, tmp_dir: Path, pages: PageRange | None
 ) -> ExtractionResult:
+    from PIL import Image  # with the parsers (PARSER_MODULES), not in the loader
+
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
