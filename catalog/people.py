@@ -41,7 +41,7 @@ def upsert_person(
         service=service,
         extra=extra,
     )
-    changed = person is None
+    new = changed = person is None
     if person is None:
         person = Person(person_id=person_id, updated_at=now, **values)
         session.add(person)
@@ -54,13 +54,19 @@ def upsert_person(
         if changed:
             person.updated_at = now
     wanted = set(legacy_ids)
-    existing = {
-        (row.system, row.legacy_id)
-        for row in session.scalars(select(LegacyId).where(LegacyId.person_id == person_id))
-    }
+    # A new person has no legacy IDs yet (they reference the person): nothing to read or delete.
+    existing = (
+        set()
+        if new
+        else {
+            (row.system, row.legacy_id)
+            for row in session.scalars(select(LegacyId).where(LegacyId.person_id == person_id))
+        }
+    )
     if wanted != existing:
         changed = True
-        session.execute(delete(LegacyId).where(LegacyId.person_id == person_id))
+        if existing:
+            session.execute(delete(LegacyId).where(LegacyId.person_id == person_id))
         session.add_all(
             LegacyId(system=s, legacy_id=i, person_id=person_id) for s, i in sorted(wanted)
         )
