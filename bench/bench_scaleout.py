@@ -170,6 +170,38 @@ def _services(settings: Settings) -> Services:
     )
 
 
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields from the state on (the name may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _server_cpu_s() -> dict[str, float] | None:
+    """CPU seconds PostgreSQL (the postmaster, its live backends and those it reaped) and
+    OpenSearch (the JVM, every thread) have used since they started; None if their pid files
+    are not where scripts/services.sh writes them. perf stat cannot count them: they are not
+    the load's processes. Shared servers: whatever other sessions ran meanwhile counts too."""
+    home = Path(os.environ.get("ESCR_SERVICES_HOME", ""))
+    try:
+        postmaster = int((home / "postgres/data/postmaster.pid").read_text().split()[0])
+        jvm = int((home / "run/opensearch.pid").read_text().split()[0])
+        tick = os.sysconf("SC_CLK_TCK")
+        backends = 0.0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = _stat(int(entry.name))
+                except OSError:
+                    continue  # exited meanwhile
+                if int(fields[1]) == postmaster:  # ppid
+                    backends += int(fields[11]) + int(fields[12])  # utime, stime
+        own = _stat(postmaster)
+        pg = backends + sum(int(x) for x in own[11:15])  # its utime, stime, cutime, cstime
+        os_ = _stat(jvm)
+        return {"postgres": pg / tick, "opensearch": (int(os_[11]) + int(os_[12])) / tick}
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def scaleout_cost_curve(root: Path, sizes: list[int], workers: int) -> None:
     """bench_pipeline's cost curve (its archive, measured process and perf counting), on
     PostgreSQL and OpenSearch instead of SQLite and tantivy."""
@@ -199,6 +231,7 @@ def scaleout_cost_curve(root: Path, sizes: list[int], workers: int) -> None:
             manifest=str(manifest), people=str(folder / "people.csv"), workers=workers
         )
         stat = root / f"cost-{size}.perf"
+        servers_before = _server_cpu_s()
         try:
             done = subprocess.run(
                 _all_cpu([sys.executable, "-c", code], stat),
@@ -210,6 +243,7 @@ def scaleout_cost_curve(root: Path, sizes: list[int], workers: int) -> None:
             if done.returncode:
                 raise SystemExit(f"the load failed:\n{done.stderr[-3000:]}")
             r = json.loads(done.stdout.strip().splitlines()[-1])
+            servers_after = _server_cpu_s()
         finally:
             stack.drop()
             OpenSearchIndex(OpenSearch(hosts=settings.index.hosts), f"escr-{stack.tag}").drop()
@@ -224,6 +258,15 @@ def scaleout_cost_curve(root: Path, sizes: list[int], workers: int) -> None:
             f"unaccounted {r['unaccounted']}; archive made in {made:.0f} s, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
+        if servers_before and servers_after:
+            print(
+                "            servers: "
+                + ", ".join(
+                    f"{name} {1000 * (servers_after[name] - servers_before[name]) / size:.2f}"
+                    for name in servers_before
+                )
+                + " ms CPU a doc (every session's use of the shared servers meanwhile)"
+            )
 
 
 def main() -> None:
