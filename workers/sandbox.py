@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -40,12 +40,39 @@ from workers.ingest import Quarantine, Spooled, SpoolResult, spool_prefix, spool
 
 log = get_logger(__name__)
 
-# What a child is asked: ("extract", path, mime, pages, scratch) or ("spool", [path, ...],
-# store_root, extract): scratch the folder for that job's own files (page images, attachments);
-# store_root a local blob store's root to store the files in, or None; extract None or a flag a
-# file: read its text too where that needs no OCR. Told, with no answer: ("rules", keywords),
-# the keyword rules to scan the texts it reads with (workers.extract.signals).
-_Request = tuple[Any, ...]
+
+# What a child is sent: pickled over its pipe, so plain module-level classes of a few fields,
+# named, where positional tuples read as job[4] said nothing of what they held.
+@dataclass(frozen=True)
+class ExtractRequest:
+    """Extract one file, or a range of its pages (PageRange). `scratch` is the folder for the
+    job's own files (page images, attachments): the parent adds it just before sending."""
+
+    path: str
+    mime: str
+    pages: PageRange | None = None
+    scratch: str = ""
+
+
+@dataclass(frozen=True)
+class SpoolRequest:
+    """Read (and with `store_root`, a local blob store's root, store) a list of files; where
+    `extract` flags a file, read its text too when that needs no OCR."""
+
+    paths: list[str]
+    store_root: str | None
+    extract: list[bool] | None
+
+
+@dataclass(frozen=True)
+class RulesMessage:
+    """Told, with no answer: the keyword rules to scan the texts it reads with
+    (workers.extract.signals)."""
+
+    keywords: Keywords | None
+
+
+_Request = ExtractRequest | SpoolRequest
 _Result = ExtractionResult | list[SpoolResult]
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
 # the pool's stop signals go last.
@@ -93,8 +120,8 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             return
         if job is None:
             return
-        if job[0] == "rules":
-            rules = job[1]
+        if isinstance(job, RulesMessage):
+            rules = job.keywords
             continue
         result: _Result
         try:
@@ -102,12 +129,13 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
             # getrusage per file showed in profiles under load.
             _arm_cpu_limit(limits)
             # Libraries' own temp files (pytesseract's) go where the job's files go.
-            if job[0] == "spool":
+            if isinstance(job, SpoolRequest):
                 tempfile.tempdir = tmp_dir
                 result = _spool_job(job, limits, tmp_dir, rules)
             else:
-                tempfile.tempdir = job[4]
-                result = _with_signals(extract_file(job[1], job[2], limits, job[4], job[3]), rules)
+                tempfile.tempdir = job.scratch
+                extracted = extract_file(job.path, job.mime, limits, job.scratch, job.pages)
+                result = _with_signals(extracted, rules)
         except BaseException as exc:  # the file must not end this child's loop either
             result = _failed(job, Reason.INTERNAL_ERROR.value, repr(exc))
         conn.send(result)
@@ -138,15 +166,15 @@ def _prime(result: _Result) -> None:
 
 
 def _spool_job(
-    job: _Request, limits: Limits, tmp_dir: str, rules: Keywords | None
+    job: SpoolRequest, limits: Limits, tmp_dir: str, rules: Keywords | None
 ) -> list[SpoolResult]:
     """Read (and store) each file of a spool request, with its text where that was asked for."""
     from workers.extract.registry import extract_without_ocr
 
-    _, paths, store_root, extract = job
-    store = LocalBlobStore(Path(store_root)) if store_root is not None else None
+    extract = job.extract
+    store = LocalBlobStore(Path(job.store_root)) if job.store_root is not None else None
     results = []
-    for index, path in enumerate(paths):
+    for index, path in enumerate(job.paths):
         result = spool_result(Path(path), Path(tmp_dir), store)
         if result.file is not None and extract and extract[index] and _text_with_read(result.file):
             spooled = result.file
@@ -180,9 +208,9 @@ def _text_with_read(spooled: Spooled) -> bool:
 
 def _failed(request: _Request, reason: str, detail: str) -> _Result:
     """The result a request gets when its child could not give one."""
-    if request[0] == "spool":
+    if isinstance(request, SpoolRequest):
         failed = SpoolResult(ok=False, reason=reason, detail=detail, whole_job=True)
-        return [failed for _ in request[1]]
+        return [failed for _ in request.paths]
     return ExtractionResult(ok=False, reason=reason, detail=detail)
 
 
@@ -256,7 +284,7 @@ class _Worker:
         return self._process, self._conn
 
     def _run(self, request: _Request) -> _Result:
-        if request[0] != "extract":
+        if isinstance(request, SpoolRequest):
             result = self._ask(request)
             if isinstance(result, list) and any(r.whole_job for r in result):
                 _remove_partial_spools(request, self._last_pid)
@@ -265,7 +293,7 @@ class _Worker:
         # files to the caller (attachments: discard_files removes them and the folder). A child
         # killed mid-file leaves nothing behind, in a worker that runs for days.
         scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self._pool.tmp_dir)
-        result = self._ask((*request, scratch))
+        result = self._ask(replace(request, scratch=scratch))
         if not (isinstance(result, ExtractionResult) and result.attachments):
             shutil.rmtree(scratch, ignore_errors=True)
         return result
@@ -287,7 +315,7 @@ class _Worker:
                 return result
             except (EOFError, ConnectionResetError):
                 pass  # it died while answering: a crash, handled below
-        what = request[2] if request[0] == "extract" else "spool"
+        what = request.mime if isinstance(request, ExtractRequest) else "spool"
         if not ready:
             self._discard(kill=True)
             log.warning("sandbox.timeout", worker=self._index, mime=what)
@@ -302,7 +330,7 @@ class _Worker:
         """The request, after the pool's keyword rules if this child has not had them."""
         version, rules = self._pool.rules
         if version != self._rules_sent:
-            conn.send(("rules", rules))
+            conn.send(RulesMessage(rules))
             self._rules_sent = version
         conn.send(request)
 
@@ -334,11 +362,11 @@ class _Worker:
         self._discard(kill=self._process is not None and self._process.is_alive())
 
 
-def _remove_partial_spools(request: _Request, pid: int | None) -> None:
+def _remove_partial_spools(request: SpoolRequest, pid: int | None) -> None:
     """A child killed in the middle of a spool job may leave the file it was copying in the
     store's staging folder (a spool into the scratch folder goes with it): remove it. Only that
     child's files: other children and other loads stage files there too."""
-    store_root = request[2]
+    store_root = request.store_root
     if store_root is None or pid is None:
         return
     staging = LocalBlobStore(Path(store_root)).staging
@@ -403,7 +431,7 @@ class SandboxPool:
         """Queue one file (or a range of its pages, see PageRange); the future always resolves
         with a result, never an exception."""
         future: Future[ExtractionResult] = Future()
-        self._put(_EXTRACT, (future, ("extract", path, mime, pages)))
+        self._put(_EXTRACT, (future, ExtractRequest(path, mime, pages)))
         return future
 
     def spool(
@@ -418,7 +446,7 @@ class SandboxPool:
         more than reading the files (docs/decisions/0013)."""
         future: Future[list[SpoolResult]] = Future()
         root = str(store.root) if store is not None else None
-        self._put(_SPOOL, (future, ("spool", list(paths), root, extract)))
+        self._put(_SPOOL, (future, SpoolRequest(list(paths), root, extract)))
         return future
 
     def _put(self, priority: int, job: _Job) -> None:
