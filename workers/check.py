@@ -169,7 +169,7 @@ def _file_problem(
     try:
         resolve_path(root, file_path, mapping, real_folders)
     except Quarantine as q:
-        return str(q.reason), q.detail
+        return str(q.outcome.reason), q.outcome.detail
     except OSError as exc:  # as pipeline.locate_files: a name too long, a folder we cannot read
         return "missing_file", f"cannot read: {exc.strerror}"
     return None

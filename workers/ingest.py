@@ -27,13 +27,23 @@ from workers.sources.mapping import Mapping
 _CHUNK = 1 << 20
 
 
+@dataclass(frozen=True)
+class Quarantined:
+    """Why a row cannot go further (`reason` a core.states.Reason), as a value: what lists of
+    files and results carry. Not the exception itself: an exception kept in a list has no
+    traceback that means anything there, and does not pickle back from a sandbox child."""
+
+    reason: Reason
+    detail: str
+
+
 class Quarantine(Exception):
-    """The row cannot go further; `reason` is a core.states.Reason."""
+    """Raised where finding or reading a file ends its row; only ever raised, never kept.
+    Callers keep its `outcome` (`except Quarantine as q: found.append(q.outcome)`)."""
 
     def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+        self.outcome = Quarantined(reason, detail)
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,8 @@ class Spooled:
 
 @dataclass
 class SpoolResult:
-    """spool_file's outcome, as a sandbox child sends it back (Quarantine does not pickle)."""
+    """spool_file's outcome, as a sandbox child sends it back (the Quarantine exception does
+    not pickle: it is caught in the child and sent as a reason and detail)."""
 
     ok: bool
     file: Spooled | None = None
@@ -161,10 +172,10 @@ class SpoolResult:
     # The child died or ran out of time on a list of files: which file did it is not known.
     whole_job: bool = False
 
-    def spooled(self) -> Spooled | Quarantine:
+    def spooled(self) -> Spooled | Quarantined:
         if self.ok and self.file is not None:
             return self.file
-        return Quarantine(Reason(self.reason or Reason.INTERNAL_ERROR), self.detail)
+        return Quarantined(Reason(self.reason or Reason.INTERNAL_ERROR), self.detail)
 
 
 def spool_prefix(pid: int) -> str:
@@ -229,7 +240,7 @@ def spool_result(path: Path, tmp_dir: Path, store: LocalBlobStore | None = None)
     try:
         return SpoolResult(ok=True, file=spool_file(path, tmp_dir, store))
     except Quarantine as q:
-        return SpoolResult(ok=False, reason=q.reason.value, detail=q.detail)
+        return SpoolResult(ok=False, reason=q.outcome.reason.value, detail=q.outcome.detail)
     except OSError as exc:
         return SpoolResult(
             ok=False, reason=Reason.MISSING_FILE.value, detail=f"cannot read: {exc.strerror}"

@@ -43,7 +43,7 @@ from workers import pipeline, sandbox
 from workers.attachments import discard_files
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
 from workers.extract.registry import reads_page_ranges
-from workers.ingest import Quarantine, Spooled, SpoolResult, StoredFile
+from workers.ingest import Quarantined, Spooled, SpoolResult, StoredFile
 from workers.sandbox import SandboxPool
 from workers.stages import DOCUMENT_FAILURE, INGEST_FAILURE, Failure, PageRanges
 
@@ -72,9 +72,9 @@ class _ReadFile(NamedTuple):
     """A ledger row with what reading its file gave."""
 
     row: LedgerRow
-    # The file read and stored, or why the row ends (Quarantine), or the error our own reading
+    # The file read and stored, or why the row ends (Quarantined), or the error our own reading
     # code raised (a store that is down): that row fails, the load goes on.
-    found: StoredFile | Quarantine | Exception
+    found: StoredFile | Quarantined | Exception
     # The text read with the file, in the same sandbox job (a new document's); None otherwise.
     extraction: ExtractionResult | None
 
@@ -130,7 +130,7 @@ class _Reading:
     """A chunk of rows whose files a sandbox child is reading."""
 
     rows: list[LedgerRow]
-    found: list[Path | Quarantine]  # each row's file, or why it has none
+    found: list[Path | Quarantined]  # each row's file, or why it has none
     paths: list[Path]  # the files sent to the child
     extract: list[bool]  # for each: read its text too (a new document)
     spooling: Future[list[SpoolResult]] | None
@@ -279,7 +279,7 @@ class LocalRunner:
         more CPU than the storing (docs/decisions/0013)."""
         with_files: list[_ReadFile] = []
         for chunk in reading:
-            found: Sequence[StoredFile | Quarantine | Exception]
+            found: Sequence[StoredFile | Quarantined | Exception]
             texts: list[ExtractionResult | None] = [None] * len(chunk.rows)
             try:
                 results = chunk.spooling.result() if chunk.spooling is not None else []
@@ -329,9 +329,9 @@ class LocalRunner:
 
     # -- rows ---------------------------------------------------------------------------
     def _ingest_group(self, items: Sequence[_ReadFile], effects: _Effects) -> None:
-        read: list[tuple[LedgerRow, StoredFile | Quarantine]] = []
+        read: list[tuple[LedgerRow, StoredFile | Quarantined]] = []
         for item in items:
-            if not isinstance(item.found, StoredFile | Quarantine):
+            if not isinstance(item.found, StoredFile | Quarantined):
                 raise item.found  # the group is redone row by row, and this row fails with it
             read.append((item.row, item.found))
         ingested = pipeline.ingest_rows(self.ctx, self.session, read)

@@ -31,6 +31,7 @@ from workers.dating import date_from_text
 from workers.extract.base import ExtractionResult
 from workers.ingest import (
     Quarantine,
+    Quarantined,
     Spooled,
     StoredFile,
     resolve_path,
@@ -59,19 +60,19 @@ def _date_or_none(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-Spool = Callable[[list[Path]], list[Spooled | Quarantine]]
+Spool = Callable[[list[Path]], list[Spooled | Quarantined]]
 
 
-def _spool_here(paths: list[Path], tmp_dir: Path) -> list[Spooled | Quarantine]:
+def _spool_here(paths: list[Path], tmp_dir: Path) -> list[Spooled | Quarantined]:
     return [spool_result(path, tmp_dir).spooled() for path in paths]
 
 
 def read_files(
     ctx: Context, file_paths: Sequence[str], archive_root: Path, spool: Spool | None = None
-) -> list[StoredFile | Quarantine]:
+) -> list[StoredFile | Quarantined]:
     """The file work of ingest, without the catalog: find each manifest file, read it once
-    (with `spool`, in a sandbox: workers.sandbox.spooler) and store it by content; a Quarantine
-    (returned, not raised) where the row must end here. Touches no session, so a runner may
+    (with `spool`, in a sandbox: workers.sandbox.spooler) and store it by content; Quarantined
+    where the row must end here. Touches no session, so a runner may
     read several lists of files on threads at once."""
     found = locate_files(ctx, file_paths, archive_root)
     paths = [item for item in found if isinstance(item, Path)]
@@ -81,35 +82,35 @@ def read_files(
 
 def locate_files(
     ctx: Context, file_paths: Sequence[str], archive_root: Path
-) -> list[Path | Quarantine]:
-    """Each manifest file on disk, or the Quarantine its row ends with (missing, escaping)."""
-    found: list[Path | Quarantine] = []
+) -> list[Path | Quarantined]:
+    """Each manifest file on disk, or why its row ends (missing, escaping)."""
+    found: list[Path | Quarantined] = []
     real_folders: dict[str, str] = {}  # files of a list share folders: resolve each once
     for file_path in file_paths:
         try:
             found.append(resolve_path(archive_root, file_path, ctx.mapping, real_folders))
         except Quarantine as q:
-            found.append(q)
+            found.append(q.outcome)
         except OSError as exc:  # a name too long for the filesystem, a folder we cannot read
-            found.append(Quarantine(Reason.MISSING_FILE, f"cannot read: {exc.strerror}"))
+            found.append(Quarantined(Reason.MISSING_FILE, f"cannot read: {exc.strerror}"))
     return found
 
 
 def store_files(
-    ctx: Context, found: Sequence[Path | Quarantine], spooled: Sequence[Spooled | Quarantine]
-) -> list[StoredFile | Quarantine]:
+    ctx: Context, found: Sequence[Path | Quarantined], spooled: Sequence[Spooled | Quarantined]
+) -> list[StoredFile | Quarantined]:
     """Store the spooled files (one for each Path in `found`, in order) by content."""
     reads = iter(spooled)
-    stored: list[StoredFile | Quarantine] = []
+    stored: list[StoredFile | Quarantined] = []
     for item in found:
         read = next(reads) if isinstance(item, Path) else item
-        if isinstance(read, Quarantine):
+        if isinstance(read, Quarantined):
             stored.append(read)
             continue
         try:
             stored.append(store_spooled(read, ctx.store))
         except OSError as exc:
-            stored.append(Quarantine(Reason.MISSING_FILE, f"cannot store: {exc.strerror}"))
+            stored.append(Quarantined(Reason.MISSING_FILE, f"cannot store: {exc.strerror}"))
     return stored
 
 
@@ -126,7 +127,7 @@ def ingest_row(
 
 
 def ingest_rows(
-    ctx: Context, session: Session, items: Sequence[tuple[LedgerRow, StoredFile | Quarantine]]
+    ctx: Context, session: Session, items: Sequence[tuple[LedgerRow, StoredFile | Quarantined]]
 ) -> list[tuple[Document | None, str]]:
     """Record rows whose files are stored (read_files, or a runner's own reading): find or
     create each row's document (None where the row ends here), with what this run changed:
@@ -150,7 +151,7 @@ def ingest_rows(
     )
     results: list[tuple[Document | None, str]] = []
     for row, found in items:
-        if isinstance(found, Quarantine):
+        if isinstance(found, Quarantined):
             _end_row(row, RowState.QUARANTINED, found.reason, found.detail, now)
             results.append((None, ""))
             continue

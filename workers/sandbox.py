@@ -36,7 +36,7 @@ from workers.classify import Keywords
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
 from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals
-from workers.ingest import Quarantine, Spooled, SpoolResult, spool_prefix, spool_result
+from workers.ingest import Quarantined, Spooled, SpoolResult, spool_prefix, spool_result
 
 log = get_logger(__name__)
 
@@ -478,11 +478,11 @@ class SandboxPool:
         self.close()
 
 
-def spooler(pool: SandboxPool) -> Callable[[list[Path]], list[Spooled | Quarantine]]:
+def spooler(pool: SandboxPool) -> Callable[[list[Path]], list[Spooled | Quarantined]]:
     """spool_file run in the pool's children (a read_files `spool`): libmagic sees untrusted
     bytes there, not in the parent, and the hashing runs on the children's cores."""
 
-    def spool(paths: list[Path]) -> list[Spooled | Quarantine]:
+    def spool(paths: list[Path]) -> list[Spooled | Quarantined]:
         return spooled(pool, paths, pool.spool([str(path) for path in paths]).result())
 
     return spool
@@ -494,7 +494,7 @@ def spooled(
     results: list[SpoolResult],
     store: LocalBlobStore | None = None,
     extract: list[bool] | None = None,
-) -> list[Spooled | Quarantine]:
+) -> list[Spooled | Quarantined]:
     """The outcome of pool.spool(paths, store, extract) for each file. Where a child died or ran
     out of time on the job, each file is read again on its own and without its text: the file
     that did it is then stored like any other, and its own extraction job ends with the reason,

@@ -28,7 +28,7 @@ def archive(tmp_path: Path) -> Path:
 def _reason(root: Path, file_path: str, mapping: object = MAPPING) -> Reason:
     with pytest.raises(Quarantine) as caught:
         resolve_path(root, file_path, mapping)  # type: ignore[arg-type]
-    return caught.value.reason
+    return caught.value.outcome.reason
 
 
 def test_a_file_in_the_archive_is_found(archive: Path) -> None:

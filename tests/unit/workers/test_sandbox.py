@@ -3,8 +3,10 @@ time, and the pool keeps serving afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import pickle
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -19,12 +21,15 @@ from storage.base import content_key
 from storage.local import LocalBlobStore
 from tests.factories import hostile
 from workers.attachments import discard_files
-from workers.extract.base import ExtractionResult, Limits
+from workers.extract.base import ExtractionResult, Limits, PageRange
 from workers.filetype import detect
-from workers.ingest import Quarantine, Spooled, SpoolResult, spool_result
+from workers.ingest import Quarantined, Spooled, SpoolResult, spool_result
 from workers.sandbox import (
     TEXT_WITH_READ_MAX_BYTES,
+    ExtractRequest,
+    RulesMessage,
     SandboxPool,
+    SpoolRequest,
     extract_in_sandbox,
     spooled,
     spooler,
@@ -197,6 +202,19 @@ def test_submit_after_close_is_refused(tmp_path: Path) -> None:
         pool.submit(str(tmp_path / "x"), "text/plain")
 
 
+def test_the_childrens_requests_are_named_and_pickle() -> None:
+    """What crosses the pipe to a child: named fields, the scratch folder added by replace."""
+    extract = ExtractRequest("/a.pdf", "application/pdf", PageRange(2, 3, ocr=False))
+    with_scratch = dataclasses.replace(extract, scratch="/tmp/escr-x")
+    assert (extract.scratch, with_scratch.scratch, with_scratch.pages) == (
+        "",
+        "/tmp/escr-x",
+        extract.pages,
+    )
+    for request in (with_scratch, SpoolRequest(["/a"], None, [True]), RulesMessage({})):
+        assert pickle.loads(pickle.dumps(request)) == request
+
+
 def test_extract_in_sandbox_one_off(tmp_path: Path) -> None:
     path = hostile.make_pdf(tmp_path / "a.pdf", ["One off"])
     result = extract_in_sandbox(str(path), "application/pdf", LIMITS, tmp_path)
@@ -214,8 +232,8 @@ def test_spooling_reads_hashes_and_types_files_in_the_children(
     assert spooled.sha256 == hashlib.sha256(b"a note").hexdigest()
     assert (spooled.mime, spooled.size) == ("text/plain", 6)
     assert Path(spooled.spool).read_bytes() == b"a note"
-    assert isinstance(nothing, Quarantine) and nothing.reason == Reason.EMPTY_FILE
-    assert isinstance(missing, Quarantine) and missing.reason == Reason.MISSING_FILE
+    assert isinstance(nothing, Quarantined) and nothing.reason == Reason.EMPTY_FILE
+    assert isinstance(missing, Quarantined) and missing.reason == Reason.MISSING_FILE
 
 
 class _ChildDiesOnPoison:
@@ -243,7 +261,7 @@ def test_a_child_dying_on_a_list_of_files_is_pinned_on_one_file(tmp_path: Path) 
         paths.append(tmp_path / name)
     fake = _ChildDiesOnPoison()
     results = spooler(fake)(paths)  # type: ignore[arg-type]
-    assert [type(r).__name__ for r in results] == ["Spooled", "Quarantine", "Spooled"]
+    assert [type(r).__name__ for r in results] == ["Spooled", "Quarantined", "Spooled"]
     assert fake.jobs == [[str(p) for p in paths]] + [[str(p)] for p in paths]
 
 
