@@ -16,11 +16,11 @@ from catalog.db import unit_of_work
 from catalog.ledger import get_batch
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow, Person
 from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
-from core.errors import InvalidInput
 from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, Reason, RowState, reason_label
 from indexer.base import check_window
 from records.access import QUEUE_ROLES, Caller, require_role
+from records.filters import check_choices
 
 CONSOLE_ROLES = QUEUE_ROLES | {"ig_officer"}
 AUDIT_ROLES = frozenset({"ig_officer", "administrator"})
@@ -160,13 +160,10 @@ def exception_queue(
 def _row_filter(state: str | None, reason: str | None) -> tuple[str | None, str | None]:
     """The drill-down's state and reason, refused (naming the valid ones) if unknown: a
     misspelt filter must not answer "no rows"."""
-    if state and state not in {s.value for s in RowState}:
-        raise InvalidInput(
-            f"unknown state {state!r}; one of: {', '.join(s.value for s in RowState)}"
-        )
-    known = {r.value for r in Reason} | {"unknown"}
-    if reason and reason not in known:
-        raise InvalidInput(f"unknown reason {reason!r}; one of: {', '.join(sorted(known))}")
+    if state:
+        check_choices("state", (state,), (s.value for s in RowState))
+    if reason:
+        check_choices("reason", (reason,), sorted({r.value for r in Reason} | {"unknown"}))
     return state or None, reason or None
 
 
