@@ -262,15 +262,15 @@ def revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def restrict(args: argparse.Namespace) -> int:
-    """Mark a person or document restricted, then re-index what that changes."""
-    from records.restrict import mark_restricted
+def _change_restriction(args: argparse.Namespace, *, lift: bool) -> int:
+    """Mark (or lift) a person's or document's restricted class, then re-index what changes."""
+    from records.restrict import lift_restriction, mark_restricted
 
-    settings = get_settings()
+    change = lift_restriction if lift else mark_restricted
     with unit_of_work(_url()) as session:
-        count = mark_restricted(
+        count = change(
             session,
-            settings,
+            get_settings(),
             target_type=args.target_type,
             target_id=args.target_id,
             restriction=args.restriction,
@@ -279,25 +279,14 @@ def restrict(args: argparse.Namespace) -> int:
         )
         _print({"reindexed": count})
     return 0
+
+
+def restrict(args: argparse.Namespace) -> int:
+    return _change_restriction(args, lift=False)
 
 
 def unrestrict(args: argparse.Namespace) -> int:
-    """Lift a person's or document's mark, then re-index what that changes."""
-    from records.restrict import lift_restriction
-
-    settings = get_settings()
-    with unit_of_work(_url()) as session:
-        count = lift_restriction(
-            session,
-            settings,
-            target_type=args.target_type,
-            target_id=args.target_id,
-            restriction=args.restriction,
-            reason=args.reason,
-            actor=_actor(),
-        )
-        _print({"reindexed": count})
-    return 0
+    return _change_restriction(args, lift=True)
 
 
 USERNAME_HELP = "the user's login name"
