@@ -22,6 +22,7 @@ from api.app import create_app
 from catalog import access as rows
 from catalog.db import session_factory
 from catalog.models import Document
+from core.clock import utcnow
 from core.settings import Settings, get_settings
 from tests.factories.teams import ALLOCATIONS, make_teams_archive
 from workers.load import load_archive
@@ -54,6 +55,9 @@ class Issuer:
         return {"Authorization": f"Bearer {self.token(username, roles, list(teams))}"}
 
 
+PASSWORD = "correct horse battery"  # the web users' password in these tests
+
+
 @dataclass
 class World:
     client: TestClient
@@ -63,6 +67,21 @@ class World:
 
     def session(self) -> Session:
         return session_factory(self.settings.database_url)()
+
+    def add_user(
+        self, username: str, role: str, teams: Sequence[str], password: str = PASSWORD
+    ) -> None:
+        """A local user who logs in through the web form with `password`."""
+        with self.session() as session:
+            rows.upsert_user(
+                session,
+                username=username,
+                roles=[role],
+                teams=list(teams),
+                password=password,
+                now=utcnow(),
+            )
+            session.commit()
 
 
 def write_jwks(path: Path, key: rsa.RSAPrivateKey) -> None:

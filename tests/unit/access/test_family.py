@@ -4,17 +4,13 @@ attachments from them too, in every read, the search index and the web page (iss
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from catalog import access as rows
 from records.restrict import lift_restriction, mark_restricted
-from tests.unit.access.conftest import ADMIN, World
+from tests.unit.access.conftest import ADMIN, PASSWORD, World
 from workers.load import load_archive
-
-PASSWORD = "correct horse battery"
 
 
 def _alice(world: World) -> dict[str, str]:
@@ -50,16 +46,7 @@ def _hits(world: World, q: str, headers: dict[str, str]) -> list[str]:
 
 
 def _web_login(world: World) -> TestClient:
-    with world.session() as session:
-        rows.upsert_user(
-            session,
-            username="alice",
-            roles=["practitioner"],
-            teams=["team-a"],
-            password=PASSWORD,
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
-        session.commit()
+    world.add_user("alice", "practitioner", ["team-a"])
     answer = world.client.post("/login", data={"username": "alice", "password": PASSWORD})
     assert answer.status_code == 200
     return world.client

@@ -10,13 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from catalog import access as rows
 from catalog.models import AuditEvent
 from catalog.models_access import Grant, WebSession
 from cli.main import main
-from tests.unit.access.conftest import ADMIN, World
-
-PASSWORD = "correct horse battery"
+from tests.unit.access.conftest import ADMIN, PASSWORD, World
 
 
 def _alice(world: World) -> dict[str, str]:
@@ -24,16 +21,7 @@ def _alice(world: World) -> dict[str, str]:
 
 
 def _local_alice(world: World) -> None:
-    with world.session() as session:
-        rows.upsert_user(
-            session,
-            username="alice",
-            roles=["practitioner"],
-            teams=["team-a"],
-            password=PASSWORD,
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
-        session.commit()
+    world.add_user("alice", "practitioner", ["team-a"])
 
 
 def _web_login(world: World) -> None:

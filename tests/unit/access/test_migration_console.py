@@ -23,7 +23,7 @@ from catalog.reconcile import write_row_report
 from core.settings import Settings
 from core.states import REASON_LABELS, Reason, reason_label
 from tests.unit.access.conftest import World, _world
-from tests.unit.access.test_web import _login, _user
+from tests.unit.access.test_web import _login
 
 MISSING = 7  # rows whose file is not in the archive
 
@@ -42,7 +42,7 @@ def console(
 ) -> Iterator[World]:
     world_iter = _world(tmp_path, monkeypatch, rsa_key, _add_missing_rows)
     world = next(world_iter)
-    _user(world, "mig", "migration_officer", [])
+    world.add_user("mig", "migration_officer", [])
     _login(world.client, "mig")
     yield world
     for _ in world_iter:
@@ -115,10 +115,10 @@ def test_the_row_csv_downloads_as_the_cli_writes_it_and_is_audited(console: Worl
     assert "'=1+1" in answer.text  # escaped as the CLI escapes it
     assert actions[-1] == "download_row_report"
 
-    _user(console, "ig1", "ig_officer", [])
+    console.add_user("ig1", "ig_officer", [])
     _login(console.client, "ig1")
     assert console.client.get(f"/migration/batches/{batch}/rows.csv").status_code == 403
-    _user(console, "alice", "practitioner", ["team-a"])
+    console.add_user("alice", "practitioner", ["team-a"])
     _login(console.client, "alice")
     assert console.client.get(f"/migration/batches/{batch}/rows.csv").status_code == 403
     assert console.client.get(f"/migration/batches/{batch}/rows").status_code == 403

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from catalog import access as rows
 from catalog.models import AuditEvent
-from tests.unit.access.conftest import ADMIN, World
-
-PASSWORD = "correct horse battery"
+from tests.unit.access.conftest import ADMIN, PASSWORD, World
 
 
 def _alice(world: World) -> dict[str, str]:
@@ -66,16 +64,7 @@ def test_refusals_never_name_the_restricted_class(world: World) -> None:
 def test_the_web_pages_answer_alike_for_another_teams_person_and_a_missing_one(
     world: World,
 ) -> None:
-    with world.session() as session:
-        rows.upsert_user(
-            session,
-            username="alice",
-            roles=["practitioner"],
-            teams=["team-a"],
-            password=PASSWORD,
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
-        session.commit()
+    world.add_user("alice", "practitioner", ["team-a"])
     world.client.post("/login", data={"username": "alice", "password": PASSWORD})
     other, missing = world.client.get("/people/MOS2"), world.client.get("/people/MOS9")
     assert other.status_code == missing.status_code == 404

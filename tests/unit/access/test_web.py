@@ -6,7 +6,6 @@ import asyncio
 import re
 from collections.abc import MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,24 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from catalog import access as rows
 from catalog.models_access import WebSession
-from tests.unit.access.conftest import World
-
-PASSWORD = "correct horse battery"
-
-
-def _user(world: World, username: str, role: str, teams: list[str]) -> None:
-    with world.session() as session:
-        rows.upsert_user(
-            session,
-            username=username,
-            roles=[role],
-            teams=teams,
-            password=PASSWORD,
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
-        session.commit()
+from tests.unit.access.conftest import PASSWORD, World
 
 
 def _login(client: TestClient, username: str) -> str:
@@ -46,7 +29,7 @@ def _login(client: TestClient, username: str) -> str:
 
 @pytest.fixture
 def alice(world: World) -> TestClient:
-    _user(world, "alice", "practitioner", ["team-a"])
+    world.add_user("alice", "practitioner", ["team-a"])
     _login(world.client, "alice")
     return world.client
 
@@ -54,7 +37,7 @@ def alice(world: World) -> TestClient:
 def test_pages_need_a_login_and_bad_passwords_fail(world: World) -> None:
     answer = world.client.get("/search?q=visit", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
-    _user(world, "alice", "practitioner", ["team-a"])
+    world.add_user("alice", "practitioner", ["team-a"])
     bad = world.client.post("/login", data={"username": "alice", "password": "nope"})
     assert bad.status_code == 401 and "wrong password" in bad.text
     nobody = world.client.post("/login", data={"username": "ghost", "password": PASSWORD})
@@ -101,7 +84,7 @@ def test_another_teams_person_offers_break_glass(world: World, alice: TestClient
 def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
     assert alice.get("/migration").status_code == 403
     assert alice.get("/ig").status_code == 403
-    _user(world, "mig", "migration_officer", [])
+    world.add_user("mig", "migration_officer", [])
     csrf = _login(world.client, "mig")
     queue = world.client.get("/migration/exceptions")
     assert "Letter about the allotment" in queue.text
@@ -118,7 +101,7 @@ def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
     chart = world.client.get(batch.group(1))
     assert "<svg" in chart.text and "Rows by state" in chart.text
 
-    _user(world, "ig1", "ig_officer", [])
+    world.add_user("ig1", "ig_officer", [])
     _login(world.client, "ig1")
     report = world.client.get("/ig", params={"person": "MOS1"})
     assert "link change" in report.text and "mig" in report.text
@@ -128,7 +111,7 @@ def test_the_login_is_committed_before_the_redirect_is_sent(world: World) -> Non
     """A browser follows the redirect at once; its session must already be in the catalog.
 
     Drives the ASGI app by hand so the check runs at the moment the response starts."""
-    _user(world, "alice", "practitioner", ["team-a"])
+    world.add_user("alice", "practitioner", ["team-a"])
     body = urlencode({"username": "alice", "password": PASSWORD, "next": "/search"}).encode()
     sessions_at_response_start: list[int] = []
 

@@ -5,37 +5,22 @@ and the production session cookie."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from catalog import access as rows
 from cli.main import main
 from core.errors import InvalidInput
 from core.settings import get_settings
 from indexer.base import MAX_RESULT_WINDOW, SearchQuery
 from indexer.embedded import EmbeddedIndex
-from tests.unit.access.conftest import ADMIN, World
+from tests.unit.access.conftest import ADMIN, PASSWORD, World
 
 HUGE = "99999999999999999999"  # beyond 2**63: overflows the database driver
-PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _user(world: World, username: str, role: str, teams: list[str]) -> None:
-    with world.session() as session:
-        rows.upsert_user(
-            session,
-            username=username,
-            roles=[role],
-            teams=teams,
-            password=PASSWORD,
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
-        session.commit()
 
 
 def _login(client: TestClient, username: str) -> str:
@@ -48,7 +33,7 @@ def _login(client: TestClient, username: str) -> str:
 
 
 def _web(world: World, username: str, role: str, teams: tuple[str, ...] = ()) -> str:
-    _user(world, username, role, list(teams))
+    world.add_user(username, role, list(teams))
     return _login(world.client, username)
 
 
@@ -189,7 +174,7 @@ def test_break_glass_refuses_zero_minutes_and_an_unbounded_reason(world: World) 
 def test_production_always_sends_the_session_cookie_secure(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _user(world, "alice", "practitioner", ["team-a"])
+    world.add_user("alice", "practitioner", ["team-a"])
     monkeypatch.setenv("ESCR_API__ENVIRONMENT", "production")
     monkeypatch.setenv("ESCR_API__TOKEN", "a-real-secret-for-this-test")
     monkeypatch.delenv("ESCR_AUTH__COOKIE_SECURE", raising=False)
