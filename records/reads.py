@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import access as access_rows
-from catalog import audit
+from catalog import audit, renditions
 from catalog import documents as docs
 from catalog.models import Document, DocumentLink, LegacyId, Person
+from catalog.models_renditions import Rendition
 from catalog.models_retention import RetentionDecision
 from core.errors import NotFound
 from indexer.base import SearchIndex, SearchQuery, SearchResults
@@ -136,6 +137,7 @@ def document_metadata(session: Session, document_id: int, *, caller: Caller) -> 
             "reason": retention.reason,
         },
         "metadata": document.extra,
+        "rendition": renditions.summary(renditions.current(session, document)),
     }
 
 
@@ -157,6 +159,30 @@ def document_content(
     action = "view_content" if inline else "download"
     _audit(session, caller, action, "document", str(document_id), person_ids)
     return document
+
+
+class RenditionNotReady(NotFound):
+    """The caller may see the document, but its readable PDF is not made (yet, or at all)."""
+
+
+def document_rendition(
+    session: Session, document_id: int, *, caller: Caller
+) -> tuple[Document, Rendition]:
+    """The document and its rendition the caller is about to read (audited first); the same
+    access check as the original, so a document out of reach answers the same 404."""
+    person_ids = check_document(session, caller, document_id)
+    document = docs.get_document(session, document_id)
+    row = renditions.current(session, document) if document.sha256 is not None else None
+    if row is None or row.sha256 is None:
+        raise RenditionNotReady(_not_ready(document_id, row))
+    _audit(session, caller, "view_rendition", "document", str(document_id), person_ids)
+    return document, row
+
+
+def _not_ready(document_id: int, row: Rendition | None) -> str:
+    if row is None:
+        return f"document {document_id} has no rendition yet: it waits for the render stage"
+    return f"document {document_id} has no rendition: it could not be made ({row.reason})"
 
 
 def _person_json(session: Session, person: Person) -> dict[str, Any]:

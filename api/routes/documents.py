@@ -145,6 +145,56 @@ def document_content(
     return stream_content(session, store, document_id, caller, inline)
 
 
+def stream_rendition(
+    session: Any, store: BlobStore, document_id: int, caller: access.Caller
+) -> StreamingResponse:
+    """The document's readable PDF, shown inline (shared with api/web): the same access check
+    and audit as the original file, its own action (view_rendition)."""
+    document, rendition = reads.document_rendition(session, document_id, caller=caller)
+    session.commit()  # the audit event lands before any byte leaves
+    assert rendition.sha256 is not None
+    handle = store.open(content_key(rendition.sha256))
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            while chunk := handle.read(1 << 16):
+                yield chunk
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="document-{document.id}.pdf"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/documents/{document_id}/rendition",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the document's rendition: one PDF of its current version, page by "
+            "page (scans with an invisible OCR text layer)",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(
+            404,
+            e404="no such document (one outside the caller's access answers the same, audited), "
+            "or its rendition is not made: error RenditionNotReady, the metadata's rendition "
+            "says whether it waits or failed",
+        ),
+    },
+)
+def document_rendition(
+    document_id: IdPath, session: SessionDep, store: StoreDep, caller: CallerDep
+) -> StreamingResponse:
+    """A PDF a person can read of any document, whatever its original type."""
+    return stream_rendition(session, store, document_id, caller)
+
+
 @router.get("/people/{person_id}/documents", response_model=Chronology, responses=errors(404))
 def chronology(
     person_id: PersonPath,

@@ -52,6 +52,15 @@ class RetentionSummary(Answer):
     reason: str
 
 
+class RenditionSummary(Answer):
+    state: str = Field(
+        description="made (GET .../rendition serves it), waiting (for the render stage) or failed"
+    )
+    pages: int
+    method: str = Field(description="how it was made: original, repaired, ocr, libreoffice, ...")
+    reason: str | None = Field(description="why it could not be made, where it failed")
+
+
 class DocumentMetadata(Answer):
     """A document's catalog record: how it was classified and linked, and why."""
 
@@ -86,6 +95,7 @@ class DocumentMetadata(Answer):
     restrictions: list[str] = Field(description="restricted classes, its family's included")
     retention: RetentionSummary | None
     metadata: dict[str, Any] = Field(description="the manifest's extra columns, as loaded")
+    rendition: RenditionSummary = Field(description="the readable PDF of the current version")
 
 
 class Person(Answer):

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from api import auth
 from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, BreakGlassReason, IdPath, Page, parse_date
-from api.routes.documents import stream_content
+from api.routes.documents import stream_content, stream_rendition
+from api.web import viewer
 from api.web.render import check_csrf, page
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
@@ -202,16 +203,25 @@ def break_glass(
 
 @router.get("/documents/{document_id}")
 def document(
-    request: Request, document_id: IdPath, session: SessionDep, login: WebLoginDep
+    request: Request,
+    document_id: IdPath,
+    session: SessionDep,
+    login: WebLoginDep,
+    q: Annotated[str, Query(description="the search that led here, its words marked")] = "",
 ) -> Response:
     meta = reads.document_metadata(session, document_id, caller=login.caller)
     text = reads.document_text(session, document_id, caller=login.caller)
+    terms = viewer.search_terms(q)
     return page(
         request,
         "document.html",
         login,
         doc=meta,
         text=text,
+        q=q,
+        terms=terms,
+        page_texts=viewer.page_texts(text, terms),
+        pdf_url=viewer.viewer_source(document_id, meta),
         names=reads.person_names(session, login.caller, meta["person_ids"]),
     )
 
@@ -226,3 +236,11 @@ def content(
 ) -> Response:
     """The original file: inline for the viewer, or as a download."""
     return stream_content(session, store, document_id, login.caller, inline=not download)
+
+
+@router.get("/documents/{document_id}/rendition")
+def rendition(
+    document_id: IdPath, session: SessionDep, store: StoreDep, login: WebLoginDep
+) -> Response:
+    """The document's readable PDF, for the viewer."""
+    return stream_rendition(session, store, document_id, login.caller)

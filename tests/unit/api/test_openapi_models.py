@@ -27,6 +27,7 @@ ANY_CALLER = {
     "GET /api/documents/{document_id}",
     "GET /api/documents/{document_id}/text",
     "GET /api/documents/{document_id}/content",
+    "GET /api/documents/{document_id}/rendition",
     "GET /api/people/{person_id}/documents",
 }
 # Reports about an ID that answer an empty list, not a 404, for one nobody knows.
@@ -35,6 +36,7 @@ NO_LOOKUP = {"GET /api/audit/people/{person_id}"}
 NOT_JSON = {
     "GET /api/documents/{document_id}/text": "text/plain",
     "GET /api/documents/{document_id}/content": "application/octet-stream",
+    "GET /api/documents/{document_id}/rendition": "application/pdf",
     "GET /api/retention/public-key": "text/plain",
 }
 
