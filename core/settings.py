@@ -65,6 +65,20 @@ class SandboxSettings(BaseModel):
     max_text_chars: int = 5_000_000
 
 
+class OfficeSettings(BaseModel):
+    """The warm LibreOffice servers that read legacy office files (workers/convert)."""
+
+    # How many LibreOffice processes one escr process keeps warm, at most (each converts one
+    # file at a time; started on first need). 0: one per core, at most 2.
+    servers: int = Field(default=0, ge=0)
+    # RLIMIT_AS of each LibreOffice process group; an idle soffice.bin maps about 0.7 GB.
+    memory_mb: int = 2048
+    # Debian's interpreter, which has the `uno` module (python3-uno); unoserver runs under it.
+    python: str = "/usr/bin/python3"
+    soffice: str = "soffice"
+    start_timeout_s: float = 60.0
+
+
 class ApiSettings(BaseModel):
     token: str = "dev-token"
     environment: Literal["development", "production"] = "development"
@@ -115,6 +129,7 @@ class Settings(BaseSettings):
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    office: OfficeSettings = Field(default_factory=OfficeSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

@@ -33,6 +33,7 @@ from core.states import Reason
 from storage.base import content_key
 from storage.local import LocalBlobStore
 from workers.classify import Keywords
+from workers.convert.supervisor import child_env as office_env
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
 from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals
@@ -98,9 +99,12 @@ _READY = "ready"
 _MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL}
 
 
-def _child_main(conn: Connection, limits: Limits, tmp_dir: str) -> None:
+def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, str]) -> None:
     """The child's loop: receive a request, send back its result, until told to stop."""
     os.setpgid(0, 0)
+    # Where to lease a warm LibreOffice from (workers/convert): the forkserver's environment
+    # is its own from before the pool existed.
+    os.environ.update(env)
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # One Tesseract thread per process: the pool already runs one process per core.
@@ -266,7 +270,7 @@ class _Worker:
             parent_end, child_end = _CONTEXT.Pipe(duplex=True)
             process = _CONTEXT.Process(
                 target=_child_main,
-                args=(child_end, self._pool.limits, str(self._pool.tmp_dir)),
+                args=(child_end, self._pool.limits, str(self._pool.tmp_dir), office_env()),
                 name=f"escr-sandbox-{self._index}",
                 daemon=True,
             )
