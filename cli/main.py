@@ -56,7 +56,7 @@ def command(
 
 def _parser() -> argparse.ArgumentParser:
     from catalog.db import MAX_ID
-    from cli import access, commands, retention
+    from cli import access, commands, render, retention
     from indexer.base import MAX_RESULT_WINDOW
 
     # Modules with a `register(subparsers)` function, each adding one command group.
@@ -207,6 +207,17 @@ def _parser() -> argparse.ArgumentParser:
         sub, "verify", "re-hash every stored blob (fixity); non-zero on a problem", ["escr verify"]
     )
     p.set_defaults(func=commands.verify)
+
+    p = command(
+        sub,
+        "render",
+        "make the readable PDF (rendition) of every document still without one",
+        ["escr render", "escr render --batch round-2 --workers 2"],
+    )
+    p.add_argument("--batch", help="only this batch's documents")
+    p.add_argument("--workers", type=int, help="processes rendering (default: one a CPU core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=render.render)
 
     p = command(
         sub,

@@ -38,6 +38,7 @@ from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageR
 from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals
 from workers.ingest import Quarantined, Spooled, SpoolResult, spool_prefix, spool_result
+from workers.render.base import RenderRequest, RenderResult, job_limits
 
 log = get_logger(__name__)
 
@@ -73,12 +74,13 @@ class RulesMessage:
     keywords: Keywords | None
 
 
-_Request = ExtractRequest | SpoolRequest
-_Result = ExtractionResult | list[SpoolResult]
+_Request = ExtractRequest | SpoolRequest | RenderRequest
+_Result = ExtractionResult | list[SpoolResult] | RenderResult
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
-# the pool's stop signals go last.
+# renditions (workers/render) after both, so a backlog of them never slows a load; the pool's
+# stop signals go last.
 _Job = tuple[Future[Any], _Request]
-_SPOOL, _EXTRACT, _STOP = 0, 1, 2
+_SPOOL, _EXTRACT, _RENDER, _STOP = 0, 1, 2, 3
 # Children are forked from a forkserver that has already imported the parsers, so starting
 # (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -114,6 +116,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     # what a file did is recorded on its document, not chattered on the console.
     configure_logging(os.environ.get("ESCR_LOG_LEVEL", "WARNING"))
     from workers.extract.registry import extract_file
+    from workers.render.registry import render_file
 
     conn.send(_READY)
     rules: Keywords | None = None
@@ -131,9 +134,12 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
         try:
             # Once a job: its wall-clock limit (the parent's) bounds all its files together, and
             # getrusage per file showed in profiles under load.
-            _arm_cpu_limit(limits)
+            _arm_cpu_limit(job_limits(limits, job) if isinstance(job, RenderRequest) else limits)
             # Libraries' own temp files (pytesseract's) go where the job's files go.
-            if isinstance(job, SpoolRequest):
+            if isinstance(job, RenderRequest):
+                tempfile.tempdir = job.scratch
+                result = render_file(job, job_limits(limits, job))
+            elif isinstance(job, SpoolRequest):
                 tempfile.tempdir = tmp_dir
                 result = _spool_job(job, limits, tmp_dir, rules)
             else:
@@ -215,6 +221,8 @@ def _failed(request: _Request, reason: str, detail: str) -> _Result:
     if isinstance(request, SpoolRequest):
         failed = SpoolResult(ok=False, reason=reason, detail=detail, whole_job=True)
         return [failed for _ in request.paths]
+    if isinstance(request, RenderRequest):
+        return RenderResult(ok=False, reason=reason, detail=detail)
     return ExtractionResult(ok=False, reason=reason, detail=detail)
 
 
@@ -312,18 +320,20 @@ class _Worker:
             process, conn = self._start()
             self._send(conn, request)
         self._last_pid = process.pid
-        ready = wait([conn, process.sentinel], timeout=self._pool.limits.timeout_s)
+        limit = self._pool.limits.timeout_s
+        if isinstance(request, RenderRequest):
+            limit = job_limits(self._pool.limits, request).timeout_s
+        ready = wait([conn, process.sentinel], timeout=limit)
         if conn in ready:
             try:
                 result: _Result = conn.recv()
                 return result
             except (EOFError, ConnectionResetError):
                 pass  # it died while answering: a crash, handled below
-        what = request.mime if isinstance(request, ExtractRequest) else "spool"
+        what = request.mime if isinstance(request, ExtractRequest | RenderRequest) else "spool"
         if not ready:
             self._discard(kill=True)
             log.warning("sandbox.timeout", worker=self._index, mime=what)
-            limit = self._pool.limits.timeout_s
             return _failed(request, Reason.TIMEOUT.value, f"over {limit}s")
         # The child is dead; killing its group ends a Tesseract it may have left running.
         exitcode = self._discard(kill=True)
@@ -436,6 +446,13 @@ class SandboxPool:
         with a result, never an exception."""
         future: Future[ExtractionResult] = Future()
         self._put(_EXTRACT, (future, ExtractRequest(path, mime, pages)))
+        return future
+
+    def render(self, request: RenderRequest) -> Future[RenderResult]:
+        """Queue one rendition (workers/render), behind every spool and extraction job; the
+        future always resolves with a result, never an exception."""
+        future: Future[RenderResult] = Future()
+        self._put(_RENDER, (future, request))
         return future
 
     def spool(
