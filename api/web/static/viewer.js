@@ -41,6 +41,18 @@ const viewer = new PDFViewer({
 });
 linkService.setViewer(viewer);
 
+// pdf.js brings the first match into view with element.scrollIntoView, which scrolls the whole
+// page too and hides the controls; scroll only the pages' own container, once, on arrival.
+let broughtMatchIntoView = false;
+findController.scrollMatchIntoView = ({ element, pageIndex, matchIndex }) => {
+  const { selected } = findController;
+  if (broughtMatchIntoView || !element) return;
+  if (pageIndex !== selected.pageIdx || matchIndex !== selected.matchIdx) return;
+  broughtMatchIntoView = true;
+  const top = element.getBoundingClientRect().top - container.getBoundingClientRect().top;
+  container.scrollTop += top - container.clientHeight / 4;
+};
+
 let findSummary = "";
 
 function say(message) {
@@ -144,8 +156,12 @@ eventBus.on("scalechanging", ({ scale }) => {
   zoomLevel.textContent = `${Math.round(scale * 100)}%`;
 });
 
+function marked(total) {
+  return `The search's words are marked ${total} ${total === 1 ? "time" : "times"} on the pages.`;
+}
+
 eventBus.on("updatefindmatchescount", ({ matchesCount }) => {
-  findSummary = `The search's words are marked ${matchesCount.total} times on the pages.`;
+  findSummary = marked(matchesCount.total);
   say(pageMessage());
 });
 
@@ -153,7 +169,7 @@ eventBus.on("updatefindcontrolstate", ({ state, matchesCount }) => {
   if (state === 1 /* FindState.NOT_FOUND */) {
     findSummary = "The search's words are not on the pages (they may be in the file's details).";
   } else if (matchesCount?.total) {
-    findSummary = `The search's words are marked ${matchesCount.total} times on the pages.`;
+    findSummary = marked(matchesCount.total);
   }
   say(pageMessage());
 });

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -143,3 +144,40 @@ def test_the_login_is_committed_before_the_redirect_is_sent(world: World) -> Non
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, world.client.app(scope, receive, send)).result()
     assert sessions_at_response_start == [1]
+
+
+# The document page's viewer: the search's words carried from the results to the document and
+# marked in its text; plain words where no readable copy is made yet.
+def test_search_results_carry_the_query_to_the_document(world: World, alice: TestClient) -> None:
+    page = alice.get("/search", params={"q": 'grandmother "home visit"'})
+    links = re.findall(r'<h3><a href="(/documents/\d+[^"]*)"', page.text)
+    assert links, page.text
+    target = f"/documents/{world.ids['D1']}?q=grandmother%20%22home%20visit%22"
+    assert target in [html.unescape(link) for link in links]
+
+
+def test_the_documents_text_marks_the_searchs_words(world: World, alice: TestClient) -> None:
+    page = alice.get(f"/documents/{world.ids['D1']}", params={"q": "grandmothers visits"})
+    assert page.status_code == 200
+    body = page.text
+    assert "<mark>grandmother</mark>" in body and "<mark>visit</mark>" in body
+    # The stems go to the viewer too, for pdf.js to mark the same words on the pages.
+    assert "This file type" not in body
+    unmarked = alice.get(f"/documents/{world.ids['D1']}").text
+    assert "<mark>" not in unmarked
+
+
+def test_no_readable_copy_yet_says_so_and_offers_the_original_and_text(
+    world: World,
+    alice: TestClient,
+) -> None:
+    body = alice.get(f"/documents/{world.ids['D1']}").text
+    assert "is not made yet" in body
+    assert f'href="/documents/{world.ids["D1"]}/content?download=true"' in body
+    assert "Ann was seen with her grandmother" in body
+    assert 'id="pdf-viewer"' not in body and "viewer.js" not in body
+
+
+def test_a_query_with_markup_is_escaped(world: World, alice: TestClient) -> None:
+    body = alice.get(f"/documents/{world.ids['D1']}", params={"q": '<img src=x onerror=1>"'}).text
+    assert "<img src=x" not in body
