@@ -74,6 +74,7 @@ def load(args: argparse.Namespace) -> int:
         workers=args.workers,
         batch=args.batch,
         progress=not args.quiet,
+        render=args.render,
     )
     _warn_counts(summary)
     _print_json(summary)

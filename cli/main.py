@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--detach", action="store_true", help="with --via celery: queue and return")
     p.add_argument(
+        "--render",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="then make the batch's renditions (escr render); default: ESCR_RENDER__AFTER_LOAD",
+    )
+    p.add_argument(
         "--check",
         action="store_true",
         help="load nothing: report what the load would refuse or guess, with file lines "

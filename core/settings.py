@@ -56,6 +56,13 @@ class OcrSettings(BaseModel):
     pages_per_task: int = Field(default=10, ge=1)
 
 
+class RenderSettings(BaseModel):
+    """Renditions (docs/decisions/0027): a stage of their own, run by `escr render`, by the
+    Celery render queue, or after a load's documents are indexed where this says so."""
+
+    after_load: bool = False
+
+
 class SandboxSettings(BaseModel):
     """Limits for the child processes that parse untrusted files."""
 
@@ -128,6 +135,7 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)

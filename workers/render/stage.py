@@ -30,7 +30,6 @@ from catalog.renditions import Made
 from core.clock import utcnow
 from core.errors import NotFound
 from core.logging import get_logger
-from core.settings import Settings
 from core.states import Reason
 from storage.base import BlobStore, content_key
 from workers.render.base import RenderRequest, RenderResult
@@ -220,24 +219,3 @@ def _sha256_of(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def render_catalog(
-    settings: Settings, *, batch: str | None = None, workers: int | None = None, progress: bool
-) -> RenderCounts:
-    """`escr render`: every waiting document's rendition, in a sandbox pool of its own."""
-    import os
-
-    from catalog.db import session_factory
-    from storage.factory import make_blob_store
-    from workers.ingest import scratch_folder
-    from workers.load import limits_from
-
-    with (
-        scratch_folder(settings.tmp_dir) as scratch,
-        SandboxPool(workers or os.cpu_count() or 1, limits_from(settings), scratch) as pool,
-        session_factory(settings.database_url)() as session,
-    ):
-        return render_waiting(
-            session, make_blob_store(settings), pool, batch=batch, progress=progress
-        )
