@@ -171,3 +171,15 @@ def summary(row: Rendition | None) -> dict[str, object]:
         return {"state": "waiting", "pages": 0, "method": "", "reason": None}
     state = "made" if row.sha256 is not None else "failed"
     return {"state": state, "pages": row.pages, "method": row.method, "reason": row.reason}
+
+
+def waiting_among(session: Session, document_ids: Collection[int]) -> Sequence[Document]:
+    """Those of the documents that wait for a rendition (as `waiting` would give them)."""
+    return session.scalars(
+        select(Document).where(
+            Document.id.in_(list(document_ids)),
+            Document.sha256.is_not(None),
+            _renderable(),
+            ~_has_rendition(),
+        )
+    ).all()

@@ -12,7 +12,7 @@ from core.settings import Settings
 
 app = Celery("escr", include=["workers.tasks"])
 
-QUEUES = ("default", "ocr")
+QUEUES = ("default", "ocr", "render")
 
 
 def queue_name(settings: Settings, logical: str) -> str:
@@ -37,6 +37,8 @@ def configure(settings: Settings) -> Celery:
         task_routes={
             "escr.ocr": {"queue": queue_name(settings, "ocr")},
             "escr.ocr_pages": {"queue": queue_name(settings, "ocr")},
+            # Renditions (docs/decisions/0027): their own queue and worker, apart from loading.
+            "escr.render": {"queue": queue_name(settings, "render")},
         },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

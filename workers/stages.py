@@ -115,6 +115,10 @@ DOCUMENT_FAILURE = Failure(on_row=False)  # extraction, classification, linking
 # The index is down: documents stay `pending_index` for `escr reindex --pending` (or the next
 # index task) rather than being called failed.
 INDEX_FAILURE = Failure(on_row=False, spared=(TransientBackendError,))
+# A rendition's failure never changes its document (docs/decisions/0027): a file's failure is
+# kept on the rendition row by the render stage, and a task that fails otherwise leaves the
+# document waiting for the next `escr render`.
+RENDER_FAILURE = Failure(on_row=False, spared=(BaseException,))
 
 
 def failure_detail(exc: BaseException) -> str:

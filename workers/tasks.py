@@ -46,6 +46,7 @@ from workers.stages import (
     DOCUMENT_FAILURE,
     INDEX_FAILURE,
     INGEST_FAILURE,
+    RENDER_FAILURE,
     Failure,
     PageRanges,
     failure_detail,
@@ -396,6 +397,22 @@ def index(document_id: int) -> int:
         pipeline.index_pending(ctx, session, documents)
         for document in documents:
             _sync(session, document)
+            # Its rendition, on the render queue once the index write has committed.
+            after_commit(session, partial(render.delay, document.id))
+    return document_id
+
+
+@app.task(name="escr.render", failure=RENDER_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
+def render(document_id: int) -> int:
+    """Make the document's rendition, unless its version has one (made once; twins share)."""
+    from catalog import renditions
+    from workers.render.stage import RenderCounts, render_documents
+
+    with _session() as session:
+        document = session.get(Document, document_id)
+        if document is None or document not in renditions.waiting_among(session, [document_id]):
+            return document_id
+        render_documents(session, _context().store, _sandbox(), [document], RenderCounts())
     return document_id
 
 
