@@ -1,4 +1,5 @@
-"""Email attachments become child documents, linked to the people their parent is on."""
+"""Email attachments and archives' members become child documents, linked to the people
+their parent is on."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from catalog import documents as docs
 from catalog.models import Document
-from core.states import RowState
+from core.states import Reason, RowState
 from workers.extract.base import SCRATCH_PREFIX, Attachment
+from workers.filetype import extension_mismatch
 from workers.ingest import Quarantine, store_file
 from workers.pipeline import Context
 
-# An email attached to an email attached to an email... stops here.
+# An email attached to an email attached to an email (a zip in a zip in a zip...) stops
+# here: a document this deep that still holds files ends `too_large` (docs/decisions/0025).
 MAX_DEPTH = 3
 
 
@@ -33,7 +36,12 @@ def add_attachments(
     """Store each attachment and create (or find) its child document. The temp files stay for
     the caller's discard_files(): a runner that rolls back may record the attachments again."""
     children: list[Document] = []
-    if not attachments or _depth(session, parent) >= MAX_DEPTH:
+    if not attachments:
+        return children
+    if _depth(session, parent) >= MAX_DEPTH:
+        # Its files are not kept: say so on it, rather than index it as if it were whole.
+        parent.state, parent.reason = RowState.QUARANTINED, Reason.TOO_LARGE.value
+        parent.detail = f"{len(attachments)} files nested deeper than {MAX_DEPTH} levels"
         return children
     for number, attachment in enumerate(attachments, start=1):
         child = _child(ctx, session, parent, number, attachment)
@@ -82,12 +90,24 @@ def _child(
         session.add(child)
     else:
         child.version += 1
-    child.sha256, child.mime, child.original_name = stored.sha256, stored.mime, attachment.name
-    child.title = attachment.name
-    child.extension_mismatch = stored.extension_mismatch
+    name = attachment.name or _unpacked_name(parent.original_name)
+    child.sha256, child.mime, child.original_name = stored.sha256, stored.mime, name
+    child.title = name
+    # By the name it came under: its temp file's name is ours (an archive member's has none).
+    child.extension_mismatch = extension_mismatch(name, stored.mime)
     child.document_date, child.date_source = parent.document_date, parent.date_source
     child.batch, child.state, child.reason, child.detail = parent.batch, RowState.STORED, None, ""
+    if attachment.reason is not None:  # an encrypted member: kept, but nothing to read
+        child.state, child.reason = RowState.QUARANTINED, attachment.reason
+        child.detail = attachment.detail
     child.updated_at = now
     session.flush()
     docs.add_version(session, child, stored.sha256, parent.batch, now)
     return child
+
+
+def _unpacked_name(packed: str) -> str:
+    """The name of a compressed file's one stream: its own name less the compression's
+    extension (`letter.txt.gz` -> `letter.txt`)."""
+    path = Path(packed.replace("\\", "/"))
+    return path.stem if path.suffix.lower() in (".gz", ".gzip", ".bz2", ".xz") else path.name

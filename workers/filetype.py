@@ -19,6 +19,10 @@ ODT = "application/vnd.oasis.opendocument.text"
 MSG = "application/vnd.ms-outlook"
 EML = "message/rfc822"
 EMPTY = "application/x-empty"
+UNKNOWN = "application/octet-stream"  # libmagic's answer for bytes of no type it knows
+# libmagic names a PST as it names an MSG (application/vnd.ms-outlook); its "!BDN" start tells.
+PST = "application/vnd.ms-outlook-pst"
+MBOX = "application/mbox"
 
 # How much of a file's start and end the MIME refinement looks at (ingest keeps a file's last
 # SNIFF_BYTES while reading it, for detect_bytes).
@@ -30,6 +34,8 @@ _ZIP_MIMES = {"application/zip", "application/octet-stream", "application/x-zip-
 _OLE_MIMES = {"application/cdfv2", "application/x-ole-storage", "application/octet-stream"}
 # An Outlook message is an OLE file whose directory names its MAPI property streams so.
 _MSG_MARKERS = ("__substg1.0_".encode("utf-16-le"), "__properties_version1.0".encode("utf-16-le"))
+# An mbox: a "From " separator line, then a message's first header line.
+_MBOX_START = re.compile(rb"From [^\r\n]*\r?\n[\w-]+: ")
 _HEADER_LINE = re.compile(
     rb"^(?:From|To|Cc|Subject|Date|Message-ID|MIME-Version|Received"
     rb"|Return-Path|Reply-To|Content-Type|X-[\w-]+): ",
@@ -55,6 +61,15 @@ _EXTENSIONS: dict[str, frozenset[str]] = {
     "image/gif": frozenset({".gif"}),
     "image/bmp": frozenset({".bmp"}),
     "application/vnd.wordperfect": frozenset({".wpd", ".wp", ".wp5", ".wp6"}),
+    "application/zip": frozenset({".zip"}),
+    "application/x-7z-compressed": frozenset({".7z"}),
+    "application/x-tar": frozenset({".tar"}),
+    "application/gzip": frozenset({".gz", ".tgz", ".gzip"}),
+    "application/x-bzip2": frozenset({".bz2", ".tbz2", ".tbz"}),
+    "application/x-xz": frozenset({".xz", ".txz"}),
+    "application/vnd.ms-tnef": frozenset({".tnef"}),  # winmail.dat: .dat says nothing
+    MBOX: frozenset({".mbox", ".mbx", ".mbs"}),
+    PST: frozenset({".pst", ".ost"}),
 }
 _ALIASES = {"application/rtf": "text/rtf", "inode/x-empty": EMPTY, "image/x-ms-bmp": "image/bmp"}
 _KNOWN_EXTENSIONS = frozenset().union(*_EXTENSIONS.values())
@@ -82,7 +97,7 @@ def detect_bytes(head: bytes, tail: bytes, *, describe: bool = True) -> FileType
     mime = magic.from_buffer(head, mime=True)
     description = magic.from_buffer(head) if describe else ""
     mime = _ALIASES.get(mime, mime)
-    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime == "text/plain":
+    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime in ("text/plain", MSG):
         mime = _refine(head[:SNIFF_BYTES], tail, mime)
     return FileType(mime=mime, description=description)
 
@@ -99,6 +114,10 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
         # and libmagic names most larger ones itself.
         if any(marker in head or marker in tail for marker in _MSG_MARKERS):
             return MSG
+    elif mime == MSG and head.startswith(b"!BDN"):
+        return PST
+    elif mime == "text/plain" and _MBOX_START.match(head):
+        return MBOX
     elif mime == "text/plain" and _HEADER_LINE.match(head) and len(_HEADER_LINE.findall(head)) >= 3:
         return EML
     return mime
@@ -107,7 +126,11 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
 def extension_mismatch(filename: str, mime: str) -> bool:
     """True when `filename`'s extension belongs to a different type than the content's `mime`."""
     extension = PurePath(filename.replace("\\", "/")).suffix.lower()
-    expected = _EXTENSIONS.get(_ALIASES.get(mime, mime))
-    if not extension or expected is None or extension not in _KNOWN_EXTENSIONS:
+    if not extension or extension not in _KNOWN_EXTENSIONS:
         return False
+    expected = _EXTENSIONS.get(_ALIASES.get(mime, mime))
+    if expected is None:
+        # Bytes libmagic finds no type in contradict a name that promises one (random bytes
+        # named .pdf); a type escr lists no extensions for says nothing either way.
+        return mime == UNKNOWN
     return extension not in expected

@@ -20,8 +20,14 @@ class Limits:
     ocr_language: str = "eng"
     ocr_page_timeout_s: float = 60.0
     ocr_dpi: int = 200
-    # A container (DOCX, ODT) whose members declare more than this unpacked is a zip bomb.
+    # A container (DOCX, ODT) whose members declare more than this unpacked is a zip bomb; an
+    # archive (ZIP, 7z, tar, mbox, ...) is also refused once its members unpack past it.
     max_unpacked_mb: int = 256
+    # An archive with more members than this is a member-count bomb (docs/decisions/0025).
+    max_members: int = 10_000
+    # A member unpacking to more than this many times its packed size (once past a MiB) is a
+    # ratio bomb: real documents compress 2-20x, zeros 1000x (docs/decisions/0025).
+    max_member_ratio: int = 100
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,14 @@ SCRATCH_PREFIX = "job-"
 
 @dataclass
 class Attachment:
-    """A file found inside another (an email attachment); `path` is a temp file the caller owns."""
+    """A file found inside another (an email attachment, an archive's member); `path` is a temp
+    file the caller owns. `reason`: the child ends quarantined with it (an encrypted member)
+    instead of being extracted; `name` empty: named after its parent (a .gz's one member)."""
 
     name: str
     path: str
+    reason: str | None = None
+    detail: str = ""
 
 
 @dataclass

@@ -32,6 +32,8 @@ PARSER_MODULES = (
     "workers.extract.text",
     "workers.extract.mail",
     "workers.extract.ocr",
+    "workers.extract.containers",
+    "workers.extract.mailboxes",
 )
 
 
@@ -57,6 +59,13 @@ extract_eml: ExtractFn = _parser("workers.extract.mail", "extract_eml")
 extract_msg_file: ExtractFn = _parser("workers.extract.mail", "extract_msg_file")
 extract_image: ExtractFn = _parser("workers.extract.ocr", "extract_image")
 extract_image_frames: PagesFn = _parser("workers.extract.ocr", "extract_image_frames")
+extract_zip: ExtractFn = _parser("workers.extract.containers", "extract_zip")
+extract_tar: ExtractFn = _parser("workers.extract.containers", "extract_tar")
+extract_compressed: ExtractFn = _parser("workers.extract.containers", "extract_compressed")
+extract_7z: ExtractFn = _parser("workers.extract.containers", "extract_7z")
+extract_mbox: ExtractFn = _parser("workers.extract.mailboxes", "extract_mbox")
+extract_tnef: ExtractFn = _parser("workers.extract.mailboxes", "extract_tnef")
+extract_pst: ExtractFn = _parser("workers.extract.mailboxes", "extract_pst")
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,23 @@ EXTRACTORS: tuple[Extractor, ...] = (
         run_pages=extract_image_frames,
         ocr_engine="tesseract",
     ),
+    # Containers: their members become child documents (docs/decisions/0025).
+    Extractor("zip", extract_zip, {"application/zip": 100, "application/x-zip-compressed": 90}),
+    Extractor("tar", extract_tar, {"application/x-tar": 100, "application/x-gtar": 90}),
+    Extractor(
+        "compressed",
+        extract_compressed,
+        {
+            "application/gzip": 100,
+            "application/x-gzip": 90,
+            "application/x-bzip2": 100,
+            "application/x-xz": 100,
+        },
+    ),
+    Extractor("7z", extract_7z, {"application/x-7z-compressed": 100}),
+    Extractor("mbox", extract_mbox, {"application/mbox": 100}),
+    Extractor("tnef", extract_tnef, {"application/vnd.ms-tnef": 100}),
+    Extractor("pst", extract_pst, {"application/vnd.ms-outlook-pst": 100}),
 )
 
 
