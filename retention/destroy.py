@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, renditions
 from catalog.models import (
     Blob,
     Document,
@@ -64,10 +64,13 @@ def _lock(session: Session) -> None:
 
 
 def shared(session: Session, sha: str) -> bool:
-    """Whether a surviving document (any version) still needs this content."""
+    """Whether a surviving document (any version, or a rendition: a twin's, or a born-digital
+    PDF's own file) still needs this content."""
     in_docs = exists().where(Document.sha256 == sha)
     in_versions = exists().where(DocumentVersion.sha256 == sha)
-    return bool(session.scalar(select(in_docs | in_versions)))
+    return bool(session.scalar(select(in_docs | in_versions))) or renditions.used_by_any(
+        session, sha
+    )
 
 
 def _remove(session: Session, document: Document, store: BlobStore) -> dict[str, Any]:
@@ -76,6 +79,9 @@ def _remove(session: Session, document: Document, store: BlobStore) -> dict[str,
     shas = {document.sha256} | set(
         session.scalars(select(DocumentVersion.sha256).where(DocumentVersion.document_id == doc_id))
     )
+    # Its renditions go with it (docs/decisions/0027), unless a twin's rendition is the same PDF.
+    shas |= renditions.rendition_sha256s(session, doc_id)
+    renditions.forget(session, doc_id)
     shas.discard(None)
     people = sorted(
         session.scalars(select(DocumentLink.person_id).where(DocumentLink.document_id == doc_id))

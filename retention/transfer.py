@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Blob, Document, DocumentLink, DocumentVersion
+from catalog.models_renditions import Rendition
 from catalog.models_retention import DisposalItem
 from core.errors import EscrError
 from storage.base import BlobStore
@@ -87,6 +88,7 @@ def _write(
         if document is None:
             raise TransferFailed(f"document {item.document_id} is gone")
         versions = []
+        made = _renditions(session, document)
         for version, sha256, key in _versions(session, document):
             extension = _extension(document.original_name)
             relative = f"data/{document.id}/v{version}{extension}"
@@ -94,7 +96,24 @@ def _write(
             target.parent.mkdir(parents=True, exist_ok=True)
             total += _copy_checked(store, key, sha256, target)
             manifest.append((sha256, relative))
-            versions.append({"version": version, "sha256": sha256, "path": relative})
+            described_version = {"version": version, "sha256": sha256, "path": relative}
+            rendition = made.get(version)
+            if rendition is not None:
+                # The readable PDF goes with its version (a PDF that is its own rendition is
+                # named, not copied twice).
+                pdf_sha, pdf_key, method, pages = rendition
+                pdf_path = relative
+                if pdf_sha != sha256:
+                    pdf_path = f"data/{document.id}/v{version}.rendition.pdf"
+                    total += _copy_checked(store, pdf_key, pdf_sha, root / pdf_path)
+                    manifest.append((pdf_sha, pdf_path))
+                described_version["rendition"] = {
+                    "sha256": pdf_sha,
+                    "path": pdf_path,
+                    "method": method,
+                    "pages": pages,
+                }
+            versions.append(described_version)
         described.append(_description(session, document, item, versions))
     metadata = json.dumps(
         {"proposal_id": proposal_id, "documents": described}, indent=2, sort_keys=True
@@ -117,6 +136,19 @@ def _versions(session: Session, document: Document) -> list[tuple[int, str, str]
     if not found:
         raise TransferFailed(f"document {document.id} has no stored content")
     return found
+
+
+def _renditions(session: Session, document: Document) -> dict[int, tuple[str, str, str, int]]:
+    """Version -> (sha256, blob key, method, pages) of each rendition made of the document."""
+    rows = session.execute(
+        select(Rendition.version, Rendition.sha256, Blob.key, Rendition.method, Rendition.pages)
+        .join(Blob, Blob.sha256 == Rendition.sha256)
+        .where(Rendition.document_id == document.id)
+    ).all()
+    return {
+        int(version): (str(sha), key, method, int(pages))
+        for version, sha, key, method, pages in rows
+    }
 
 
 def _extension(original_name: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog import renditions
 from catalog.models import Blob, DocumentText
 from catalog.models_retention import DestructionCertificate
 from core.errors import NotFound
@@ -50,6 +51,8 @@ def verify_destruction(
             problems.append(f"document {doc_id}: still in the search index")
         if session.get(DocumentText, doc_id) is not None:
             problems.append(f"document {doc_id}: extracted text is still in the catalog")
+        if renditions.renditions_of(session, doc_id):
+            problems.append(f"document {doc_id}: its rendition is still in the catalog")
         for sha in item["sha256s"]:
             if session.get(Blob, sha) is not None and not shared(session, sha):
                 problems.append(f"document {doc_id}: blob row {sha[:12]} is still catalogued")
