@@ -44,6 +44,9 @@ class Reason(StrEnum):
     # Notes on indexed rows.
     UNSUPPORTED_TYPE = "unsupported_type"  # stored and indexed by metadata only
     NO_TEXT = "no_text"  # parsed, but no text found even after OCR
+    # No extractor reads it and its content contradicts its name: kept, linked, indexed by
+    # metadata, and queued for a person as an `unreadable` exception.
+    UNREADABLE = "unreadable"
     # Failed rows: our fault, not the file's.
     INTERNAL_ERROR = "internal_error"
     SAME_SOURCE_ID = "same_source_id"  # duplicate row
@@ -79,6 +82,7 @@ REASON_LABELS = {
     Reason.TOO_LARGE: "Too large (decompression bomb or huge image)",
     Reason.UNSUPPORTED_TYPE: "File type not supported (metadata only)",
     Reason.NO_TEXT: "No text found, even by OCR",
+    Reason.UNREADABLE: "Unreadable: content contradicts its name (queued for a person)",
     Reason.INTERNAL_ERROR: "escr error (ours, not the file's)",
     Reason.SAME_SOURCE_ID: "Same source document repeated in the manifest",
 }

@@ -42,3 +42,22 @@ CONFIDENT = 0.7
 
 # The exceptions linking raises on a top-level document, each waiting for a person to resolve.
 LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")
+# The exceptions raised on a document's content, whoever it belongs to: `unreadable` is a file no
+# extractor can read whose content contradicts its name (random bytes named .pdf).
+UNREADABLE = "unreadable"
+CONTENT_EXCEPTION_KINDS = (UNREADABLE,)
+EXCEPTION_KINDS = LINK_EXCEPTION_KINDS + CONTENT_EXCEPTION_KINDS
+
+# How each kind reads, for people (the queue's pages, /api/exceptions); the codes stay the data.
+EXCEPTION_KIND_LABELS = {
+    "no_legacy_id": "No legacy person ID in the manifest",
+    "unknown_legacy_id": "Legacy person ID not in the crosswalk",
+    "ambiguous_legacy_id": "Legacy person ID matches several people",
+    "nhs_conflict": "NHS number in the text belongs to someone else",
+    "unreadable": "Unreadable: its content contradicts its name",
+}
+
+
+def exception_kind_label(kind: str) -> str:
+    """The human label of an exception kind; an unknown kind reads as itself."""
+    return EXCEPTION_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())

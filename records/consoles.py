@@ -18,6 +18,7 @@ from catalog.models import Batch, Document, ExceptionItem, LedgerRow, Person
 from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
 from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, Reason, RowState, reason_label
+from domain.vocabulary import exception_kind_label
 from indexer.base import check_window
 from records.access import QUEUE_ROLES, Caller, require_role
 from records.filters import check_choices
@@ -140,6 +141,7 @@ def exception_queue(
         {
             "exception_id": item.id,
             "kind": item.kind,
+            "kind_label": exception_kind_label(item.kind),
             "detail": item.detail,
             "candidates": item.candidates,
             "candidate_people": [_candidate(people[c]) for c in item.candidates if c in people],

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.errors import InvalidInput
-from domain.vocabulary import DOC_TYPES, LINK_EXCEPTION_KINDS
+from domain.vocabulary import DOC_TYPES, EXCEPTION_KINDS
 
 
 def exception_kinds() -> tuple[str, ...]:
     """The kinds of exception the pipeline opens."""
-    return LINK_EXCEPTION_KINDS
+    return EXCEPTION_KINDS
 
 
 def check_choices(what: str, values: Iterable[str], valid: Iterable[str]) -> tuple[str, ...]:

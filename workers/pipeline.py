@@ -41,6 +41,7 @@ from workers.ingest import (
 from workers.link import decide_links
 from workers.sources.mapping import Mapping
 from workers.stages import Failure, Stage, next_stage
+from workers.unreadable import judged, queue_unreadable, twin_reason
 
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
 
@@ -264,7 +265,7 @@ def reuse_extraction(session: Session, document: Document) -> bool:
         return False
     docs.set_text(session, document.id, docs.get_text(session, twin.id))
     document.pages, document.ocr_pages, document.engine = twin.pages, twin.ocr_pages, twin.engine
-    document.reason = twin.reason
+    document.reason = twin_reason(document, twin.reason)
     document.state = RowState.EXTRACTED
     return True
 
@@ -275,7 +276,8 @@ def apply_extractions(
     """Record what the extractor found (the texts in one statement); a file it could not read
     is quarantined with the reason."""
     texts: dict[int, str] = {}
-    for document, result in results:
+    for document, found in results:
+        result = judged(document, found)  # bytes that contradict their name: unreadable
         document.engine, document.pages, document.ocr_pages = (
             result.engine,
             result.pages,
@@ -435,6 +437,8 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
         if document.document_date is None:
             undated.append((document, text))
         links.extend(link_document(session, document, text, now))
+        fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
+        queue_unreadable(session, document, now, new_document=fresh)
         document.state, document.updated_at = RowState.PENDING_INDEX, now
     docs.add_links(session, links)
     # After the links: a linked person's date of birth is never the document's date.

@@ -57,8 +57,8 @@ def exceptions(
     kind: Annotated[
         str | None,
         Query(
-            description="only this kind: no_legacy_id, unknown_legacy_id, ambiguous_legacy_id "
-            "or nhs_conflict (another is a 422)"
+            description="only this kind: no_legacy_id, unknown_legacy_id, ambiguous_legacy_id, "
+            "nhs_conflict or unreadable (another is a 422)"
         ),
     ] = None,
 ) -> list[dict[str, Any]]:

@@ -59,7 +59,8 @@ class ExceptionEntry(Answer):
     """An open exception and its document."""
 
     exception_id: int
-    kind: str = Field(description="unlinked, ambiguous, conflicting, ...")
+    kind: str = Field(description="unlinked, ambiguous, conflicting, unreadable, ...")
+    kind_label: str = Field(description="the kind as it reads for people")
     detail: str
     candidates: list[Any] = Field(description="person IDs the document may belong to")
     candidate_people: list[Candidate]
