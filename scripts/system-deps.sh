@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install the system packages the embedded default needs (Tesseract with English data, libmagic),
-# where missing. As root this uses apt-get; otherwise it says what to install and fails.
+# Install the system packages the embedded default needs (Tesseract with English data, libmagic,
+# LibreOffice without a GUI and Debian's python3-uno for the warm converter), where missing.
+# As root this uses apt-get; otherwise it says what to install and fails. Without recommended
+# packages: LibreOffice's would pull in apparmor and a font installer that downloads at install.
 set -euo pipefail
 
 missing=()
@@ -10,6 +12,13 @@ if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null 
 fi
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
 ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' || missing+=(libmagic1)
+# Legacy office formats (workers/convert): LibreOffice kept warm by unoserver, which runs under
+# Debian's python3 for its `uno` module; fonts so that renditions lay out text as written.
+for package in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+  libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
+    || missing+=("$package")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -22,4 +31,4 @@ fi
 echo "installing ${missing[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -31,9 +31,43 @@ SNIFF_BYTES = 64 * 1024
 # these first bytes from memory gives the answer typing the file would, without opening it again.
 MAGIC_BYTES = 7 * 2**20
 _ZIP_MIMES = {"application/zip", "application/octet-stream", "application/x-zip-compressed"}
-_OLE_MIMES = {"application/cdfv2", "application/x-ole-storage", "application/octet-stream"}
+_OLE_MIMES = {
+    "application/cdfv2",
+    "application/x-ole-storage",
+    "application/octet-stream",
+    "application/vnd.ms-office",
+}
 # An Outlook message is an OLE file whose directory names its MAPI property streams so.
 _MSG_MARKERS = ("__substg1.0_".encode("utf-16-le"), "__properties_version1.0".encode("utf-16-le"))
+# Other OLE files by the stream their application names its content (first match wins: a Word
+# file can hold a Workbook stream of an embedded chart, rarely the other way round).
+_OLE_STREAMS = tuple(
+    (name.encode("utf-16-le"), mime)
+    for name, mime in (
+        ("WordDocument", "application/msword"),
+        ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+        ("Workbook", "application/vnd.ms-excel"),
+        ("Book", "application/vnd.ms-excel"),
+        ("VisioDocument", "application/vnd.visio"),
+        ("MatOST", "application/vnd.ms-works"),
+        ("StarWriterDocument", "application/vnd.stardivision.writer"),
+        ("StarCalcDocument", "application/vnd.stardivision.calc"),
+        ("StarImpressDocument", "application/vnd.stardivision.impress"),
+        ("StarDrawDocument3", "application/vnd.stardivision.draw"),
+        ("EncryptedPackage", "application/vnd.ms-office"),  # a password-protected OOXML file
+    )
+)
+# Zip packages by a member only their format has (OOXML beyond DOCX, Apple iWork 2013+).
+_ZIP_MEMBERS = (
+    (b"xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        b"ppt/presentation.xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    (b"Index/Document.iwa", "application/vnd.apple.pages"),
+    (b"Index/Presentation.iwa", "application/vnd.apple.keynote"),
+    (b"Index/CalculationEngine.iwa", "application/vnd.apple.numbers"),
+)
 # An mbox: a "From " separator line, then a message's first header line.
 _MBOX_START = re.compile(rb"From [^\r\n]*\r?\n[\w-]+: ")
 _HEADER_LINE = re.compile(
@@ -61,6 +95,21 @@ _EXTENSIONS: dict[str, frozenset[str]] = {
     "image/gif": frozenset({".gif"}),
     "image/bmp": frozenset({".bmp"}),
     "application/vnd.wordperfect": frozenset({".wpd", ".wp", ".wp5", ".wp6"}),
+    "application/vnd.ms-excel": frozenset({".xls", ".xlt", ".xlw"}),
+    "application/vnd.ms-powerpoint": frozenset({".ppt", ".pps", ".pot"}),
+    "application/vnd.ms-works": frozenset({".wps", ".wks", ".wdb"}),
+    "application/vnd.visio": frozenset({".vsd", ".vst", ".vss"}),
+    "application/vnd.sun.xml.writer": frozenset({".sxw"}),
+    "application/vnd.stardivision.writer": frozenset({".sdw"}),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": frozenset(
+        {".xlsx", ".xlsm"}
+    ),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": frozenset(
+        {".pptx", ".ppsx", ".pptm"}
+    ),
+    "application/vnd.oasis.opendocument.spreadsheet": frozenset({".ods", ".ots"}),
+    "application/vnd.oasis.opendocument.presentation": frozenset({".odp", ".otp"}),
+    "application/vnd.apple.pages": frozenset({".pages"}),
     "application/zip": frozenset({".zip"}),
     "application/x-7z-compressed": frozenset({".7z"}),
     "application/x-tar": frozenset({".tar"}),
@@ -109,11 +158,17 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
             return ODT
         if b"word/document.xml" in head or b"word/document.xml" in tail:
             return DOCX
+        for member, zipped in _ZIP_MEMBERS:
+            if member in head or member in tail:
+                return zipped
     elif head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # The OLE directory can sit anywhere; scanning head and tail covers small messages,
         # and libmagic names most larger ones itself.
         if any(marker in head or marker in tail for marker in _MSG_MARKERS):
             return MSG
+        for stream, ole in _OLE_STREAMS:
+            if stream in head or stream in tail:
+                return ole
     elif mime == MSG and head.startswith(b"!BDN"):
         return PST
     elif mime == "text/plain" and _MBOX_START.match(head):

@@ -36,6 +36,8 @@ _ODF_BY_FAMILY = {
     "com.sun.star.drawing.DrawingDocument": "odg",
     "com.sun.star.formula.FormulaProperties": "odf",
 }
+# Targets whose export filter LibreOffice does not find from the extension alone.
+_EXPORT_FILTERS = {"ppt": "MS PowerPoint 97"}
 _NO_FILTER = re.compile(r"Could not find an export filter from ([\w.]+) to")
 # The share of a parse's time limit a conversion may use: the rest is for reading its output,
 # and the lease must end before the sandbox kills the child that holds it.
@@ -81,10 +83,19 @@ def _convert_once(path: Path, target: str, out_dir: Path, limits: Limits) -> Pat
         started = time.monotonic()
         try:
             proxy(port, timeout).convert(
-                str(path.resolve()), None, str(output.resolve()), None, None, [], False
+                str(path.resolve()),
+                None,
+                str(output.resolve()),
+                None,
+                _EXPORT_FILTERS.get(target),
+                [],
+                False,  # no index update: text and renditions as the file has them
             )
         except xmlrpc.client.Fault as exc:
-            report("done")  # LibreOffice answered: it is alive and well
+            # The supervisor replaces the server if its soffice died on the file.
+            died = report("failed")
+            if died:
+                raise ExtractionFailed(Reason.CORRUPT, "LibreOffice died on the file") from exc
             raise _failure(exc.faultString) from exc
         except TimeoutError as exc:
             report("hung")
@@ -151,16 +162,20 @@ class _lease:
             raise ExtractionFailed(reason, str(answer.get("detail", answer))[:200])
         return int(answer["port"]), self._report
 
-    def _report(self, status: str) -> None:
+    def _report(self, status: str) -> bool:
+        """Tell the supervisor how the conversion went; True if the server had died."""
         if self._reported or self._conn is None:
-            return
+            return False
         self._reported = True
         try:
             self._conn.sendall(json.dumps({"status": status}).encode() + b"\n")
-            if status != "done":
-                self._reader.readline()  # the supervisor has killed the server when it answers
-        except OSError:
-            pass
+            if status == "done":
+                return False
+            # An answer, or EOF for a failure the server survived.
+            answer = json.loads(self._reader.readline() or b"{}")
+        except (OSError, ValueError):
+            return False
+        return bool(answer.get("died"))
 
     def __exit__(self, *exc_info: object) -> None:
         if self._conn is not None:

@@ -27,7 +27,10 @@ log = get_logger(__name__)
 
 # Run by the server's interpreter: limit the address space of the whole group (soffice inherits
 # it), die with escr (its stdin is a pipe escr holds: EOF means escr has gone, however it went,
-# and an orphaned soffice would otherwise run for ever), then run unoserver's own main.
+# and an orphaned soffice would otherwise run for ever), then run unoserver's own main. One
+# change to unoserver: documents are loaded Hidden. Without it LibreOffice 7.4 (Debian 12)
+# aborts in vcl::Window::GetCursor on the first spreadsheet it opens over UNO, and unoserver
+# (3.7) has no option for it (docs/decisions/0024-office-conversion.md).
 _LAUNCHER = """
 import os, resource, signal, sys, threading
 limit = int(sys.argv[1]) * 2**20
@@ -36,10 +39,27 @@ def watch():
     sys.stdin.buffer.read()
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=watch, daemon=True).start()
+from unoserver import converter
+from com.sun.star.beans import PropertyValue
+class HiddenDesktop:
+    def __init__(self, desktop):
+        self._desktop = desktop
+    def loadComponentFromURL(self, url, frame, flags, properties):
+        hidden = (PropertyValue(Name="Hidden", Value=True),)
+        return self._desktop.loadComponentFromURL(url, frame, flags, tuple(properties) + hidden)
+    def __getattr__(self, name):
+        return getattr(self._desktop, name)
+unpatched_init = converter.UnoConverter.__init__
+def init(self, *args, **kwargs):
+    unpatched_init(self, *args, **kwargs)
+    self.desktop = HiddenDesktop(self.desktop)
+converter.UnoConverter.__init__ = init
 sys.argv = ["unoserver"] + sys.argv[2:]
 from unoserver.server import main
 sys.exit(main())
 """
+# The name of LibreOffice's own process (the launcher starts it through oosplash).
+_SOFFICE = "soffice.bin"
 
 
 class ServerFailed(Exception):
@@ -106,13 +126,36 @@ class OfficeServer:
         self.config = config
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._started = False  # it answered once: soffice must be running from then on
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
     def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        """Whether the server and its soffice are running: unoserver can outlive a crashed
+        soffice for a while, answering every call with a broken bridge's error."""
+        if self._process is None or self._process.poll() is not None:
+            return False
+        return self.soffice_pid() is not None or not self._started
+
+    def soffice_pid(self) -> int | None:
+        """The pid of the soffice.bin in this server's process group, if one is running."""
+        group = self.pid
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after it.
+            comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+            fields = stat[stat.rfind(")") + 2 :].split()
+            alive = len(fields) > 2 and fields[0] not in {"Z", "X"}
+            if comm == _SOFFICE and alive and int(fields[2]) == group:
+                return int(entry.name)
+        return None
 
     def start(self) -> None:
         self.kill()
@@ -153,6 +196,7 @@ class OfficeServer:
             logfile.close()
         started = time.monotonic()
         self._wait_ready()
+        self._started = True
         log.info(
             "office.server_started",
             server=self.index,
@@ -185,6 +229,7 @@ class OfficeServer:
     def kill(self) -> None:
         """End the server's whole process group (soffice with it) and reap it."""
         process, self._process = self._process, None
+        self._started = False
         if process is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -126,8 +126,8 @@ class Supervisor:
         conn.settimeout(timeout + LEASE_GRACE_S)
         outcome = _receive(reader)
         status = outcome.get("status") if outcome else None
-        if status == "done":
-            return
+        if status == "done" or (status == "failed" and server.alive()):
+            return  # a file LibreOffice refused, in a server that is still well
         # Hung, crashed, or the client went away mid-conversion (killed by its sandbox): the
         # server may still be working on that file, so it goes, and a fresh one takes its place.
         died = not server.alive()

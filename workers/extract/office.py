@@ -20,7 +20,7 @@ _ODF_SPACES = {f"{{{_ODF_TEXT}}}s": " ", f"{{{_ODF_TEXT}}}tab": "\t"}
 _ODF_BREAK = f"{{{_ODF_TEXT}}}line-break"
 
 
-def _guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
+def guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
     """Open a zip container, refusing it when its members declare more than the unpacked limit.
 
     Declared sizes can be trusted as a bound: zipfile stops reading a member at its declared
@@ -41,7 +41,7 @@ def _guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
 
 def extract_docx(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Paragraphs, then table cells, of a DOCX."""
-    _guard_zip(path, limits).close()
+    guard_zip(path, limits).close()
     document = docx.Document(str(path))
     parts = [paragraph.text for paragraph in document.paragraphs]
     parts.extend(_table_lines(document))
@@ -60,7 +60,7 @@ def _table_lines(document: Document) -> list[str]:
 
 def extract_odt(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Paragraphs and headings of an ODT's content.xml."""
-    with _guard_zip(path, limits) as archive:
+    with guard_zip(path, limits) as archive:
         try:
             content = archive.read("content.xml")
         except KeyError as exc:
@@ -70,11 +70,11 @@ def extract_odt(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     root = etree.fromstring(content, parser=parser)
-    blocks = [_odf_text(element) for element in root.iter(*_ODF_BLOCKS)]
+    blocks = [odf_text(element) for element in root.iter(*_ODF_BLOCKS)]
     return ExtractionResult(ok=True, text="\n".join(blocks), pages=1, engine="odt")
 
 
-def _odf_text(element: etree._Element) -> str:
+def odf_text(element: etree._Element) -> str:
     """Text of one paragraph, with ODF's space, tab and line-break elements put back."""
     out = [element.text or ""]
     for child in element:
@@ -87,7 +87,7 @@ def _odf_text(element: etree._Element) -> str:
         elif (
             isinstance(tag, str) and tag not in _ODF_BLOCKS
         ):  # nested paragraphs (in frames) come up on their own
-            out.append(_odf_text(child))
+            out.append(odf_text(child))
         out.append(child.tail or "")
     return "".join(out)
 
@@ -96,4 +96,11 @@ def extract_rtf(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Text of an RTF file. RTF is 7-bit; \\'xx escapes are read as Windows-1252."""
     raw = path.read_bytes()[: limits.max_text_chars * 4].decode("latin-1")
     text: str = rtf_to_text(raw, encoding="cp1252", errors="replace")  # type: ignore[no-untyped-call]
-    return ExtractionResult(ok=True, text=text, pages=1, engine="rtf")
+    return ExtractionResult(ok=True, text=joined_surrogates(text), pages=1, engine="rtf")
+
+
+def joined_surrogates(text: str) -> str:
+    """`text` with UTF-16 surrogate pairs joined into their characters and lone surrogates
+    replaced (U+FFFD). RTF writes a character past U+FFFF as two \\uN escapes (Word and
+    LibreOffice both do), which striprtf turns into two surrogates that no encoder accepts."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -32,6 +32,7 @@ PARSER_MODULES = (
     "workers.extract.text",
     "workers.extract.mail",
     "workers.extract.ocr",
+    "workers.extract.legacy_office",
     "workers.extract.containers",
     "workers.extract.mailboxes",
 )
@@ -58,6 +59,8 @@ extract_text: ExtractFn = _parser("workers.extract.text", "extract_text")
 extract_eml: ExtractFn = _parser("workers.extract.mail", "extract_eml")
 extract_msg_file: ExtractFn = _parser("workers.extract.mail", "extract_msg_file")
 extract_image: ExtractFn = _parser("workers.extract.ocr", "extract_image")
+extract_office: ExtractFn = _parser("workers.extract.legacy_office", "extract_office")
+extract_opendocument: ExtractFn = _parser("workers.extract.legacy_office", "extract_opendocument")
 extract_image_frames: PagesFn = _parser("workers.extract.ocr", "extract_image_frames")
 extract_zip: ExtractFn = _parser("workers.extract.containers", "extract_zip")
 extract_tar: ExtractFn = _parser("workers.extract.containers", "extract_tar")
@@ -66,6 +69,38 @@ extract_7z: ExtractFn = _parser("workers.extract.containers", "extract_7z")
 extract_mbox: ExtractFn = _parser("workers.extract.mailboxes", "extract_mbox")
 extract_tnef: ExtractFn = _parser("workers.extract.mailboxes", "extract_tnef")
 extract_pst: ExtractFn = _parser("workers.extract.mailboxes", "extract_pst")
+
+
+# What LibreOffice reads for escr, as libmagic (and workers.filetype) name it. Also the list a
+# Celery runner routes to the convert queue.
+OFFICE_MIMES = {
+    "application/msword": 100,
+    "application/vnd.ms-word.document.macroenabled.12": 100,
+    "application/vnd.ms-excel": 100,
+    "application/vnd.ms-powerpoint": 100,
+    "application/vnd.ms-works": 100,
+    "application/vnd.visio": 100,
+    "application/vnd.ms-visio.drawing": 100,
+    "application/vnd.wordperfect": 100,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 100,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": 100,
+    "application/vnd.ms-excel.sheet.macroenabled.12": 100,
+    "application/vnd.ms-powerpoint.presentation.macroenabled.12": 100,
+    "application/vnd.sun.xml.writer": 100,
+    "application/vnd.sun.xml.writer.template": 100,
+    "application/vnd.sun.xml.calc": 100,
+    "application/vnd.sun.xml.impress": 100,
+    "application/vnd.sun.xml.draw": 100,
+    "application/vnd.stardivision.writer": 100,
+    "application/vnd.stardivision.calc": 100,
+    "application/vnd.stardivision.impress": 100,
+    "application/vnd.stardivision.draw": 100,
+    "application/vnd.apple.pages": 100,
+    "application/vnd.apple.keynote": 100,
+    "application/vnd.apple.numbers": 100,
+    # OLE files libmagic names only as Office: LibreOffice tells which.
+    "application/vnd.ms-office": 50,
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +156,20 @@ EXTRACTORS: tuple[Extractor, ...] = (
         fallback=("image/", 50),
         run_pages=extract_image_frames,
         ocr_engine="tesseract",
+    ),
+    # Legacy and other office formats, through a warm LibreOffice (docs/decisions/0024).
+    Extractor("libreoffice", extract_office, OFFICE_MIMES),
+    Extractor(
+        "opendocument",
+        extract_opendocument,
+        {
+            "application/vnd.oasis.opendocument.spreadsheet": 100,
+            "application/vnd.oasis.opendocument.spreadsheet-template": 100,
+            "application/vnd.oasis.opendocument.presentation": 100,
+            "application/vnd.oasis.opendocument.presentation-template": 100,
+            "application/vnd.oasis.opendocument.graphics": 100,
+            "application/vnd.oasis.opendocument.graphics-template": 100,
+        },
     ),
     # Containers: their members become child documents (docs/decisions/0025).
     Extractor("zip", extract_zip, {"application/zip": 100, "application/x-zip-compressed": 90}),

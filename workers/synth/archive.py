@@ -65,7 +65,7 @@ def _outcome(plan: RowPlan) -> tuple[str, str, str]:
     """(state, reason, person_ids) by the linking rules the pipeline implements."""
     if plan.kind in QUARANTINE:
         return RowState.QUARANTINED.value, QUARANTINE[plan.kind].value, ""
-    reason = Reason.UNSUPPORTED_TYPE.value if plan.kind == "wpd" else ""
+    reason = Reason.UNSUPPORTED_TYPE.value if plan.kind == "mdb" else ""
     # Unknown legacy IDs link nobody; a quoted NHS number of someone not linked blocks every link.
     if plan.link in ("unknown", "none", "conflict"):
         return RowState.INDEXED.value, reason, ""
@@ -202,7 +202,7 @@ def _rows(
         lines.append(_manifest_line(rng, plan, row, f"D{serial}"))
         state, reason, person_ids = _outcome(plan)
         indexed = state == RowState.INDEXED
-        text = row.phrase if indexed and plan.kind != "wpd" else ""
+        text = row.phrase if indexed and plan.kind != "mdb" else ""
         doc_type = plan.doc_type if indexed else ""
         exp.append([*lines[-1][:2], state, reason, person_ids, doc_type, text, row.sha256])
     return lines, exp

@@ -286,7 +286,7 @@ def eml_bytes(
     return msg.as_bytes()
 
 
-def wpd_bytes(rng: random.Random) -> bytes:
-    """A WordPerfect-like file: the real magic number and header, then opaque binary."""
-    header = b"\xffWPC" + (16).to_bytes(4, "little") + b"\x01\x0a\x00\x00\x00\x00\x00\x00"
-    return header + rng.randbytes(2048)
+def mdb_bytes(rng: random.Random) -> bytes:
+    """A file of a type escr does not read: an Access database's real header, then opaque
+    binary. (It was a WordPerfect file until LibreOffice came to read those: issue 13.)"""
+    return b"\x00\x01\x00\x00Standard Jet DB\x00" + rng.randbytes(2048)

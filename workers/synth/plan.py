@@ -22,7 +22,7 @@ DEFECTS = (
     "truncated",
     "encrypted",
     "pdf_as_doc",
-    "wpd",
+    "mdb",
 )
 SCAN_KINDS = ("scan_pdf", "jpeg", "png", "tiff")  # "tiff2" is a two-page TIFF
 TEXT_WEIGHTS = {"pdf": 38, "docx": 15, "rtf": 7, "eml": 10, "html": 7, "txt": 8, "txt1252": 6}

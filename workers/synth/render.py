@@ -34,7 +34,7 @@ EXTENSIONS = {
     "html": "htm",
     "txt": "txt",
     "txt1252": "txt",
-    "wpd": "wpd",
+    "mdb": "mdb",
     "pdf_as_doc": "doc",  # a PDF under a Word extension: type must come from the content
 }
 ESCAPING_PATH = "../../outside.txt"  # never written: the pipeline must refuse it unread
@@ -143,8 +143,8 @@ def _file_bytes(
         return None
     if kind == "empty":
         return b""
-    if kind == "wpd":
-        return sf.wpd_bytes(rng)
+    if kind == "mdb":
+        return sf.mdb_bytes(rng)
     if kind == "eml":
         return _email(rng, doc, index, used)
     if kind in writers:

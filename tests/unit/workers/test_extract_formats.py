@@ -27,7 +27,7 @@ def test_registry_prefers_the_best_scoring_extractor() -> None:
     assert choose("text/html") is not None and choose("text/html").name == "html"  # type: ignore[union-attr]
     assert choose("text/x-python").name == "text"  # type: ignore[union-attr]
     assert choose("image/gif").name == "image"  # type: ignore[union-attr]
-    assert choose("application/vnd.wordperfect") is None
+    assert choose("application/x-msaccess") is None
 
 
 def test_pdf_text_layer_per_page(tmp_path: Path) -> None:
@@ -183,9 +183,9 @@ def test_blank_image_has_no_text(tmp_path: Path) -> None:
 
 
 def test_unsupported_type_is_ok_without_text(tmp_path: Path) -> None:
-    path = tmp_path / "a.wpd"
-    path.write_bytes(b"\xffWPC" + bytes(200))
-    result = extract_file(str(path), "application/vnd.wordperfect", LIMITS, str(tmp_path))
+    path = tmp_path / "a.mdb"
+    path.write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00" + bytes(200))
+    result = extract_file(str(path), "application/x-msaccess", LIMITS, str(tmp_path))
     assert (result.ok, result.reason, result.text) == (True, "unsupported_type", "")
 
 

@@ -1,0 +1,289 @@
+"""Legacy office formats through escr's warm LibreOffice (workers/convert), in the sandbox.
+
+Every file here is written by LibreOffice itself from generated content (tests/factories/office).
+LibreOffice is provisioned by scripts/system-deps.sh: without it these tests fail, they do not
+skip.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import get_settings
+from core.states import Reason
+from tests.factories import office
+from workers.convert import supervisor as supervision
+from workers.convert.libreoffice import convert
+from workers.convert.servers import OfficeServer
+from workers.extract.base import ExtractionResult, Limits
+from workers.extract.failures import ExtractionFailed
+from workers.extract.office import extract_rtf
+from workers.extract.registry import choose
+from workers.filetype import _refine, detect
+from workers.sandbox import SandboxPool
+
+LIMITS = Limits(timeout_s=60.0)
+WORDS = ["Thornbury", "safeguarding", "grandmother", "respite"]
+SHEETS = {
+    "Visits": [["Date", "Worker", "Outcome"], ["12/03/2004", "Jones", "grandmother present"]],
+    "Contacts": [["Name", "Phone"], ["Agnes Thornbury", "0161 496 0000"]],
+}
+# How LibreOffice's RTF writes the two halves of U+1F600 (Word writes them as negative numbers).
+HIGH_HALF, LOW_HALF = b"\\u55357", b"\\u56832\\'3f"
+SLIDES = [["Safeguarding review", "Agnes Thornbury"], ["Actions", "respite at weekends"]]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each format, saved by LibreOffice from an OpenDocument source written by odfpy."""
+    root = tmp_path_factory.mktemp("office")
+    letter = office.text_document(
+        root / "letter.odt",
+        "Case note",
+        [
+            "Mrs Agnes Thornbury was visited at home about safeguarding.",
+            "Her grandmother offers respite at weekends. A smile \U0001f600 was noted.",
+        ],
+    )
+    book = office.spreadsheet(root / "book.ods", SHEETS)
+    deck = office.presentation(root / "deck.odp", SLIDES)
+    made = {"odt": letter, "ods": book, "odp": deck}
+    out = root / "saved"
+    for extension in ("doc", "dot", "rtf", "docx"):
+        made[extension] = office.saved_as(letter, extension, out)
+    for extension in ("xls", "xlsx"):
+        made[extension] = office.saved_as(book, extension, out)
+    for extension in ("ppt", "pptx"):
+        made[extension] = office.saved_as(deck, extension, out)
+    return made
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> Iterator[SandboxPool]:
+    with SandboxPool(2, LIMITS, tmp_path) as sandbox:
+        yield sandbox
+
+
+def _in_sandbox(pool: SandboxPool, path: Path) -> ExtractionResult:
+    return pool.submit(str(path), detect(path).mime).result()
+
+
+@pytest.mark.parametrize("kind", ["doc", "dot", "odt", "docx", "rtf"])
+def test_text_documents_give_their_words_through_the_sandbox(
+    samples: dict[str, Path], pool: SandboxPool, kind: str
+) -> None:
+    result = _in_sandbox(pool, samples[kind])
+    assert result.ok, result.detail
+    assert all(word in result.text for word in WORDS), result.text
+    assert "\U0001f600" in result.text  # a character past U+FFFF survives every format
+    result.text.encode("utf-8")
+
+
+def test_word_97_goes_through_libreoffice(samples: dict[str, Path], pool: SandboxPool) -> None:
+    assert detect(samples["doc"]).mime == "application/msword"
+    assert _in_sandbox(pool, samples["doc"]).engine == "libreoffice"
+
+
+@pytest.mark.parametrize("kind", ["xls", "xlsx", "ods"])
+def test_every_sheet_comes_out_under_its_name(
+    samples: dict[str, Path], pool: SandboxPool, kind: str
+) -> None:
+    result = _in_sandbox(pool, samples[kind])
+    assert result.ok, result.detail
+    lines = result.text.splitlines()
+    assert lines.index("Visits") < lines.index("Contacts"), lines
+    assert "12/03/2004\tJones\tgrandmother present" in lines
+    assert "Agnes Thornbury\t0161 496 0000" in lines
+    assert result.pages == 2
+
+
+@pytest.mark.parametrize("kind", ["ppt", "pptx", "odp"])
+def test_every_slide_gives_its_words(
+    samples: dict[str, Path], pool: SandboxPool, kind: str
+) -> None:
+    result = _in_sandbox(pool, samples[kind])
+    assert result.ok, result.detail
+    for slide in SLIDES:
+        assert all(line in result.text for line in slide), result.text
+    assert result.pages == 2
+
+
+def test_rtf_characters_past_the_bmp_are_joined_not_left_as_surrogates(
+    samples: dict[str, Path], tmp_path: Path
+) -> None:
+    # LibreOffice writes U+1F600 as two \uN escapes (a UTF-16 surrogate pair), as Word does.
+    assert HIGH_HALF in samples["rtf"].read_bytes()
+    text = extract_rtf(samples["rtf"], LIMITS, tmp_path).text
+    assert "\U0001f600" in text
+    text.encode("utf-8")  # raised UnicodeEncodeError (surrogates not allowed) before the fix
+
+
+def test_a_lone_surrogate_escape_becomes_a_replacement_character(
+    samples: dict[str, Path], tmp_path: Path
+) -> None:
+    # LibreOffice's RTF with the second half of the pair cut out, as a careless writer leaves it.
+    path = tmp_path / "lone.rtf"
+    written = samples["rtf"].read_bytes()
+    assert LOW_HALF in written
+    path.write_bytes(written.replace(LOW_HALF, b""))
+    text = extract_rtf(path, LIMITS, tmp_path).text
+    assert "smile \ufffd was noted" in text and "\U0001f600" not in text
+    text.encode("utf-8")
+
+
+def test_ole_and_zip_office_files_are_typed_by_their_streams_and_members(
+    samples: dict[str, Path],
+) -> None:
+    expected = {
+        "doc": "application/msword",
+        "xls": "application/vnd.ms-excel",
+        "ppt": "application/vnd.ms-powerpoint",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+    for kind, mime in expected.items():
+        data = samples[kind].read_bytes()
+        assert detect(samples[kind]).mime == mime
+        # libmagic's generic answers for the same bytes (CDFV2, zip) are refined the same way.
+        generic = "application/CDFV2" if data[:4] == b"\xd0\xcf\x11\xe0" else "application/zip"
+        assert _refine(data[:65536], data[-65536:], generic) == mime, kind
+        extractor = choose(mime)
+        assert extractor is not None and extractor.name == "libreoffice"
+
+
+@pytest.mark.parametrize(
+    "mime",
+    [
+        "application/vnd.wordperfect",
+        "application/vnd.ms-works",
+        "application/vnd.visio",
+        "application/vnd.sun.xml.writer",
+        "application/vnd.stardivision.writer",
+        "application/vnd.apple.pages",
+    ],
+)
+def test_formats_libreoffice_cannot_write_are_routed_to_it(mime: str) -> None:
+    extractor = choose(mime)
+    assert extractor is not None and extractor.name == "libreoffice"
+
+
+def test_an_outlook_message_stays_with_the_message_reader() -> None:
+    extractor = choose("application/CDFV2")
+    assert extractor is not None and extractor.name == "msg"
+
+
+@pytest.fixture
+def one_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's supervisor made afresh with one server: the one a test stops is the one
+    the next conversion leases."""
+    monkeypatch.setenv("ESCR_OFFICE__SERVERS", "1")
+    get_settings.cache_clear()
+    supervision.reset()
+    yield
+    supervision.reset()
+    get_settings.cache_clear()
+
+
+def _server() -> supervision.Supervisor:
+    return supervision.supervisor()
+
+
+def _warm(samples: dict[str, Path], tmp_path: Path) -> int:
+    """Convert once so that a server runs; its soffice's pid."""
+    convert(samples["doc"], "odt", tmp_path / "warm", LIMITS)
+    pid = next(server.soffice_pid() for server in _servers() if server.alive())
+    assert pid is not None
+    return pid
+
+
+def _servers() -> list[OfficeServer]:
+    return list(_server()._servers)
+
+
+def test_a_conversion_over_its_time_is_killed_and_its_server_replaced(
+    samples: dict[str, Path], tmp_path: Path
+) -> None:
+    _warm(samples, tmp_path)
+    restarts = _server().restarts
+    with pytest.raises(ExtractionFailed) as failed:
+        convert(samples["xls"], "pdf", tmp_path / "slow", Limits(timeout_s=0.0125))
+    assert failed.value.reason is Reason.TIMEOUT
+    assert _server().restarts > restarts
+    # The next file converts (on the replacement, or the other warm server).
+    assert convert(samples["doc"], "txt", tmp_path / "after", LIMITS).exists()
+
+
+def test_a_hung_libreoffice_is_killed_and_the_document_ends_with_timeout(
+    samples: dict[str, Path], tmp_path: Path, one_server: None
+) -> None:
+    soffice = _warm(samples, tmp_path)
+    os.kill(soffice, signal.SIGSTOP)
+    started = time.monotonic()
+    with pytest.raises(ExtractionFailed) as failed:
+        convert(samples["doc"], "pdf", tmp_path / "hung", Limits(timeout_s=2.0))
+    assert failed.value.reason is Reason.TIMEOUT
+    assert time.monotonic() - started < 10
+    assert not Path(f"/proc/{soffice}").exists() or _zombie(soffice)
+    assert convert(samples["doc"], "txt", tmp_path / "after", LIMITS).read_text().strip()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z"
+    except OSError:
+        return True
+
+
+def test_libreoffice_dying_mid_conversion_ends_the_file_with_a_reason(
+    samples: dict[str, Path], tmp_path: Path, one_server: None
+) -> None:
+    soffice = _warm(samples, tmp_path)
+    os.kill(soffice, signal.SIGSTOP)  # held mid-call, then killed
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            convert(samples["doc"], "pdf", tmp_path / "dies", Limits(timeout_s=30.0))
+        except ExtractionFailed as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(1.0)
+    os.kill(soffice, signal.SIGKILL)
+    thread.join(30)
+    assert outcome and isinstance(outcome[0], ExtractionFailed)
+    assert outcome[0].reason is Reason.CORRUPT, outcome[0].detail
+    assert convert(samples["doc"], "txt", tmp_path / "after", LIMITS).exists()
+
+
+def test_the_supervisor_restarts_a_server_that_died_while_idle(
+    samples: dict[str, Path], tmp_path: Path
+) -> None:
+    soffice = _warm(samples, tmp_path)
+    os.kill(soffice, signal.SIGKILL)
+    deadline = time.monotonic() + supervision.HEALTH_INTERVAL_S + 30
+    while time.monotonic() < deadline:
+        running = [server.soffice_pid() for server in _servers() if server.alive()]
+        if running and soffice not in running:
+            break
+        time.sleep(0.5)
+    running = [server.soffice_pid() for server in _servers() if server.alive()]
+    assert running and soffice not in running
+    assert convert(samples["doc"], "txt", tmp_path / "after", LIMITS).exists()
+
+
+def test_the_sandbox_child_reaches_the_servers_of_the_process_that_owns_the_pool(
+    samples: dict[str, Path], pool: SandboxPool
+) -> None:
+    result = _in_sandbox(pool, samples["xls"])
+    assert result.ok and result.engine == "libreoffice", result.detail
+    # The servers are this process's (the child leased one; it started none of its own).
+    assert any(server.alive() for server in _servers())
