@@ -11,6 +11,7 @@ from core.states import Reason
 from workers.extract.base import ExtractionResult, Limits, PageRange, PageText
 from workers.extract.failures import ExtractionFailed
 from workers.extract.ocr import ocr_image
+from workers.extract.pdf_extras import PdfExtras
 from workers.extract.pdf_text import ERR_PASSWORD, layer_texts
 
 # A page with fewer printable characters than this in its text layer is treated as a scan.
@@ -33,7 +34,26 @@ def extract_pdf_pages(
     listed in `pending_ocr`, so the caller can OCR it later by page range. `pages` in the result
     is the document's page count, whatever the range.
     """
-    count, layers = layer_texts(path, pages.first, pages.last)
+    # Form answers and embedded files are read with the whole document only (not with a range
+    # of its pages, nor kept from a first pass that leaves pages for OCR: decision 0025).
+    extras = PdfExtras(limits, tmp_dir) if pages.first == 1 and pages.last is None else None
+    try:
+        result = _read_pages(path, limits, tmp_dir, pages, extras)
+    except BaseException:
+        if extras is not None:  # nothing written for a file that failed stays behind
+            extras.discard()
+        raise
+    if extras is not None and result.pending_ocr:
+        extras.discard()
+    elif extras is not None:
+        extras.add_to(result)
+    return result
+
+
+def _read_pages(
+    path: Path, limits: Limits, tmp_dir: Path, pages: PageRange, extras: PdfExtras | None
+) -> ExtractionResult:
+    count, layers = layer_texts(path, pages.first, pages.last, extras.read if extras else None)
     # A set: a scanned bundle has thousands of pages, and each is looked up below.
     scans = {number for number, text in layers.items() if len(text.strip()) < _MIN_LAYER_CHARS}
     ocred = _ocr_pages(path, sorted(scans), limits, tmp_dir) if pages.ocr and scans else {}

@@ -9,6 +9,7 @@ pages through the helpers (workers.extract.pdf): there Tesseract's seconds dwarf
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2.raw as pdfium_c
@@ -25,9 +26,15 @@ _BROKEN_WORD = "\ufffe"
 _READ_WHOLE_MAX_BYTES = 8 * 2**20
 
 
-def layer_texts(path: Path, first: int, last: int | None) -> tuple[int, dict[int, str]]:
+def layer_texts(
+    path: Path,
+    first: int,
+    last: int | None,
+    also: Callable[[pdfium_c.FPDF_DOCUMENT, Path], None] | None = None,
+) -> tuple[int, dict[int, str]]:
     """The document's page count, and the text layer of pages first..last (1-based; last None:
     to the end). Raises ExtractionFailed for a file PDFium cannot open or a page it cannot load.
+    `also`: called with the open document, to read what else it holds (workers.extract.pdf_extras).
     """
     data = path.read_bytes() if path.stat().st_size <= _READ_WHOLE_MAX_BYTES else None
     if data is not None:  # `data` outlives the document: PDFium reads it until it is closed
@@ -46,6 +53,8 @@ def layer_texts(path: Path, first: int, last: int | None) -> tuple[int, dict[int
         if not 1 <= first <= last:
             raise ExtractionFailed(Reason.CORRUPT, f"no pages {first}-{last} in {count} pages")
         texts = {number: _page_text(document, number) for number in range(first, last + 1)}
+        if also is not None:
+            also(document, path)
     finally:
         if document:
             pdfium_c.FPDF_CloseDocument(document)
