@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
@@ -120,6 +119,7 @@ def render_documents(
             counts.add(made, twin=True)
         else:
             by_content.setdefault(document.sha256, []).append(document)
+    pool.tmp_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         out_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=pool.tmp_dir)))
         jobs: list[tuple[list[Document], Future[RenderResult], Path, Made | None]] = []
@@ -197,11 +197,9 @@ def _stored(store: BlobStore, result: RenderResult, document: Document, out: Pat
             method="original",
             seconds=result.seconds,
         )
-    started = time.monotonic()
     sha256 = _sha256_of(out)
     key = content_key(sha256)
     info = store.put_file(key, out)
-    log.debug("render.stored", document_id=document.id, seconds=time.monotonic() - started)
     return Made(
         sha256=sha256,
         pages=result.pages,
