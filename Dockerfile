@@ -11,6 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-eng libmagic1 \
+        libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+        libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

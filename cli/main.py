@@ -134,9 +134,11 @@ def _parser() -> argparse.ArgumentParser:
         sub,
         "worker",
         "run a Celery worker for the pipeline's tasks",
-        ["escr worker --queues default,ocr --concurrency 4"],
+        ["escr worker --queues default,ocr,convert --concurrency 4"],
     )
-    p.add_argument("--queues", default="default,ocr", help="comma-separated (default,ocr)")
+    p.add_argument(
+        "--queues", default="default,ocr,convert", help="comma-separated (default,ocr,convert)"
+    )
     p.add_argument("--concurrency", type=int, help="threads (default: one a CPU core)")
     p.add_argument("--name", default="escr@%h", help="the worker's Celery name (escr@%%h)")
     p.set_defaults(func=commands.worker)

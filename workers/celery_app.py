@@ -12,7 +12,7 @@ from core.settings import Settings
 
 app = Celery("escr", include=["workers.tasks"])
 
-QUEUES = ("default", "ocr", "render")
+QUEUES = ("default", "ocr", "render", "convert")
 
 
 def queue_name(settings: Settings, logical: str) -> str:
@@ -39,6 +39,8 @@ def configure(settings: Settings) -> Celery:
             "escr.ocr_pages": {"queue": queue_name(settings, "ocr")},
             # Renditions (docs/decisions/0027): their own queue and worker, apart from loading.
             "escr.render": {"queue": queue_name(settings, "render")},
+            # Office files through LibreOffice (docs/decisions/0024): capacity apart from OCR.
+            "escr.convert": {"queue": queue_name(settings, "convert")},
         },
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

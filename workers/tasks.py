@@ -146,7 +146,7 @@ def _advance(session: Session, documents: list[Document], batch: str | None = No
     to this round's rows, not to the round that first stored it."""
     plan = pipeline.advance(_context(), session, documents, batch)
     for document in plan.extract:
-        task = ocr if document.mime.startswith(OCR_MIMES) else extract
+        task = _extract_task(document.mime)
         after_commit(session, partial(task.delay, document.id))
     for document in plan.index:
         after_commit(session, partial(index.delay, document.id))
@@ -213,6 +213,23 @@ def ocr(document_id: int) -> int:
     """Image documents: the same work as extract, routed to the ocr queue to scale apart. A
     multi-page TIFF is then split by page range like a scanned PDF (escr.ocr_pages)."""
     return int(extract.run(document_id))
+
+
+@app.task(name="escr.convert", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]
+def convert(document_id: int) -> int:
+    """Office files LibreOffice reads: the same work as extract, routed to the convert queue,
+    whose workers keep LibreOffice warm, so conversion scales apart from OCR and the rest."""
+    return int(extract.run(document_id))
+
+
+def _extract_task(mime: str) -> Any:
+    """The task that extracts a document of this type: OCR work, LibreOffice work, or the rest."""
+    if mime.startswith(OCR_MIMES):
+        return ocr
+    extractor = registry.choose(mime)
+    if extractor is not None and extractor.name == registry.LIBREOFFICE:
+        return convert
+    return extract
 
 
 @app.task(name="escr.ocr_pages", failure=DOCUMENT_FAILURE, **RETRY)  # type: ignore[untyped-decorator]

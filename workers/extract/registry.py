@@ -71,6 +71,7 @@ extract_tnef: ExtractFn = _parser("workers.extract.mailboxes", "extract_tnef")
 extract_pst: ExtractFn = _parser("workers.extract.mailboxes", "extract_pst")
 
 
+LIBREOFFICE = "libreoffice"
 # What LibreOffice reads for escr, as libmagic (and workers.filetype) name it. Also the list a
 # Celery runner routes to the convert queue.
 OFFICE_MIMES = {
@@ -82,6 +83,9 @@ OFFICE_MIMES = {
     "application/vnd.visio": 100,
     "application/vnd.ms-visio.drawing": 100,
     "application/vnd.wordperfect": 100,
+    "application/wordperfect": 100,
+    "application/x-wordperfect": 100,
+    "application/x-iwork-pages-sffpages": 100,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 100,
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": 100,
     "application/vnd.ms-excel.sheet.macroenabled.12": 100,
@@ -158,7 +162,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
         ocr_engine="tesseract",
     ),
     # Legacy and other office formats, through a warm LibreOffice (docs/decisions/0024).
-    Extractor("libreoffice", extract_office, OFFICE_MIMES),
+    Extractor(LIBREOFFICE, extract_office, OFFICE_MIMES),
     Extractor(
         "opendocument",
         extract_opendocument,

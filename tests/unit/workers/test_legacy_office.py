@@ -7,7 +7,9 @@ skip.
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import signal
 import threading
 import time
@@ -15,10 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from core.settings import get_settings
-from core.states import Reason
+from catalog.db import session_factory
+from catalog.models import Document, DocumentText
+from core.settings import Settings, get_settings
+from core.states import Reason, RowState
 from tests.factories import office
+from workers import tasks
+from workers.celery_app import QUEUES, configure, queue_name
 from workers.convert import supervisor as supervision
 from workers.convert.libreoffice import convert
 from workers.convert.servers import OfficeServer
@@ -27,9 +34,15 @@ from workers.extract.failures import ExtractionFailed
 from workers.extract.office import extract_rtf
 from workers.extract.registry import choose
 from workers.filetype import _refine, detect
+from workers.load import load_archive
 from workers.sandbox import SandboxPool
 
 LIMITS = Limits(timeout_s=60.0)
+PEOPLE = (
+    "person_id,target_system,legacy_ids,given_name,family_name,date_of_birth,date_of_death,"
+    "nhs_number,service\n"
+    "MOS1,Mosaic,PARIS:100,Agnes,Thornbury,2010-01-01,,,children\n"
+)
 WORDS = ["Thornbury", "safeguarding", "grandmother", "respite"]
 SHEETS = {
     "Visits": [["Date", "Worker", "Outcome"], ["12/03/2004", "Jones", "grandmother present"]],
@@ -287,3 +300,49 @@ def test_the_sandbox_child_reaches_the_servers_of_the_process_that_owns_the_pool
     assert result.ok and result.engine == "libreoffice", result.detail
     # The servers are this process's (the child leased one; it started none of its own).
     assert any(server.alive() for server in _servers())
+
+
+def test_escr_load_reads_office_files_through_the_warm_libreoffice(
+    samples: dict[str, Path], settings: Settings, tmp_path: Path
+) -> None:
+    """`escr load` (load_archive) of a small archive of office files: each is typed, read
+    through the sandbox and LibreOffice, and indexed with its words."""
+    root = tmp_path / "archive"
+    (root / "files").mkdir(parents=True)
+    kinds = ["doc", "xls", "ppt", "rtf", "ods"]
+    for kind in kinds:
+        shutil.copy(samples[kind], root / "files" / f"record.{kind}")
+    (root / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    with (root / "manifest.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_system", "source_document_id", "legacy_person_id", "file_path"])
+        for kind in kinds:
+            writer.writerow(["PARIS", f"D-{kind}", "100", f"files/record.{kind}"])
+    summary = load_archive(
+        settings,
+        manifest=root / "manifest.csv",
+        people=root / "people.csv",
+        workers=2,
+        progress=False,
+    )
+    assert summary["batch"]
+    with session_factory(settings.database_url)() as session:
+        documents = {d.source_document_id: d for d in session.scalars(select(Document))}
+        texts = dict(session.execute(select(DocumentText.document_id, DocumentText.text)).all())
+    for kind in kinds:
+        document = documents[f"D-{kind}"]
+        assert (document.state, document.reason) == (RowState.INDEXED, None), document.detail
+        assert "Thornbury" in texts[document.id], kind
+    assert documents["D-doc"].engine == documents["D-xls"].engine == "libreoffice"
+    assert "Contacts" in texts[documents["D-xls"].id]
+
+
+def test_office_files_go_to_the_convert_queue_in_scale_out(settings: Settings) -> None:
+    assert tasks._extract_task("application/msword") is tasks.convert
+    assert tasks._extract_task("application/vnd.ms-excel") is tasks.convert
+    assert tasks._extract_task("image/tiff") is tasks.ocr
+    assert tasks._extract_task("application/pdf") is tasks.extract
+    app = configure(settings)
+    routes = app.conf.task_routes
+    assert routes["escr.convert"]["queue"] == queue_name(settings, "convert")
+    assert "convert" in QUEUES
