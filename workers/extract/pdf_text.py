@@ -30,11 +30,12 @@ def layer_texts(
     path: Path,
     first: int,
     last: int | None,
-    also: Callable[[pdfium_c.FPDF_DOCUMENT, Path], None] | None = None,
+    also: Callable[[pdfium_c.FPDF_DOCUMENT, Path, bytes | None], None] | None = None,
 ) -> tuple[int, dict[int, str]]:
     """The document's page count, and the text layer of pages first..last (1-based; last None:
     to the end). Raises ExtractionFailed for a file PDFium cannot open or a page it cannot load.
-    `also`: called with the open document, to read what else it holds (workers.extract.pdf_extras).
+    `also`: called with the open document (and the file's bytes, when read whole), to read what
+    else it holds (workers.extract.pdf_extras).
     """
     data = path.read_bytes() if path.stat().st_size <= _READ_WHOLE_MAX_BYTES else None
     if data is not None:  # `data` outlives the document: PDFium reads it until it is closed
@@ -54,7 +55,7 @@ def layer_texts(
             raise ExtractionFailed(Reason.CORRUPT, f"no pages {first}-{last} in {count} pages")
         texts = {number: _page_text(document, number) for number in range(first, last + 1)}
         if also is not None:
-            also(document, path)
+            also(document, path, data)
     finally:
         if document:
             pdfium_c.FPDF_CloseDocument(document)
