@@ -49,7 +49,11 @@ def batch_reconciliation(
     return consoles.reconciliation(session, batch, caller=caller)
 
 
-@router.get("/exceptions", response_model=list[ExceptionEntry], responses=errors(422))
+@router.get(
+    "/exceptions",
+    response_model=list[ExceptionEntry],
+    responses=errors(404, 422, e404="no such batch"),
+)
 def exceptions(
     session: SessionDep,
     caller: CallerDep,
@@ -61,12 +65,17 @@ def exceptions(
             "nhs_conflict or unreadable (another is a 422)"
         ),
     ] = None,
+    batch: Annotated[
+        str | None,
+        Query(description="only the documents this batch last stored (an unknown batch is a 404)"),
+    ] = None,
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
     return consoles.exception_queue(
         session,
         caller=caller,
         kind=filters.exception_kind(kind),
+        batch=batch,
         limit=page.limit,
         offset=page.offset,
     )

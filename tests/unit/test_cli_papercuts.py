@@ -91,6 +91,18 @@ def test_api_exceptions_unknown_kind_is_422_naming_the_valid_kinds(client: TestC
     assert known.status_code == 200 and len(known.json()) == 1
 
 
+def test_api_exceptions_by_batch_as_the_web_queue_filters_them(
+    loaded: dict[str, Any], client: TestClient
+) -> None:
+    ours = client.get("/api/exceptions", params={"batch": loaded["batch"]}, headers=AUTH)
+    assert ours.status_code == 200 and len(ours.json()) == len(
+        client.get("/api/exceptions", headers=AUTH).json()
+    )
+    assert len(ours.json()) >= 1
+    unknown = client.get("/api/exceptions", params={"batch": "no-such-batch"}, headers=AUTH)
+    assert unknown.status_code == 404 and "batch" in unknown.text
+
+
 def test_an_unknown_source_system_is_data_not_an_error(client: TestClient) -> None:
     answer = client.get("/api/search", params={"source": "NOSUCH"}, headers=AUTH)
     assert answer.status_code == 200 and answer.json()["total"] == 0
