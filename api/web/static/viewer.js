@@ -50,7 +50,9 @@ findController.scrollMatchIntoView = ({ element, pageIndex, matchIndex }) => {
   if (pageIndex !== selected.pageIdx || matchIndex !== selected.matchIdx) return;
   broughtMatchIntoView = true;
   const top = element.getBoundingClientRect().top - container.getBoundingClientRect().top;
-  container.scrollTop += top - container.clientHeight / 4;
+  if (top < 0 || top > container.clientHeight - 2 * element.offsetHeight) {
+    container.scrollTop += top - container.clientHeight / 4;
+  }
 };
 
 let findSummary = "";

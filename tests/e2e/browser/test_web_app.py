@@ -79,17 +79,19 @@ def test_practitioner_searches_opens_a_person_and_a_document(page: Page, site: S
     shot(page, "03-document")
     check_axe(page, "document")
 
-    # A PDF opens in the inline viewer, served by the content route with the session cookie.
+    # A PDF opens in the viewer (pdf.js), its file fetched with the session cookie: the
+    # rendition where made, else the PDF's own file (tests/e2e/browser/test_viewer.py has more).
     page.goto(site.url + "/search?q=discharge")
     page.locator(".hit h3 a").first.click()
-    viewer = page.locator("iframe.pdf")
-    expect(viewer).to_be_visible()
-    src = viewer.get_attribute("src")
+    viewer = page.locator("#pdf-viewer")
+    expect(viewer).to_have_attribute("data-state", "ready")
+    expect(page.locator('.pdfViewer .page[data-loaded="true"] canvas').first).to_be_visible()
+    src = viewer.get_attribute("data-src")
     answer = page.request.get(site.url + str(src))
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.headers["content-disposition"].startswith("inline")
-    page.wait_for_timeout(1000)  # let the viewer paint for the screenshot
     shot(page, "03b-pdf-viewer")
+    check_axe(page, "pdf viewer")
 
 
 def test_practitioner_cannot_reach_another_teams_person(page: Page, site: Site) -> None:
