@@ -138,6 +138,16 @@ def document_metadata(session: Session, document_id: int, *, caller: Caller) -> 
         },
         "metadata": document.extra,
         "rendition": renditions.summary(renditions.current(session, document)),
+        "corrections": [
+            {
+                "version": correction.version,
+                "batch": correction.batch,
+                "reason": correction.reason,
+                "changes": correction.changes,
+                "at": correction.created_at.isoformat(timespec="seconds"),
+            }
+            for correction in docs.metadata_versions(session, document_id)
+        ],
     }
 
 

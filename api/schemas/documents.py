@@ -61,6 +61,16 @@ class RenditionSummary(Answer):
     reason: str | None = Field(description="why it could not be made, where it failed")
 
 
+class MetadataCorrection(Answer):
+    """One round's correction of a document's metadata (`escr load` of a corrected manifest)."""
+
+    version: int = Field(description="2 is the first correction of what the first load gave")
+    batch: str = Field(description="the round that made it")
+    reason: str
+    changes: dict[str, Any] = Field(description="field -> [before, after], dates as YYYY-MM-DD")
+    at: str = Field(description="when, UTC")
+
+
 class DocumentMetadata(Answer):
     """A document's catalog record: how it was classified and linked, and why."""
 
@@ -96,6 +106,9 @@ class DocumentMetadata(Answer):
     retention: RetentionSummary | None
     metadata: dict[str, Any] = Field(description="the manifest's extra columns, as loaded")
     rendition: RenditionSummary = Field(description="the readable PDF of the current version")
+    corrections: list[MetadataCorrection] = Field(
+        description="what later rounds of the migration changed in this metadata, oldest first"
+    )
 
 
 class Person(Answer):

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.app import create_app
 from catalog import documents as docs
 from catalog.db import session_factory
 from catalog.documents import linked_person_ids, open_exception_kinds
@@ -104,6 +106,17 @@ def _tiny_load(settings: Settings, root: Path, mapping: Path | None) -> dict[str
     )
 
 
+def _document_answer(settings: Settings, document_id: int) -> dict[str, Any]:
+    """The document's metadata as the API answers it (its response model included)."""
+    with TestClient(create_app()) as client:
+        answer = client.get(
+            f"/api/documents/{document_id}", headers={"Authorization": "Bearer dev-token"}
+        )
+    assert answer.status_code == 200, answer.text
+    document: dict[str, Any] = answer.json()
+    return document
+
+
 def test_a_corrected_mapping_corrects_the_dates_in_catalog_search_and_facets(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -147,6 +160,12 @@ def test_a_corrected_mapping_corrects_the_dates_in_catalog_search_and_facets(
             # The columns no field names are kept as extra: they swapped places too.
             "extra": [{"document_date": "2021-06-01"}, {"scanned": "2012-06-06"}],
         }
+
+    # ...and what a reader of the document sees of it, in the API and on the page.
+    corrections = _document_answer(settings, d2.id)["corrections"]
+    assert [(c["version"], c["batch"], c["changes"]["document_date"]) for c in corrections] == [
+        (2, second["batch"], ["2012-06-06", "2021-06-01"])
+    ]
 
     third = _tiny_load(settings, tmp_path, right)  # the same round again: nothing to correct
     assert third["batch"] == second["batch"] and third["metadata_updated"] == 0
