@@ -25,8 +25,8 @@ class Limits:
     max_unpacked_mb: int = 256
     # An archive with more members than this is a member-count bomb (docs/decisions/0025).
     max_members: int = 10_000
-    # A member unpacking to more than this many times its packed size (once past a MiB) is a
-    # ratio bomb: real documents compress 2-20x, zeros 1000x (docs/decisions/0025).
+    # A member unpacking to more than this many times its packed size (once past 16 MiB) is a
+    # ratio bomb: documents compress 1-20x, zeros 1000x (docs/decisions/0025).
     max_member_ratio: int = 100
 
 

@@ -23,9 +23,10 @@ from workers.extract.base import Attachment, ExtractionResult, Limits
 from workers.extract.failures import ExtractionFailed
 
 CHUNK = 1 << 20
-# Below a MiB a member's ratio is not judged: a MiB of anything is harmless, and small files of
-# repeated lines or blank pixels compress far past any ratio a large document reaches.
-RATIO_FLOOR = 1 << 20
+# Below 16 MiB a member's ratio is not judged: that much of anything is harmless, and real files
+# compress past any ratio: a blank page as an uncompressed BMP deflates ~370x, a repetitive
+# text export 100-160x (docs/decisions/0025). Past it, 200 MiB of zeros is stopped at 20 MiB.
+RATIO_FLOOR = 16 << 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -309,3 +309,17 @@ def test_a_damaged_pst_ends_corrupt(tmp_path: Path) -> None:
     assert detect(path).mime == "application/vnd.ms-outlook-pst"
     result = _extract(path, tmp_path / "job")
     assert not result.ok and result.reason == Reason.CORRUPT and result.engine == "pst"
+
+
+def test_a_blank_page_scanned_to_bmp_is_no_bomb(tmp_path: Path) -> None:
+    """An A4 page at 200 dpi, 24-bit and blank, deflates ~400x: under RATIO_FLOOR it is kept."""
+    from PIL import Image
+
+    page = io.BytesIO()
+    Image.new("RGB", (1654, 2339), "white").save(page, format="BMP")
+    path = tmp_path / "scans.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("page1.bmp", page.getvalue())
+    assert len(page.getvalue()) > 100 * path.stat().st_size
+    result = _extract(path, tmp_path / "job")
+    assert result.ok and _members(result) == {"page1.bmp": page.getvalue()}
