@@ -148,6 +148,14 @@ eventBus.on("pagesinit", () => {
   say(pageMessage());
 });
 
+// Fit width stays fitted when the window (or the phone's orientation) changes.
+new ResizeObserver(() => {
+  const mode = viewer.currentScaleValue;
+  if (viewer.pagesCount && (mode === "page-width" || mode === "page-fit")) {
+    viewer.currentScaleValue = mode;
+  }
+}).observe(container);
+
 eventBus.on("pagechanging", ({ pageNumber }) => {
   pageInput.value = String(pageNumber);
   showTextOf(pageNumber);
