@@ -60,12 +60,22 @@ def convert(path: Path, target: str, out_dir: Path, limits: Limits) -> Path:
     `limits.timeout_s`; its LibreOffice is killed and replaced), CORRUPT (LibreOffice could not
     read the file, or died on it), or INTERNAL_ERROR (LibreOffice cannot be started here).
     """
-    guess = "odt" if target == ODF else target
+    if target == ODF:
+        return convert_to_odf(path, out_dir, limits)
+    try:
+        return _convert_once(path, target, out_dir, limits)
+    except _WrongFamily as exc:
+        raise ExtractionFailed(Reason.CORRUPT, f"no {target} export for {exc.family}") from exc
+
+
+def convert_to_odf(path: Path, out_dir: Path, limits: Limits, guess: str = "odt") -> Path:
+    """`path` in the OpenDocument format of its own family ("odt", "ods", "odp" or "odg"),
+    tried first as `guess` (a wrong guess costs LibreOffice a second load of the file)."""
     try:
         return _convert_once(path, guess, out_dir, limits)
     except _WrongFamily as exc:
-        if target != ODF or exc.family not in _ODF_BY_FAMILY:
-            raise ExtractionFailed(Reason.CORRUPT, f"no {target} export for {exc.family}") from exc
+        if exc.family not in _ODF_BY_FAMILY:
+            raise ExtractionFailed(Reason.CORRUPT, f"no OpenDocument for {exc.family}") from exc
         return _convert_once(path, _ODF_BY_FAMILY[exc.family], out_dir, limits)
 
 

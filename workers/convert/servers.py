@@ -62,6 +62,19 @@ sys.exit(main())
 _SOFFICE = "soffice.bin"
 
 
+def _in_group(pid: int, group: int | None) -> str | None:
+    """The command name of live process `pid` if it is in process group `group`."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its last ")".
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if len(fields) < 3 or fields[0] in {"Z", "X"} or int(fields[2]) != group:
+        return None
+    return stat[stat.find("(") + 1 : stat.rfind(")")]
+
+
 class ServerFailed(Exception):
     """LibreOffice could not be started (not installed, or it died while starting)."""
 
@@ -127,6 +140,7 @@ class OfficeServer:
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._started = False  # it answered once: soffice must be running from then on
+        self._soffice: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -140,22 +154,16 @@ class OfficeServer:
         return self.soffice_pid() is not None or not self._started
 
     def soffice_pid(self) -> int | None:
-        """The pid of the soffice.bin in this server's process group, if one is running."""
-        group = self.pid
+        """The pid of the soffice.bin in this server's process group, if one is running (found
+        once by a scan of /proc, then checked by its own entry: a scan costs milliseconds)."""
+        if self._soffice is not None and _in_group(self._soffice, self.pid) == _SOFFICE:
+            return self._soffice
+        self._soffice = None
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after it.
-            comm = stat[stat.find("(") + 1 : stat.rfind(")")]
-            fields = stat[stat.rfind(")") + 2 :].split()
-            alive = len(fields) > 2 and fields[0] not in {"Z", "X"}
-            if comm == _SOFFICE and alive and int(fields[2]) == group:
-                return int(entry.name)
-        return None
+            if entry.name.isdigit() and _in_group(int(entry.name), self.pid) == _SOFFICE:
+                self._soffice = int(entry.name)
+                break
+        return self._soffice
 
     def start(self) -> None:
         self.kill()
