@@ -68,8 +68,11 @@ _ZIP_MEMBERS = (
     (b"Index/Presentation.iwa", "application/vnd.apple.keynote"),
     (b"Index/CalculationEngine.iwa", "application/vnd.apple.numbers"),
 )
-# An mbox: a "From " separator line, then a message's first header line.
-_MBOX_START = re.compile(rb"From [^\r\n]*\r?\n[\w-]+: ")
+# An mbox: a "From " separator line (sender, then an asctime date: "From a@b Mon Jan  1 10:00:00
+# 2001"), then a message's first header line; a letter that opens "From the desk of" is not one.
+_MBOX_START = re.compile(
+    rb"From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{1,2}:\d{2}[^\r\n]*\r?\n[\w-]+: "
+)
 _HEADER_LINE = re.compile(
     rb"^(?:From|To|Cc|Subject|Date|Message-ID|MIME-Version|Received"
     rb"|Return-Path|Reply-To|Content-Type|X-[\w-]+): ",

@@ -323,3 +323,14 @@ def test_a_blank_page_scanned_to_bmp_is_no_bomb(tmp_path: Path) -> None:
     assert len(page.getvalue()) > 100 * path.stat().st_size
     result = _extract(path, tmp_path / "job")
     assert result.ok and _members(result) == {"page1.bmp": page.getvalue()}
+
+
+def test_a_letter_that_opens_with_from_is_no_mbox(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_bytes(b"From the desk of the team manager\nRe: the visit on Monday\n\nDear Ann,\n")
+    assert detect(path).mime == "text/plain"
+    box = tmp_path / "one.mbox"
+    mbox = mailbox.mbox(box)
+    mbox.add(_message(1, "onlyone"))
+    mbox.close()
+    assert detect(box).mime == "application/mbox"
