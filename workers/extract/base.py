@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,11 +51,18 @@ TEXT_LAYERS = PageRange(ocr=False)
 
 @dataclass(frozen=True)
 class PageText:
-    """One page's text; `text` None is a page waiting for OCR."""
+    """One page's text; `text` None is a page waiting for OCR. `confidence`: how sure OCR
+    was of an OCRed page's words (0..1; None for a text layer or a page with no text)."""
 
     page_no: int
     text: str | None
     ocr: bool = False
+    confidence: float | None = None
+
+
+def ocr_confidence(pages: Iterable[PageText]) -> dict[int, float | None]:
+    """The OCR confidence of each OCRed page, by page number (ExtractionResult.ocr_confidence)."""
+    return {page.page_no: page.confidence for page in pages if page.ocr and page.text is not None}
 
 
 def split_pages(pages: list[int], size: int) -> list[tuple[int, int]]:
@@ -109,6 +117,8 @@ class ExtractionResult:
     # the numbers of the pages that have no text layer and were not OCRed.
     page_texts: list[PageText] = field(default_factory=list)
     pending_ocr: list[int] = field(default_factory=list)
+    # Each OCRed page's confidence, by page number (kept when page_texts is emptied).
+    ocr_confidence: dict[int, float | None] = field(default_factory=dict)
     # The text's keyword rules, NHS numbers and first date, scanned by the sandbox child that
     # read it (when it knew the rules and the text was whole: no pages left for OCR).
     signals: TextSignals | None = None

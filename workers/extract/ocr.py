@@ -1,54 +1,39 @@
-"""OCR with Tesseract, and the extractor for image files (JPEG, PNG, TIFF incl. multi-page)."""
+"""OCR with Tesseract, and the extractor for image files (JPEG, PNG, TIFF incl. multi-page).
+
+Each page is read once, and repaired and read again only where that first pass was poor
+(workers/extract/ocr_passes.py, docs/decisions/0026)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import pytesseract
 from PIL import Image
 
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits, PageRange, PageText
+from workers.extract.base import ExtractionResult, Limits, PageRange, PageText, ocr_confidence
 from workers.extract.failures import ExtractionFailed, check_pixels
+from workers.extract.ocr_passes import PageOcr, read_page
 
 # Formats Tesseract (leptonica) reads straight from the file, so a single-frame image needs no
 # re-encoding in Python.
 _DIRECT_FORMATS = {"PNG", "JPEG", "TIFF"}
 
 
-def ocr_file(path: str, limits: Limits) -> str:
-    """Text Tesseract reads from the image file at `path`, under the per-page time limit."""
-    try:
-        text: str = pytesseract.image_to_string(
-            path, lang=limits.ocr_language, timeout=limits.ocr_page_timeout_s
-        )
-    except RuntimeError as exc:
-        # pytesseract kills Tesseract and raises a bare RuntimeError when the timeout passes.
-        if "timeout" in str(exc).lower():
-            raise ExtractionFailed(Reason.TIMEOUT, "OCR page timeout") from exc
-        raise
-    except pytesseract.TesseractError as exc:
-        if "alloc" in str(exc).lower():
-            raise ExtractionFailed(Reason.MEMORY_LIMIT, "tesseract out of memory") from exc
-        raise ExtractionFailed(Reason.CORRUPT, f"tesseract failed ({exc.status})") from exc
-    return text
-
-
-def ocr_image(image: Image.Image, limits: Limits, tmp_dir: Path) -> str:
-    """OCR a decoded image. It is written as uncompressed PGM: cheaper than PNG to encode."""
+def ocr_image(image: Image.Image, limits: Limits, tmp_dir: Path, dpi: int | None = None) -> PageOcr:
+    """OCR a decoded page image (repaired and read again where the first pass was poor)."""
     check_pixels(image.width, image.height, limits.max_image_pixels)
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("L")
-    suffix = ".pgm" if image.mode == "L" else ".ppm"
-    handle, name = tempfile.mkstemp(suffix=suffix, dir=tmp_dir)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            image.save(out, format="PPM")
-        return ocr_file(name, limits)
-    finally:
-        os.unlink(name)
+    return read_page(image, limits, tmp_dir, dpi)
+
+
+def _frame(image: Image.Image, limits: Limits, tmp_dir: Path, path: Path | None) -> PageOcr:
+    """OCR the current frame of an opened image file; Tesseract reads a single-frame PNG, JPEG
+    or TIFF from `path` itself. A fax's oblong pixels (204 x 98 dpi) are left as they are:
+    made square, the page read no better (docs/decisions/0026)."""
+    check_pixels(image.width, image.height, limits.max_image_pixels)
+    x_dpi, y_dpi = (round(float(v)) for v in image.info.get("dpi", (0, 0)))
+    direct = str(path) if path is not None and image.format in _DIRECT_FORMATS else None
+    dpi = x_dpi if x_dpi == y_dpi and x_dpi > 0 else None
+    return read_page(image, limits, tmp_dir, dpi, direct)
 
 
 def extract_image(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
@@ -74,15 +59,12 @@ def extract_image_frames(
         read: list[PageText] = []
         if not pages.ocr and frames > 1:
             read = [PageText(number, None) for number in range(first, last + 1)]
-        elif frames == 1 and image.format in _DIRECT_FORMATS:
-            check_pixels(image.width, image.height, limits.max_image_pixels)
-            read = [PageText(1, ocr_file(str(path), limits).strip(), ocr=True)]
         else:
             for number in range(first, last + 1):
                 image.seek(number - 1)
                 # Image.open checks only the first frame; a TIFF's later frames may be larger.
-                check_pixels(image.width, image.height, limits.max_image_pixels)
-                read.append(PageText(number, ocr_image(image, limits, tmp_dir).strip(), ocr=True))
+                page = _frame(image, limits, tmp_dir, path if frames == 1 else None)
+                read.append(PageText(number, page.text.strip(), True, page.confidence))
     return ExtractionResult(
         ok=True,
         text="\f".join(page.text or "" for page in read),
@@ -91,4 +73,5 @@ def extract_image_frames(
         engine="tesseract",
         page_texts=read,
         pending_ocr=[page.page_no for page in read if page.text is None],
+        ocr_confidence=ocr_confidence(read),
     )

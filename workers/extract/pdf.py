@@ -8,9 +8,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from core.states import Reason
-from workers.extract.base import ExtractionResult, Limits, PageRange, PageText
+from workers.extract.base import ExtractionResult, Limits, PageRange, PageText, ocr_confidence
 from workers.extract.failures import ExtractionFailed
 from workers.extract.ocr import ocr_image
+from workers.extract.ocr_passes import PageOcr
 from workers.extract.pdf_extras import PdfExtras
 from workers.extract.pdf_text import ERR_PASSWORD, layer_texts
 
@@ -58,7 +59,7 @@ def _read_pages(
     scans = {number for number, text in layers.items() if len(text.strip()) < _MIN_LAYER_CHARS}
     ocred = _ocr_pages(path, sorted(scans), limits, tmp_dir) if pages.ocr and scans else {}
     read = [
-        PageText(number, ocred[number], ocr=True)
+        PageText(number, ocred[number].text, True, ocred[number].confidence)
         if number in ocred
         else PageText(number, None if number in scans else text)
         for number, text in layers.items()
@@ -72,10 +73,11 @@ def _read_pages(
         engine="pdfium+tesseract" if ocr_pages else "pdfium",
         page_texts=read,
         pending_ocr=[page.page_no for page in read if page.text is None],
+        ocr_confidence=ocr_confidence(read),
     )
 
 
-def _ocr_pages(path: Path, numbers: list[int], limits: Limits, tmp_dir: Path) -> dict[int, str]:
+def _ocr_pages(path: Path, numbers: list[int], limits: Limits, tmp_dir: Path) -> dict[int, PageOcr]:
     """OCR text of the pages (1-based) that have no text layer, rendered by PDFium."""
     document = _open(path)
     try:
@@ -102,7 +104,7 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise ExtractionFailed(Reason.CORRUPT, str(exc)[:200]) from exc
 
 
-def _ocr_page(page: pdfium.PdfPage, limits: Limits, tmp_dir: Path) -> str:
+def _ocr_page(page: pdfium.PdfPage, limits: Limits, tmp_dir: Path) -> PageOcr:
     width, height = page.get_size()  # in points, 1/72 inch
     scale = limits.ocr_dpi / 72
     pixels = width * scale * height * scale
@@ -112,6 +114,6 @@ def _ocr_page(page: pdfium.PdfPage, limits: Limits, tmp_dir: Path) -> str:
         scale *= (limits.max_image_pixels / pixels) ** 0.5
     bitmap = page.render(scale=scale, grayscale=True)
     try:
-        return ocr_image(bitmap.to_pil(), limits, tmp_dir)
+        return ocr_image(bitmap.to_pil(), limits, tmp_dir, dpi=round(72 * scale))
     finally:
         bitmap.close()
