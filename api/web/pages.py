@@ -12,8 +12,8 @@ from api import auth
 from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, BreakGlassReason, IdPath, Page, parse_date
 from api.routes.documents import stream_content, stream_rendition
-from api.web import viewer
 from api.web.render import check_csrf, page
+from api.web.viewer import page_texts, search_terms, viewer_source
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
@@ -211,7 +211,7 @@ def document(
 ) -> Response:
     meta = reads.document_metadata(session, document_id, caller=login.caller)
     text = reads.document_text(session, document_id, caller=login.caller)
-    terms = viewer.search_terms(q)
+    terms = search_terms(q)
     return page(
         request,
         "document.html",
@@ -220,8 +220,8 @@ def document(
         text=text,
         q=q,
         terms=terms,
-        page_texts=viewer.page_texts(text, terms),
-        pdf_url=viewer.viewer_source(document_id, meta),
+        page_texts=page_texts(text, terms),
+        pdf_url=viewer_source(document_id, meta),
         names=reads.person_names(session, login.caller, meta["person_ids"]),
     )
 
