@@ -126,6 +126,11 @@ class Document(Base):
     engine: Mapped[str] = mapped_column(String(50), default="")
     # Pages of a PDF still waiting for OCR by page range (the document stays `stored` meanwhile).
     ocr_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # OCR confidence (0..1): the mean over the OCRed pages, each page's by page number (JSON
+    # keys are strings), and how many pages were read too poorly to trust (decision 0026).
+    ocr_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ocr_page_confidence: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    ocr_review_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     batch: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -168,6 +173,7 @@ class DocumentPage(Base):
     page_no: Mapped[int] = mapped_column(Integer)  # 1-based
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # an OCRed page's
     # The content the page was read from: rows of an older version are never counted.
     sha256: Mapped[str] = mapped_column(String(64))
 

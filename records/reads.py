@@ -20,6 +20,7 @@ from catalog.models import Document, DocumentLink, LegacyId, Person
 from catalog.models_renditions import Rendition
 from catalog.models_retention import RetentionDecision
 from core.errors import NotFound
+from domain.ocr import pages_to_review
 from indexer.base import SearchIndex, SearchQuery, SearchResults
 from records.access import (
     Caller,
@@ -110,6 +111,8 @@ def document_metadata(session: Session, document_id: int, *, caller: Caller) -> 
         "detail": document.detail,
         "pages": document.pages,
         "ocr_pages": document.ocr_pages,
+        "ocr_confidence": document.ocr_confidence,
+        "ocr_needs_review": pages_to_review(document.ocr_page_confidence),
         "engine": document.engine,
         "person_ids": person_ids,
         "links": [

@@ -39,6 +39,7 @@ from workers.ingest import (
     store_spooled,
 )
 from workers.link import decide_links
+from workers.ocr_review import copy_confidence, record_confidence
 from workers.sources.mapping import Mapping
 from workers.stages import Failure, Stage, next_stage
 from workers.unreadable import judged, queue_unreadable, twin_reason
@@ -265,6 +266,7 @@ def reuse_extraction(session: Session, document: Document) -> bool:
         return False
     docs.set_text(session, document.id, docs.get_text(session, twin.id))
     document.pages, document.ocr_pages, document.engine = twin.pages, twin.ocr_pages, twin.engine
+    copy_confidence(document, twin)
     document.reason = twin_reason(document, twin.reason)
     document.state = RowState.EXTRACTED
     return True
@@ -283,6 +285,7 @@ def apply_extractions(
             result.pages,
             result.ocr_pages,
         )
+        record_confidence(document, result.ocr_confidence)
         document.updated_at = now
         if not result.ok:
             document.state, document.reason, document.detail = (

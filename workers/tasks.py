@@ -91,8 +91,8 @@ RETRY = dict(
     acks_late=True,
 )
 INDEX_BATCH = 200
-# Five bound parameters a page row: a slice stays within the one IN-list bound's budget.
-PAGE_ROWS_PER_INSERT = IN_LIST_MAX // 5
+# Six bound parameters a page row: a slice stays within the one IN-list bound's budget.
+PAGE_ROWS_PER_INSERT = IN_LIST_MAX // 6
 # Mime types that are OCR work from the start: they go to the ocr queue.
 OCR_MIMES = ("image/",)
 
@@ -296,6 +296,7 @@ def _write_pages(session: Session, document_id: int, sha256: str, pages: list[Pa
                 "page_no": page.page_no,
                 "text": page.text,
                 "ocr": page.ocr,
+                "confidence": page.confidence,
                 "sha256": sha256,
             }
             for page in pages[start : start + PAGE_ROWS_PER_INSERT]
@@ -307,6 +308,7 @@ def _write_pages(session: Session, document_id: int, sha256: str, pages: list[Pa
                 set_={
                     "text": statement.excluded.text,
                     "ocr": statement.excluded.ocr,
+                    "confidence": statement.excluded.confidence,
                     "sha256": statement.excluded.sha256,
                 },
             )
@@ -363,7 +365,7 @@ def _finish_if_complete(session: Session, document: Document) -> bool:
     assert document.sha256 is not None
     ranges = PageRanges(document.mime, document.pages)
     ranges.add(
-        PageText(row.page_no, row.text, row.ocr)
+        PageText(row.page_no, row.text, row.ocr, row.confidence)
         for row in session.scalars(_pages(document.id, document.sha256))
     )
     document.ocr_pending = ranges.waiting

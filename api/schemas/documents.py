@@ -97,6 +97,12 @@ class DocumentMetadata(Answer):
     detail: str
     pages: int
     ocr_pages: int
+    ocr_confidence: float | None = Field(
+        description="mean word confidence (0..1) over the OCRed pages; none without OCR"
+    )
+    ocr_needs_review: list[int] = Field(
+        description="pages OCR read too poorly to trust: a person should check their text"
+    )
     engine: str = Field(description="the text extractor used")
     person_ids: list[str]
     links: list[Link]

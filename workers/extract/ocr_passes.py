@@ -17,14 +17,13 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
+from domain.ocr import needs_review
 from workers.extract import ocr_repair, tesseract
 from workers.extract.base import Limits
 from workers.extract.tesseract import Reading
 
 # A first pass whose words are read with less mean confidence than this is read again.
 POOR_CONFIDENCE = 0.85
-# A page read with less confidence than this is listed for a person to check.
-REVIEW_BELOW = 0.80
 # Typed text runs to ~300 characters a square inch of ink; a pass that reads confidently
 # fewer than this many per square inch missed most of the page (a skew, a turned page).
 _MIN_CHARS_PER_INK_INCH = 60
@@ -51,7 +50,7 @@ class PageOcr:
 
     @property
     def needs_review(self) -> bool:
-        return self.confidence is not None and self.confidence < REVIEW_BELOW
+        return needs_review(self.confidence)
 
 
 @dataclass(frozen=True)

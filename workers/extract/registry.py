@@ -15,7 +15,14 @@ from typing import Any
 
 from core.logging import get_logger
 from core.states import Reason
-from workers.extract.base import TEXT_LAYERS, ExtractionResult, Limits, PageRange, PageText
+from workers.extract.base import (
+    TEXT_LAYERS,
+    ExtractionResult,
+    Limits,
+    PageRange,
+    PageText,
+    ocr_confidence,
+)
 from workers.extract.failures import ExtractionFailed
 
 log = get_logger(__name__)
@@ -219,6 +226,7 @@ def joined_pages(
         pages=pages,
         ocr_pages=sum(1 for page in texts if page.ocr),
         engine=extractor.ocr_engine if extractor is not None else "",
+        ocr_confidence=ocr_confidence(texts),
     )
     finish(result, limits)
     return result
