@@ -52,15 +52,36 @@ def extract_text(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     return ExtractionResult(ok=True, text=decode_guessing(data), pages=1, engine="text")
 
 
+_UK_LEGACY = "cp1252"
+# How close (in charset-normalizer's own measures) another coding's reading must come for
+# Windows-1252's to count as a tie.
+_TIE_CHAOS = 0.01
+_TIE_COHERENCE = 0.05
+
+
 def decode_guessing(data: bytes) -> str:
     """`data` as text: UTF-8 when it is valid (the common, cheap case), else the best guess."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    # Legacy UK exports are mostly Windows-1252; it also decodes any byte, so nothing is lost.
-    return str(best) if best is not None else data.decode("cp1252", errors="replace")
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        # Legacy UK exports are mostly Windows-1252; it also decodes any byte: nothing is lost.
+        return data.decode(_UK_LEGACY, errors="replace")
+    # A short English letter with one "£" in it fits many single-byte codings equally well,
+    # and the detector's first pick among equals was Windows-1250 ("Ł") or even Japanese
+    # cp932. Windows-1252 wins a tie: Polish or Russian text still goes to its own coding,
+    # where Windows-1252 reads worse or not at all.
+    uk = next((match for match in matches if match.encoding == _UK_LEGACY), None)
+    if (
+        uk is not None
+        and uk.chaos <= best.chaos + _TIE_CHAOS
+        and uk.coherence >= best.coherence - _TIE_COHERENCE
+    ):
+        return str(uk)
+    return str(best)
 
 
 def extract_html(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
