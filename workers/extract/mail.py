@@ -39,7 +39,7 @@ def extract_eml(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
                 attachments.append(_save("message.eml", inner.as_bytes(), tmp_dir))
     return ExtractionResult(
         ok=True,
-        text=_with_header(metadata, _eml_body(message)),
+        text=_with_header(metadata, eml_body(message)),
         pages=1,
         engine="eml",
         attachments=attachments,
@@ -47,7 +47,7 @@ def extract_eml(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     )
 
 
-def _eml_body(message: EmailMessage) -> str:
+def eml_body(message: EmailMessage) -> str:
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return ""

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.states import Reason
 from workers.extract.base import Limits
-from workers.extract.mail import _eml_body
+from workers.extract.mail import eml_body
 from workers.extract.text import decode_guessing, html_to_text
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
 from workers.render.layout import write_text_pdf
@@ -33,7 +33,7 @@ def render_eml(request: RenderRequest, limits: Limits) -> RenderResult:
         payload = part.get_payload(decode=True)
         size = f", {_size(len(payload))}" if isinstance(payload, bytes) else ""
         attachments.append(f"{name} ({part.get_content_type()}{size})")
-    body = _eml_body(message)[: limits.max_text_chars]
+    body = eml_body(message)[: limits.max_text_chars]
     return _written(request, "message", headers, body, attachments)
 
 
