@@ -29,13 +29,6 @@ from workers.synth import scans
 Category = Callable[[random.Random], scans.Scan]
 
 
-def _scanned_form(rng: random.Random) -> scans.Scan:
-    """A form as archives hold them: photocopied (faded, grainy) and fed in at an angle."""
-    form = scans.form_page(rng)
-    spoiled = scans.skewed(scans.low_contrast(scans.noisy(form, rng)), rng.uniform(1, 3))
-    return scans.Scan("scanned_form", spoiled.image, form.truth)
-
-
 CATEGORIES: dict[str, Category] = {
     "clean": lambda rng: scans.letter_page(rng),
     "rotated": lambda rng: scans.rotated(scans.letter_page(rng), rng.choice((1, 2, 3))),
@@ -46,7 +39,7 @@ CATEGORIES: dict[str, Category] = {
     "low_contrast": lambda rng: scans.low_contrast(scans.letter_page(rng)),
     "fax_g4": lambda rng: scans.faxed(scans.letter_page(rng)),
     "form": lambda rng: scans.form_page(rng),
-    "scanned_form": _scanned_form,
+    "scanned_form": scans.scanned_form,
 }
 
 

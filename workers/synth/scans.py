@@ -241,6 +241,13 @@ def faxed(scan: Scan) -> Scan:
     return Scan("fax_g4", image, scan.truth, (204, 98))
 
 
+def scanned_form(rng: random.Random) -> Scan:
+    """A form as archives hold them: photocopied (faded, grainy) and fed in at an angle."""
+    form = form_page(rng)
+    spoiled = skewed(low_contrast(noisy(form, rng)), rng.uniform(1, 3))
+    return Scan("scanned_form", spoiled.image, form.truth)
+
+
 # -- the measure ---------------------------------------------------------------------------
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÿ'/]+")
