@@ -31,18 +31,24 @@ def _print_json(value: object) -> None:
 def synth(args: argparse.Namespace) -> int:
     from workers.synth.archive import make_archive
 
-    archive = make_archive(args.out_dir, seed=args.seed, people=args.people, docs=args.docs)
+    archive = make_archive(
+        args.out_dir, seed=args.seed, people=args.people, docs=args.docs, noise=args.noise
+    )
     print(
         f"wrote {len(archive.expected)} manifest rows to {archive.manifest_path}", file=sys.stderr
     )
-    _print_json(
-        {
-            "manifest": str(archive.manifest_path),
-            "people": str(archive.people_path),
-            "expected": str(archive.expected_path),
-            "rows": len(archive.expected),
+    written = {
+        "manifest": str(archive.manifest_path),
+        "people": str(archive.people_path),
+        "expected": str(archive.expected_path),
+        "rows": len(archive.expected),
+    }
+    if archive.truth_path is not None and archive.people_truth_path is not None:
+        written |= {
+            "truth": str(archive.truth_path),
+            "people_truth": str(archive.people_truth_path),
         }
-    )
+    _print_json(written)
     return 0
 
 

@@ -74,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=20, help="how many people (20)")
     p.add_argument("--docs", type=int, default=100, help="how many documents (100)")
     p.add_argument("--seed", type=int, default=1, help="the same seed writes the same archive")
+    p.add_argument(
+        "--noise",
+        nargs="?",
+        const="typical",
+        default=None,
+        choices=("light", "typical", "heavy"),
+        help="add real exports' mistakes at a level (typical when no level is given; off when "
+        "absent) and write truth.csv and people_truth.csv beside the archive",
+    )
     p.set_defaults(func=commands.synth)
 
     p = command(

@@ -3,6 +3,14 @@
 The archive looks like a PARIS/CareFirst export (manifest.csv, people.csv, files/...) and comes
 with expected.csv, the ground truth that end-to-end tests and benchmarks assert against.
 See docs/decisions/0004-synthetic-archive.md.
+
+With `noise` (a level of workers/synth/noise.py: light, typical, heavy) the archive carries the
+mistakes of real exports (misspelt and misquoted names, swapped dates of birth, missing, reused
+and wrongly crosswalked legacy IDs, twins and siblings, misfiled documents, scans with no
+metadata), people.csv gains an `address` column, and truth.csv and people_truth.csv
+(workers/synth/truth.py) say what each document and person truly is. expected.csv's person_ids
+are then the true people, not what today's crosswalk linker reaches. Without noise, a seed
+writes the same bytes as it always did.
 """
 
 from __future__ import annotations
@@ -15,9 +23,21 @@ from pathlib import Path
 
 from core.states import Reason, RowState
 from workers.sources.mapping import MANIFEST_FIELDS
+from workers.synth import names
+from workers.synth.noise import NoiseRates, add_people_noise, add_row_noise, noise_rates
 from workers.synth.people import UNKNOWN_PARIS_FLOOR, Person, make_people, write_people
 from workers.synth.plan import FULL_MIX_MIN_DOCS, RowPlan, plan_rows
 from workers.synth.render import RenderedRow, render_row
+from workers.synth.text import ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES
+from workers.synth.truth import (
+    PEOPLE_TRUTH_FILE,
+    TRUTH_FILE,
+    TruthRow,
+    crosswalk_as_written,
+    truth_row,
+    write_people_truth,
+    write_truth,
+)
 
 # The archive contract's columns, plus one extra column the loader must keep as metadata.
 MANIFEST_COLUMNS = (*MANIFEST_FIELDS, "created_by")
@@ -59,6 +79,10 @@ class SyntheticArchive:
     people_path: Path
     expected_path: Path
     expected: list[ExpectedRow]
+    # With noise only: truth.csv, people_truth.csv (workers/synth/truth.py), truth.csv's rows.
+    truth_path: Path | None = None
+    people_truth_path: Path | None = None
+    truth: list[TruthRow] | None = None
 
 
 def _outcome(plan: RowPlan) -> tuple[str, str, str]:
@@ -84,16 +108,17 @@ def _id_form(rng: random.Random, system: str, person: Person) -> str:
 
 def _legacy_cell(rng: random.Random, plan: RowPlan) -> tuple[str, str]:
     """(source_system, legacy_person_id) for a row."""
-    if plan.link == "none":
+    if plan.link == "none" or plan.bare or "missing_id" in plan.noise:
         return "PARIS", ""
     if plan.link == "unknown":
         if rng.random() < 0.25:
             return "CAREFIRST", f"Z{rng.randint(100, 9999)}"  # no crosswalk ID starts with Z
         return "PARIS", str(rng.randint(UNKNOWN_PARIS_FLOOR, 999_999))
-    on_carefirst = all(p.carefirst_id for p in plan.people)
+    filed = plan.filed_under or plan.people  # a misfiled document carries someone else's ID
+    on_carefirst = all(p.carefirst_id for p in filed)
     system = "CAREFIRST" if on_carefirst and rng.random() < 0.4 else "PARIS"
     sep = rng.choice((";", "; "))
-    return system, sep.join(_id_form(rng, system, p) for p in plan.people)
+    return system, sep.join(_id_form(rng, system, p) for p in filed)
 
 
 def _manifest_line(
@@ -147,6 +172,7 @@ def make_archive(
     docs: int = 100,
     scan_fraction: float | None = None,
     profile: str = "mixed",
+    noise: str | NoiseRates | None = None,
 ) -> SyntheticArchive:
     """Write a synthetic legacy archive of `docs` manifest rows into out_dir; same seed, same bytes.
 
@@ -156,6 +182,8 @@ def make_archive(
     profile "mixed" is every kind of file and defect an export holds; "realistic" is readable
     born-digital PDFs as long as real ones (letters and case notes of 1-3 pages, assessments and
     court reports of 10-20; 2-40 KB of text), for benchmarks against raw extraction.
+
+    noise: a level name (light, typical, heavy) or NoiseRates; None writes no noise at all.
     """
     if people < 2 or docs < 1:
         raise ValueError("make_archive needs at least 2 people and 1 document")
@@ -163,14 +191,53 @@ def make_archive(
         raise ValueError(f"unknown profile {profile!r}; one of {', '.join(PROFILES)}")
     realistic = profile == "realistic"
     fraction = scan_fraction if scan_fraction is not None else (0.08 if docs <= 1000 else 0.02)
+    rates = noise_rates(noise) if isinstance(noise, str) else noise
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    persons = make_people(rng, people)
+    if rates is None:
+        persons = make_people(rng, people)
+    else:
+        # A stream of its own, so that no noise leaves the main stream (and the bytes) as before.
+        noise_rng = random.Random(f"escr-synth-noise-{seed}")
+        persons = make_people(
+            rng,
+            people,
+            child_names=CHILD_NAMES + names.NOISY_CHILD_NAMES,
+            adult_names=ADULT_NAMES + names.NOISY_ADULT_NAMES,
+            family_names=FAMILY_NAMES + names.NOISY_FAMILY_NAMES,
+        )
+        persons, person_tags = add_people_noise(noise_rng, persons, rates)
     plans = plan_rows(rng, persons, docs, fraction, realistic=realistic)
+    if rates is not None:
+        add_row_noise(noise_rng, plans, persons, rates)
     lines, exp = _rows(rng, plans, _render_all(rng, plans, out_dir))
+    # Each document's plan and first manifest line, before a line is repeated.
+    firsts = {(line[0], line[1]): (plan, line) for plan, line in zip(plans, lines, strict=True)}
     if docs >= FULL_MIX_MIN_DOCS and not realistic:
         _repeat_a_row(rng, lines, exp)
-    return _write_csvs(out_dir, persons, lines, exp)
+    archive = _write_csvs(out_dir, persons, lines, exp, addresses=rates is not None)
+    if rates is None:
+        return archive
+    return _write_truth(archive, firsts, persons, person_tags)
+
+
+def _write_truth(
+    archive: SyntheticArchive,
+    firsts: dict[tuple[str, str], tuple[RowPlan, list[str]]],
+    persons: list[Person],
+    person_tags: dict[str, list[str]],
+) -> SyntheticArchive:
+    crosswalk = crosswalk_as_written(persons)
+    rows: list[TruthRow] = []
+    for e in archive.expected:
+        plan_line = firsts.pop((e.source_system, e.source_document_id), None)
+        if plan_line is not None:  # a repeated line is not a document of its own
+            plan, line = plan_line
+            rows.append(truth_row(e.line_no, plan, line, e.expected_state, crosswalk, person_tags))
+    truth_path, people_truth_path = archive.root / TRUTH_FILE, archive.root / PEOPLE_TRUTH_FILE
+    write_truth(truth_path, rows)
+    write_people_truth(people_truth_path, persons, person_tags)
+    return replace(archive, truth_path=truth_path, people_truth_path=people_truth_path, truth=rows)
 
 
 def _render_all(rng: random.Random, plans: list[RowPlan], out_dir: Path) -> list[RenderedRow]:
@@ -219,7 +286,12 @@ def _store(out_dir: Path, row: RenderedRow, made: set[Path]) -> None:
 
 
 def _write_csvs(
-    out_dir: Path, persons: list[Person], lines: list[list[str]], exp: list[list[str]]
+    out_dir: Path,
+    persons: list[Person],
+    lines: list[list[str]],
+    exp: list[list[str]],
+    *,
+    addresses: bool = False,
 ) -> SyntheticArchive:
     groups: dict[str, str] = {}  # sha256 -> content group, numbered in manifest order
     for e in exp:
@@ -246,7 +318,7 @@ def _write_csvs(
         expected_path=out_dir / "expected.csv",
         expected=expected,
     )
-    write_people(archive.people_path, persons)
+    write_people(archive.people_path, persons, addresses=addresses)
     _write_csv(archive.manifest_path, MANIFEST_COLUMNS, lines)
     rows = [[str(v) for v in astuple(e)] for e in expected]
     _write_csv(archive.expected_path, EXPECTED_COLUMNS, rows)

@@ -32,6 +32,10 @@ class Person:
     service: str
     team: str
     family: int  # siblings share a family number
+    # The noisy archive only (workers/synth/noise.py): the household's address, and the
+    # people.csv legacy_ids cell when the crosswalk is wrong (None: the true legacy IDs).
+    address: str = ""
+    crosswalk: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -79,7 +83,14 @@ def _day(rng: random.Random, first: date, last: date) -> date:
     return first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
 
 
-def make_people(rng: random.Random, count: int) -> list[Person]:
+def make_people(
+    rng: random.Random,
+    count: int,
+    *,
+    child_names: tuple[str, ...] = CHILD_NAMES,
+    adult_names: tuple[str, ...] = ADULT_NAMES,
+    family_names: tuple[str, ...] = FAMILY_NAMES,
+) -> list[Person]:
     """Children in sibling groups (Liquidlogic) and adults (Mosaic), with crosswalk IDs."""
     people: list[Person] = []
     used_nums: set[int] = set()
@@ -87,11 +98,11 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
     family = 0
     while len(people) < count:
         family += 1
-        surname = rng.choice(FAMILY_NAMES)
+        surname = rng.choice(family_names)
         # The first family is always two children, so sibling-group documents have someone.
         children = family == 1 or rng.random() < 0.6
         size = 2 if family == 1 else (rng.choice((1, 1, 2, 2, 3)) if children else 1)
-        names = rng.sample(CHILD_NAMES if children else ADULT_NAMES, k=size)
+        names = rng.sample(child_names if children else adult_names, k=size)
         for given in names[: count - len(people)]:
             num = _unique(rng, used_nums, 1000, UNKNOWN_PARIS_FLOOR - 1)
             paris = [str(num)]
@@ -127,18 +138,18 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
     return people
 
 
-def write_people(path: Path, people: list[Person]) -> None:
-    """Write people.csv (UTF-8 with a header)."""
+def write_people(path: Path, people: list[Person], *, addresses: bool = False) -> None:
+    """Write people.csv (UTF-8 with a header); `addresses` adds an `address` column."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(PEOPLE_COLUMNS)
+        out.writerow((*PEOPLE_COLUMNS, "address") if addresses else PEOPLE_COLUMNS)
         for p in people:
             died = p.date_of_death.isoformat() if p.date_of_death else ""
             out.writerow(
                 [
                     p.person_id,
                     p.target_system,
-                    p.legacy_ids,
+                    p.legacy_ids if p.crosswalk is None else p.crosswalk,
                     p.given_name,
                     p.family_name,
                     p.date_of_birth.isoformat(),
@@ -146,5 +157,6 @@ def write_people(path: Path, people: list[Person]) -> None:
                     p.nhs_number,
                     p.service,
                     p.team,
+                    *([p.address] if addresses else []),
                 ]
             )

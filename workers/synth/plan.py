@@ -32,6 +32,16 @@ UNCODED_KINDS = frozenset({"pdf", "docx", "rtf", "html", "txt", "txt1252", "pdf_
 FULL_MIX_MIN_DOCS = 40
 
 
+@dataclass(frozen=True)
+class Quote:
+    """How a noisy archive's document names its subject near the top (workers/synth/noise.py)."""
+
+    name: str  # as written: maybe a nickname, another spelling or a typo
+    dob: str  # dd/mm/yyyy as written (maybe day and month swapped); empty when not quoted
+    nhs: str  # the ten digits quoted; empty when not quoted
+    address: str  # empty when not quoted
+
+
 @dataclass
 class RowPlan:
     """One manifest row before its bytes exist."""
@@ -45,6 +55,13 @@ class RowPlan:
     long: bool = False
     copy_of: int | None = None  # index of the row whose bytes this one repeats (same content)
     pages: int = 0  # realistic profile: the pages it runs to (0: the mixed profile's length)
+    # The noisy archive only: whose legacy IDs the manifest carries when not `people`'s (a
+    # misfiled document; None: the people's own), an empty legacy ID, title and type code
+    # (`bare`), how the text quotes its subject, and the noise kinds applied to the row.
+    filed_under: list[Person] | None = None
+    bare: bool = False
+    quote: Quote | None = None
+    noise: list[str] = field(default_factory=list)
 
 
 def _kinds(rng: random.Random, docs: int, scan_fraction: float) -> list[RowPlan]:

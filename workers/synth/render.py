@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from workers.synth import files as sf
-from workers.synth.plan import RowPlan
+from workers.synth.plan import Quote, RowPlan
 from workers.synth.text import (
     ADULT_NAMES,
     CHILD_NAMES,
@@ -65,6 +65,8 @@ def _doc_day(rng: random.Random, plan: RowPlan) -> date:
 
 def _names(rng: random.Random, plan: RowPlan) -> tuple[str, str]:
     """(given names, full names) of the people the document is about."""
+    if plan.quote is not None:  # a noisy archive: as the document misquotes them
+        return plan.quote.name.split()[0], plan.quote.name
     if not plan.people:  # unknown or missing legacy ID: someone not in people.csv
         given = rng.choice(CHILD_NAMES + ADULT_NAMES)
         return given, f"{given} {rng.choice(FAMILY_NAMES)}"
@@ -72,7 +74,27 @@ def _names(rng: random.Random, plan: RowPlan) -> tuple[str, str]:
     return given, f"{given} {plan.people[0].family_name}"
 
 
+def _quoted_header(rng: random.Random, quote: Quote) -> list[str]:
+    """A noisy archive's subject lines, laid out as a form's fields or a letter's heading."""
+    nhs = f"{quote.nhs[:3]} {quote.nhs[3:6]} {quote.nhs[6:]}" if rng.random() < 0.6 else quote.nhs
+    style = rng.choice(("form", "letter", "inline"))
+    if style == "form":
+        lines = [f"Name: {quote.name}"]
+        lines += [f"Date of birth: {quote.dob}"] if quote.dob else []
+        lines += [f"NHS number: {nhs}"] if quote.nhs else []
+        lines += [f"Address: {quote.address}"] if quote.address else []
+        return lines
+    subject = f"Re: {quote.name}" if style == "letter" else f"Name: {quote.name}"
+    lines = [f"{subject}, DOB {quote.dob}" if quote.dob else subject]
+    lines += [f"NHS No: {nhs}"] if quote.nhs else []
+    return lines + ([quote.address] if quote.address else [])
+
+
 def _header(rng: random.Random, plan: RowPlan, name: str, day: date, author: str) -> list[str]:
+    if plan.quote is not None:
+        team = plan.people[0].team
+        lines = _quoted_header(rng, plan.quote)
+        return [*lines, f"Date: {day:%d/%m/%Y}", f"Worker: {author}, {team}"]
     lines = [f"Name: {name}"]
     if len(plan.people) == 1:
         lines.append(f"Date of birth: {plan.people[0].date_of_birth:%d/%m/%Y}")
@@ -99,8 +121,10 @@ def _legacy_type(rng: random.Random, plan: RowPlan) -> str:
 def _scan_bytes(plan: RowPlan, title: str, name: str, day: date, phrase: str) -> bytes:
     big = phrase.upper()
     lines = [title, f"Name: {name}", f"Date: {day:%d/%m/%Y}"]
+    if plan.quote is not None and plan.quote.dob:  # a noisy archive's scans show it too
+        lines[2:2] = [f"Date of birth: {plan.quote.dob}"]
     if plan.kind == "tiff2":  # the phrase on page 2, so OCR must read every page
-        pages = sf.scan_images([(lines[:2], None), (["Page 2 of 2", lines[2]], big)])
+        pages = sf.scan_images([(lines[:-1], None), (["Page 2 of 2", lines[-1]], big)])
         return sf.tiff_bytes(pages)
     (image,) = sf.scan_images([(lines, big)])
     if plan.kind == "scan_pdf":
@@ -168,6 +192,7 @@ def render_row(
     first, name = _names(rng, plan)
     spec = TYPES[plan.doc_type]
     title = f"{spec.title} - {name}" if rng.random() < 0.5 else spec.title
+    title = "" if plan.bare else title  # a scan made without an index: nothing in the manifest
     if plan.kind == "eml":
         title = rng.choice(("Update on {}", "RE: arrangements for {}", "FW: {} - next steps"))
         title = title.format(first)

@@ -387,7 +387,8 @@ TOWNS = ("Synthbury", "Lower Marsh", "Eastfield", "Brookhampton", "Newton Vale",
 RELATIVES = ("Mrs {s}", "Mr {s}", "Ms {s}", "Grandad {s}", "Nan {s}", "Uncle Dev {s}")
 
 
-def _address(rng: random.Random) -> str:
+def make_address(rng: random.Random) -> str:
+    """A made-up street address in Synthshire with a postcode of its SY area."""
     postcode = f"SY{rng.randint(1, 19)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
     postcode += rng.choice("ABDEFGHJLNPQRSTUWXYZ")
     return f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {rng.choice(TOWNS)} {postcode}"
@@ -400,7 +401,7 @@ def _history(rng: random.Random, fields: dict[str, str], day: date) -> str:
         fields
         | dict(
             visit=f"{visit:%d/%m/%Y}" if rng.random() < 0.7 else f"{visit.day} {visit:%B %Y}",
-            address2=_address(rng),
+            address2=make_address(rng),
             relative=rng.choice(RELATIVES).format(s=surname),
             surname=surname,
             phone=f"07{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
@@ -440,7 +441,8 @@ def compose_pages(
     spec = TYPES[doc_type]
     opening = list(spec.paragraphs)
     closing = [opening.pop()] if doc_type in _SIGNED_OFF else []
-    fields = {**fields, "address": _address(rng)}
+    # A noisy archive's subject lives at their own address (fields' "address" wins).
+    fields = {"address": make_address(rng), **fields}
     out: list[str] = [p.format(**fields) for p in opening]
     per_page = LONG_PAGE_CHARS if pages >= 10 else PAGE_CHARS
     for page in range(pages):
