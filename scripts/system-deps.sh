@@ -11,6 +11,11 @@ if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null 
   missing+=(tesseract-ocr-eng)
 fi
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
+# Orientation and script detection (a page scanned sideways or upside down) needs osd data.
+if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | grep -qx osd; then
+  missing+=(tesseract-ocr-osd)
+fi
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr-osd)
 ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' || missing+=(libmagic1)
 # Legacy office formats (workers/convert): LibreOffice kept warm by unoserver, which runs under
 # Debian's python3 for its `uno` module; fonts so that renditions lay out text as written.
