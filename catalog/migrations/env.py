@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 from catalog.models import Base
 from catalog.models_access import User  # noqa: F401  (registers the tables)
 from catalog.models_login import LoginThrottle  # noqa: F401  (registers the tables)
+from catalog.models_matching import ExceptionCandidate  # noqa: F401  (registers the tables)
 from catalog.models_renditions import Rendition  # noqa: F401  (registers the tables)
 from catalog.models_retention import AuditChainHead  # noqa: F401  (registers the tables)
 from catalog.models_rounds import MetadataVersion  # noqa: F401  (registers the tables)

@@ -1,20 +1,22 @@
 """What a document's text says that the pipeline acts on, found where the text was read.
 
-A sandbox child that reads a text also scans it once for the keyword rules, the NHS numbers and
-the first date (text_signals), and the parent keeps the answer (prime) for the loader's main
-thread, which would otherwise scan every text again (docs/decisions/0021). It is a cache of a
-pure function of the text: `primed` answers only for a text equal to the one scanned (its
-length, hash and ends), and a text it has not seen is scanned where it is used, as before.
+A sandbox child that reads a text also scans it once for the keyword rules, the NHS numbers,
+the first date and its subject's details (text_signals), and the parent keeps the answer
+(prime) for the loader's main thread, which would otherwise scan every text again
+(docs/decisions/0021). It is a cache of a pure function of the text: `primed` answers only
+for a text equal to the one scanned (its length, hash and ends), and a text it has not seen
+is scanned where it is used, as before.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from workers.classify import KeywordHits, Keywords, body_hits, rules_key
+from workers.subject import SubjectFields, subject_fields
 
 # Texts whose signals the parent keeps: those between extraction and classification (a few
 # batches of the loader's); the rest are scanned again if asked. A few hundred bytes each.
@@ -31,6 +33,8 @@ class TextSignals:
     keyword_hits: KeywordHits
     nhs_numbers: tuple[str, ...]
     first_date: date | None
+    # What the text's head says about its subject (workers/subject.py), for the matcher.
+    subject: SubjectFields = field(default_factory=SubjectFields)
 
 
 def text_signals(text: str, keywords: Keywords) -> TextSignals:
@@ -42,7 +46,13 @@ def text_signals(text: str, keywords: Keywords) -> TextSignals:
         keyword_hits=body_hits(text, keywords),
         nhs_numbers=tuple(nhs_numbers_in_text(text)),
         first_date=first_date_in_text(text),
+        subject=subject_signals(text),
     )
+
+
+def subject_signals(text: str) -> SubjectFields:
+    """The subject's fields from the text's head: bounded cost, whatever the text's length."""
+    return subject_fields(text)
 
 
 _Key = tuple[int, int, str, str]
