@@ -329,6 +329,18 @@ def person_restrictions(session: Session, person_ids: Iterable[str]) -> frozense
     )
 
 
+def people_restricted_to(session: Session, restrictions: Iterable[str]) -> frozenset[str]:
+    """Every person marked with one of these restricted classes."""
+    return frozenset(
+        session.scalars(
+            select(Restriction.target_id).where(
+                Restriction.target_type == "person",
+                Restriction.restriction.in_(list(restrictions)),
+            )
+        )
+    )
+
+
 def _own_restrictions(session: Session, documents: Sequence[Document]) -> dict[int, set[str]]:
     """Each document's restricted classes by its type, its own marks and its people's marks."""
     found: dict[int, set[str]] = {
