@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import consoles, pages
+from api.web import consoles, pages, people
 from api.web.render import install_web_errors, refuse_long_queries, security_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -21,6 +21,7 @@ def install_web(app: FastAPI) -> None:
     """Mount the pages, their static files, HTML error pages, security headers and the bound on
     query strings (which covers /api too)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(people.router)
     app.include_router(pages.router)
     app.include_router(consoles.router)
     install_web_errors(app)

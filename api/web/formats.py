@@ -70,8 +70,15 @@ def dated(value: date | str | None, source: str | None) -> str:
     return f"{day(value)} ({dated_label(source)})"
 
 
+def nhs(value: str | None) -> str:
+    """An NHS number as people write it: "943 476 5919"."""
+    digits = value or ""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
+
+
 FILTERS: dict[str, Any] = {
     "day": day,
+    "nhs": nhs,
     "local_time": local_time,
     "iso_utc": iso_utc,
     "dated": dated,

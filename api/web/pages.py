@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api import auth
 from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, WebLoginDep
@@ -17,7 +18,10 @@ from api.web.viewer import page_texts, search_terms, viewer_source
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
-from records import access, filters, reads
+from records import access, filters, finder, reads
+from records.access import Caller
+from records.finder_query import MAX_QUERY, parse
+from records.name_index import SHORT_FORM
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -112,6 +116,11 @@ def search(
     results = None
     error = ""
     searched = any(form.values())
+    only_words = form["q"].strip() and not any(v for k, v in form.items() if k != "q")
+    people = people_for_search(session, login.caller, form["q"]) if only_words else None
+    if people and people["by_identifier"]:
+        # A person ID, legacy ID or NHS number typed in the box goes to that person.
+        return RedirectResponse(f"/people/{quote(people['by_identifier'], safe='')}", 303)
     if searched:
         try:
             paged = Page(limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
@@ -129,7 +138,7 @@ def search(
             results = reads.search(session, index, query, caller=login.caller)
         except InvalidInput as exc:
             error = str(exc)
-    people = sorted({p for h in (results.hits if results else []) for p in h.person_ids})
+    on_hits = sorted({p for h in (results.hits if results else []) for p in h.person_ids})
 
     def link(**changes: object) -> str:
         params = {k: v for k, v in {**form, **changes}.items() if v not in ("", None, 1)}
@@ -144,7 +153,9 @@ def search(
         results=results,
         error=error,
         searched=searched,
-        names=reads.person_names(session, login.caller, people),
+        names=reads.person_names(session, login.caller, on_hits),
+        people_found=people["hits"] if people else [],
+        caseload=None if searched else finder.caseload(session, caller=login.caller, limit=10),
         page_no=page_no,
         # Paging stops at the result window; beyond it the page says to narrow the search.
         pages=min(LAST_PAGE, (results.total - 1) // PAGE_SIZE + 1)
@@ -153,6 +164,21 @@ def search(
         window=MAX_RESULT_WINDOW,
         link=link,
     )
+
+
+def people_for_search(session: Session, caller: Caller, words: str) -> dict[str, Any]:
+    """The people the document search's words name, for the search page: `by_identifier` is
+    the one person an identifier found (the page goes there), else a few whose name the words
+    are, exactly or by a short form (shown beside the documents)."""
+    if len(words) > MAX_QUERY:
+        return {"by_identifier": "", "hits": []}
+    exact = finder.find_people(session, caller=caller, text=words, limit=2, identifiers_only=True)
+    if exact["total"] == 1:
+        return {"by_identifier": exact["hits"][0]["person_id"], "hits": []}
+    named = finder.find_people(session, caller=caller, text=words, limit=5)
+    name_words = len(parse(words).names)
+    sure = [h for h in named["hits"] if name_words and h["score"] >= SHORT_FORM * name_words]
+    return {"by_identifier": "", "hits": sure}
 
 
 @router.get("/people/{person_id}")
