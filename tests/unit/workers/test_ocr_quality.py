@@ -12,10 +12,11 @@ import pytest
 
 from catalog.models import Document
 from domain.ocr import REVIEW_BELOW, pages_to_review
-from workers.extract.base import Limits
+from workers.extract.base import Limits, PageText
 from workers.extract.ocr_repair import skew_angle
 from workers.extract.registry import extract_file
 from workers.ocr_review import record_confidence
+from workers.stages import PageRanges
 from workers.synth import scans
 
 LIMITS = Limits()
@@ -120,3 +121,12 @@ def test_word_recall_counts_repeats_and_ignores_case_and_punctuation() -> None:
     assert scans.word_recall("The cat, the CAT.", "the cat") == 0.5
     assert scans.word_recall("NHS number: 999 123 4567", "nhs NUMBER 999 123 4567") == 1.0
     assert scans.word_recall("", "anything") == 1.0
+
+
+def test_page_confidence_survives_ocr_by_page_range() -> None:
+    ranges = PageRanges("application/pdf", 3)
+    ranges.add([PageText(2, "scanned", ocr=True, confidence=0.42)])
+    ranges.add([PageText(1, "layer"), PageText(3, "scanned too", ocr=True, confidence=0.9)])
+    result = ranges.result(LIMITS)
+    assert result is not None and result.ok
+    assert result.ocr_confidence == {2: 0.42, 3: 0.9}
