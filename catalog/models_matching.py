@@ -13,10 +13,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.models import Base
+from catalog.models import Base, Person
+
+# The misfiled check looks people up by the date of birth a text gives (workers/matching).
+Index("ix_people_date_of_birth", Person.date_of_birth)
 
 
 class MatchEvidence(TypedDict):

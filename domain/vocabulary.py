@@ -41,11 +41,22 @@ def is_doc_type(code: str) -> bool:
 CONFIDENT = 0.7
 
 # The exceptions linking raises on a top-level document, each waiting for a person to resolve.
-LINK_EXCEPTION_KINDS = ("no_legacy_id", "unknown_legacy_id", "ambiguous_legacy_id", "nhs_conflict")
+# subject_mismatch: a crosswalk link withheld because the text's subject block names someone
+# else or contradicts the linked person (docs/decisions/0031).
+LINK_EXCEPTION_KINDS = (
+    "no_legacy_id",
+    "unknown_legacy_id",
+    "ambiguous_legacy_id",
+    "nhs_conflict",
+    "subject_mismatch",
+)
 # The exceptions raised on a document's content, whoever it belongs to: `unreadable` is a file no
 # extractor can read whose content contradicts its name (random bytes named .pdf).
 UNREADABLE = "unreadable"
-CONTENT_EXCEPTION_KINDS = (UNREADABLE,)
+# `uncertain_type`: the learned type model's calibrated confidence is below CONFIDENT, so a
+# person confirms the type (docs/decisions/0032); confirming it closes the exception.
+TYPE_UNCERTAIN = "uncertain_type"
+CONTENT_EXCEPTION_KINDS = (UNREADABLE, TYPE_UNCERTAIN)
 EXCEPTION_KINDS = LINK_EXCEPTION_KINDS + CONTENT_EXCEPTION_KINDS
 
 # How each kind reads, for people (the queue's pages, /api/exceptions); the codes stay the data.
@@ -54,7 +65,9 @@ EXCEPTION_KIND_LABELS = {
     "unknown_legacy_id": "Legacy person ID not in the crosswalk",
     "ambiguous_legacy_id": "Legacy person ID matches several people",
     "nhs_conflict": "NHS number in the text belongs to someone else",
+    "subject_mismatch": "The text's subject is not the crosswalk's person",
     "unreadable": "Unreadable: its content contradicts its name",
+    "uncertain_type": "Document type uncertain: confirm it",
 }
 
 

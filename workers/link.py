@@ -1,7 +1,12 @@
-"""Link a document to people: the crosswalk first, cross-checked by NHS numbers in the text.
+"""Link a document to people: the crosswalk first (and reviewers' resolutions of legacy IDs),
+cross-checked by what the text says about its subject; then, for documents the crosswalk
+cannot link, probable matches (workers/matching/, docs/decisions/0031).
 
 Precision beats recall here: a document on the wrong child's record is a data breach, so
-anything uncertain goes to the exception queue for a person instead of being guessed.
+anything uncertain goes to the exception queue for a person instead of being guessed. A
+crosswalk link the text contradicts (another person's NHS number; a date of birth or NHS
+number that is not the linked person's; another catalog person's name and date of birth) is
+withheld and queued with both people.
 """
 
 from __future__ import annotations
@@ -11,10 +16,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from catalog.models import Person
+from catalog.models_matching import MatchEvidence
 from catalog.people import persons_for_legacy_id, persons_for_nhs_number
 from domain.nhs import nhs_numbers_in_text
 from domain.values import normalise_legacy_id
 from workers.extract.signals import primed
+from workers.matching.evidence import (
+    legacy_resolution,
+    people_named,
+    same_birth_date,
+)
+from workers.subject import SubjectFields, subject_fields
 
 
 @dataclass
@@ -24,6 +37,13 @@ class LinkDecision:
     # (kind, detail) for the exception queue, with candidate person IDs for the reviewer
     exceptions: list[tuple[str, str]] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
+    # candidate person ID -> where it came from (crosswalk, text_nhs, text_name_dob), for the
+    # queue to label which side of a disagreement each person is on
+    sources: dict[str, str] = field(default_factory=dict)
+    subject: SubjectFields = field(default_factory=SubjectFields)
+    method: str = "crosswalk"  # or "probable" (workers/matching/settle.py)
+    # person ID -> the matcher's evidence, for the links and candidates it proposed
+    evidence: dict[str, tuple[float, float, list[MatchEvidence]]] = field(default_factory=dict)
 
 
 def decide_links(
@@ -36,7 +56,12 @@ def decide_links(
         legacy_id = normalise_legacy_id(raw_id)
         with session.no_autoflush:  # as in _cross_check_nhs
             persons = persons_for_legacy_id(session, crosswalk_system, legacy_id)
-        if not persons:
+        if not persons and (resolved := legacy_resolution(session, crosswalk_system, legacy_id)):
+            decision.links[resolved[0]] = (
+                f"{crosswalk_system}:{legacy_id} resolved to {resolved[0]} by {resolved[1]} "
+                "in an earlier round"
+            )
+        elif not persons:
             decision.exceptions.append(
                 (
                     "unknown_legacy_id",
@@ -55,9 +80,59 @@ def decide_links(
             decision.links[persons[0]] = f"crosswalk {crosswalk_system}:{legacy_id} -> {persons[0]}"
     if not legacy_person_ids:
         decision.exceptions.append(("no_legacy_id", "the manifest names no legacy person ID"))
+    for person in decision.links:
+        decision.sources[person] = "crosswalk"
+    decision.subject = _subject(text)
     _cross_check_nhs(session, decision, text)
+    if decision.links:
+        _check_subject(session, decision)
     decision.candidates = sorted(set(decision.candidates) - set(decision.links))
     return decision
+
+
+def _subject(text: str) -> SubjectFields:
+    """What the text's head says about its subject, as the sandbox child found it."""
+    signals = primed(text)
+    return signals.subject if signals is not None else subject_fields(text)
+
+
+def _check_subject(session: Session, decision: LinkDecision) -> None:
+    """Withhold the crosswalk's links where the text's subject block says it is about someone
+    else. A name alone never does (nicknames, typos, siblings named together); a date of birth
+    or NHS number that none of the linked people has does, and so does another catalog
+    person's name with their date of birth."""
+    subject = decision.subject
+    if not subject.dates_of_birth and not subject.nhs_numbers:
+        return
+    with session.no_autoflush:
+        linked = [p for p in (session.get(Person, pid) for pid in decision.links) if p]
+    reasons: list[str] = []
+    known_dobs = [p.date_of_birth for p in linked if p.date_of_birth]
+    if (
+        subject.dates_of_birth
+        and known_dobs
+        and not any(same_birth_date(d, k) for d in subject.dates_of_birth for k in known_dobs)
+    ):
+        reasons.append("its date of birth is not the linked person's")
+    known_nhs = {p.nhs_number for p in linked if p.nhs_number}
+    if subject.nhs_numbers and known_nhs and not known_nhs & set(subject.nhs_numbers):
+        reasons.append("its NHS number is not the linked person's")
+    others = [pid for pid in people_named(session, subject) if pid not in decision.links]
+    linked_named = set(people_named(session, subject)) & set(decision.links)
+    if others and not linked_named:
+        reasons.append(f"it names {', '.join(others)} with their date of birth")
+    if not reasons:
+        return
+    decision.exceptions.append(
+        (
+            "subject_mismatch",
+            f"the text's subject is not {', '.join(sorted(decision.links))}: " + "; ".join(reasons),
+        )
+    )
+    for pid in others:
+        decision.sources.setdefault(pid, "text_name_dob")
+    decision.candidates.extend([*decision.links, *others])
+    decision.links.clear()
 
 
 def _nhs_numbers(text: str) -> Sequence[str]:
@@ -85,10 +160,14 @@ def _cross_check_nhs(session: Session, decision: LinkDecision, text: str) -> Non
                 )
             )
             decision.candidates.extend([*decision.links, *strangers])
+            for person in strangers:
+                decision.sources.setdefault(person, "text_nhs")
             decision.links.clear()
             return
         if strangers:
             decision.candidates.extend(strangers)
+            for person in strangers:
+                decision.sources.setdefault(person, "text_nhs")
         for person in owners:
             if person in decision.links:
                 decision.links[person] += "; confirmed by the NHS number in the text"

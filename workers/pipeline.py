@@ -38,10 +38,18 @@ from workers.ingest import (
     spool_result,
     store_spooled,
 )
-from workers.link import decide_links
+from workers.link import LinkDecision, decide_links
+from workers.matching.settle import (
+    match_unlinked,
+    needs_matching,
+    record_candidates,
+    record_training_pairs,
+)
+from workers.learn_types import record_type
 from workers.ocr_review import copy_confidence, record_confidence
 from workers.sources.mapping import Mapping
 from workers.stages import Failure, Stage, next_stage
+from workers.type_model import TypeModel
 from workers.unreadable import judged, queue_unreadable, twin_reason
 
 EXTRACTED_STATES = frozenset({RowState.EXTRACTED, RowState.PENDING_INDEX, RowState.INDEXED})
@@ -56,6 +64,8 @@ class Context:
     mapping: Mapping
     tmp_dir: Path
     now: Callable[[], datetime] = utcnow
+    # The learned document-type model (decision 0032); None: the keyword rules classify.
+    type_model: TypeModel | None = None
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -422,6 +432,7 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
     now = ctx.now()
     links: list[dict[str, Any]] = []
     undated: list[tuple[Document, str]] = []
+    unmatched: list[tuple[Document, LinkDecision]] = []  # for the matcher, as one batch
     for document in documents:
         text = docs.get_text(session, document.id)
         if not document.type_confirmed:
@@ -431,44 +442,58 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
                 text=text,
                 mime=document.mime,
                 mapping=ctx.mapping,
+                model=ctx.type_model,
             )
-            document.doc_type, document.type_confidence, document.type_reason = (
-                found.doc_type,
-                found.confidence,
-                found.reason,
-            )
+            fresh_document = document.id in (FRESH_DOCUMENTS.get(session) or ())
+            record_type(session, document, found, now, new_document=fresh_document)
         if document.document_date is None:
             undated.append((document, text))
-        links.extend(link_document(session, document, text, now))
+        links.extend(link_document(session, document, text, now, unmatched=unmatched))
         fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
         queue_unreadable(session, document, now, new_document=fresh)
         document.state, document.updated_at = RowState.PENDING_INDEX, now
+    match_unlinked(session, unmatched)  # probable links, or ranked candidates with evidence
+    for document, decision in unmatched:
+        links.extend(settle_links(session, document, decision, now))
     docs.add_links(session, links)
     # After the links: a linked person's date of birth is never the document's date.
     date_from_text(session, undated)
 
 
 def link_document(
-    session: Session, document: Document, text: str, now: datetime
+    session: Session,
+    document: Document,
+    text: str,
+    now: datetime,
+    *,
+    unmatched: list[tuple[Document, LinkDecision]] | None = None,
 ) -> list[dict[str, Any]]:
     """Decide the document's people: queue its doubts, and return the links to add (never
-    removing a person's manual ones) as DocumentLink rows for docs.add_links."""
-
-    def link(person_id: str, method: str, reason: str) -> dict[str, Any]:
-        return docs.link_row(
-            document.id, person_id, method=method, reason=reason, actor="escr", now=now
-        )
-
+    removing a person's manual ones) as DocumentLink rows for docs.add_links. A document the
+    crosswalk cannot link goes on `unmatched` (settled after match_unlinked) when given."""
     if document.parent_id is not None:
         reason = f"attachment of document {document.parent_id}"
         return [
-            link(person_id, "parent", reason)
+            docs.link_row(
+                document.id, person_id, method="parent", reason=reason, actor="escr", now=now
+            )
             for person_id in docs.linked_person_ids(session, document.parent_id)
         ]
     legacy_ids = tuple(p for p in document.legacy_person_ids.split(";") if p)
     decision = decide_links(
         session, system=document.source_system, legacy_person_ids=legacy_ids, text=text
     )
+    if unmatched is not None and needs_matching(decision):
+        unmatched.append((document, decision))
+        return []
+    return settle_links(session, document, decision, now)
+
+
+def settle_links(
+    session: Session, document: Document, decision: LinkDecision, now: datetime
+) -> list[dict[str, Any]]:
+    """Queue a decision's doubts (with their candidates' sources and evidence), close the
+    ones a later round no longer has, and return its links as DocumentLink rows."""
     kinds = {kind for kind, _ in decision.exceptions}
     stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
     fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
@@ -486,7 +511,15 @@ def link_document(
             now=now,
             new_document=fresh,
         )
-    return [link(person_id, "crosswalk", reason) for person_id, reason in decision.links.items()]
+        record_candidates(session, document.id, kind, decision, now, new_document=fresh)
+    if decision.links and not decision.exceptions and fresh:
+        record_training_pairs(session, document.id, decision, now)
+    return [
+        docs.link_row(
+            document.id, person_id, method=decision.method, reason=reason, actor="escr", now=now
+        )
+        for person_id, reason in decision.links.items()
+    ]
 
 
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:

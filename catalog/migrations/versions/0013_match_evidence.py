@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_people_date_of_birth", "people", ["date_of_birth"])
     op.create_table(
         "exception_candidates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,3 +83,4 @@ def downgrade() -> None:
     op.drop_index("ix_exception_candidates_person_id", "exception_candidates")
     op.drop_index("ix_exception_candidates_document_id", "exception_candidates")
     op.drop_table("exception_candidates")
+    op.drop_index("ix_people_date_of_birth", "people")

@@ -1,0 +1,266 @@
+"""Person matching (issue 14): misfiled documents caught by what the text says about its
+subject, probable matches scored by Splink with blocking, reviewers' decisions reused."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.db import session_factory
+from catalog.matching import candidates_of, resolve_legacy_ids
+from catalog.models import Document, DocumentLink, ExceptionItem
+from catalog.people import upsert_person
+from catalog.schema import migrate
+from core.settings import Settings
+from workers.link import decide_links
+from workers.load import load_archive
+from workers.matching.match import decide, forget_matcher
+from workers.matching.model import Matcher
+from workers.matching.records import record, subject_records
+from workers.subject import subject_fields
+
+NOW = datetime.now(UTC).replace(tzinfo=None)
+
+
+def _person(
+    session: Session,
+    pid: str,
+    given: str,
+    family: str,
+    born: date,
+    *,
+    legacy: str = "",
+    nhs: str = "",
+    postcode: str = "",
+) -> None:
+    upsert_person(
+        session,
+        person_id=pid,
+        target_system="Liquidlogic",
+        given_name=given,
+        family_name=family,
+        date_of_birth=born,
+        date_of_death=None,
+        nhs_number=nhs,
+        service="children",
+        extra={"postcode": postcode} if postcode else {},
+        legacy_ids=[("PARIS", legacy)] if legacy else [],
+        now=NOW,
+    )
+
+
+def _catalog(settings: Settings) -> Session:
+    migrate(settings.database_url)
+    session = session_factory(settings.database_url)()
+    _person(session, "LCS1", "Noah", "Walsh", date(2020, 5, 1), legacy="100", nhs="9434765919")
+    _person(session, "LCS2", "Zara", "Ali", date(2004, 7, 17), legacy="200")
+    _person(session, "LCS3", "Robert", "Walsh", date(2010, 3, 4), legacy="300")
+    session.commit()
+    return session
+
+
+def test_the_issue_example_a_school_report_naming_zara_ali_on_noahs_record_is_withheld(
+    settings: Settings,
+) -> None:
+    with _catalog(settings) as session:
+        text = "School report\nName: Zara Ali, DOB 17/07/2004\nAttendance was good this term."
+        found = decide_links(session, system="PARIS", legacy_person_ids=("100",), text=text)
+        assert found.links == {}
+        assert [kind for kind, _ in found.exceptions] == ["subject_mismatch"]
+        assert set(found.candidates) == {"LCS1", "LCS2"}
+        assert found.sources == {"LCS1": "crosswalk", "LCS2": "text_name_dob"}
+        assert "LCS2" in found.exceptions[0][1]
+
+
+def test_a_name_alone_never_overrides_the_crosswalk(settings: Settings) -> None:
+    with _catalog(settings) as session:
+        text = "Letter\nName: Zara Ali\nWe write about the visit."
+        found = decide_links(session, system="PARIS", legacy_person_ids=("100",), text=text)
+        assert list(found.links) == ["LCS1"] and found.exceptions == []
+
+
+def test_a_date_of_birth_or_nhs_number_that_is_not_the_linked_persons_withholds(
+    settings: Settings,
+) -> None:
+    with _catalog(settings) as session:
+        wrong_dob = decide_links(
+            session,
+            system="PARIS",
+            legacy_person_ids=("100",),
+            text="Name: Noah Walsh\nDate of birth: 02/02/2015\n",
+        )
+        assert wrong_dob.links == {} and wrong_dob.exceptions[0][0] == "subject_mismatch"
+        # A wrong crosswalk entry caught by an NHS number that is nobody's in the catalog.
+        wrong_nhs = decide_links(
+            session,
+            system="PARIS",
+            legacy_person_ids=("100",),
+            text="Name: Noah Walsh\nNHS number: 401 023 2137\n",
+        )
+        assert wrong_nhs.links == {} and "NHS number" in wrong_nhs.exceptions[0][1]
+        # The day and month swapped is still the linked person's date of birth.
+        swapped = decide_links(
+            session,
+            system="PARIS",
+            legacy_person_ids=("300",),
+            text="Name: Robert Walsh\nDOB: 03/04/2010\n",
+        )
+        assert list(swapped.links) == ["LCS3"] and swapped.exceptions == []
+
+
+def _match(people: list[dict[str, object]], text: str) -> tuple[str | None, list[str]]:
+    outcome = decide(Matcher(people).score(subject_records(1, subject_fields(text), {}))).get(1)
+    if outcome is None:
+        return None, []
+    return (outcome.link.person_id if outcome.link else None), [
+        c.person_id for c in outcome.candidates
+    ]
+
+
+TWINS = [
+    record("T1", given="Amy", family="Smith", dob=date(2012, 5, 6), nhs="9434765919",
+           postcode="SY4 7QT"),
+    record("T2", given="Ben", family="Smith", dob=date(2012, 5, 6), nhs="4010232137",
+           postcode="SY4 7QT"),
+    record("P3", given="Robert", family="Walsh", dob=date(2010, 3, 4)),
+    record("P4", given="Zara", family="Ali", dob=date(2004, 7, 17)),
+]  # fmt: skip
+
+
+def test_twins_are_never_swapped() -> None:
+    amy, _ = _match(TWINS, "Name: Amy Smith\nDOB 06/05/2012\nNHS number: 943 476 5919\n")
+    assert amy == "T1"
+    # Amy's name with Ben's NHS number: a contradiction, never an automatic link to either.
+    mixed, candidates = _match(TWINS, "Name: Amy Smith\nDOB 06/05/2012\nNHS number: 4010232137\n")
+    assert mixed is None and set(candidates) <= {"T1", "T2"} and candidates
+    # No NHS number: never Ben.
+    plain, _ = _match(TWINS, "Name: Amy Smith\nDOB 06/05/2012\n")
+    assert plain != "T2"
+
+
+def test_a_day_month_swap_and_a_nickname_still_match() -> None:
+    assert _match(TWINS, "Name: Robert Walsh\nDOB: 03/04/2010\n")[0] == "P3"
+    assert _match(TWINS, "Name: Bob Walsh\nDate of birth: 04/03/2010\n")[0] == "P3"
+    # A typo in the family name with the date of birth: still Zara.
+    linked, candidates = _match(TWINS, "Name: Zara Alli\nDOB 17/07/2004\n")
+    assert linked == "P4" or candidates[:1] == ["P4"]
+
+
+def test_a_name_alone_is_never_an_automatic_link() -> None:
+    linked, candidates = _match(TWINS, "Name: Zara Ali\n")
+    assert linked is None and candidates[:1] == ["P4"]
+
+
+def test_blocking_keeps_the_pairs_scored_to_the_candidates() -> None:
+    rng = random.Random(3)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    surnames = [word().capitalize() for _ in range(800)]
+    given_names = [word().capitalize() for _ in range(60)]
+    people = [
+        record(
+            f"P{i}",
+            given=rng.choice(given_names),
+            family=rng.choice(surnames),
+            dob=date(1990 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+        )
+        for i in range(3_000)
+    ]
+    subjects = [
+        r
+        for n, p in enumerate(people[:40])
+        for r in subject_records(
+            n, subject_fields(f"Name: {p['given']} {p['family']}\nDOB {p['dob']}\n"), {}
+        )
+    ]
+    scored = Matcher(people).score(subjects)
+    # Every subject reaches its own person, and far fewer pairs than people x documents.
+    assert {(int(s.subject_id.split(":")[0]), s.person_id) for s in scored} >= {
+        (n, f"P{n}") for n in range(40)
+    }
+    assert len(scored) < 0.01 * len(people) * len(subjects)
+
+
+def test_a_legacy_id_resolved_by_a_reviewer_links_its_documents_in_later_rounds(
+    settings: Settings,
+) -> None:
+    with _catalog(settings) as session:
+        assert decide_links(session, system="PARIS", legacy_person_ids=("977606",), text="")
+        document = Document(
+            source_system="PARIS",
+            source_document_id="D1",
+            legacy_person_ids="977606",
+            state="indexed",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(document)
+        session.flush()
+        assert resolve_legacy_ids(session, document, "LCS2", decided_by="dco1", now=NOW) == [
+            "PARIS:977606"
+        ]
+        session.flush()  # the reviewer's decision commits; the next round reads it
+        later = decide_links(session, system="PARIS", legacy_person_ids=("977606",), text="")
+        assert list(later.links) == ["LCS2"] and "dco1" in later.links["LCS2"]
+
+
+PEOPLE_CSV = (
+    "person_id,target_system,legacy_ids,given_name,family_name,date_of_birth,date_of_death,"
+    "nhs_number,service\n"
+    "LCS1,Liquidlogic,PARIS:100,Noah,Walsh,2020-05-01,,,children\n"
+    "LCS2,Liquidlogic,PARIS:200,Zara,Ali,2004-07-17,,,children\n"
+    "LCS3,Liquidlogic,PARIS:300,Robert,Walsh,2010-03-04,,,children\n"
+)
+MANIFEST = (
+    "source_system,source_document_id,legacy_person_id,file_path,title,legacy_doc_type,"
+    "document_date,sha256\n"
+    "PARIS,D1,100,files/report.txt,School report,EDU,01/03/2021,\n"
+    "PARIS,D2,,files/letter.txt,Letter,LETOUT,01/03/2021,\n"
+    "PARIS,D3,300,files/visit.txt,Home visit,VISIT,01/03/2021,\n"
+)
+FILES = {
+    "files/report.txt": "School report\nName: Zara Ali, DOB 17/07/2004\nA good term.\n",
+    "files/letter.txt": "Dear Mr Walsh,\nRe: Bob Walsh (DOB 04/03/2010)\nAbout the visit.\n",
+    "files/visit.txt": "Home visit\nName: Robert Walsh\nDate of birth: 04/03/2010\nSeen.\n",
+}
+
+
+def test_escr_load_withholds_the_misfiled_and_links_the_probable(
+    settings: Settings, tmp_path: Path
+) -> None:
+    forget_matcher()
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(PEOPLE_CSV, encoding="utf-8")
+    (tmp_path / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    load_archive(
+        settings,
+        manifest=tmp_path / "manifest.csv",
+        people=tmp_path / "people.csv",
+        workers=1,
+        progress=False,
+    )
+    with session_factory(settings.database_url)() as session:
+        ids = {d.source_document_id: d.id for d in session.scalars(select(Document))}
+        links = {
+            (row.document_id, row.person_id, row.method)
+            for row in session.scalars(select(DocumentLink))
+        }
+        assert not any(d == ids["D1"] for d, _, _ in links)  # not on Noah's record
+        assert (ids["D2"], "LCS3", "probable") in links  # Bob Walsh, born 4 March 2010
+        assert (ids["D3"], "LCS3", "crosswalk") in links
+        item = session.scalar(select(ExceptionItem).where(ExceptionItem.document_id == ids["D1"]))
+        assert item is not None and item.kind == "subject_mismatch"
+        sources = {c.person_id: c.source for c in candidates_of(session, ids["D1"], item.kind)}
+        assert sources == {"LCS1": "crosswalk", "LCS2": "text_name_dob"}
+        reason = next(
+            r.reason for r in session.scalars(select(DocumentLink)) if r.document_id == ids["D2"]
+        )
+        assert "date of birth" in reason and "given name" in reason

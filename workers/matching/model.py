@@ -1,0 +1,269 @@
+"""The Fellegi-Sunter model, scored by Splink on an embedded DuckDB (docs/decisions/0031).
+
+Five fields, each with agreement levels from strongest to none; each level has an m
+probability (how often a true match is at that level) and a u probability (how often a random
+pair is). Priors are written here so a catalog with no history can match; u is then estimated
+from random pairs of the catalog's own people and documents, and m from the confirmed pairs
+(crosswalk links the text did not contradict, reviewers' links) once there are enough.
+
+Blocking (BLOCKING_RULES) keeps the pairs scored to those sharing a date of birth, an NHS
+number, a Soundex key and birth year, a given name form and birth year, or a postcode: the
+cost grows with the candidates, not with people x documents.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.internals.duckdb.database_api import DuckDBAPI
+
+from workers.matching.records import COLUMNS, DISAGREE, Record
+
+# Confirmed pairs needed before m is learned from them rather than taken from the priors.
+MIN_TRAINING_PAIRS = 50
+U_SAMPLE_PAIRS = 200_000
+
+
+def _level(sql: str, label: str, m: float, u: float) -> Any:
+    return cll.CustomLevel(sql, label).configure(m_probability=m, u_probability=u)
+
+
+def _null(column: str) -> Any:
+    return cll.NullLevel(column)
+
+
+def _else(m: float, u: float) -> Any:
+    return cll.ElseLevel().configure(m_probability=m, u_probability=u)
+
+
+# (field shown to people, Splink output column, levels): the levels' labels are what the
+# exception queue shows. Priors: m from what documents get wrong (typos, nicknames, swapped
+# day and month), u from how common each agreement is among strangers.
+COMPARISONS = (
+    cl.CustomComparison(
+        [
+            _null("given"),
+            _level('"given_l" = "given_r"', "exact", 0.82, 0.01),
+            _level(
+                "list_has_any(given_forms_l, given_forms_r)",
+                "nickname or other spelling",
+                0.08,
+                0.002,
+            ),
+            _level(
+                "jaro_winkler_similarity(given_l, given_r) >= 0.88", "similar spelling", 0.06, 0.02
+            ),
+            _else(0.04, 0.968),
+        ],
+        output_column_name="given_name",
+    ),
+    cl.CustomComparison(
+        [
+            _null("family"),
+            _level('"family_l" = "family_r"', "exact", 0.85, 0.005),
+            _level(
+                "damerau_levenshtein(family_l, family_r) <= 1 "
+                "OR jaro_winkler_similarity(family_l, family_r) >= 0.92",
+                "one letter different",
+                0.07,
+                0.003,
+            ),
+            _level('"family_key_l" = "family_key_r"', "sounds the same", 0.03, 0.01),
+            _else(0.05, 0.982),
+        ],
+        output_column_name="family_name",
+    ),
+    cl.CustomComparison(
+        [
+            _null("dob"),
+            _level('"dob_l" = "dob_r"', "exact", 0.86, 0.0002),
+            _level(
+                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+                "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+                "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                "day and month swapped",
+                0.05,
+                0.00002,
+            ),
+            _level("levenshtein(dob_l, dob_r) <= 1", "one digit different", 0.05, 0.004),
+            _else(0.04, 0.9958),
+        ],
+        output_column_name="date_of_birth",
+    ),
+    cl.CustomComparison(
+        [
+            _null("nhs"),
+            _level('"nhs_l" = "nhs_r"', "exact", 0.97, 0.00001),
+            _else(0.03, 0.99999),
+        ],
+        output_column_name="nhs_number",
+    ),
+    cl.CustomComparison(
+        [
+            _null("postcode"),
+            _level('"postcode_l" = "postcode_r"', "exact", 0.6, 0.001),
+            _level('"outward_l" = "outward_r"', "same district", 0.15, 0.03),
+            _else(0.25, 0.969),
+        ],
+        output_column_name="postcode",
+    ),
+)
+FIELDS = tuple(c.create_output_column_name() or "" for c in COMPARISONS)
+
+BLOCKING_RULES = (
+    block_on("dob"),
+    block_on("nhs"),
+    block_on("family_key", "substr(dob, 1, 4)"),
+    block_on("given", "substr(dob, 1, 4)"),
+    block_on("family_key", "given"),
+    block_on("postcode", "substr(given, 1, 1)"),
+)
+
+
+def settings(people: int) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        comparisons=list(COMPARISONS),
+        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
+        # A document is about one of the catalog's people: the prior of a random pair.
+        probability_two_random_records_match=1.0 / max(people, 2),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One (person, subject record) pair the blocking let through, scored."""
+
+    person_id: str
+    subject_id: str
+    match_weight: float
+    match_probability: float
+    levels: dict[str, tuple[str, float, str, str]]  # field -> (level, weight, text, person)
+
+
+_TABLE = "matching_people"
+
+
+def _arrow(records: Sequence[Record]) -> Any:
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            ("unique_id", pa.string()),
+            ("given", pa.string()),
+            ("given_forms", pa.list_(pa.string())),
+            ("family", pa.string()),
+            ("family_key", pa.string()),
+            ("dob", pa.string()),
+            ("nhs", pa.string()),
+            ("postcode", pa.string()),
+            ("outward", pa.string()),
+            ("label", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in records], schema=schema)
+
+
+class Matcher:
+    """The catalog's people loaded once into DuckDB, the model trained; score() a batch."""
+
+    def __init__(self, people: Sequence[Record], training: Sequence[Record] = ()) -> None:
+        self.people_count = len(people)
+        self.training_pairs = len({r["unique_id"].split(":")[0] for r in training})
+        self._con = duckdb.connect()
+        self._api = DuckDBAPI(connection=self._con)
+        self._people = self._api.register(_arrow(people), table_name=_TABLE)
+        self._batches = 0
+        # Splink's own table for training: the people and the confirmed subjects.
+        others = self._api.register(_arrow(training), table_name="matching_training")
+        self._linker = Linker([self._people, others], settings(len(people)), log_level=None)
+        logging.getLogger("splink").setLevel(logging.WARNING)
+        if people and training:
+            self._train()
+
+    def _train(self) -> None:
+        training = self._linker.training
+        training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+        if self.training_pairs >= MIN_TRAINING_PAIRS:
+            training.estimate_m_from_label_column("label")
+
+    def score(self, subjects: Sequence[Record]) -> list[Scored]:
+        """Every blocked (person, subject) pair of this batch, scored, with each field's level
+        and weight."""
+        if not subjects or not self.people_count:
+            return []
+        self._batches += 1
+        batch = self._api.register(_arrow(subjects), table_name=f"matching_batch_{self._batches}")
+        try:
+            predictions = self._linker.inference.predict_between(
+                self._people, batch, warning_mode="never"
+            )
+            rows = predictions.as_record_list()
+        finally:
+            self._con.execute(f"DROP VIEW IF EXISTS matching_batch_{self._batches}")
+        return [_scored(row) for row in rows]
+
+    def parameters(self) -> dict[str, Any]:
+        """The model's m and u by field and level (for the decision note and the queue)."""
+        out: dict[str, Any] = {}
+        for comparison in self._linker._settings_obj.comparisons:
+            out[comparison.output_column_name] = {
+                level.label_for_charts: (level.m_probability, level.u_probability)
+                for level in comparison.comparison_levels
+                if not level.is_null_level
+            }
+        return out
+
+
+_SHOWN = {"given_name": "given", "family_name": "family", "date_of_birth": "dob",
+          "nhs_number": "nhs", "postcode": "postcode"}  # fmt: skip
+
+
+def _scored(row: dict[str, Any]) -> Scored:
+    # The people table is the left side: its ids carry the _l suffix.
+    left_is_person = str(row.get("source_dataset_l", _TABLE)) == _TABLE
+    person_side, subject_side = ("l", "r") if left_is_person else ("r", "l")
+    levels: dict[str, tuple[str, float, str, str]] = {}
+    for field, column in _SHOWN.items():
+        gamma = row.get(f"gamma_{field}")
+        label = LEVEL_LABELS[field].get(int(gamma) if gamma is not None else -1, "not given")
+        weight = float(row.get(f"mw_{field}") or 0.0)  # Splink's log2 Bayes factor
+        levels[field] = (
+            label,
+            round(weight, 2),
+            str(row.get(f"{column}_{subject_side}") or ""),
+            str(row.get(f"{column}_{person_side}") or ""),
+        )
+    return Scored(
+        person_id=str(row[f"unique_id_{person_side}"]),
+        subject_id=str(row[f"unique_id_{subject_side}"]),
+        match_weight=float(row["match_weight"]),
+        match_probability=float(row["match_probability"]),
+        levels=levels,
+    )
+
+
+def _labels() -> dict[str, dict[int, str]]:
+    out: dict[str, dict[int, str]] = {}
+    for comparison in COMPARISONS:
+        levels = comparison.create_comparison_levels()
+        count = len(levels) - 1  # gamma counts down from the strongest; null is -1
+        labels: dict[int, str] = {-1: "not given"}
+        for position, level in enumerate(levels[1:]):
+            labels[count - 1 - position] = getattr(level, "label_for_charts", None) or DISAGREE
+        out[comparison.create_output_column_name() or ""] = labels
+    return out
+
+
+LEVEL_LABELS = _labels()
