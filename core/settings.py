@@ -86,6 +86,13 @@ class OfficeSettings(BaseModel):
     start_timeout_s: float = 60.0
 
 
+class LinkSettings(BaseModel):
+    # Person matching after the crosswalk (docs/decisions/0031): the subject check that
+    # withholds misfiled documents and Splink's probable matches. Off: the crosswalk alone,
+    # vetoed by NHS numbers (the linker before issue 14, kept to measure against).
+    matching: bool = True
+
+
 class ApiSettings(BaseModel):
     token: str = "dev-token"
     environment: Literal["development", "production"] = "development"
@@ -138,6 +145,7 @@ class Settings(BaseSettings):
     render: RenderSettings = Field(default_factory=RenderSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
+    link: LinkSettings = Field(default_factory=LinkSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Person
 from catalog.models_matching import MatchEvidence
 from catalog.people import persons_for_legacy_id, persons_for_nhs_number
+from core.settings import get_settings
 from domain.nhs import nhs_numbers_in_text
 from domain.values import normalise_legacy_id
 from workers.extract.signals import primed
@@ -82,10 +83,11 @@ def decide_links(
         decision.exceptions.append(("no_legacy_id", "the manifest names no legacy person ID"))
     for person in decision.links:
         decision.sources[person] = "crosswalk"
-    decision.subject = _subject(text)
     _cross_check_nhs(session, decision, text)
-    if decision.links:
-        _check_subject(session, decision)
+    if get_settings().link.matching:
+        decision.subject = _subject(text)
+        if decision.links:
+            _check_subject(session, decision)
     decision.candidates = sorted(set(decision.candidates) - set(decision.links))
     return decision
 

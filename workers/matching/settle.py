@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.matching import add_training_pair, replace_candidates
 from catalog.models import Document
+from core.settings import get_settings
 from workers.matching.match import decide, matcher_for
 from workers.matching.records import subject_records
 
@@ -23,7 +24,9 @@ _MATCHABLE = frozenset({"no_legacy_id", "unknown_legacy_id"})
 
 def needs_matching(decision: LinkDecision) -> bool:
     kinds = {kind for kind, _ in decision.exceptions}
-    return not decision.links and bool(kinds) and kinds <= _MATCHABLE
+    return (
+        get_settings().link.matching and not decision.links and bool(kinds) and kinds <= _MATCHABLE
+    )
 
 
 def match_unlinked(session: Session, unmatched: list[tuple[Document, LinkDecision]]) -> None:
