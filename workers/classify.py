@@ -18,6 +18,7 @@ import ahocorasick
 
 from domain.vocabulary import CONFIDENT as CONFIDENT  # defined in domain (decision 0022)
 from workers.sources.mapping import Mapping
+from workers.type_model import TypeModel, TypePrediction, readable
 
 # How much of the text the keyword rules read: openings carry the type; the rest is noise.
 TEXT_WINDOW = 20_000
@@ -33,6 +34,9 @@ class Classification:
     doc_type: str
     confidence: float
     reason: str
+    # By the learned model (workers.type_model): its confidence is a calibrated probability, and
+    # below CONFIDENT the document waits for a person (workers.learn_types.record_type).
+    learned: bool = False
 
 
 def _is_word(char: str) -> bool:
@@ -119,17 +123,23 @@ def classify(
     mime: str,
     mapping: Mapping,
     hits: KeywordHits | None = None,
+    model: TypeModel | None = None,
 ) -> Classification:
-    """Legacy code first (a reviewed business rule), then the file's nature, then keywords.
+    """Legacy code first (a reviewed business rule), then the file's nature, then the learned
+    model where one is trained and the text has words to read, else the keyword rules.
 
     hits: body_hits(text, mapping.keywords) when already computed; by default a sandbox child's
-    scan of this text (workers.extract.signals), or a scan now."""
+    scan of this text (workers.extract.signals), or a scan now. The model's answer, likewise,
+    is a child's where it made one with this model."""
     code = legacy_doc_type.strip()
     mapped = mapping.doc_type_for_code(code) if code else None
     if mapped:
         return Classification(mapped, 0.95, f"legacy type code {code!r} maps to {mapped}")
     if mime in EMAIL_MIMES:
         return Classification("email", 0.9, f"the file is an email message ({mime})")
+    if model is not None and readable(text):
+        found = _primed_prediction(text, model) or model.predict(text)
+        return Classification(found.doc_type, found.confidence, model.reason(found), learned=True)
     if hits is None:
         hits = _primed_hits(text, mapping.keywords)
     if hits is None:
@@ -145,6 +155,14 @@ def _primed_hits(text: str, keywords: Keywords) -> KeywordHits | None:
     if signals is None or signals.rules != rules_key(keywords):
         return None
     return signals.keyword_hits
+
+
+def _primed_prediction(text: str, model: TypeModel) -> TypePrediction | None:
+    from workers.extract.signals import primed
+
+    signals = primed(text)
+    found = signals.learned_type if signals is not None else None
+    return found if found is not None and found.model == model.digest else None
 
 
 def _by_keywords(

@@ -24,6 +24,7 @@ from storage.factory import make_blob_store
 from storage.local import LocalBlobStore
 from workers.extract.base import Limits
 from workers.ingest import remove_stale_spools, scratch_folder
+from workers.learn_types import classify_unlabelled, current_model, should_train, train
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context
 from workers.register import (
@@ -36,6 +37,7 @@ from workers.register import (
 from workers.rounds import correct_metadata
 from workers.sandbox import SandboxPool
 from workers.sources.mapping import load_mapping
+from workers.type_model import TooFewLabels, current_model_path, usable_model
 
 log = get_logger(__name__)
 
@@ -58,6 +60,7 @@ def make_context(settings: Settings, mapping_path: Path | None = None) -> Contex
         index=make_index(settings),
         mapping=load_mapping(mapping_path),
         tmp_dir=settings.tmp_dir,
+        type_model=current_model(settings.home),
     )
 
 
@@ -71,9 +74,12 @@ def load_archive(
     batch: str | None = None,
     progress: bool = True,
     render: bool | None = None,
+    learn_types: bool = True,
 ) -> dict[str, Any]:
     """Load one manifest to the end and return the summary printed by `escr load`; with
-    `render` (default: settings.render.after_load), then make the batch's renditions."""
+    `render` (default: settings.render.after_load), then make the batch's renditions. With
+    `learn_types`, a load that ends with enough labelled documents trains the type model
+    (workers.learn_types.should_train) and classifies the unlabelled ones with it."""
     if not manifest.is_file():
         raise InvalidInput(f"manifest {manifest} not found")
     if people is not None and not people.is_file():
@@ -91,7 +97,8 @@ def load_archive(
     ):
         migrate(settings.database_url)
         ctx = make_context(settings, mapping_path)
-        pool.scan_with(ctx.mapping.keywords)  # type, NHS numbers and date found in the children
+        # Type, NHS numbers and date found in the children.
+        pool.scan_with(ctx.mapping.keywords, _model_path(ctx, settings))
         # What a killed load was reading goes: its children's spool files in the local store's
         # staging folder, its own (attachments) in the temp folder.
         remove_stale_spools(settings.tmp_dir)
@@ -135,6 +142,8 @@ def load_archive(
                 record.status, record.finished_at = "complete", utcnow()
                 session.commit()
                 summary["status"] = record.status
+            if learn_types:
+                summary["type_model"] = _learn_types(session, ctx, settings)
             rendering = 0.0
             if settings.render.after_load if render is None else render:
                 summary["renditions"] = _render_batch(session, ctx, pool, name, progress)
@@ -160,6 +169,37 @@ def load_archive(
             "warnings": people_summary.warnings[:50],
         }
     return summary
+
+
+def _model_path(ctx: Context, settings: Settings) -> Path | None:
+    """The file of the model the children are to apply: the one this load classifies with."""
+    return current_model_path(settings.home) if ctx.type_model is not None else None
+
+
+def _learn_types(session: Session, ctx: Context, settings: Settings) -> dict[str, Any] | None:
+    """Train the type model when the catalog has enough new labels, then classify every
+    unlabelled document with it (decision 0032); None when there was nothing to do."""
+    if not should_train(session, ctx.mapping, settings.home):
+        return None
+    started = time.monotonic()
+    try:
+        trained = train(session, ctx.mapping, settings.home, now=utcnow())
+    except TooFewLabels as exc:
+        return {"trained": False, "reason": str(exc)}
+    ctx.type_model = usable_model(trained.path)
+    outcome = (
+        classify_unlabelled(session, ctx.index, ctx.mapping, ctx.type_model, now=utcnow())
+        if ctx.type_model is not None
+        else {}
+    )
+    return {
+        "trained": True,
+        "version": trained.about.version,
+        "documents": trained.about.trained_on,
+        "macro_f1": trained.about.macro_f1,
+        "unlabelled": dict(outcome),
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _render_batch(

@@ -38,6 +38,7 @@ from workers.ingest import (
     spool_result,
     store_spooled,
 )
+from workers.learn_types import record_type
 from workers.link import LinkDecision, decide_links
 from workers.matching.settle import (
     match_unlinked,
@@ -45,7 +46,6 @@ from workers.matching.settle import (
     record_candidates,
     record_training_pairs,
 )
-from workers.learn_types import record_type
 from workers.ocr_review import copy_confidence, record_confidence
 from workers.sources.mapping import Mapping
 from workers.stages import Failure, Stage, next_stage

@@ -36,7 +36,7 @@ from workers.classify import Keywords
 from workers.convert.supervisor import child_env as office_env
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
 from workers.extract.registry import PARSER_MODULES
-from workers.extract.signals import prime, text_signals
+from workers.extract.signals import prime, text_signals, with_learned_type
 from workers.ingest import Quarantined, Spooled, SpoolResult, spool_prefix, spool_result
 from workers.render.base import RenderRequest, RenderResult, job_limits
 
@@ -69,9 +69,11 @@ class SpoolRequest:
 @dataclass(frozen=True)
 class RulesMessage:
     """Told, with no answer: the keyword rules to scan the texts it reads with
-    (workers.extract.signals)."""
+    (workers.extract.signals), and the learned type model's file to classify them with, if any
+    (workers.type_model; decision 0032)."""
 
     keywords: Keywords | None
+    type_model: str | None = None
 
 
 _Request = ExtractRequest | SpoolRequest | RenderRequest
@@ -91,7 +93,7 @@ _PRELOAD = [
     *PARSER_MODULES,
     "PIL.Image",
     "workers.ingest",
-    "workers.extract.signals",
+    "workers.extract.signals",  # and with it workers.type_model, numpy
 ]
 # Time a new child may take to start, apart from (and on top of) any job's own time limit.
 _START_TIMEOUT_S = 60.0
@@ -119,7 +121,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     from workers.render.registry import render_file
 
     conn.send(_READY)
-    rules: Keywords | None = None
+    rules = RulesMessage(None)
     while True:
         try:
             job = conn.recv()
@@ -128,7 +130,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
         if job is None:
             return
         if isinstance(job, RulesMessage):
-            rules = job.keywords
+            rules = job
             continue
         result: _Result
         try:
@@ -151,15 +153,20 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
         conn.send(result)
 
 
-def _with_signals(result: ExtractionResult, rules: Keywords | None) -> ExtractionResult:
+def _with_signals(result: ExtractionResult, rules: RulesMessage) -> ExtractionResult:
     """The result with its text's signals, when the rules are known and the text is whole
     (pages left for OCR make another text later, scanned where it is assembled)."""
-    if rules is None or not result.ok or result.pending_ocr or not result.text:
+    if rules.keywords is None or not result.ok or result.pending_ocr or not result.text:
         return result
     try:
-        result.signals = text_signals(result.text, rules)
+        result.signals = text_signals(result.text, rules.keywords)
     except Exception:  # ours, not the file's: the text is scanned again where it is used
         log.exception("sandbox.signals_failed")
+        return result
+    try:
+        result.signals = with_learned_type(result.signals, result.text, rules.type_model)
+    except Exception:  # likewise: the model is applied again where the type is decided
+        log.exception("sandbox.learned_type_failed")
     return result
 
 
@@ -176,7 +183,7 @@ def _prime(result: _Result) -> None:
 
 
 def _spool_job(
-    job: SpoolRequest, limits: Limits, tmp_dir: str, rules: Keywords | None
+    job: SpoolRequest, limits: Limits, tmp_dir: str, rules: RulesMessage
 ) -> list[SpoolResult]:
     """Read (and store) each file of a spool request, with its text where that was asked for."""
     from workers.extract.registry import extract_without_ocr
@@ -344,7 +351,7 @@ class _Worker:
         """The request, after the pool's keyword rules if this child has not had them."""
         version, rules = self._pool.rules
         if version != self._rules_sent:
-            conn.send(RulesMessage(rules))
+            conn.send(rules)
             self._rules_sent = version
         conn.send(request)
 
@@ -417,20 +424,22 @@ class SandboxPool:
         self._sequence = itertools.count()
         self._closed = False
         self._lock = threading.Lock()
-        self._rules: tuple[int, Keywords | None] = (0, None)
+        self._rules: tuple[int, RulesMessage] = (0, RulesMessage(None))
         self._workers = [_Worker(self, index) for index in range(max(1, workers))]
         for worker in self._workers:
             worker.thread.start()
 
-    def scan_with(self, keywords: Keywords) -> None:
+    def scan_with(self, keywords: Keywords, type_model: Path | None = None) -> None:
         """Have the children scan each text they read for these keyword rules, its NHS numbers
-        and its first date (workers.extract.signals), so the caller need not scan it again."""
+        and its first date (workers.extract.signals), and classify it with the learned type
+        model in `type_model` if given, so the caller need not scan it again."""
+        model = str(type_model) if type_model is not None else None
         with self._lock:
-            self._rules = (self._rules[0] + 1, dict(keywords))
+            self._rules = (self._rules[0] + 1, RulesMessage(dict(keywords), model))
 
     @property
-    def rules(self) -> tuple[int, Keywords | None]:
-        """(version, keyword rules) the children are to scan with; version 0: none."""
+    def rules(self) -> tuple[int, RulesMessage]:
+        """(version, what the children are to scan with); version 0: nothing."""
         with self._lock:
             return self._rules
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 from workers.classify import KeywordHits, Keywords, body_hits, rules_key
 from workers.subject import SubjectFields, subject_fields
+from workers.type_model import TypePrediction
 
 # Texts whose signals the parent keeps: those between extraction and classification (a few
 # batches of the loader's); the rest are scanned again if asked. A few hundred bytes each.
@@ -35,6 +37,8 @@ class TextSignals:
     first_date: date | None
     # What the text's head says about its subject (workers/subject.py), for the matcher.
     subject: SubjectFields = field(default_factory=SubjectFields)
+    # The learned type model's answer (workers.type_model), where the child had a model.
+    learned_type: TypePrediction | None = None
 
 
 def text_signals(text: str, keywords: Keywords) -> TextSignals:
@@ -53,6 +57,17 @@ def text_signals(text: str, keywords: Keywords) -> TextSignals:
 def subject_signals(text: str) -> SubjectFields:
     """The subject's fields from the text's head: bounded cost, whatever the text's length."""
     return subject_fields(text)
+
+
+def with_learned_type(signals: TextSignals, text: str, model_path: str | None) -> TextSignals:
+    """The scan with the learned type model's answer for `text`, when there is a usable
+    model at `model_path` and the text has words to classify by (decision 0032)."""
+    from workers.type_model import readable, usable_model
+
+    model = usable_model(Path(model_path)) if model_path else None
+    if model is None or not readable(text):
+        return signals
+    return replace(signals, learned_type=model.predict(text))
 
 
 _Key = tuple[int, int, str, str]
