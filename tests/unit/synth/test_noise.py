@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections import Counter
 from datetime import date
@@ -336,3 +337,21 @@ def test_typo_changes_a_name_by_one_slip() -> None:
             slipped = typo(rng, name)
             assert slipped != name and slipped[0] == name[0]
             assert abs(len(slipped) - len(name)) <= 1
+
+
+def test_escr_synth_noise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    assert main(["synth", str(tmp_path / "plain"), "--people", "10", "--docs", "40"]) == 0
+    assert "truth" not in json.loads(capsys.readouterr().out)
+    assert main(["synth", str(tmp_path / "t"), "--people", "10", "--docs", "40", "--noise"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert Path(written["truth"]).is_file() and Path(written["people_truth"]).is_file()
+    heavy = ["synth", str(tmp_path / "h"), "--people", "10", "--docs", "40", "--noise", "heavy"]
+    assert main(heavy) == 0
+    capsys.readouterr()
+    assert (tmp_path / "t" / "truth.csv").read_bytes() != (
+        tmp_path / "h" / "truth.csv"
+    ).read_bytes()
+    with pytest.raises(SystemExit):
+        main(["synth", str(tmp_path / "x"), "--noise", "loud"])
