@@ -169,13 +169,13 @@ def encode(
     """A model as the bytes of its file."""
     meta = {
         "format": FORMAT,
-        "version": info.version,
-        "trained_on": info.trained_on,
-        "macro_f1": info.macro_f1,
-        "trained_at": info.trained_at,
-        "classes": list(info.classes),
+        "version": about.version,
+        "trained_on": about.trained_on,
+        "macro_f1": about.macro_f1,
+        "trained_at": about.trained_at,
+        "classes": list(about.classes),
         "temperature": temperature,
-        "extra": info.extra,
+        "extra": about.extra,
     }
     out = io.BytesIO()
     np.savez_compressed(
@@ -215,7 +215,7 @@ def decode(data: bytes) -> TypeModel:
             f"model arrays disagree: {len(terms)} terms, {len(classes)} classes, idf "
             f"{idf.shape}, coef {coef.shape}, intercept {intercept.shape}"
         )
-    info = ModelInfo(
+    about = ModelInfo(
         version=int(meta["version"]),
         trained_on=int(meta["trained_on"]),
         macro_f1=float(meta["macro_f1"]),
@@ -225,7 +225,7 @@ def decode(data: bytes) -> TypeModel:
     )
     digest = hashlib.blake2b(data, digest_size=12).hexdigest()
     vocabulary = {t.encode(): i for i, t in enumerate(terms, start=1)}
-    return TypeModel(info, vocabulary, terms, idf, coef, intercept, temperature, digest)
+    return TypeModel(about, vocabulary, terms, idf, coef, intercept, temperature, digest)
 
 
 def read_model(path: Path) -> TypeModel:
