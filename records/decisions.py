@@ -16,7 +16,7 @@ from catalog.models import Document, ExceptionItem, Person
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import RowState
-from domain.vocabulary import DOC_TYPES
+from domain.vocabulary import DOC_TYPES, TYPE_UNCERTAIN
 from indexer.base import SearchIndex
 from indexer.documents import search_document
 from records.access import QUEUE_ROLES, Caller, require_role
@@ -119,6 +119,14 @@ def confirm_type(
     document.doc_type, document.type_confirmed, document.type_confidence = doc_type, True, 1.0
     document.type_reason = f"confirmed by {caller.user_id} (was {before or 'none'})"
     document.updated_at = utcnow()
+    # The learned model's doubt (decision 0032) is answered: its queue item closes.
+    docs.resolve_exceptions(
+        session,
+        document.id,
+        kinds=[TYPE_UNCERTAIN],
+        resolution=f"type confirmed as {doc_type} by {caller.user_id}",
+        now=document.updated_at,
+    )
     audit.record(
         session,
         actor=caller.user_id,
