@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bench.type_corpus import make_corpus, make_document
 from catalog.db import session_factory
+from cli.main import main
 from catalog.models import Document, ExceptionItem
 from core.settings import Settings
 from domain.vocabulary import CONFIDENT, TYPE_UNCERTAIN
@@ -235,7 +236,7 @@ def _mapping_codes() -> Iterator[tuple[str, str]]:
 
 
 def test_a_load_trains_classifies_the_unlabelled_and_queues_the_doubtful(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest, people, truth = _write_archive(tmp_path / "archive")
     summary = load_archive(settings, manifest=manifest, people=people, workers=1, progress=False)
@@ -269,3 +270,8 @@ def test_a_load_trains_classifies_the_unlabelled_and_queues_the_doubtful(
         )
         assert decision.status == "retained" and decision.reason == UNCONFIRMED
         assert decision.retain_until is None
+    # `escr classify show` prints the stored cross-validated figures and the confusion matrix.
+    capsys.readouterr()
+    assert main(["classify", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert f"macro-F1 {trained['macro_f1']:.3f}" in shown and "confusion" in shown
