@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog.db import unit_of_work
 from catalog.ledger import get_batch
-from catalog.models import Batch, Document, ExceptionItem, LedgerRow, Person
+from catalog.models import Batch, Document, ExceptionItem, LedgerRow
 from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
 from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, Reason, RowState, reason_label
-from domain.vocabulary import exception_kind_label
 from indexer.base import check_window
+from records import queue
 from records.access import QUEUE_ROLES, Caller, require_role
 from records.filters import check_choices
 
@@ -102,32 +102,18 @@ def exception_queue(
     caller: Caller,
     kind: str | None = None,
     batch: str | None = None,
+    source_system: str | None = None,
+    doc_type: str | None = None,
+    sort: str = "oldest",
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Open exceptions, oldest first, with each candidate's name and date of birth; `batch`:
+    """Open exceptions under the filters (records/queue.py), oldest first or the strongest
+    candidate first, each with its candidates labelled by where they came from; `batch`:
     only those of the documents that round last stored."""
     require_role(session, caller, QUEUE_ROLES, "the exception queue")
-    check_window(limit, offset)  # the same bound as search, for any caller of this read
-    query = (
-        select(ExceptionItem, Document)
-        .join(Document, Document.id == ExceptionItem.document_id)
-        .where(ExceptionItem.status == "open")
-        .order_by(ExceptionItem.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    if kind:
-        query = query.where(ExceptionItem.kind == kind)
-    if batch:
-        get_batch(session, batch)  # a misspelt batch is a 404, not an empty queue
-        query = query.where(Document.batch == batch)
-    items = session.execute(query).all()
-    wanted = {str(c) for item, _ in items for c in item.candidates}
-    people = {
-        p.person_id: p
-        for p in session.scalars(select(Person).where(Person.person_id.in_(sorted(wanted))))
-    }
+    wanted = queue.QueueFilter(kind, batch, source_system, doc_type, sort)
+    items = queue.page(session, wanted, limit=limit, offset=offset)
     audit.record(
         session,
         actor=caller.user_id,
@@ -135,28 +121,39 @@ def exception_queue(
         target_type="queue",
         target_id=kind or "",
         on_behalf_of=caller.on_behalf_of,
-        detail={"batch": batch} if batch else None,
-    )
-    return [
-        {
-            "exception_id": item.id,
-            "kind": item.kind,
-            "kind_label": exception_kind_label(item.kind),
-            "detail": item.detail,
-            "candidates": item.candidates,
-            "candidate_people": [_candidate(people[c]) for c in item.candidates if c in people],
-            "document_id": document.id,
-            "source_system": document.source_system,
-            "source_document_id": document.source_document_id,
-            "title": document.title,
-            "doc_type": document.doc_type,
-            "type_confidence": document.type_confidence,
-            "legacy_person_ids": document.legacy_person_ids,
-            "state": document.state,
-            "batch": document.batch,
+        detail={
+            k: v
+            for k, v in {
+                "batch": batch,
+                "source_system": source_system,
+                "doc_type": doc_type,
+                "offset": offset,
+            }.items()
+            if v
         }
-        for item, document in items
-    ]
+        or None,
+    )
+    return items
+
+
+def exception_queue_summary(
+    session: Session,
+    *,
+    caller: Caller,
+    kind: str | None = None,
+    batch: str | None = None,
+    source_system: str | None = None,
+    doc_type: str | None = None,
+) -> dict[str, Any]:
+    """What the queue's page shows around its items: how many match the filters, the values
+    the filters can take, and the latest decisions (to undo one)."""
+    require_role(session, caller, QUEUE_ROLES, "the exception queue")
+    wanted = queue.QueueFilter(kind, batch, source_system, doc_type)
+    return {
+        "total": queue.count(session, wanted),
+        "choices": queue.choices(session),
+        "recent": queue.recent_decisions(session),
+    }
 
 
 def _row_filter(state: str | None, reason: str | None) -> tuple[str | None, str | None]:
@@ -256,15 +253,6 @@ def row_report_chunks(database_url: str, batch: str) -> Iterator[str]:
                 out.seek(0)
                 out.truncate()
     yield out.getvalue()
-
-
-def _candidate(person: Person) -> dict[str, Any]:
-    born = person.date_of_birth
-    return {
-        "person_id": person.person_id,
-        "name": f"{person.given_name} {person.family_name}".strip(),
-        "date_of_birth": born.isoformat() if born else None,
-    }
 
 
 def audit_report(

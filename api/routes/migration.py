@@ -12,11 +12,13 @@ from api.params import IdPath, Page, paging
 from api.schemas import errors
 from api.schemas.migration import (
     BatchProgress,
+    BulkLinked,
     ExceptionClosed,
     ExceptionEntry,
     Linked,
     Reconciliation,
     TypeConfirmed,
+    Undone,
 )
 from records import consoles, decisions, filters
 
@@ -69,6 +71,16 @@ def exceptions(
         str | None,
         Query(description="only the documents this batch last stored (an unknown batch is a 404)"),
     ] = None,
+    source: Annotated[
+        str | None, Query(max_length=100, description="only documents of this source system")
+    ] = None,
+    type: Annotated[
+        str | None, Query(description="only documents of this type (a taxonomy code)")
+    ] = None,
+    sort: Annotated[
+        str,
+        Query(description="oldest (the default) or confidence: the strongest candidate first"),
+    ] = "oldest",
 ) -> list[dict[str, Any]]:
     """Open exceptions: unlinked, ambiguous and conflicting documents."""
     return consoles.exception_queue(
@@ -76,6 +88,9 @@ def exceptions(
         caller=caller,
         kind=filters.exception_kind(kind),
         batch=batch,
+        source_system=source or None,
+        doc_type=filters.doc_type(type),
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )
@@ -84,6 +99,10 @@ def exceptions(
 class LinkBody(BaseModel):
     person_id: str = Field(description="the person whose record the document goes on")
     note: str = Field(default="", description="why, kept with the link")
+
+
+class UndoBody(BaseModel):
+    reason: str = Field(max_length=1000, description="why the decision is taken back")
 
 
 class NotNeededBody(BaseModel):
@@ -116,6 +135,43 @@ def link(
         exception_id=exception_id,
         person_id=body.person_id,
         note=body.note,
+    )
+
+
+@router.post(
+    "/exceptions/{exception_id}/link-legacy-id",
+    summary="Link every document of its legacy ID",
+    response_model=BulkLinked,
+    responses=_EXCEPTION_ANSWERS,
+)
+def link_legacy_id(
+    exception_id: IdPath, body: LinkBody, session: SessionDep, index: IndexDep, caller: CallerDep
+) -> dict[str, object]:
+    """Put every open document naming the same one legacy person ID (and source system) as
+    this exception's on the person, and remember it so later rounds do the same."""
+    return decisions.link_legacy_id(
+        session,
+        index,
+        caller=caller,
+        exception_id=exception_id,
+        person_id=body.person_id,
+        note=body.note,
+    )
+
+
+@router.post(
+    "/exceptions/{exception_id}/undo",
+    summary="Undo a decision",
+    response_model=Undone,
+    responses=_EXCEPTION_ANSWERS,
+)
+def undo(
+    exception_id: IdPath, body: UndoBody, session: SessionDep, index: IndexDep, caller: CallerDep
+) -> dict[str, object]:
+    """Take back a decided exception: the link it made is removed and the exception opens
+    again (a 409 for one that is open, or was closed by a load)."""
+    return decisions.undo(
+        session, index, caller=caller, exception_id=exception_id, reason=body.reason
     )
 
 

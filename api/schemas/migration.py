@@ -53,6 +53,15 @@ class Candidate(Answer):
     person_id: str
     name: str
     date_of_birth: str | None = Field(description="YYYY-MM-DD, where known")
+    source: str = Field(description="crosswalk, text_nhs, text_name_dob or probable")
+    source_label: str = Field(description="where the candidate came from, for people")
+    source_detail: str
+    match_probability: float | None = Field(description="the matcher's, where it scored one")
+    match_weight: float | None = Field(description="log2 Bayes factor, where scored")
+    evidence: list[dict[str, Any]] = Field(
+        description="each field's comparison: field, level, weight, text, person"
+    )
+    name_in_text: str = Field(description="the name the document's text gives, where found")
 
 
 class ExceptionEntry(Answer):
@@ -73,6 +82,25 @@ class ExceptionEntry(Answer):
     legacy_person_ids: str
     state: str
     batch: str = Field(description="the load round that last stored the document")
+    same_legacy_id_open: int = Field(
+        description="open documents naming the same one legacy ID (a bulk link takes them all)"
+    )
+    created_at: str = Field(description="when the exception was opened, ISO 8601 UTC")
+
+
+class BulkLinked(Answer):
+    legacy_id: str = Field(description="SYSTEM:ID")
+    person_id: str
+    documents: list[int]
+    resolved: int = Field(description="exceptions closed")
+    remembered: bool = Field(description="whether later rounds will link the ID's documents")
+
+
+class Undone(Answer):
+    exception_id: int
+    document_id: int
+    unlinked_from: str = Field(description='the person the document was taken off ("" if none)')
+    reopened: int = Field(description="exceptions opened again")
 
 
 class Linked(Answer):

@@ -4,8 +4,9 @@ and the IG console (who looked at this person's record)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -13,10 +14,13 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from api.auth import WebLogin
 from api.deps import IndexDep, SessionDep, SettingsDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, IdPath, Page, paging
-from api.web.render import check_csrf, flashes, page
+from api.web.render import Flashes, check_csrf, flashes, page
+from core.errors import Conflict, InvalidInput, NotFound
 from core.states import reason_label
-from records import consoles, decisions, filters
+from domain.vocabulary import EXCEPTION_KIND_LABELS
+from records import consoles, decisions, filters, finder
 from records.access import require_role
+from records.finder_query import MAX_QUERY
 
 router = APIRouter(include_in_schema=False)
 RowsPage = Annotated[Page, Depends(paging(50, 200))]
@@ -141,6 +145,32 @@ def batch_rows_csv(
     )
 
 
+QUEUE_PAGE = 20
+QUEUE_LAST_PAGE = MAX_RESULT_WINDOW // QUEUE_PAGE
+# A decision that could not be made: shown once on the queue, in the error style.
+failures = Flashes()
+
+
+def _queue_state(
+    kind: str, batch: str, source: str, type: str, sort: str, page_no: int
+) -> dict[str, str]:
+    """The queue's filters, sort and page as query parameters (defaults left out)."""
+    state = {
+        "kind": kind,
+        "batch": batch,
+        "source": source,
+        "type": type,
+        "sort": "" if sort == "oldest" else sort,
+        "page": "" if page_no == 1 else str(page_no),
+    }
+    return {k: v for k, v in state.items() if v}
+
+
+def queue_url(**state: str) -> str:
+    query = urlencode({k: v for k, v in state.items() if v})
+    return "/migration/exceptions" + (f"?{query}" if query else "")
+
+
 @router.get("/migration/exceptions")
 def exceptions(
     request: Request,
@@ -148,24 +178,89 @@ def exceptions(
     login: WebLoginDep,
     kind: Code = "",
     batch: Annotated[str, Query(max_length=200)] = "",
+    source: Annotated[str, Query(max_length=100)] = "",
+    type: Code = "",
+    sort: Code = "oldest",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=QUEUE_LAST_PAGE)] = 1,
+    find: Annotated[str, Query(max_length=MAX_QUERY)] = "",
+    for_item: Annotated[int, Query(alias="for", ge=0)] = 0,
 ) -> Response:
-    items = consoles.exception_queue(
-        session, caller=login.caller, kind=filters.exception_kind(kind), batch=batch or None
+    """The queue a page at a time; `find` and `for`: the person picker's results for one
+    item, when the page's script is not running (the picker works without it)."""
+    wanted = dict(
+        kind=filters.exception_kind(kind),
+        batch=batch or None,
+        source_system=source or None,
+        doc_type=filters.doc_type(type),
     )
-    done = flashes.take(login)
-    return page(request, "exceptions.html", login, items=items, kind=kind, batch=batch, done=done)
+    items = consoles.exception_queue(
+        session,
+        caller=login.caller,
+        sort=sort,
+        limit=QUEUE_PAGE,
+        offset=(page_no - 1) * QUEUE_PAGE,
+        **wanted,
+    )
+    summary = consoles.exception_queue_summary(session, caller=login.caller, **wanted)
+    picked = (
+        finder.find_people(session, caller=login.caller, text=find.strip(), limit=10)
+        if find.strip() and for_item
+        else None
+    )
+    state = _queue_state(kind, batch, source, type, sort, page_no)
+    pages = min(QUEUE_LAST_PAGE, (summary["total"] - 1) // QUEUE_PAGE + 1)
+    return page(
+        request,
+        "exceptions.html",
+        login,
+        items=items,
+        summary=summary,
+        state=state,
+        kind=kind,
+        batch=batch,
+        source=source,
+        type=type,
+        sort=sort,
+        page_no=page_no,
+        pages=pages,
+        first=(page_no - 1) * QUEUE_PAGE + 1 if items else 0,
+        last=(page_no - 1) * QUEUE_PAGE + len(items),
+        queue_url=queue_url,
+        find=find.strip(),
+        for_item=for_item,
+        picked=picked,
+        kinds=EXCEPTION_KIND_LABELS,
+        done=flashes.take(login),
+        failed=failures.take(login),
+    )
 
 
-# The queue's batch filter, carried through a decision's form so the officer stays in it.
+# The queue's batch filter, as forms of earlier pages sent it.
 BatchForm = Annotated[str, Form(max_length=200)]
+# The queue's state (filters, sort, page), carried through a decision's form so the officer
+# stays where they were.
+StateForm = Annotated[str, Form(max_length=2000)]
 
 
-def _back(login: WebLogin, message: str, batch: str = "") -> Response:
-    """Back to the queue (in the batch the officer was working), where the message shows once
-    (a server-side flash, never the URL)."""
-    flashes.put(login, message)
-    query = f"?{urlencode({'batch': batch})}" if batch else ""
-    return RedirectResponse(f"/migration/exceptions{query}", status_code=303)
+def _back(login: WebLogin, message: str, state: str = "", *, failed: bool = False) -> Response:
+    """Back to the queue where the officer was, where the message shows once (a server-side
+    flash, never the URL): what was done, or what was wrong."""
+    (failures if failed else flashes).put(login, message)
+    back = parse_qsl(state)
+    query = urlencode([(k, v) for k, v in back if k in _STATE_KEYS])
+    return RedirectResponse(f"/migration/exceptions{'?' + query if query else ''}", 303)
+
+
+_STATE_KEYS = frozenset({"kind", "batch", "source", "type", "sort", "page"})
+
+
+def _decided(login: WebLogin, state: str, decide: Callable[[], str]) -> Response:
+    """Make a decision; a refusal (a person not found, an item already decided) goes back to
+    the queue saying what was wrong, never to an error page."""
+    try:
+        return _back(login, decide(), state)
+    except (InvalidInput, Conflict, NotFound) as exc:
+        return _back(login, str(exc), state, failed=True)
 
 
 @router.post("/migration/exceptions/{exception_id}/link")
@@ -176,21 +271,64 @@ def link(
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
     person_id: Annotated[str, Form()] = "",
-    other_person_id: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "one",
+    state: StateForm = "",
     batch: BatchForm = "",
 ) -> Response:
+    """Link the item's document, or (scope=legacy_id) every open document of its legacy ID."""
     check_csrf(login, csrf)
-    chosen = other_person_id.strip() or person_id
-    result = decisions.link_to_person(
-        session,
-        index,
-        caller=login.caller,
-        exception_id=exception_id,
-        person_id=chosen,
-        note=note,
-    )
-    return _back(login, f"Document {result['document_id']} linked to {chosen}.", batch)
+    state = state or (urlencode({"batch": batch}) if batch else "")
+
+    def decide() -> str:
+        if scope == "legacy_id":
+            done = decisions.link_legacy_id(
+                session,
+                index,
+                caller=login.caller,
+                exception_id=exception_id,
+                person_id=person_id,
+                note=note,
+            )
+            count = len(done["documents"])  # type: ignore[arg-type]
+            return (
+                f"{count} document{'s' if count != 1 else ''} of legacy ID "
+                f"{done['legacy_id']} linked to {done['person_id']}"
+                + ("; later rounds will do the same." if done["remembered"] else ".")
+            )
+        result = decisions.link_to_person(
+            session,
+            index,
+            caller=login.caller,
+            exception_id=exception_id,
+            person_id=person_id,
+            note=note,
+        )
+        return f"Document {result['document_id']} linked to {result['person_id']}."
+
+    return _decided(login, state, decide)
+
+
+@router.post("/migration/exceptions/{exception_id}/undo")
+def undo(
+    exception_id: IdPath,
+    session: SessionDep,
+    index: IndexDep,
+    login: WebLoginDep,
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    state: StateForm = "",
+) -> Response:
+    check_csrf(login, csrf)
+
+    def decide() -> str:
+        done = decisions.undo(
+            session, index, caller=login.caller, exception_id=exception_id, reason=reason
+        )
+        whom = f" taken off {done['unlinked_from']}" if done["unlinked_from"] else ""
+        return f"Decision undone: document {done['document_id']}{whom}, back in the queue."
+
+    return _decided(login, state, decide)
 
 
 @router.post("/migration/documents/{document_id}/type")
@@ -201,13 +339,19 @@ def confirm_type(
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
     doc_type: Annotated[str, Form()],
+    state: StateForm = "",
     batch: BatchForm = "",
 ) -> Response:
     check_csrf(login, csrf)
-    decisions.confirm_type(
-        session, index, caller=login.caller, document_id=document_id, doc_type=doc_type
-    )
-    return _back(login, f"Document {document_id} confirmed as {doc_type}.", batch)
+    state = state or (urlencode({"batch": batch}) if batch else "")
+
+    def decide() -> str:
+        decisions.confirm_type(
+            session, index, caller=login.caller, document_id=document_id, doc_type=doc_type
+        )
+        return f"Document {document_id} confirmed as {doc_type}."
+
+    return _decided(login, state, decide)
 
 
 @router.post("/migration/exceptions/{exception_id}/not-needed")
@@ -218,13 +362,19 @@ def not_needed(
     login: WebLoginDep,
     csrf: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
+    state: StateForm = "",
     batch: BatchForm = "",
 ) -> Response:
     check_csrf(login, csrf)
-    decisions.mark_not_needed(
-        session, index, caller=login.caller, exception_id=exception_id, note=note
-    )
-    return _back(login, f"Exception {exception_id} closed as not needed.", batch)
+    state = state or (urlencode({"batch": batch}) if batch else "")
+
+    def decide() -> str:
+        decisions.mark_not_needed(
+            session, index, caller=login.caller, exception_id=exception_id, note=note
+        )
+        return f"Exception {exception_id} closed as not needed."
+
+    return _decided(login, state, decide)
 
 
 @router.get("/ig")

@@ -93,7 +93,7 @@ def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
     assert found is not None
     done = world.client.post(
         f"/migration/exceptions/{found.group(1)}/link",
-        data={"csrf": csrf, "other_person_id": "MOS1", "note": "names Ann"},
+        data={"csrf": csrf, "person_id": "MOS1", "note": "names Ann"},
     )
     assert "linked to MOS1" in done.text and "The queue is empty" in done.text
     batches = world.client.get("/migration")
