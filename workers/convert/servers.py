@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import xmlrpc.client
 from dataclasses import dataclass
@@ -141,6 +142,8 @@ class OfficeServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._started = False  # it answered once: soffice must be running from then on
         self._soffice: int | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
@@ -167,12 +170,31 @@ class OfficeServer:
 
     def start(self) -> None:
         self.kill()
+        with self._lock:
+            if self._closed:
+                raise ServerFailed("the supervisor has stopped")
+            self._process = self._spawn()
+        started = time.monotonic()
+        self._wait_ready()
+        self._started = True
+        log.info(
+            "office.server_started",
+            server=self.index,
+            pid=self.pid,
+            seconds=round(time.monotonic() - started, 2),
+        )
+
+    def close(self) -> None:
+        """Kill the server and refuse to start it again: a start racing with this one (the
+        supervisor restarts servers in the background) cannot leave a LibreOffice behind."""
+        with self._lock:
+            self._closed = True
+        self.kill()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
         workdir = self.config.workdir
         profile = workdir / f"profile-{self.index}"
         self.port, uno_port = free_port(), free_port()
-        env = dict(os.environ, PYTHONPATH=str(unoserver_path(workdir)))
-        env.pop("PYTHONHOME", None)
-        logfile = (workdir / f"server-{self.index}.log").open("ab")
         command = [
             self.config.python,
             "-c",
@@ -189,28 +211,20 @@ class OfficeServer:
             "--quiet",
         ]
         try:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=logfile,
-                stderr=logfile,
-                env=env,
-                cwd=workdir,
-                start_new_session=True,  # its own group: one killpg ends soffice too
-            )
+            env = dict(os.environ, PYTHONPATH=str(unoserver_path(workdir)))
+            env.pop("PYTHONHOME", None)
+            with (workdir / f"server-{self.index}.log").open("ab") as logfile:
+                return subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=logfile,
+                    stderr=logfile,
+                    env=env,
+                    cwd=workdir,
+                    start_new_session=True,  # its own group: one killpg ends soffice too
+                )
         except OSError as exc:
             raise ServerFailed(f"cannot run {self.config.python}: {exc}") from exc
-        finally:
-            logfile.close()
-        started = time.monotonic()
-        self._wait_ready()
-        self._started = True
-        log.info(
-            "office.server_started",
-            server=self.index,
-            pid=self.pid,
-            seconds=round(time.monotonic() - started, 2),
-        )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.config.start_timeout_s
@@ -236,7 +250,8 @@ class OfficeServer:
 
     def kill(self) -> None:
         """End the server's whole process group (soffice with it) and reap it."""
-        process, self._process = self._process, None
+        with self._lock:
+            process, self._process = self._process, None
         self._started = False
         if process is None:
             return

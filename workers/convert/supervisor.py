@@ -202,7 +202,7 @@ class Supervisor:
         with contextlib.suppress(OSError):
             self._listener.close()
         for server in self._servers:
-            server.kill()
+            server.close()
         shutil.rmtree(self.config.workdir, ignore_errors=True)
 
 

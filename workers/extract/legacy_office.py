@@ -34,6 +34,8 @@ _SHEET = f"{{{_TABLE}}}table"
 _ROW = f"{{{_TABLE}}}table-row"
 _CELL = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
 _PAGE = f"{{{_DRAW}}}page"
+# libmagic's type for an encrypted Office file (and other encrypted containers it knows).
+ENCRYPTED = "application/encrypted"
 # Word's File Information Block flags (at 0x0A of the WordDocument stream): fEncrypted.
 _WORD_ENCRYPTED = 0x0100
 # BIFF8 record types: a FILEPASS record follows the workbook's BOF when it has a password.
@@ -43,7 +45,10 @@ _BIFF_BOF, _BIFF_FILEPASS = 0x0809, 0x002F
 def extract_office(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Text of any document LibreOffice reads, through its OpenDocument conversion."""
     refuse_encrypted(path)
-    guess = _family_guess(detect(path).mime)
+    mime = detect(path).mime
+    if mime == ENCRYPTED:
+        raise ExtractionFailed(Reason.ENCRYPTED, "encrypted file (libmagic)")
+    guess = _family_guess(mime)
     converted = convert_to_odf(path, Path(tmp_dir) / "converted", limits, guess)
     result = read_odf(converted, limits)
     result.engine = "libreoffice"

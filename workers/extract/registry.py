@@ -111,6 +111,8 @@ OFFICE_MIMES = {
     "application/vnd.apple.numbers": 100,
     # OLE files libmagic names only as Office: LibreOffice tells which.
     "application/vnd.ms-office": 50,
+    # libmagic's name for a password-protected Office file (ends `encrypted`, unconverted).
+    "application/encrypted": 50,
 }
 
 
