@@ -67,8 +67,12 @@ class Stack:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.tag}" CASCADE')
 
-    def start_worker(self, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, name: str, concurrency: int = 1, queues: str | None = None
+    ) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "cli.main", "worker", "--concurrency", str(concurrency)]
+        if queues is not None:
+            command += ["--queues", queues]
         command += ["--name", f"{name}-{self.tag}@%h"]
         with (self.home / f"worker-{name}.log").open("ab") as log:
             worker = subprocess.Popen(
