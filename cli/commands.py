@@ -81,6 +81,7 @@ def load(args: argparse.Namespace) -> int:
         batch=args.batch,
         progress=not args.quiet,
         render=args.render,
+        learn_types=args.learn_types,
     )
     _warn_counts(summary)
     _print_json(summary)

@@ -128,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
         help="then make the batch's renditions (escr render); default: ESCR_RENDER__AFTER_LOAD",
     )
     p.add_argument(
+        "--learn-types",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train the document-type model at the end when enough new documents are labelled "
+        "(docs/decisions/0032); default: on",
+    )
+    p.add_argument(
         "--check",
         action="store_true",
         help="load nothing: report what the load would refuse or guess, with file lines "
