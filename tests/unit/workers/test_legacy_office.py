@@ -368,3 +368,11 @@ def test_a_password_protected_office_file_ends_encrypted(
     assert extractor is not None and extractor.name == "libreoffice", mime
     result = pool.submit(str(locked), mime).result()
     assert (result.ok, result.reason) == (False, Reason.ENCRYPTED.value), result.detail
+
+
+def test_libreoffice_runs_under_the_memory_limit(samples: dict[str, Path], tmp_path: Path) -> None:
+    soffice = _warm(samples, tmp_path)
+    limits = Path(f"/proc/{soffice}/limits").read_text().splitlines()
+    address_space = next(line for line in limits if line.startswith("Max address space"))
+    expected = get_settings().office.memory_mb * 2**20
+    assert address_space.split()[3:5] == [str(expected), str(expected)], address_space
