@@ -208,6 +208,22 @@ class Supervisor:
 
 _lock = threading.Lock()
 _supervisor: Supervisor | None = None
+_WORKDIR_PREFIX = "escr-office-"
+
+
+def _sweep(tmp: Path) -> None:
+    """Remove the folders of supervisors whose process has gone without its exit handlers
+    (killed): their servers died with them (the launcher watches its stdin), their files not."""
+    for folder in tmp.glob(f"{_WORKDIR_PREFIX}*-*"):
+        pid = folder.name[len(_WORKDIR_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's process, alive
 
 
 def server_count(configured: int) -> int:
@@ -222,7 +238,8 @@ def supervisor() -> Supervisor:
         if _supervisor is None:
             office = get_settings().office
             # Under the system temp folder, not ESCR_HOME: a Unix socket's path must stay short.
-            workdir = Path(tempfile.mkdtemp(prefix="escr-office-"))
+            _sweep(Path(tempfile.gettempdir()))
+            workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-"))
             config = ServerConfig(
                 python=office.python,
                 soffice=office.soffice,

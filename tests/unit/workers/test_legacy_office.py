@@ -11,6 +11,7 @@ import csv
 import os
 import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -376,3 +377,15 @@ def test_libreoffice_runs_under_the_memory_limit(samples: dict[str, Path], tmp_p
     address_space = next(line for line in limits if line.startswith("Max address space"))
     expected = get_settings().office.memory_mb * 2**20
     assert address_space.split()[3:5] == [str(expected), str(expected)], address_space
+
+
+def test_the_folders_of_killed_supervisors_are_swept(tmp_path: Path) -> None:
+    dead = subprocess.Popen(["true"])  # a pid that has ended
+    dead.wait()
+    stale = tmp_path / f"escr-office-{dead.pid}-abc"
+    live = tmp_path / f"escr-office-{os.getpid()}-def"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "office.sock").touch()
+    supervision._sweep(tmp_path)
+    assert not stale.exists() and live.exists()
