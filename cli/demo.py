@@ -29,10 +29,15 @@ def run(args: argparse.Namespace) -> int:
     out = settings.home / "demo-archive"
     _say(f"1/4 writing a synthetic archive of {args.docs} documents to {out}")
     archive = make_archive(out, seed=7, people=args.people, docs=args.docs)
-    _say("2/4 loading it, then its renditions for the viewer (progress below; the same command")
-    _say("    again reports every row unchanged)")
+    _say("2/4 loading it, learning document types from its labelled documents, then its")
+    _say("    renditions for the viewer (progress below; the same command again reports every")
+    _say("    row unchanged)")
     summary = load_archive(
-        settings, manifest=archive.manifest_path, people=archive.people_path, render=True
+        settings,
+        manifest=archive.manifest_path,
+        people=archive.people_path,
+        render=True,
+        learn_types=True,
     )
     _say("3/4 reconciliation")
     print_reconciliation(summary)

@@ -130,9 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--learn-types",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="train the document-type model at the end when enough new documents are labelled "
-        "(docs/decisions/0032); default: on",
+        default=False,
+        help="then train the document-type model, when enough new documents are labelled "
+        "(as escr classify train; docs/decisions/0032); default: off, and the summary says "
+        "when training is due",
     )
     p.add_argument(
         "--check",

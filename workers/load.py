@@ -74,7 +74,7 @@ def load_archive(
     batch: str | None = None,
     progress: bool = True,
     render: bool | None = None,
-    learn_types: bool = True,
+    learn_types: bool = False,
 ) -> dict[str, Any]:
     """Load one manifest to the end and return the summary printed by `escr load`; with
     `render` (default: settings.render.after_load), then make the batch's renditions. With
@@ -142,8 +142,13 @@ def load_archive(
                 record.status, record.finished_at = "complete", utcnow()
                 session.commit()
                 summary["status"] = record.status
+            # Training is the migration lead's step (escr classify train), not part of every
+            # load: on a first round it doubled the load's time (decision 0032). The summary
+            # says when it is due.
             if learn_types:
                 summary["type_model"] = _learn_types(session, ctx, settings)
+            elif should_train(session, ctx.mapping, settings.home):
+                summary["type_model"] = {"trained": False, "due": True}
             rendering = 0.0
             if settings.render.after_load if render is None else render:
                 summary["renditions"] = _render_batch(session, ctx, pool, name, progress)

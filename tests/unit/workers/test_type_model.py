@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from bench.type_corpus import make_corpus, make_document
 from catalog.db import session_factory
-from cli.main import main
 from catalog.models import Document, ExceptionItem
+from cli.main import main
 from core.settings import Settings
 from domain.vocabulary import CONFIDENT, TYPE_UNCERTAIN
 from retention.evaluate import UNCONFIRMED
@@ -239,7 +239,14 @@ def test_a_load_trains_classifies_the_unlabelled_and_queues_the_doubtful(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest, people, truth = _write_archive(tmp_path / "archive")
-    summary = load_archive(settings, manifest=manifest, people=people, workers=1, progress=False)
+    # Without asking, a load only says training is due (the lead's step: decision 0032)...
+    told = load_archive(settings, manifest=manifest, people=people, workers=1, progress=False)
+    assert told["type_model"] == {"trained": False, "due": True}
+    assert not list(model_dir(settings.home).glob("*.npz"))
+    # ...and with --learn-types it trains at its end.
+    summary = load_archive(
+        settings, manifest=manifest, people=people, workers=1, progress=False, learn_types=True
+    )
     trained = summary["type_model"]
     assert trained["trained"] and trained["documents"] >= learn_types.MIN_LABELLED
     assert list(model_dir(settings.home).glob("v0001.npz"))
