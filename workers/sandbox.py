@@ -10,6 +10,7 @@ and its job resolved with a reason code, so no file can stop the pool.
 from __future__ import annotations
 
 import itertools
+import logging
 import multiprocessing
 import os
 import queue
@@ -117,6 +118,10 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     # To stderr (the forkserver child starts with structlog's stdout default), warnings up:
     # what a file did is recorded on its document, not chattered on the console.
     configure_logging(os.environ.get("ESCR_LOG_LEVEL", "WARNING"))
+    # pypdf logs what it forgives in a damaged file ("EOF marker not found") as warnings, which
+    # reached the console through logging's last-resort handler in the middle of a progress
+    # bar; the file's outcome is recorded on its document.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     from workers.extract.registry import extract_file
     from workers.render.registry import render_file
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+import pytest
 from pypdf import PdfReader
 
 from tests.unit.render.conftest import (
@@ -19,6 +20,7 @@ from tests.unit.render.conftest import (
     render,
     tiff_scan,
 )
+from workers.extract.base import Limits
 from workers.sandbox import SandboxPool
 
 
@@ -155,3 +157,15 @@ def test_a_damaged_image_fails_with_a_reason_not_an_error(
     scan.write_bytes(scan.read_bytes()[:200])
     result, _ = render(pool, scan, "image/jpeg")
     assert result.ok is False and result.reason == "corrupt"
+
+
+def test_a_pdf_past_repair_fails_quietly(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """pypdf's forgiving reader logs what it forgives; in a child of a load that reached the
+    console in the middle of the progress bar ("EOF marker not found")."""
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 40)
+    (tmp_path / "sandbox").mkdir()
+    with SandboxPool(1, Limits(), tmp_path / "sandbox") as own:  # its children write to capfd
+        result, _ = render(own, garbage, "application/pdf")
+    assert not result.ok and result.reason == "corrupt"
+    assert "EOF marker" not in capfd.readouterr().err
