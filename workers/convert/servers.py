@@ -23,15 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.logging import get_logger
+from workers.convert.profile import server_env, write_hardened_profile
 
 log = get_logger(__name__)
 
 # Run by the server's interpreter: limit the address space of the whole group (soffice inherits
 # it), die with escr (its stdin is a pipe escr holds: EOF means escr has gone, however it went,
 # and an orphaned soffice would otherwise run for ever), then run unoserver's own main. One
-# change to unoserver: documents are loaded Hidden. Without it LibreOffice 7.4 (Debian 12)
-# aborts in vcl::Window::GetCursor on the first spreadsheet it opens over UNO, and unoserver
-# (3.7) has no option for it (docs/decisions/0024-office-conversion.md).
+# change to unoserver, which (3.7) has no option for load properties: documents are loaded
+# Hidden (without it LibreOffice 7.4, Debian 12, aborts in vcl::Window::GetCursor on the first
+# spreadsheet it opens over UNO), with no link updated (UpdateDocMode NO_UPDATE = 0) and no
+# macro run (MacroExecutionMode NEVER_EXECUTE = 0): a document gets nothing from outside itself,
+# with the profile of workers/convert/profile.py (docs/decisions/0024-office-conversion.md).
 _LAUNCHER = """
 import os, resource, signal, sys, threading
 limit = int(sys.argv[1]) * 2**20
@@ -46,8 +49,10 @@ class HiddenDesktop:
     def __init__(self, desktop):
         self._desktop = desktop
     def loadComponentFromURL(self, url, frame, flags, properties):
-        hidden = (PropertyValue(Name="Hidden", Value=True),)
-        return self._desktop.loadComponentFromURL(url, frame, flags, tuple(properties) + hidden)
+        safe = {"Hidden": True, "UpdateDocMode": 0, "MacroExecutionMode": 0}
+        kept = tuple(p for p in properties if p.Name not in safe)
+        added = tuple(PropertyValue(Name=name, Value=value) for name, value in safe.items())
+        return self._desktop.loadComponentFromURL(url, frame, flags, kept + added)
     def __getattr__(self, name):
         return getattr(self._desktop, name)
 unpatched_init = converter.UnoConverter.__init__
@@ -210,8 +215,9 @@ class OfficeServer:
             self.config.soffice,
             "--quiet",
         ]
+        write_hardened_profile(profile)
         try:
-            env = dict(os.environ, PYTHONPATH=str(unoserver_path(workdir)))
+            env = server_env(dict(os.environ, PYTHONPATH=str(unoserver_path(workdir))))
             env.pop("PYTHONHOME", None)
             with (workdir / f"server-{self.index}.log").open("ab") as logfile:
                 return subprocess.Popen(
