@@ -85,8 +85,10 @@ def load(archive: Path, home: Path, workers: int, extra_env: dict[str, str]) -> 
     command = [sys.executable, "-m", "cli.main", "load", str(archive / "manifest.csv")]
     command += ["--people", str(archive / "people.csv"), "--workers", str(workers), "--quiet"]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    if done.returncode:  # the load's own words, not only its exit status
+        raise SystemExit(f"escr load exited {done.returncode}:\n{done.stderr[-3000:]}")
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"  loaded in {seconds:.1f} s: {summary['states']}, linked {summary['linked']}")
     return seconds
