@@ -22,6 +22,7 @@ from workers.convert.libreoffice import convert_to_odf
 from workers.extract.base import ExtractionResult, Limits
 from workers.extract.failures import ExtractionFailed
 from workers.extract.office import guard_zip, odf_text
+from workers.extract.registry import ENCRYPTED_MIME
 from workers.filetype import detect
 
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -34,8 +35,8 @@ _SHEET = f"{{{_TABLE}}}table"
 _ROW = f"{{{_TABLE}}}table-row"
 _CELL = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
 _PAGE = f"{{{_DRAW}}}page"
-# libmagic's type for an encrypted Office file (and other encrypted containers it knows).
-ENCRYPTED = "application/encrypted"
+# libmagic's type for an encrypted Office file (one definition, in the registry).
+ENCRYPTED = ENCRYPTED_MIME
 # Word's File Information Block flags (at 0x0A of the WordDocument stream): fEncrypted.
 _WORD_ENCRYPTED = 0x0100
 # BIFF8 record types: a FILEPASS record follows the workbook's BOF when it has a password.

@@ -79,11 +79,15 @@ extract_pst: ExtractFn = _parser("workers.extract.mailboxes", "extract_pst")
 
 
 LIBREOFFICE = "libreoffice"
+# libmagic's type for an encrypted Office file (and other encrypted containers it knows).
+ENCRYPTED_MIME = "application/encrypted"
 # What LibreOffice reads for escr, as libmagic (and workers.filetype) name it. Also the list a
 # Celery runner routes to the convert queue.
 OFFICE_MIMES = {
     "application/msword": 100,
     "application/vnd.ms-word.document.macroenabled.12": 100,
+    # A Word template: python-docx refuses its content type, LibreOffice reads it.
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template": 100,
     "application/vnd.ms-excel": 100,
     "application/vnd.ms-powerpoint": 100,
     "application/vnd.ms-works": 100,
@@ -112,7 +116,7 @@ OFFICE_MIMES = {
     # OLE files libmagic names only as Office: LibreOffice tells which.
     "application/vnd.ms-office": 50,
     # libmagic's name for a password-protected Office file (ends `encrypted`, unconverted).
-    "application/encrypted": 50,
+    ENCRYPTED_MIME: 50,
 }
 
 

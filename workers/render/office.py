@@ -12,40 +12,20 @@ from typing import Any
 from core.states import Reason
 from workers.extract.base import Limits
 from workers.extract.failures import ExtractionFailed
+from workers.extract.registry import ENCRYPTED_MIME, EXTRACTORS, LIBREOFFICE
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
 from workers.render.pdf import pdfium_pages
 
-# The types LibreOffice reads that a rendition is made from (those it reads as office files:
-# workers/convert decides the text; a page layout is only wanted of these).
+# The types a rendition is made from by LibreOffice: every type escr reads as an office document,
+# through LibreOffice or natively (workers/extract/registry.py holds the one list), except an
+# encrypted file's, which LibreOffice cannot open.
+_OFFICE_READERS = frozenset({LIBREOFFICE, "docx", "odt", "rtf", "opendocument"})
 OFFICE_MIME_TYPES = frozenset(
-    {
-        "application/msword",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
-        "application/vnd.ms-word.document.macroenabled.12",
-        "application/rtf",
-        "text/rtf",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-        "application/vnd.oasis.opendocument.graphics",
-        "application/vnd.sun.xml.writer",
-        "application/vnd.sun.xml.calc",
-        "application/vnd.stardivision.writer",
-        "application/vnd.ms-excel",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-powerpoint",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.ms-works",
-        "application/vnd.wordperfect",
-        "application/wordperfect",
-        "application/x-wordperfect",
-        "application/vnd.visio",
-        "application/vnd.ms-visio.drawing",
-        "application/x-iwork-pages-sffpages",
-        "application/vnd.apple.pages",
-    }
-)
+    mime
+    for extractor in EXTRACTORS
+    if extractor.name in _OFFICE_READERS
+    for mime in extractor.mime_types
+) - {ENCRYPTED_MIME}
 
 
 def render_office(request: RenderRequest, limits: Limits) -> RenderResult:
