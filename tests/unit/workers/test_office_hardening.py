@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 
 from tests.factories import office, office_links
 from tests.factories.office_links import file_url
+from workers.convert import profile
 from workers.extract.base import Limits
 from workers.filetype import detect
 from workers.render.base import RenderRequest
@@ -198,3 +200,31 @@ def test_a_document_gets_none_of_what_it_links_to(
     assert not targets.marker.exists()
     # A linked picture pulled in shows as an image even where it has no text.
     assert sum(len(page.images) for page in pages) == 0
+
+
+def test_every_profile_setting_is_a_name_in_libreoffices_own_schema() -> None:
+    """A misspelt setting is silently ignored by LibreOffice: each must be in its schema."""
+    schema = etree.parse("/usr/lib/libreoffice/share/registry/main.xcd")
+    oor = "{http://openoffice.org/2001/registry}"
+    for path, name, _, _ in profile.SETTINGS:
+        package_and_component, *groups = path.strip("/").split("/")
+        package, _, component = package_and_component.rpartition(".")
+        node = schema.find(
+            f".//{oor}component-schema[@{oor}package='{package}'][@{oor}name='{component}']"
+            "/component"
+        )
+        for group in groups:
+            assert node is not None, path
+            node = node.find(f"group[@{oor}name='{group}']")
+        assert node is not None, path
+        assert node.find(f"prop[@{oor}name='{name}']") is not None, (path, name)
+
+
+def test_the_profile_holds_every_setting_and_the_server_has_no_proxy_exception(
+    tmp_path: Path,
+) -> None:
+    written = profile.write_hardened_profile(tmp_path / "profile")
+    items = etree.parse(str(written)).getroot()
+    assert len(items) == len(profile.SETTINGS)
+    env = profile.server_env({"no_proxy": "*", "PATH": "/usr/bin"})
+    assert "no_proxy" not in env and env["http_proxy"].endswith(":9")
