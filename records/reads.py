@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 from catalog import access as access_rows
 from catalog import audit, renditions
 from catalog import documents as docs
-from catalog.models import Document, DocumentLink, LegacyId, Person
+from catalog.models import AuditEvent, Document, DocumentLink, LegacyId, Person
 from catalog.models_renditions import Rendition
 from catalog.models_retention import RetentionDecision
+from core.clock import utcnow
 from core.errors import NotFound
 from domain.ocr import pages_to_review
 from indexer.base import SearchIndex, SearchQuery, SearchResults
@@ -39,8 +41,8 @@ def _audit(
     target_id: str,
     person_ids: Sequence[str] = (),
     detail: dict[str, Any] | None = None,
-) -> None:
-    audit.record(
+) -> AuditEvent:
+    return audit.record(
         session,
         actor=caller.user_id,
         action=action,
@@ -83,9 +85,50 @@ def search(
 def document_metadata(session: Session, document_id: int, *, caller: Caller) -> dict[str, Any]:
     """A document's catalog record: how it was classified and linked, and why."""
     person_ids = check_document(session, caller, document_id)
+    _audit(session, caller, "view", "document", str(document_id), person_ids)
+    return _metadata_json(session, document_id, person_ids, caller)
+
+
+# How long after a page view the viewer's fetch of the file counts as part of it: the
+# browser asks at once; a later fetch is a read of its own.
+VIEW_COVERS = timedelta(minutes=10)
+
+
+def document_page(
+    session: Session, document_id: int, *, caller: Caller
+) -> tuple[dict[str, Any], str, int]:
+    """What the web's document page shows (the record and its text), audited as one `view`;
+    returns the event's ID too, which the page's viewer names when it fetches the file
+    (document_content / document_rendition `view_id`), so one look is one event."""
+    person_ids = check_document(session, caller, document_id)
+    event = _audit(
+        session, caller, "view", "document", str(document_id), person_ids, {"with": ["text"]}
+    )
+    meta = _metadata_json(session, document_id, person_ids, caller)
+    return meta, docs.get_text(session, document_id), event.id
+
+
+def _part_of_view(session: Session, caller: Caller, document_id: int, view_id: int | None) -> bool:
+    """Whether `view_id` is this caller's page view of this document, moments ago: the
+    viewer's fetch is then part of that one audited look, not another event."""
+    if view_id is None:
+        return False
+    event = session.get(AuditEvent, view_id)
+    return (
+        event is not None
+        and event.actor == caller.user_id
+        and event.action == "view"
+        and event.target_type == "document"
+        and event.target_id == str(document_id)
+        and event.at >= utcnow() - VIEW_COVERS
+    )
+
+
+def _metadata_json(
+    session: Session, document_id: int, person_ids: list[str], caller: Caller
+) -> dict[str, Any]:
     document = docs.get_document(session, document_id)
     links = docs.links_of(session, document_id)
-    _audit(session, caller, "view", "document", str(document_id), person_ids)
     retention = session.get(RetentionDecision, document_id)
     return {
         "document_id": document.id,
@@ -161,16 +204,23 @@ def document_text(session: Session, document_id: int, *, caller: Caller) -> str:
 
 
 def document_content(
-    session: Session, document_id: int, *, caller: Caller, inline: bool = False
+    session: Session,
+    document_id: int,
+    *,
+    caller: Caller,
+    inline: bool = False,
+    view_id: int | None = None,
 ) -> Document:
-    """The document whose original file the caller is about to read (audited first)."""
+    """The document whose original file the caller is about to read (audited first, unless
+    it is the file of the caller's page view `view_id`: document_page)."""
     person_ids = check_document(session, caller, document_id)
     document = docs.get_document(session, document_id)
     if document.sha256 is None:
         raise NotFound(f"document {document_id} has no stored content")
     # Shown in the viewer or saved as a file: both are reads of the record, told apart here.
     action = "view_content" if inline else "download"
-    _audit(session, caller, action, "document", str(document_id), person_ids)
+    if not (inline and _part_of_view(session, caller, document_id, view_id)):
+        _audit(session, caller, action, "document", str(document_id), person_ids)
     return document
 
 
@@ -179,7 +229,7 @@ class RenditionNotReady(NotFound):
 
 
 def document_rendition(
-    session: Session, document_id: int, *, caller: Caller
+    session: Session, document_id: int, *, caller: Caller, view_id: int | None = None
 ) -> tuple[Document, Rendition]:
     """The document and its rendition the caller is about to read (audited first); the same
     access check as the original, so a document out of reach answers the same 404."""
@@ -188,7 +238,8 @@ def document_rendition(
     row = renditions.current(session, document) if document.sha256 is not None else None
     if row is None or row.sha256 is None:
         raise RenditionNotReady(_not_ready(document_id, row))
-    _audit(session, caller, "view_rendition", "document", str(document_id), person_ids)
+    if not _part_of_view(session, caller, document_id, view_id):
+        _audit(session, caller, "view_rendition", "document", str(document_id), person_ids)
     return document, row
 
 

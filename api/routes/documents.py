@@ -86,10 +86,18 @@ def document_text(document_id: IdPath, session: SessionDep, caller: CallerDep) -
 
 
 def stream_content(
-    session: Any, store: BlobStore, document_id: int, caller: access.Caller, inline: bool
+    session: Any,
+    store: BlobStore,
+    document_id: int,
+    caller: access.Caller,
+    inline: bool,
+    view_id: int | None = None,
 ) -> StreamingResponse:
-    """The original file; `inline` for the web viewer, else a download (shared with api/web)."""
-    document = reads.document_content(session, document_id, caller=caller, inline=inline)
+    """The original file; `inline` for the web viewer, else a download (shared with api/web);
+    `view_id`: the web page view it is part of (records.reads.document_page)."""
+    document = reads.document_content(
+        session, document_id, caller=caller, inline=inline, view_id=view_id
+    )
     session.commit()  # the audit event lands before any byte leaves
     assert document.sha256 is not None
     handle = store.open(content_key(document.sha256))
@@ -146,11 +154,17 @@ def document_content(
 
 
 def stream_rendition(
-    session: Any, store: BlobStore, document_id: int, caller: access.Caller
+    session: Any,
+    store: BlobStore,
+    document_id: int,
+    caller: access.Caller,
+    view_id: int | None = None,
 ) -> StreamingResponse:
     """The document's readable PDF, shown inline (shared with api/web): the same access check
     and audit as the original file, its own action (view_rendition)."""
-    document, rendition = reads.document_rendition(session, document_id, caller=caller)
+    document, rendition = reads.document_rendition(
+        session, document_id, caller=caller, view_id=view_id
+    )
     session.commit()  # the audit event lands before any byte leaves
     assert rendition.sha256 is not None
     handle = store.open(content_key(rendition.sha256))

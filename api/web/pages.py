@@ -26,6 +26,8 @@ from records.name_index import SHORT_FORM
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 LAST_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
+# The page view the viewer's fetch belongs to (records.reads.document_page).
+ViewId = Annotated[int | None, Query(ge=1, lt=2**63)]
 
 
 def _safe_next(target: str) -> str:
@@ -235,8 +237,8 @@ def document(
     login: WebLoginDep,
     q: Annotated[str, Query(description="the search that led here, its words marked")] = "",
 ) -> Response:
-    meta = reads.document_metadata(session, document_id, caller=login.caller)
-    text = reads.document_text(session, document_id, caller=login.caller)
+    # One look, one audit event: the page, its text and the viewer's fetch of the file.
+    meta, text, view_id = reads.document_page(session, document_id, caller=login.caller)
     terms = search_terms(q)
     return page(
         request,
@@ -247,7 +249,7 @@ def document(
         q=q,
         terms=terms,
         page_texts=page_texts(text, terms),
-        pdf_url=viewer_source(document_id, meta),
+        pdf_url=viewer_source(document_id, meta, view_id=view_id),
         names=reads.person_names(session, login.caller, meta["person_ids"]),
     )
 
@@ -259,14 +261,21 @@ def content(
     store: StoreDep,
     login: WebLoginDep,
     download: bool = False,
+    view: ViewId = None,
 ) -> Response:
     """The original file: inline for the viewer, or as a download."""
-    return stream_content(session, store, document_id, login.caller, inline=not download)
+    return stream_content(
+        session, store, document_id, login.caller, inline=not download, view_id=view
+    )
 
 
 @router.get("/documents/{document_id}/rendition")
 def rendition(
-    document_id: IdPath, session: SessionDep, store: StoreDep, login: WebLoginDep
+    document_id: IdPath,
+    session: SessionDep,
+    store: StoreDep,
+    login: WebLoginDep,
+    view: ViewId = None,
 ) -> Response:
     """The document's readable PDF, for the viewer."""
-    return stream_rendition(session, store, document_id, login.caller)
+    return stream_rendition(session, store, document_id, login.caller, view_id=view)

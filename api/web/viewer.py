@@ -68,12 +68,13 @@ def page_texts(text: str, terms: Sequence[str]) -> list[Markup]:
     return [mark(part.strip("\n"), terms) for part in text.split(PAGE_BREAK)]
 
 
-def viewer_source(document_id: int, meta: Mapping[str, Any]) -> str | None:
+def viewer_source(document_id: int, meta: Mapping[str, Any], *, view_id: int) -> str | None:
     """The PDF the viewer shows: the rendition where it is made; a PDF's own file while its
-    rendition waits (it is readable as it is); else nothing, and the page says why."""
+    rendition waits (it is readable as it is); else nothing, and the page says why. The
+    address names the page's audited view, so the fetch is not a second event."""
     rendition = meta.get("rendition") or {}
     if rendition.get("state") == "made":
-        return f"/documents/{document_id}/rendition"
+        return f"/documents/{document_id}/rendition?view={view_id}"
     if meta.get("mime") == "application/pdf":
-        return f"/documents/{document_id}/content"
+        return f"/documents/{document_id}/content?view={view_id}"
     return None

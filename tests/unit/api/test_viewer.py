@@ -50,9 +50,17 @@ def test_the_viewer_shows_the_rendition_else_a_pdfs_own_file() -> None:
     failed = {"state": "failed", "pages": 0, "method": "", "reason": "timeout"}
     tiff = {"mime": "image/tiff"}
     pdf = {"mime": "application/pdf"}
-    assert viewer_source(7, {**tiff, "rendition": made}) == "/documents/7/rendition"
-    assert viewer_source(7, {**pdf, "rendition": made}) == "/documents/7/rendition"
-    assert viewer_source(7, {**pdf, "rendition": waiting}) == "/documents/7/content"
-    assert viewer_source(7, {**pdf, "rendition": failed}) == "/documents/7/content"
-    assert viewer_source(7, {**tiff, "rendition": waiting}) is None
-    assert viewer_source(7, {**tiff, "rendition": failed}) is None
+    assert (
+        viewer_source(7, {**tiff, "rendition": made}, view_id=3) == "/documents/7/rendition?view=3"
+    )
+    assert (
+        viewer_source(7, {**pdf, "rendition": made}, view_id=3) == "/documents/7/rendition?view=3"
+    )
+    assert (
+        viewer_source(7, {**pdf, "rendition": waiting}, view_id=3) == "/documents/7/content?view=3"
+    )
+    assert (
+        viewer_source(7, {**pdf, "rendition": failed}, view_id=3) == "/documents/7/content?view=3"
+    )
+    assert viewer_source(7, {**tiff, "rendition": waiting}, view_id=3) is None
+    assert viewer_source(7, {**tiff, "rendition": failed}, view_id=3) is None
