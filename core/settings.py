@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -93,6 +94,15 @@ class LinkSettings(BaseModel):
     matching: bool = True
 
 
+class SarSettings(BaseModel):
+    # Subject access (issue 15). The council's own closure days (e.g. "2025-12-29"), on top of
+    # the England and Wales bank holidays, that a due date is moved past
+    # (ESCR_SAR__CLOSURE_DAYS='["2025-12-29"]').
+    closure_days: list[date] = Field(default_factory=list)
+    # "Due soon": due within this many days (records/sar.due_soon).
+    due_soon_days: int = Field(default=7, ge=0, le=366)
+
+
 class ApiSettings(BaseModel):
     token: str = "dev-token"
     environment: Literal["development", "production"] = "development"
@@ -146,6 +156,7 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
     link: LinkSettings = Field(default_factory=LinkSettings)
+    sar: SarSettings = Field(default_factory=SarSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink, DocumentText
 from catalog.models_retention import LegalHold, RetentionDecision
+from catalog.models_sar import SarItem
 
 _WORD = re.compile(r"\w+")
 
@@ -29,13 +30,14 @@ def _words(text: str) -> set[str]:
 class _Doc:
     """What hold matching needs to know about one document."""
 
-    __slots__ = ("classes", "date", "people", "source", "words")
+    __slots__ = ("classes", "date", "people", "sars", "source", "words")
 
     def __init__(self, source: str, when: date | None) -> None:
         self.source, self.date = source, when
         self.people: set[str] = set()
         self.classes: set[str] | None = None  # None: not yet appraised, so any class may apply
         self.words: set[str] = set()
+        self.sars: set[str] = set()  # the subject access requests that collated it
 
 
 def matches(criteria: dict[str, Any], doc: _Doc) -> bool:
@@ -43,6 +45,8 @@ def matches(criteria: dict[str, Any], doc: _Doc) -> bool:
     if "source_systems" in criteria and doc.source not in criteria["source_systems"]:
         return False
     if "person_ids" in criteria and not doc.people & set(criteria["person_ids"]):
+        return False
+    if "sar_ids" in criteria and not doc.sars & set(criteria["sar_ids"]):
         return False
     wanted_classes = set(criteria.get("classes", ()))
     if wanted_classes and doc.classes is not None and not doc.classes & wanted_classes:
@@ -55,7 +59,9 @@ def matches(criteria: dict[str, Any], doc: _Doc) -> bool:
     return "query" not in criteria or _words(criteria["query"]) <= doc.words
 
 
-def _load(session: Session, ids: Sequence[int], with_text: bool) -> dict[int, _Doc]:
+def _load(
+    session: Session, ids: Sequence[int], with_text: bool, with_sars: bool = False
+) -> dict[int, _Doc]:
     docs = {
         i: _Doc(s, d)
         for i, s, d in session.execute(
@@ -76,6 +82,11 @@ def _load(session: Session, ids: Sequence[int], with_text: bool) -> dict[int, _D
         )
     ):
         docs[i].classes = set(filter(None, classes.split(";")))
+    if with_sars:
+        for i, sar_id in session.execute(
+            select(SarItem.document_id, SarItem.sar_id).where(SarItem.document_id.in_(ids))
+        ):
+            docs[i].sars.add(str(sar_id))
     if with_text:
         for i, title in session.execute(
             select(Document.id, Document.title).where(Document.id.in_(ids))
@@ -101,8 +112,11 @@ def holds_on(
     if not holds:
         return found
     with_text = any("query" in h.criteria for h in holds)
+    with_sars = any("sar_ids" in h.criteria for h in holds)
     for start in range(0, len(ids), IN_LIST_MAX):
-        for document_id, doc in _load(session, ids[start : start + IN_LIST_MAX], with_text).items():
+        for document_id, doc in _load(
+            session, ids[start : start + IN_LIST_MAX], with_text, with_sars
+        ).items():
             for hold in holds:
                 if matches(hold.criteria, doc):
                     found[document_id].append(hold.id)

@@ -21,13 +21,14 @@ from retention.hold_match import holds_on
 from storage.base import BlobStore
 
 REASON_TYPES = ("inquiry", "litigation", "complaint", "sar")
-CRITERIA = ("classes", "person_ids", "date_from", "date_to", "source_systems", "query")
+# sar_ids: every document a subject access request collated (records/sar.py places the hold).
+CRITERIA = ("classes", "person_ids", "sar_ids", "date_from", "date_to", "source_systems", "query")
 
 
 def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
     """Validated criteria: lists of strings, ISO dates, a query; at least one must be given."""
     out: dict[str, Any] = {}
-    for name in ("classes", "person_ids", "source_systems"):
+    for name in ("classes", "person_ids", "sar_ids", "source_systems"):
         values = sorted({str(v).strip() for v in raw.get(name) or () if str(v).strip()})
         if values:
             out[name] = values
