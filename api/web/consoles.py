@@ -1,5 +1,5 @@
-"""The migration console (batches, reconciliation chart, exception queue and its decisions)
-and the IG console (who looked at this person's record)."""
+"""The migration console (batches, reconciliation chart, exception queue and its decisions).
+The governance pages are api/web/ig.py, retention.py and holds.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.states import reason_label
 from domain.vocabulary import EXCEPTION_KIND_LABELS
 from records import consoles, decisions, filters, finder
-from records.access import require_role
 from records.finder_query import MAX_QUERY
 
 router = APIRouter(include_in_schema=False)
@@ -375,16 +374,3 @@ def not_needed(
         return f"Exception {exception_id} closed as not needed."
 
     return _decided(login, state, decide)
-
-
-@router.get("/ig")
-def ig(request: Request, session: SessionDep, login: WebLoginDep, person: str = "") -> Response:
-    events = (
-        consoles.audit_report(session, person.strip(), caller=login.caller)
-        if person.strip()
-        else None
-    )
-    if events is None:
-        # Even the empty console is for IG officers only.
-        require_role(session, login.caller, consoles.AUDIT_ROLES, "the IG console")
-    return page(request, "ig.html", login, person=person.strip(), events=events)

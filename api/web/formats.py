@@ -47,6 +47,13 @@ def local_time(value: datetime | str | None) -> str:
     return f"{shown.day} {shown:%b %Y, %H:%M}"
 
 
+def day_start_utc(value: date) -> datetime:
+    """The naive UTC instant a calendar day starts in the display zone (an officer's "from
+    12 March" means the UK's 12 March, which starts at 23:00 UTC the day before in summer)."""
+    start = datetime.combine(value, datetime.min.time(), tzinfo=_ZONE or UTC)
+    return start.astimezone(UTC).replace(tzinfo=None)
+
+
 def iso_utc(value: datetime | str | None) -> str:
     """The machine-readable form for a <time datetime="..."> attribute."""
     if not value:

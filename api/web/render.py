@@ -21,12 +21,14 @@ from api.auth import NotAuthenticated, WebLogin
 from api.errors import error_json, status_for
 from api.params import MAX_QUERY_STRING
 from api.web.formats import FILTERS
+from api.web.nav import links_for
 from core.errors import EscrError, PermissionDenied
 from domain.vocabulary import DOC_TYPES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["DOC_TYPES"] = DOC_TYPES
 templates.env.filters.update(FILTERS)
+templates.env.globals["nav_links"] = links_for
 # Everything a page loads comes from this server: no third-party host, no inline script.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
