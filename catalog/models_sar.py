@@ -44,10 +44,11 @@ PAUSE_REASONS = ("identity", "clarification", "authority", "other")
 #   crosswalk  a document link the crosswalk made (legacy ID in people.csv's crosswalk)
 #   probable   a document link the matcher made with certainty (decision 0031)
 #   person     a link a reviewer made (the exception queue, a legacy ID resolution)
+#   attachment an email's or container's member, on the person through its parent
 #   legacy_id  the document names one of the person's legacy IDs but is linked to no one
 #   nhs        the document's text carries the person's NHS number
 #   mention    a document on someone else that mentions the person (a candidate only)
-HOW_LINKED = ("crosswalk", "probable", "person", "legacy_id", "nhs", "mention")
+HOW_LINKED = ("crosswalk", "probable", "person", "attachment", "legacy_id", "nhs", "mention")
 # included: goes to the bundle; candidate: offered for review, never added silently;
 # excluded: kept out, with a reason (a duplicate, not the person, decided by a reviewer).
 ITEM_STATUSES = ("included", "candidate", "excluded")

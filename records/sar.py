@@ -324,7 +324,7 @@ def due_lists(session: Session, *, actor: str, today: date, within_days: int) ->
 
 def item_counts(session: Session, sar_id: int) -> dict[str, int]:
     query = select(SarItem.status, func.count()).where(SarItem.sar_id == sar_id)
-    return {status: n for status, n in session.execute(query.group_by(SarItem.status)).tuples()}
+    return {status: n for status, n in session.execute(query.group_by(SarItem.status))}
 
 
 def request_json(session: Session, request: SarRequest, today: date) -> dict[str, Any]:

@@ -352,6 +352,9 @@ def _email_fields(document: Document, metadata: dict[str, Any]) -> None:
     subject = metadata.get("subject")
     if subject and (not document.title or document.title == document.original_name):
         document.title = subject
+    thread = {k: metadata[k] for k in ("message_id", "in_reply_to", "references") if k in metadata}
+    if thread:  # a new dict: the JSON column sees the change
+        document.extra = {**document.extra, "email_thread": thread}
     if document.document_date is None:
         email_date = metadata.get("date_iso")
         if email_date:

@@ -28,6 +28,7 @@ def extract_eml(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
         for key, header in (("subject", "Subject"), ("from", "From"), ("date", "Date"))
         if message[header] is not None
     }
+    metadata.update(_thread_headers(message))
     attachments = []
     for part in message.iter_attachments():
         payload = part.get_payload(decode=True)
@@ -81,6 +82,9 @@ def extract_msg_file(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionRes
             )
             if value
         }
+        header = getattr(message, "header", None)
+        if isinstance(header, Message):
+            metadata.update(_thread_headers(header))
         body = getattr(message, "body", None) or ""
         html = getattr(message, "htmlBody", None)
         if not body and html:
@@ -112,6 +116,27 @@ def _save_msg_attachment(item: Any, tmp_dir: Path) -> Attachment | None:
             name if name.lower().endswith(".msg") else name + ".msg", data.exportBytes(), tmp_dir
         )
     return None
+
+
+# Threading headers (RFC 5322 3.6.4), kept so a subject access request shows a conversation
+# as one thread (records/sar_collate.py).
+_THREAD_HEADERS = (
+    ("message_id", "Message-ID"),
+    ("in_reply_to", "In-Reply-To"),
+    ("references", "References"),
+)
+
+
+def _thread_headers(message: Message) -> dict[str, str]:
+    found = {}
+    for key, name in _THREAD_HEADERS:
+        try:
+            value = message.get(name)
+        except (ValueError, TypeError, IndexError):  # a malformed header is left out
+            continue
+        if value is not None and str(value).strip():
+            found[key] = " ".join(str(value).split())[:2000]
+    return found
 
 
 def _with_header(metadata: dict[str, str], body: str) -> str:
