@@ -39,6 +39,8 @@ from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageR
 from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals, with_learned_type
 from workers.ingest import Quarantined, Spooled, SpoolResult, spool_prefix, spool_result
+from workers.redact.base import RedactRequest, RedactResult
+from workers.redact.run import redact_limits
 from workers.render.base import RenderRequest, RenderResult, job_limits
 
 log = get_logger(__name__)
@@ -77,8 +79,8 @@ class RulesMessage:
     type_model: str | None = None
 
 
-_Request = ExtractRequest | SpoolRequest | RenderRequest
-_Result = ExtractionResult | list[SpoolResult] | RenderResult
+_Request = ExtractRequest | SpoolRequest | RenderRequest | RedactRequest
+_Result = ExtractionResult | list[SpoolResult] | RenderResult | RedactResult
 # Queued as (priority, sequence, job): spooling feeds the pipeline, so it goes before extraction;
 # renditions (workers/render) after both, so a backlog of them never slows a load; the pool's
 # stop signals go last.
@@ -123,6 +125,7 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     # bar; the file's outcome is recorded on its document.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     from workers.extract.registry import extract_file
+    from workers.redact.run import redact_file
     from workers.render.registry import render_file
 
     conn.send(_READY)
@@ -146,6 +149,11 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
             if isinstance(job, RenderRequest):
                 tempfile.tempdir = job.scratch
                 result = render_file(job, job_limits(limits, job))
+            elif isinstance(job, RedactRequest):
+                # A SAR's burn-in (workers/redact): the rendition may be the untrusted original.
+                _arm_cpu_limit(redact_limits(limits, job))
+                tempfile.tempdir = job.scratch
+                result = redact_file(job, redact_limits(limits, job))
             elif isinstance(job, SpoolRequest):
                 tempfile.tempdir = tmp_dir
                 result = _spool_job(job, limits, tmp_dir, rules)
@@ -235,6 +243,8 @@ def _failed(request: _Request, reason: str, detail: str) -> _Result:
         return [failed for _ in request.paths]
     if isinstance(request, RenderRequest):
         return RenderResult(ok=False, reason=reason, detail=detail)
+    if isinstance(request, RedactRequest):
+        return RedactResult(ok=False, reason=reason, detail=detail)
     return ExtractionResult(ok=False, reason=reason, detail=detail)
 
 
@@ -335,6 +345,8 @@ class _Worker:
         limit = self._pool.limits.timeout_s
         if isinstance(request, RenderRequest):
             limit = job_limits(self._pool.limits, request).timeout_s
+        if isinstance(request, RedactRequest):
+            limit = redact_limits(self._pool.limits, request).timeout_s
         ready = wait([conn, process.sentinel], timeout=limit)
         if conn in ready:
             try:
@@ -342,7 +354,11 @@ class _Worker:
                 return result
             except (EOFError, ConnectionResetError):
                 pass  # it died while answering: a crash, handled below
-        what = request.mime if isinstance(request, ExtractRequest | RenderRequest) else "spool"
+        what = (
+            request.mime
+            if isinstance(request, ExtractRequest | RenderRequest | RedactRequest)
+            else "spool"
+        )
         if not ready:
             self._discard(kill=True)
             log.warning("sandbox.timeout", worker=self._index, mime=what)
@@ -466,6 +482,13 @@ class SandboxPool:
         """Queue one rendition (workers/render), behind every spool and extraction job; the
         future always resolves with a result, never an exception."""
         future: Future[RenderResult] = Future()
+        self._put(_RENDER, (future, request))
+        return future
+
+    def redact(self, request: RedactRequest) -> Future[RedactResult]:
+        """Queue one burn-in of redactions (workers/redact) with the renditions' priority; the
+        future always resolves with a result, never an exception."""
+        future: Future[RedactResult] = Future()
         self._put(_RENDER, (future, request))
         return future
 
