@@ -96,7 +96,10 @@ def _recompute_due(
         request.extended_due = request.due
 
 
-def _audit(session: Session, request: SarRequest, actor: str, action: str, **detail: Any) -> None:
+def audit_read(
+    session: Session, request: SarRequest, actor: str, action: str, **detail: Any
+) -> None:
+    """Audit an action on a request, with its person (for "who looked at my record")."""
     audit.record(
         session,
         actor=actor,
@@ -154,7 +157,9 @@ def open_request(
     session.add(request)
     session.flush()
     request.hold_id = holds.place(session, request, actor)
-    _audit(session, request, actor, "sar_open", received=received.isoformat(), due=str(statutory))
+    audit_read(
+        session, request, actor, "sar_open", received=received.isoformat(), due=str(statutory)
+    )
     return request
 
 
@@ -183,7 +188,7 @@ def pause(
         )
     )
     request.status = "paused"
-    _audit(session, request, actor, "sar_pause", reason_type=reason_type, reason=reason)
+    audit_read(session, request, actor, "sar_pause", reason_type=reason_type, reason=reason)
     return request
 
 
@@ -200,7 +205,7 @@ def resume(
     request.status = "extended" if request.extension_recorded else "open"
     session.flush()
     _recompute_due(session, request, today, closures)
-    _audit(session, request, actor, "sar_resume", due=request.due.isoformat())
+    audit_read(session, request, actor, "sar_resume", due=request.due.isoformat())
     return request
 
 
@@ -229,7 +234,9 @@ def extend(
     request.extended_due = request.due = new_due
     if request.status == "open":
         request.status = "extended"
-    _audit(session, request, actor, "sar_extend", reason=reason.strip(), due=new_due.isoformat())
+    audit_read(
+        session, request, actor, "sar_extend", reason=reason.strip(), due=new_due.isoformat()
+    )
     return request
 
 
@@ -259,7 +266,7 @@ def close(
         review = holds.release(
             session, request.hold_id, actor, f"subject access request {sar_id} {status}: {reason}"
         )
-    _audit(session, request, actor, "sar_close", status=status, reappraise=len(review))
+    audit_read(session, request, actor, "sar_close", status=status, reappraise=len(review))
     return request, review
 
 
@@ -377,5 +384,5 @@ def request_json(session: Session, request: SarRequest, today: date) -> dict[str
 
 def show(session: Session, sar_id: int, *, actor: str, today: date) -> dict[str, Any]:
     request = get_request(session, sar_id)
-    _audit(session, request, actor, "sar_view")
+    audit_read(session, request, actor, "sar_view")
     return request_json(session, request, today)

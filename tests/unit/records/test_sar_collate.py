@@ -191,3 +191,48 @@ def test_the_cli_opens_and_collates(loaded: Settings, capsys: pytest.CaptureFixt
     assert {i["how_linked"] for i in collated["items"]} >= {"crosswalk", "mention"}
     # A person who is not in the catalog is refused with a reason, not a traceback.
     assert main(["sar", "open", "--person", "NOPE", "--received", "2025-01-31"]) != 0
+
+
+def test_the_api_mirrors_the_cli(loaded: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    auth = {"Authorization": "Bearer dev-token"}
+    with TestClient(create_app()) as client:
+        made = client.post(
+            "/api/sar", json={"person_id": "MOS1", "received": "2025-11-30"}, headers=auth
+        )
+        assert made.status_code == 200, made.text
+        sar_id, due = made.json()["id"], made.json()["due"]
+        assert due == "2025-12-30"
+        assert (
+            client.post(
+                "/api/sar",
+                json={"person_id": "MOS1", "received": "2025-11-30", "today": "2025-12-01"},
+                headers=auth,
+            ).status_code
+            == 422
+        )
+        paused = client.post(
+            f"/api/sar/{sar_id}/pause",
+            json={"reason_type": "identity", "reason": "asked for photo ID"},
+            headers=auth,
+        )
+        assert paused.json()["status"] == "paused"
+        resumed = client.post(f"/api/sar/{sar_id}/resume", json={}, headers=auth)
+        assert resumed.json()["status"] == "open"
+        # Received a year and more before the server's today: an extension now is too late.
+        late = client.post(f"/api/sar/{sar_id}/extend", json={"reason": "complex"}, headers=auth)
+        assert late.status_code == 422 and "within the first month" in late.json()["detail"]
+        collated = client.post(f"/api/sar/{sar_id}/collate", json={}, headers=auth).json()
+        assert collated["documents"] == 9 and collated["candidates"] == 1
+        listed = client.get(f"/api/sar/{sar_id}/items", headers=auth).json()
+        assert listed["items"] == collated["items"]
+        assert sar_id in [
+            r["id"] for r in client.get("/api/sar/due", headers=auth).json()["overdue"]
+        ]
+        # Closing releases a hold: a named person must, not the service token.
+        refused = client.post(f"/api/sar/{sar_id}/close", json={"reason": "sent"}, headers=auth)
+        assert refused.status_code == 403
+        assert client.get("/api/sar/999999", headers=auth).status_code == 404
