@@ -101,6 +101,11 @@ class SarSettings(BaseModel):
     closure_days: list[date] = Field(default_factory=list)
     # "Due soon": due within this many days (records/sar.due_soon).
     due_soon_days: int = Field(default=7, ge=0, le=366)
+    # The exemption codes a redaction may carry (records/sar_exemptions.yaml's shape); empty:
+    # the built-in list (ESCR_SAR__EXEMPTIONS_FILE=/etc/escr/exemptions.yaml).
+    exemptions_file: str = ""
+    # Page images of a bundle: rasterised at this resolution (the gate's OCR reads them).
+    bundle_dpi: int = Field(default=200, ge=100, le=400)
 
 
 class ApiSettings(BaseModel):

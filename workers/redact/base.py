@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Box:
-    """A rectangle on a page (0-based `page`) in PDF points, origin at the page's bottom left,
-    as PDFium's character boxes give them: a reviewer's box, or a term's found place."""
+    """A rectangle on a page (0-based `page`) in PDF points from the top left of the page as
+    shown (x0, y0 its top left corner): a reviewer's box, or a term's found place."""
 
     page: int
     x0: float
@@ -21,8 +21,8 @@ class Box:
 @dataclass(frozen=True)
 class RedactRequest:
     """Burn one PDF: every occurrence of `terms` and every one of `boxes` blacked out in the
-    pixels of a fresh image-only PDF at `out_path`, each page stamped "Page N of M" (N from
-    `first_page`, M `total_pages`; `total_pages` 0: no stamp), then checked by the release gate.
+    pixels of a fresh image-only PDF at `out_path` (with `footer`, a white strip under each
+    page for the bundle's page number), then checked by the release gate.
 
     `scratch` is the job's own folder, added by the pool just before sending."""
 
@@ -30,8 +30,7 @@ class RedactRequest:
     out_path: str
     terms: tuple[str, ...] = ()
     boxes: tuple[Box, ...] = ()
-    first_page: int = 1
-    total_pages: int = 0
+    footer: bool = False
     dpi: int = 200
     jpeg_quality: int = 80
     ocr_language: str = "eng"

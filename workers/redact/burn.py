@@ -26,7 +26,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from domain.redaction import find_terms
 from workers.extract.base import Limits
@@ -38,7 +38,6 @@ from workers.redact.image_pdf import PageImage, write_image_pdf
 PAD_PT = 1.5
 # The footer strip added under each page for its number, so the stamp never covers content.
 FOOTER_PT = 18.0
-_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 Rect = tuple[float, float, float, float]  # left, bottom, right, top in points (or px: l, t, r, b)
 
 
@@ -58,8 +57,7 @@ def burn(request: RedactRequest, limits: Limits) -> RedactResult:
             rendered = time.monotonic()
             image, scale = _rasterise(page, request.dpi, limits)
             result.render_seconds += time.monotonic() - rendered
-            given = [b for b in request.boxes if b.page == index]
-            rects = [_to_pixels(page, (b.x0, b.y0, b.x1, b.y1), image) for b in given]
+            rects = [_box_pixels(page, b, image) for b in request.boxes if b.page == index]
             found = _found_on_page(page, request, annotations.get(index, []), image, scale)
             for term, pixel_rect in found:
                 rects.append(pixel_rect)
@@ -69,8 +67,7 @@ def burn(request: RedactRequest, limits: Limits) -> RedactResult:
                 gated.add(index)  # Tesseract read these pixels while looking for the terms
             _black_out(image, rects)
             result.drawn.extend(_as_boxes(page, index, rects, image))
-            number = request.first_page + index
-            images.append(_page_image(page, image, number, request))
+            images.append(_page_image(page, image, request))
             page.close()
         write_image_pdf(images, Path(request.out_path))
         result.pages = len(images)
@@ -180,11 +177,18 @@ def _to_pixels(page: pdfium.PdfPage, rect: Rect, image: Image.Image) -> Rect:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def _box_pixels(page: pdfium.PdfPage, box: Box, image: Image.Image) -> Rect:
+    """A reviewer's box (points from the top left of the page as shown) as pixels."""
+    width, height = page.get_size()
+    sx, sy = image.width / width, image.height / height
+    return (box.x0 * sx, box.y0 * sy, box.x1 * sx, box.y1 * sy)
+
+
 def _as_boxes(page: pdfium.PdfPage, index: int, rects: list[Rect], image: Image.Image) -> list[Box]:
-    """Pixel rectangles back in page points, for the redaction log and the reviewer's view."""
+    """Pixel rectangles back in points from the page's top left, for the log and the viewer."""
     width, height = page.get_size()
     sx, sy = width / image.width, height / image.height
-    return [Box(index, r[0] * sx, height - r[3] * sy, r[2] * sx, height - r[1] * sy) for r in rects]
+    return [Box(index, r[0] * sx, r[1] * sy, r[2] * sx, r[3] * sy) for r in rects]
 
 
 def _black_out(image: Image.Image, rects: list[Rect]) -> None:
@@ -298,31 +302,19 @@ def _strings_of(annotation: Any) -> list[str]:
     return strings
 
 
-def _page_image(
-    page: pdfium.PdfPage, image: Image.Image, number: int, request: RedactRequest
-) -> PageImage:
-    """The burned page as a JPEG, with a footer strip stamped "Page N of M" under it."""
+def _page_image(page: pdfium.PdfPage, image: Image.Image, request: RedactRequest) -> PageImage:
+    """The burned page as a JPEG, with a white footer strip under it where the bundle stamps
+    the page's number (workers/redact/bundle.py), so the number never covers content."""
     width_pt, height_pt = page.get_size()
-    if request.total_pages:
+    if request.footer:
         footer_px = round(FOOTER_PT * image.height / height_pt)
         framed = Image.new("RGB", (image.width, image.height + footer_px), (255, 255, 255))
         framed.paste(image, (0, 0))
-        _stamp(framed, f"Page {number} of {request.total_pages}", footer_px)
         image, height_pt = framed, height_pt + FOOTER_PT
     grey = _is_grey(image)
     out = io.BytesIO()
     (image.convert("L") if grey else image).save(out, format="JPEG", quality=request.jpeg_quality)
     return PageImage(out.getvalue(), image.width, image.height, grey, width_pt, height_pt)
-
-
-def _stamp(image: Image.Image, label: str, footer_px: int) -> None:
-    draw = ImageDraw.Draw(image)
-    size = max(8, round(footer_px * 0.5))
-    font = ImageFont.truetype(_FONT, size)
-    left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
-    x = image.width - (right - left) - footer_px
-    y = image.height - footer_px + (footer_px - (bottom - top)) // 2 - top
-    draw.text((x, y), label, fill=(0, 0, 0), font=font)
 
 
 def _is_grey(image: Image.Image) -> bool:
