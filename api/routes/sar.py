@@ -88,8 +88,10 @@ def list_requests(
     session: SessionDep,
     actor: ActorDep,
     page: Annotated[Page, Depends(paging(50, 200))],
-    status: Annotated[str, Query(max_length=20)] = "",
-    person_id: Annotated[str, Query(max_length=100)] = "",
+    status: Annotated[
+        str, Query(max_length=20, description="only this status (open, paused, extended, ...)")
+    ] = "",
+    person_id: Annotated[str, Query(max_length=100, description="only this person's")] = "",
 ) -> dict[str, Any]:
     """Requests, the soonest due first."""
     total, found = sar.list_requests(
