@@ -115,6 +115,10 @@ def read_page(
     with _as_file(image, tmp_dir, path) as name:
         first = tesseract.read(name, limits, tmp_dir, config)
         look = glance(image, dpi or 300)
+        if path is not None and first.words == 0 and not look.blank:
+            # Tesseract's Leptonica cannot decode every TIFF (12-bit, float or signed samples,
+            # some planar layouts): it reads nothing and exits 0. Read what Pillow decoded.
+            return read_page(image, limits, tmp_dir, dpi)
         if not is_poor(first, look):
             return _page(first, look, repaired=False)
         found = tesseract.orientation(name, limits)
@@ -141,7 +145,7 @@ def _as_file(image: Image.Image, tmp_dir: Path, path: str | None) -> Iterator[st
     if path is not None:
         yield path
         return
-    page = image if image.mode in ("L", "RGB") else image.convert("L")
+    page = image if image.mode in ("L", "RGB") else ocr_repair.grey(image)
     handle, name = tempfile.mkstemp(suffix=".pgm" if page.mode == "L" else ".ppm", dir=tmp_dir)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -25,8 +25,18 @@ _GRAINY = 2.0
 
 
 def grey(image: Image.Image) -> Image.Image:
-    """The page as 8-bit grey (a bilevel or colour scan becomes grey)."""
-    return image if image.mode == "L" else image.convert("L")
+    """The page as 8-bit grey (a bilevel or colour scan becomes grey). Wide samples (16-bit,
+    12-bit in 16, 32-bit integer or float) are stretched from their darkest to their lightest
+    onto 0..255: Pillow's own conversion clips them at 255, which leaves a 12-bit or 16-bit
+    scan blank white."""
+    if image.mode == "L":
+        return image
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        wide = image.convert("I") if image.mode.startswith("I;16") else image
+        low, high = wide.getextrema()
+        scale = 255 / (high - low) if high > low else 1.0
+        return wide.point(lambda v: (v - low) * scale).convert("L")
+    return image.convert("L")
 
 
 def turned(image: Image.Image, clockwise: int) -> Image.Image:

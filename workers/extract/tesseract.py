@@ -136,4 +136,6 @@ def orientation(path: str, limits: Limits) -> tuple[int, float] | None:
         if exc.reason == Reason.CORRUPT:  # "Too few characters": no orientation to find
             return None
         raise
+    if "rotate" not in found:  # Leptonica could not decode the file: Tesseract printed nothing
+        return None
     return int(found["rotate"]) % 360, float(found["orientation_conf"])

@@ -1,0 +1,35 @@
+"""Scans in TIFF sample formats Tesseract's image library (Leptonica) cannot decode itself
+(float or signed samples, as Pillow's test suite has: 12bit.cropped.tif, 16bit.s.tif): Tesseract
+prints nothing and exits 0 for them, its orientation check too. They are still read, from the
+image Pillow decodes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from workers.extract.base import Limits
+from workers.extract.registry import extract_file
+from workers.synth import scans
+
+
+@pytest.mark.parametrize("mode", ["F", "I"])
+def test_a_scan_with_samples_tesseract_cannot_decode_is_read(mode: str, tmp_path: Path) -> None:
+    scan = scans.letter_page(random.Random(5), paragraphs=1)
+    path = tmp_path / f"page-{mode}.tif"
+    scan.image.convert("L").convert(mode).save(path, dpi=(300, 300))
+    result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
+    assert result.ok, result.detail
+    assert scans.word_recall(scan.truth, result.text) > 0.9
+
+
+def test_a_12_bit_scan_in_16_bit_samples_is_read(tmp_path: Path) -> None:
+    """A 12-bit scanner's output (0..4095 in 16-bit samples): clipped at 255 it is white."""
+    scan = scans.letter_page(random.Random(6), paragraphs=1)
+    path = tmp_path / "page-12bit.tif"
+    scan.image.convert("L").convert("I").point(lambda v: v * 16).convert("I;16").save(path)
+    result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
+    assert result.ok, result.detail
+    assert scans.word_recall(scan.truth, result.text) > 0.9
