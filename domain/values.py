@@ -8,6 +8,30 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+# English month names and their abbreviations as letters write them ("3rd Sept 2019"), to the
+# month's number: for dates found in text.
+MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
 # Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for.
 _EXCEL_EPOCH = date(1899, 12, 30)
 

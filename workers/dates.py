@@ -11,28 +11,9 @@ import re
 from collections.abc import Collection
 from datetime import date
 
+from domain.values import MONTHS
+
 TEXT_WINDOW = 5_000
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 # One pattern, one scan: dd/mm/yyyy, ISO yyyy-mm-dd, or "3rd March 2019" (the alternatives
 # cannot start at the same place). Its first digit is matched on its own, before the
 # alternatives, because only a pattern that starts with one plain character class lets the
@@ -90,7 +71,7 @@ def first_date_in_text(text: str, skip: Collection[date] = ()) -> date | None:
         elif match["iy"]:
             found = _safe(int(lead + match["iy"]), int(match["im"]), int(match["id"]))
         else:
-            month = _MONTHS.get(match["wm"].lower())
+            month = MONTHS.get(match["wm"].lower())
             found = _safe(int(match["wy"]), month, int(lead + match["wd"])) if month else None
         if (
             found is not None

@@ -19,6 +19,7 @@ from datetime import date
 from typing import TypeVar
 
 from domain.nhs import nhs_number_valid
+from domain.values import MONTHS
 
 _T = TypeVar("_T")
 
@@ -26,28 +27,6 @@ _T = TypeVar("_T")
 # names relatives, workers and neighbours, who are not the subject.
 HEAD_CHARS = 2_000
 _MAX_NAMES = 4
-
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for m in names
-}
 
 # A name label at the start of a line: "Name:", "Child's name:", "Full name -", "Re:", "Subject:".
 _NAME_LINE = re.compile(
@@ -189,7 +168,7 @@ def _dob(match: re.Match[str]) -> date | None:
     elif match["iy"]:
         year, month, day = int(match["iy"]), int(match["im"]), int(match["id"])
     else:
-        month = _MONTHS.get(match["wm"].lower(), 0)
+        month = MONTHS.get(match["wm"].lower(), 0)
         year, day = int(match["wy"]), int(match["wd"])
     try:
         born = date(year, month, day)

@@ -7,7 +7,8 @@ import random
 import re
 from datetime import date
 
-from workers.dates import _MONTHS, TEXT_WINDOW, first_date_in_text
+from domain.values import MONTHS
+from workers.dates import TEXT_WINDOW, first_date_in_text
 
 # The rule, spelled out: at each place in the window that does not follow a digit, try each
 # form of date; the first plausible one wins.
@@ -57,7 +58,7 @@ def _reference(text: str, skip: frozenset[date] = frozenset()) -> date | None:
         elif g[3]:
             found = _plausible(int(g[3]), int(g[4]), int(g[5]))
         else:
-            found = _plausible(int(g[8]), _MONTHS.get(g[7].lower()), int(g[6]))
+            found = _plausible(int(g[8]), MONTHS.get(g[7].lower()), int(g[6]))
         if found is not None and found not in skip and not _after_birth_label(window[:start]):
             return found
     return None
