@@ -8,6 +8,8 @@ rendition's text layer must line up with the repaired image it was read from).
 
 from __future__ import annotations
 
+from typing import cast
+
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
 # Skew is looked for within this many degrees either way: feeders skew pages a few degrees,
@@ -33,7 +35,7 @@ def grey(image: Image.Image) -> Image.Image:
         return image
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         wide = image.convert("I") if image.mode.startswith("I;16") else image
-        low, high = wide.getextrema()
+        low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)
         scale = 255 / (high - low) if high > low else 1.0
         return wide.point(lambda v: (v - low) * scale).convert("L")
     return image.convert("L")
