@@ -6,7 +6,8 @@ criticised. Two pages are alike when difflib's ratio over their words is at leas
 share of the text they have in common). Comparing every page with every other is quadratic
 (5,000 pages: 12.5 million pairs), so candidates come from MinHash with banding (LSH) over
 word trigrams: 64 hashes in 16 bands of 4, which puts pages of trigram Jaccard 0.8 in one
-bucket with probability 0.9998; only candidates are compared word by word. Identical pages
+bucket with probability 0.9998; candidates whose trigram Jaccard (estimated, then exact) is
+at least 0.5 are compared word by word. Identical pages
 are joined without comparing. Two documents are near-duplicates when at least 90% of the
 pages of the longer one are alike with pages of the other; groups are closed transitively.
 Measured in bench/bench_sar.py (docs/decisions/0033).
@@ -25,6 +26,8 @@ import numpy as np
 SAME_TEXT = 0.9  # the issue's "at least 90% the same text"
 MIN_WORDS = 8  # shorter pages (blank, a page number, "continued") say nothing about a copy
 HASHES, BANDS = 64, 16
+MIN_JACCARD = 0.5  # of the word trigrams: below it, two pages cannot be 90% the same text
+MIN_ESTIMATE = 0.35  # MinHash's estimate of it, with a margin of two standard errors
 ROWS = HASHES // BANDS
 _PRIME = 4_294_967_311  # above 2^32: (a * h + b) stays below 2^64 for 32-bit h and a
 _rng = np.random.default_rng(20240915)  # fixed: the same candidates every run
@@ -44,8 +47,11 @@ def _pages(texts: Mapping[int, str]) -> list[tuple[int, tuple[str, ...]]]:
     return out
 
 
-def _signature(words: tuple[str, ...]) -> np.ndarray:
-    shingles = {hash(words[i : i + 3]) & 0xFFFFFFFF for i in range(len(words) - 2)}
+def _shingles(words: tuple[str, ...]) -> set[int]:
+    return {hash(words[i : i + 3]) & 0xFFFFFFFF for i in range(len(words) - 2)}
+
+
+def _signature(shingles: set[int]) -> np.ndarray:
     values = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
     signature: np.ndarray = ((np.outer(values, _A) + _B) % _PRIME).min(axis=0)
     return signature
@@ -53,8 +59,10 @@ def _signature(words: tuple[str, ...]) -> np.ndarray:
 
 def alike(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """The share of two pages' words in common (difflib's ratio), 0 when clearly below 0.9."""
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < SAME_TEXT:  # difflib's real_quick_ratio
+        return 0.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < SAME_TEXT or matcher.quick_ratio() < SAME_TEXT:
+    if matcher.quick_ratio() < SAME_TEXT:
         return 0.0
     return matcher.ratio()
 
@@ -88,8 +96,11 @@ def page_clusters(pages: list[tuple[int, tuple[str, ...]]]) -> _Union:
         else:
             distinct.append(index)
     buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    signatures: dict[int, np.ndarray] = {}
+    shingles: dict[int, set[int]] = {}
     for index in distinct:
-        signature = _signature(pages[index][1])
+        shingles[index] = _shingles(pages[index][1])
+        signature = signatures[index] = _signature(shingles[index])
         for band in range(BANDS):
             buckets[band, signature[band * ROWS : (band + 1) * ROWS].tobytes()].append(index)
     compared: set[tuple[int, int]] = set()
@@ -98,6 +109,16 @@ def page_clusters(pages: list[tuple[int, tuple[str, ...]]]) -> _Union:
             if (a, b) in compared or clusters.find(a) == clusters.find(b):
                 continue
             compared.add((a, b))
+            # Case records share much wording (templates, headings), so many pages meet in a
+            # bucket. Pages 90% the same text have a trigram Jaccard of at least about 0.54
+            # (each word outside the matching blocks breaks at most three trigrams), so the
+            # signatures' estimate (standard error 0.06) and then the exact Jaccard sift the
+            # pairs before difflib reads them word by word.
+            if np.count_nonzero(signatures[a] == signatures[b]) / HASHES < MIN_ESTIMATE:
+                continue
+            sa, sb = shingles[a], shingles[b]
+            if len(sa & sb) / len(sa | sb) < MIN_JACCARD:
+                continue
             if alike(pages[a][1], pages[b][1]) >= SAME_TEXT:
                 clusters.join(a, b)
     return clusters
