@@ -5,8 +5,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import docx
 from docx.document import Document
+from docx.opc.part import PartFactory
+from docx.package import Package
+from docx.parts.document import DocumentPart
 from lxml import etree
 from striprtf.striprtf import rtf_to_text
 
@@ -18,6 +20,15 @@ _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _ODF_BLOCKS = {f"{{{_ODF_TEXT}}}p", f"{{{_ODF_TEXT}}}h"}
 _ODF_SPACES = {f"{{{_ODF_TEXT}}}s": " ", f"{{{_ODF_TEXT}}}tab": "\t"}
 _ODF_BREAK = f"{{{_ODF_TEXT}}}line-break"
+
+# python-docx opens only a plain document's main part; a macro-enabled document (.docm, which
+# libmagic names as DOCX) and templates hold the same WordprocessingML under other content types.
+for _content_type in (
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+):
+    PartFactory.part_type_for.setdefault(_content_type, DocumentPart)
 
 
 def guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
@@ -42,7 +53,10 @@ def guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
 def extract_docx(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     """Paragraphs, then table cells, of a DOCX."""
     guard_zip(path, limits).close()
-    document = docx.Document(str(path))
+    part = Package.open(str(path)).main_document_part
+    if not isinstance(part, DocumentPart):
+        raise ExtractionFailed(Reason.CORRUPT, f"not a Word document: {part.content_type}"[:200])
+    document = part.document
     parts = [paragraph.text for paragraph in document.paragraphs]
     parts.extend(_table_lines(document))
     return ExtractionResult(ok=True, text="\n".join(parts), pages=1, engine="docx")
