@@ -3,12 +3,14 @@ pairs the matcher learns from (catalog/models_matching.py). Functions do not com
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import Document, LegacyId
 from catalog.models_matching import ExceptionCandidate, LegacyIdResolution, MatchTrainingPair
 from domain.values import normalise_legacy_id
@@ -40,6 +42,50 @@ def add_training_pair(
                 created_at=now,
             )
         )
+
+
+def add_training_pairs(
+    session: Session,
+    pairs: Sequence[tuple[int, str, dict[str, Any]]],
+    *,
+    source: str,
+    now: datetime,
+    cap: int,
+) -> int:
+    """Keep (document ID, person ID, fields) as confirmed pairs in one INSERT, skipping pairs
+    already kept, and none once `cap` pairs of this source are kept: the matcher reads at most
+    that many, and a crosswalk confirms thousands a load (docs/decisions/0031). Returns how
+    many were added."""
+    if not pairs:
+        return 0
+    kept = (
+        session.scalar(
+            select(func.count())
+            .select_from(MatchTrainingPair)
+            .where(MatchTrainingPair.source == source)
+        )
+        or 0
+    )
+    room = cap - kept
+    if room <= 0:
+        return 0
+    wanted = {(d, p): f for d, p, f in pairs}
+    documents = sorted({d for d, _ in wanted})
+    for start in range(0, len(documents), IN_LIST_MAX):
+        chunk = documents[start : start + IN_LIST_MAX]
+        for known in session.execute(
+            select(MatchTrainingPair.document_id, MatchTrainingPair.person_id).where(
+                MatchTrainingPair.document_id.in_(chunk)
+            )
+        ):
+            wanted.pop((known[0], known[1]), None)
+    rows = [
+        {"document_id": d, "person_id": p, "source": source, "fields": f, "created_at": now}
+        for (d, p), f in list(wanted.items())[:room]
+    ]
+    if rows:
+        session.execute(insert(MatchTrainingPair), rows)
+    return len(rows)
 
 
 def resolve_legacy_ids(

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from catalog.models import LegacyId, Person
-from catalog.session_state import CROSSWALK
+from catalog.session_state import CROSSWALK, PEOPLE_FACTS
 
 
 def upsert_person(
@@ -30,6 +30,7 @@ def upsert_person(
 ) -> bool:
     """Create or update a person and replace their legacy IDs; True where anything changed."""
     CROSSWALK.pop(session)
+    PEOPLE_FACTS.pop(session)
     person = session.get(Person, person_id)
     values = dict(
         target_system=target_system,

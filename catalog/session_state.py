@@ -8,6 +8,8 @@ it and when it is cleared, and is read and written only through its `Slot`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, SessionTransaction
@@ -59,6 +61,21 @@ TEXTS: Slot[dict[int, str]] = Slot("escr.texts", dict)
 # The crosswalk lookups of this session, (system, legacy ID) -> person IDs
 # (catalog.people.persons_for_legacy_id); emptied whenever a person is written.
 CROSSWALK: Slot[dict[tuple[str, str], list[str]]] = Slot("escr.crosswalk", dict)
+
+# The people the link step checked (catalog.person_facts), read a group at a time; emptied
+# with the crosswalk whenever a person is written.
+# by_id: person ID -> (person ID, given name, family name, date of birth, NHS number), None
+# where there is no such person; by_birth_date: every person born on a date, for the dates read.
+PersonRow = tuple[str, str, str, date | None, str]
+
+
+@dataclass
+class PeopleSeen:
+    by_id: dict[str, PersonRow | None] = field(default_factory=dict)
+    by_birth_date: dict[date, list[str]] = field(default_factory=dict)
+
+
+PEOPLE_FACTS: Slot[PeopleSeen] = Slot("escr.people_facts", PeopleSeen)
 
 # True once an audit event made a checkpoint of the chain due; the after_commit listener of
 # catalog.audit writes the checkpoint, a rollback forgets it.

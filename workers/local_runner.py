@@ -44,6 +44,7 @@ from workers.attachments import discard_files
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
 from workers.extract.registry import reads_page_ranges
 from workers.ingest import Quarantined, Spooled, SpoolResult, StoredFile
+from workers.link import LinkDecision
 from workers.sandbox import SandboxPool
 from workers.stages import DOCUMENT_FAILURE, INGEST_FAILURE, Failure, PageRanges
 
@@ -63,6 +64,9 @@ PAGES_AHEAD = 2
 READ_CHUNK = 25  # files per sandbox job that reads them (a round trip per file cost more)
 # Documents a killed run left part-way, taken on a page at a time once every row is recorded.
 RESUME_PAGE = 200
+# Documents the crosswalk could not link wait for the matcher until this many: one Splink run
+# and one trained model for them instead of one a group (docs/decisions/0031).
+MATCH_EVERY = 2_000
 UNFINISHED_STATES = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 
 _Item = TypeVar("_Item")
@@ -163,6 +167,8 @@ class LocalRunner:
         # A local store is written by the children that read the files (docs/decisions/0013).
         self.local_store = ctx.store if isinstance(ctx.store, LocalBlobStore) else None
         cache_texts(session)
+        if ctx.deferred is None:
+            ctx.deferred = []
 
     def run(self, total: int) -> RunCounts:
         bar = tqdm(
@@ -182,11 +188,15 @@ class LocalRunner:
             self._drain(block=False)
             while len(self.in_flight) > MAX_IN_FLIGHT:
                 self._drain(block=True)
+            if len(self.ctx.deferred or ()) >= MATCH_EVERY:
+                self._match_deferred()
             self._commit()
             self.session.expunge_all()  # keep memory flat on big archives
         self._finish_in_flight(bar)
+        self._match_deferred()
         self._resume_documents()
         self._finish_in_flight(bar)
+        self._match_deferred()
         self._commit(index_all=True)
         bar.close()
         return self.counts
@@ -218,6 +228,21 @@ class LocalRunner:
                 self._drain(block=True)
             self._commit()
             self.session.expunge_all()  # keep memory flat, as the pages above do
+
+    def _match_deferred(self) -> None:
+        """Match the documents waiting for the matcher; they then wait for the index."""
+        waiting = list(self.ctx.deferred or ())
+        if self.ctx.deferred:
+            self.ctx.deferred.clear()
+        if waiting:
+            self._in_groups(waiting, self._match, self._fail_match)
+
+    def _match(self, items: Sequence[tuple[int, LinkDecision]], _: _Effects) -> None:
+        documents = pipeline.match_deferred(self.ctx, self.session, items)
+        after_commit(self.session, partial(self.to_index.extend, [d.id for d in documents]))
+
+    def _fail_match(self, item: tuple[int, LinkDecision], detail: str) -> None:
+        self._fail(DOCUMENT_FAILURE, item[0], detail)
 
     def _unfinished_documents(self, after_id: int) -> list[Document]:
         return list(
@@ -305,11 +330,13 @@ class LocalRunner:
     ) -> None:
         """Do the work for all items in one savepoint; where it fails, for each on its own."""
         effects = _Effects()
+        deferred = len(self.ctx.deferred or ())
         try:
             with self.session.begin_nested():
                 work(items, effects)
         except Exception as exc:  # recorded on the item below, never swallowed
             drop_cached_texts(self.session)  # texts of documents the rollback removed
+            del (self.ctx.deferred or [])[deferred:]  # left for the matcher by the rollback
             if len(items) > 1:
                 log.warning("group.redone_one_by_one", batch=self.batch, items=len(items))
                 for item in items:

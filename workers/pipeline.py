@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalog import documents as docs
 from catalog import ledger
+from catalog.db import IN_LIST_MAX
 from catalog.models import Document, LedgerRow
 from catalog.session_state import FRESH_DOCUMENTS
 from core.clock import utcnow
@@ -39,12 +40,13 @@ from workers.ingest import (
     store_spooled,
 )
 from workers.learn_types import record_type
-from workers.link import LinkDecision, decide_links
+from workers.link import LinkDecision, decide_links, prefetch_people
 from workers.matching.settle import (
     match_unlinked,
     needs_matching,
     record_candidates,
     record_training_pairs,
+    training_pair,
 )
 from workers.ocr_review import copy_confidence, record_confidence
 from workers.sources.mapping import Mapping
@@ -66,6 +68,9 @@ class Context:
     now: Callable[[], datetime] = utcnow
     # The learned document-type model (decision 0032); None: the keyword rules classify.
     type_model: TypeModel | None = None
+    # Documents the crosswalk could not link, waiting to be matched together (a list the
+    # runner gives and empties with match_deferred); None: matched with their group.
+    deferred: list[tuple[int, LinkDecision]] | None = None
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -393,8 +398,8 @@ def advance(
             plan.index.append(document)
         else:
             plan.settled.append(document)
-    classify_and_link_many(ctx, session, to_classify)  # each now pending_index
-    plan.index.extend(to_classify)
+    waiting = set(classify_and_link_many(ctx, session, to_classify))  # the rest pending_index
+    plan.index.extend(d for d in to_classify if d.id not in waiting)
     return plan
 
 
@@ -430,14 +435,27 @@ def needs_relink(session: Session, document: Document) -> bool:
     return document.parent_id is None and bool(kinds & set(LINK_EXCEPTION_KINDS))
 
 
-def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[Document]) -> None:
-    """Type, date and people for extracted documents; they then wait for the index."""
+def classify_and_link_many(
+    ctx: Context, session: Session, documents: Sequence[Document]
+) -> list[int]:
+    """Type, date and people for extracted documents; they then wait for the index. Returns
+    the IDs of those left waiting on ctx.deferred for the matcher instead (match_deferred)."""
     now = ctx.now()
     links: list[dict[str, Any]] = []
     undated: list[tuple[Document, str]] = []
     unmatched: list[tuple[Document, LinkDecision]] = []  # for the matcher, as one batch
-    for document in documents:
-        text = docs.get_text(session, document.id)
+    training: list[tuple[int, str, dict[str, Any]]] = []  # confirmed pairs, one INSERT
+    deferred: list[int] = []
+    texts = [docs.get_text(session, document.id) for document in documents]
+    prefetch_people(
+        session,
+        [
+            (d.source_system, tuple(p for p in d.legacy_person_ids.split(";") if p), text)
+            for d, text in zip(documents, texts, strict=True)
+            if d.parent_id is None
+        ],
+    )
+    for document, text in zip(documents, texts, strict=True):
         if not document.type_confirmed:
             found = classify(
                 legacy_doc_type=document.legacy_doc_type,
@@ -449,18 +467,67 @@ def classify_and_link_many(ctx: Context, session: Session, documents: Sequence[D
             )
             fresh_document = document.id in (FRESH_DOCUMENTS.get(session) or ())
             record_type(session, document, found, now, new_document=fresh_document)
-        if document.document_date is None:
-            undated.append((document, text))
-        links.extend(link_document(session, document, text, now, unmatched=unmatched))
+        links.extend(
+            link_document(session, document, text, now, unmatched=unmatched, training=training)
+        )
         fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
         queue_unreadable(session, document, now, new_document=fresh)
+        if ctx.deferred is not None and unmatched and unmatched[-1][0] is document:
+            # matched with the run's others, then dated and sent to the index
+            ctx.deferred.append((document.id, unmatched.pop()[1]))
+            deferred.append(document.id)
+            continue
+        if document.document_date is None:
+            undated.append((document, text))
         document.state, document.updated_at = RowState.PENDING_INDEX, now
-    match_unlinked(session, unmatched)  # probable links, or ranked candidates with evidence
-    for document, decision in unmatched:
-        links.extend(settle_links(session, document, decision, now))
-    docs.add_links(session, links)
+    _settle_matched(session, unmatched, links, training, now)
     # After the links: a linked person's date of birth is never the document's date.
     date_from_text(session, undated)
+    return deferred
+
+
+def _settle_matched(
+    session: Session,
+    unmatched: list[tuple[Document, LinkDecision]],
+    links: list[dict[str, Any]],
+    training: list[tuple[int, str, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Match the documents the crosswalk could not link as one batch, then record every
+    decision's links and the confirmed pairs (one statement each, not one a document)."""
+    match_unlinked(session, unmatched)  # probable links, or ranked candidates with evidence
+    for document, decision in unmatched:
+        links.extend(settle_links(session, document, decision, now, training=training))
+    docs.add_links(session, links)
+    record_training_pairs(session, training, now)
+
+
+def match_deferred(
+    ctx: Context, session: Session, waiting: Sequence[tuple[int, LinkDecision]]
+) -> list[Document]:
+    """Match the documents classify_and_link_many left on ctx.deferred, in one Splink run and
+    with the matcher trained once for all of them (docs/decisions/0031), then date them; they
+    are now pending_index. Returns them, for the index."""
+    now = ctx.now()
+    decisions = dict(waiting)
+    ids = sorted(decisions)
+    documents: list[Document] = []
+    for start in range(0, len(ids), IN_LIST_MAX):
+        documents.extend(
+            session.scalars(
+                select(Document).where(Document.id.in_(ids[start : start + IN_LIST_MAX]))
+            )
+        )
+    documents.sort(key=lambda d: d.id)
+    links: list[dict[str, Any]] = []
+    _settle_matched(session, [(d, decisions[d.id]) for d in documents], links, [], now)
+    for document in documents:
+        document.state, document.updated_at = RowState.PENDING_INDEX, now
+    date_from_text(
+        session,
+        [(d, docs.get_text(session, d.id)) for d in documents if d.document_date is None],
+    )
+    return documents
 
 
 def link_document(
@@ -470,6 +537,7 @@ def link_document(
     now: datetime,
     *,
     unmatched: list[tuple[Document, LinkDecision]] | None = None,
+    training: list[tuple[int, str, dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Decide the document's people: queue its doubts, and return the links to add (never
     removing a person's manual ones) as DocumentLink rows for docs.add_links. A document the
@@ -489,14 +557,20 @@ def link_document(
     if unmatched is not None and needs_matching(decision):
         unmatched.append((document, decision))
         return []
-    return settle_links(session, document, decision, now)
+    return settle_links(session, document, decision, now, training=training)
 
 
 def settle_links(
-    session: Session, document: Document, decision: LinkDecision, now: datetime
+    session: Session,
+    document: Document,
+    decision: LinkDecision,
+    now: datetime,
+    *,
+    training: list[tuple[int, str, dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Queue a decision's doubts (with their candidates' sources and evidence), close the
-    ones a later round no longer has, and return its links as DocumentLink rows."""
+    ones a later round no longer has, and return its links as DocumentLink rows. A confirmed
+    pair goes on `training` for the caller to record with its group's (recorded now without)."""
     kinds = {kind for kind, _ in decision.exceptions}
     stale = [k for k in LINK_EXCEPTION_KINDS if k not in kinds]
     fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
@@ -516,7 +590,11 @@ def settle_links(
         )
         record_candidates(session, document.id, kind, decision, now, new_document=fresh)
     if decision.links and not decision.exceptions and fresh:
-        record_training_pairs(session, document.id, decision, now)
+        pair = training_pair(document.id, decision)
+        if pair is not None and training is not None:
+            training.append(pair)
+        elif pair is not None:
+            record_training_pairs(session, [pair], now)
     return [
         docs.link_row(
             document.id, person_id, method=decision.method, reason=reason, actor="escr", now=now

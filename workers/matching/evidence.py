@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Person
 from catalog.models_matching import LegacyIdResolution
+from catalog.person_facts import people_born_on
 from domain.person_names import name_tokens, other_forms
 from workers.subject import SubjectFields
 
@@ -35,20 +35,15 @@ def _family_agrees(written: str, known: str) -> bool:
 
 def people_named(session: Session, subject: SubjectFields) -> list[str]:
     """Catalog people whose full name (nicknames allowed) and exact date of birth the text's
-    subject block gives: identification strong enough to say a document is about them."""
+    subject block gives: identification strong enough to say a document is about them.
+    (Read from the session's people, which the pipeline prefetches a group at a time.)"""
     if not subject.names or not subject.dates_of_birth:
         return []
-    with session.no_autoflush:
-        rows = session.execute(
-            select(Person.person_id, Person.given_name, Person.family_name).where(
-                Person.date_of_birth.in_(subject.dates_of_birth)
-            )
-        ).all()
     return sorted(
-        pid
-        for pid, given, family in rows
+        p.person_id
+        for p in people_born_on(session, subject.dates_of_birth)
         if any(
-            _family_agrees(n.family, family) and _given_agrees(n.given, given)
+            _family_agrees(n.family, p.family_name) and _given_agrees(n.given, p.given_name)
             for n in subject.names
         )
     )

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from catalog.matching import add_training_pair, replace_candidates
+from catalog.matching import add_training_pairs, replace_candidates
 from catalog.models import Document
 from core.settings import get_settings
-from workers.matching.match import decide, matcher_for
+from workers.matching.match import TRAINING_SAMPLE, decide, matcher_for
 from workers.matching.records import subject_records
 
 if TYPE_CHECKING:
@@ -97,23 +97,24 @@ def record_candidates(
     replace_candidates(session, document_id, kind, rows, fresh=new_document)
 
 
-def record_training_pairs(
-    session: Session, document_id: int, decision: LinkDecision, now: datetime
-) -> None:
-    """A crosswalk link the text did not contradict, naming one person: a confirmed pair.
-    (Probable links are not kept: the model would learn from its own guesses.)"""
+def training_pair(
+    document_id: int, decision: LinkDecision
+) -> tuple[int, str, dict[str, Any]] | None:
+    """A crosswalk link the text did not contradict, naming one person: a confirmed pair
+    (document ID, person ID, subject fields). Probable links are not kept: the model would
+    learn from its own guesses."""
     if decision.method != "crosswalk" or len(decision.links) != 1 or not decision.subject:
-        return
+        return None
     records = subject_records(document_id, decision.subject, {})
     if len(decision.subject.names) > 1 or not records:
-        return
+        return None
     (person_id,) = decision.links
-    fields = {k: v for k, v in records[0].items() if k != "label"}
-    add_training_pair(
-        session,
-        document_id=document_id,
-        person_id=person_id,
-        source="crosswalk",
-        fields=fields,
-        now=now,
-    )
+    return document_id, person_id, {k: v for k, v in records[0].items() if k != "label"}
+
+
+def record_training_pairs(
+    session: Session, pairs: list[tuple[int, str, dict[str, Any]]], now: datetime
+) -> None:
+    """Keep a group's confirmed pairs in one statement, up to the TRAINING_SAMPLE the matcher
+    reads: past it, more crosswalk pairs would not change the m estimates materially."""
+    add_training_pairs(session, pairs, source="crosswalk", now=now, cap=TRAINING_SAMPLE)
