@@ -35,9 +35,20 @@ def _frame(image: Image.Image, limits: Limits, tmp_dir: Path, path: Path | None)
     # for a session's hidden state).
     metadata: dict[str, Any] = getattr(image, "info", {})
     x_dpi, y_dpi = (round(float(v)) for v in metadata.get("dpi", (0, 0)))
-    direct = str(path) if path is not None and image.format in _DIRECT_FORMATS else None
+    direct = str(path) if path is not None and _reads_directly(image) else None
     dpi = x_dpi if x_dpi == y_dpi and x_dpi > 0 else None
     return read_page(image, limits, tmp_dir, dpi, direct)
+
+
+def _reads_directly(image: Image.Image) -> bool:
+    """Whether Tesseract may read the file itself: a format Leptonica reads and, for a TIFF,
+    one page with no next page. Leptonica follows a TIFF's page chain without remembering where
+    it has been, so a chain that loops back (Pillow's test suite has one) never ends; Pillow
+    notices the loop and counts one frame."""
+    if image.format not in _DIRECT_FORMATS:
+        return False
+    tags = getattr(image, "tag_v2", None)
+    return tags is None or getattr(tags, "next", 0) == 0
 
 
 def extract_image(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:

@@ -6,6 +6,7 @@ image Pillow decodes."""
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,14 @@ def test_a_12_bit_scan_in_16_bit_samples_is_read(tmp_path: Path) -> None:
     result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
     assert result.ok, result.detail
     assert scans.word_recall(scan.truth, result.text) > 0.9
+
+
+def test_a_tiff_whose_page_chain_loops_is_read_without_hanging(tmp_path: Path) -> None:
+    """Pillow's multipage_single_frame_loop.tiff (tests/fixtures/tiff/README.md): handed to
+    Tesseract as a file, Leptonica follows its page chain for ever."""
+    sample = Path(__file__).parents[2] / "fixtures" / "tiff" / "multipage_single_frame_loop.tiff"
+    started = time.monotonic()
+    result = extract_file(str(sample), "image/tiff", Limits(ocr_page_timeout_s=20), str(tmp_path))
+    assert result.ok, result.detail
+    assert result.pages == 1
+    assert time.monotonic() - started < 10
