@@ -41,11 +41,11 @@ def split_runs(path: Path) -> Path:
     pdf.set_font("Helvetica", size=12)
     pdf.cell(0, 8, OTHER, new_x="LMARGIN", new_y="NEXT")
     first, family = NAME.split()
-    # "Ja" and "ne" as two runs placed side by side, then the family name on the next line.
+    # "Ja" and "ne Marlow" as two runs side by side; then the name broken across two lines.
     pdf.set_xy(20, 40)
     pdf.write(8, first[:2])
     pdf.set_xy(20 + pdf.get_string_width(first[:2]), 40)
-    pdf.write(8, first[2:] + " was")
+    pdf.write(8, first[2:] + " " + family + " was")
     pdf.set_xy(120, 40)
     pdf.write(8, "the caller, " + first)
     pdf.set_xy(20, 48)
