@@ -53,8 +53,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     env = clean_env(base / "var")
     people = load_synthetic(env, base / "archive")
     add_user(env, "alice", ["practitioner"], [people[0]["team"]])
+    add_user(env, "bob", ["practitioner"], [people[0]["team"]])  # breaks glass in IG tests
     add_user(env, "mig", ["migration_officer"])
     add_user(env, "ig1", ["ig_officer"])
+    add_user(env, "ig2", ["ig_officer"])  # a second officer: disposal's separation of duties
     with serving(env) as (url, _):
         yield Site(url=url, people=people)
 
