@@ -44,6 +44,17 @@ def add_training_pair(
         )
 
 
+def forget_training_pair(session: Session, document_id: int, person_id: str) -> None:
+    """A reviewer's link undone: the pair is no longer a confirmed match."""
+    session.execute(
+        delete(MatchTrainingPair).where(
+            MatchTrainingPair.document_id == document_id,
+            MatchTrainingPair.person_id == person_id,
+            MatchTrainingPair.source == "reviewer",
+        )
+    )
+
+
 def add_training_pairs(
     session: Session,
     pairs: Sequence[tuple[int, str, dict[str, Any]]],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog import documents as docs
 from catalog.access import family_of
-from catalog.matching import resolve_legacy_ids
+from catalog.matching import add_training_pair, forget_training_pair, resolve_legacy_ids
 from catalog.models import Document, DocumentLink, ExceptionItem, Person
 from catalog.models_matching import LegacyIdResolution
 from core.clock import utcnow
@@ -92,6 +92,15 @@ def _link_document(
     closed = docs.resolve_exceptions(
         session, document.id, kinds=None, resolution=f"{LINKED_TO}{person_id}", now=now
     )
+    # A confirmed match the matcher learns from (its fields read from the text when it trains).
+    add_training_pair(
+        session,
+        document_id=document.id,
+        person_id=person_id,
+        source="reviewer",
+        fields={},
+        now=now,
+    )
     audit.record(
         session,
         actor=caller.user_id,
@@ -138,6 +147,8 @@ def link_to_person(
     closed = _link_document(
         session, caller=caller, item=item, document=document, person_id=person_id, note=note
     )
+    # An unknown legacy ID resolved once links its documents in later rounds (workers/link.py).
+    resolve_legacy_ids(session, document, person_id, decided_by=caller.user_id, now=utcnow())
     _reindex(session, index, document)
     reindex_family(session, index, document.id)
     return {"document_id": document.id, "person_id": person_id, "resolved": closed}
@@ -244,6 +255,7 @@ def undo(
             removed.append(link.document_id)
             session.delete(link)
         forgotten = _forget_resolution(session, document, person_id)
+        forget_training_pair(session, document.id, person_id)
         reopened = [
             i
             for i in session.scalars(

@@ -17,9 +17,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.documents import get_text
 from catalog.models import Person
 from catalog.models_matching import MatchEvidence, MatchTrainingPair
-from workers.matching.records import DISAGREE, Record, document_of, person_postcode, record
+from workers.matching.records import (
+    DISAGREE,
+    Record,
+    document_of,
+    person_postcode,
+    record,
+    subject_records,
+)
+from workers.subject import subject_fields
 
 if TYPE_CHECKING:  # Splink and DuckDB are imported when a batch first needs them (0.4 s)
     from workers.matching.model import Matcher, Scored
@@ -145,11 +154,18 @@ def people_records(session: Session) -> list[Record]:
 def training_records(session: Session) -> list[Record]:
     """The confirmed pairs' subject records, labelled with their person (newest first)."""
     rows = session.execute(
-        select(MatchTrainingPair.person_id, MatchTrainingPair.fields)
+        select(MatchTrainingPair.document_id, MatchTrainingPair.person_id, MatchTrainingPair.fields)
         .order_by(MatchTrainingPair.id.desc())
         .limit(TRAINING_SAMPLE)
     )
-    return [{**fields, "label": person_id} for person_id, fields in rows if fields]
+    out: list[Record] = []
+    for document_id, person_id, fields in rows:
+        if not fields:  # a reviewer's link: the subject as the text gives it
+            found = subject_records(document_id, subject_fields(get_text(session, document_id)), {})
+            fields = {k: v for k, v in found[0].items() if k != "label"} if found else {}
+        if fields:
+            out.append({**fields, "label": person_id})
+    return out
 
 
 _lock = threading.Lock()
