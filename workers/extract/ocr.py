@@ -18,6 +18,9 @@ from workers.extract.ocr_passes import PageOcr, read_page
 # Formats Tesseract (leptonica) reads straight from the file, so a single-frame image needs no
 # re-encoding in Python.
 _DIRECT_FORMATS = {"PNG", "JPEG", "TIFF"}
+# Pillow modes of samples Leptonica decodes (a 12-bit scan opens as I;16 and is not one).
+_LEPTONICA_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr"}
+_PLANAR_CONFIGURATION = 284  # TIFF tag: 1 chunky (pixels' samples together), 2 planar
 
 
 def ocr_image(image: Image.Image, limits: Limits, tmp_dir: Path, dpi: int | None = None) -> PageOcr:
@@ -35,20 +38,29 @@ def _frame(image: Image.Image, limits: Limits, tmp_dir: Path, path: Path | None)
     # for a session's hidden state).
     metadata: dict[str, Any] = getattr(image, "info", {})
     x_dpi, y_dpi = (round(float(v)) for v in metadata.get("dpi", (0, 0)))
-    direct = str(path) if path is not None and _reads_directly(image) else None
+    direct = str(path) if path is not None and tesseract_reads_file(image) else None
     dpi = x_dpi if x_dpi == y_dpi and x_dpi > 0 else None
     return read_page(image, limits, tmp_dir, dpi, direct)
 
 
-def _reads_directly(image: Image.Image) -> bool:
-    """Whether Tesseract may read the file itself: a format Leptonica reads and, for a TIFF,
-    one page with no next page. Leptonica follows a TIFF's page chain without remembering where
-    it has been, so a chain that loops back (Pillow's test suite has one) never ends; Pillow
-    notices the loop and counts one frame."""
-    if image.format not in _DIRECT_FORMATS:
+def tesseract_reads_file(image: Image.Image) -> bool:
+    """Whether Tesseract may be handed the image's file itself (its pages in Leptonica's
+    decoding) rather than what Pillow decoded. Not where Leptonica reads nothing and exits 0
+    (12-bit, 32-bit, float or signed samples, planar TIFFs), nor where a TIFF's page chain
+    does not end after the pages Pillow counted: Leptonica follows a chain that loops back
+    (Pillow's test suite has one) without end, while Pillow notices the loop."""
+    if image.format not in _DIRECT_FORMATS or image.mode not in _LEPTONICA_MODES:
         return False
-    tags = getattr(image, "tag_v2", None)
-    return tags is None or getattr(tags, "next", 0) == 0
+    if image.format != "TIFF":
+        return True
+    tags: Any = getattr(image, "tag_v2", None)  # Pillow's TIFF directory of the frame
+    if tags is None or tags.get(_PLANAR_CONFIGURATION, 1) != 1:
+        return False
+    here = image.tell()
+    image.seek(getattr(image, "n_frames", 1) - 1)
+    ends = image.tag_v2.next == 0  # type: ignore[attr-defined]
+    image.seek(here)
+    return bool(ends)
 
 
 def extract_image(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:

@@ -23,10 +23,10 @@ from PIL import Image, ImageSequence
 from core.states import Reason
 from workers.extract.base import Limits
 from workers.extract.failures import check_pixels
+from workers.extract.ocr import tesseract_reads_file
+from workers.extract.ocr_repair import grey
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
 
-# As in extraction (workers/extract/ocr.py): formats Leptonica reads from the file itself.
-_DIRECT_FORMATS = {"PNG", "JPEG", "TIFF"}
 # Seconds a page may take, on top of the job's base limit, when a whole file goes at once.
 _PAGE_SECONDS = 30.0
 
@@ -37,7 +37,7 @@ def render_image(request: RenderRequest, limits: Limits) -> RenderResult:
         for frame in ImageSequence.Iterator(image):
             # Headers only: a TIFF's later frames may be larger than the first.
             check_pixels(frame.width, frame.height, limits.max_image_pixels)
-        if image.format in _DIRECT_FORMATS:
+        if tesseract_reads_file(image):  # as in extraction: one rule for both
             pdf = _tesseract_pdf(request.path, limits, _dpi(image), frames)
         else:
             pdf = _frames_pdf(image, limits, Path(request.scratch or tempfile.gettempdir()))
@@ -90,7 +90,10 @@ def _frames_pdf(image: Image.Image, limits: Limits, scratch: Path) -> bytes:
     writer = PdfWriter()
     dpi = _dpi(image)
     for frame in ImageSequence.Iterator(image):
-        page = frame.convert("RGB") if frame.mode not in ("L", "RGB", "1") else frame.copy()
+        if frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
+            page = grey(frame)  # wide samples stretched, not clipped white
+        else:
+            page = frame.convert("RGB") if frame.mode not in ("L", "RGB", "1") else frame.copy()
         handle, name = tempfile.mkstemp(suffix=".png", dir=scratch)
         try:
             with os.fdopen(handle, "wb") as out:
