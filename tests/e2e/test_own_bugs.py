@@ -68,10 +68,10 @@ def test_a_bug_after_extraction(
     victim = _indexed(expected)[5]["source_document_id"]
     real = pipeline.link_document
 
-    def link_document(session: Any, document: Any, *args: Any) -> Any:
+    def link_document(session: Any, document: Any, *args: Any, **kwargs: Any) -> Any:
         if document.source_document_id == victim:
             raise RuntimeError("a bug of ours")
-        return real(session, document, *args)
+        return real(session, document, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "link_document", link_document)
     _check(settings, _load(settings, archive_dir), expected, victim, tmp_path)
