@@ -106,6 +106,14 @@ class SarSettings(BaseModel):
     exemptions_file: str = ""
     # Page images of a bundle: rasterised at this resolution (the gate's OCR reads them).
     bundle_dpi: int = Field(default=200, ge=100, le=400)
+    # Redaction suggestions (domain/redaction_suggest.py): the exemption code they carry, the
+    # council's email domains (its staff's emails are not suggested), staff names beyond the
+    # users' display names, and the role words that mark a professional acting in role (empty:
+    # the built-in list). ESCR_SAR__COUNCIL_DOMAINS='["synthshire.gov.uk"]'.
+    suggest_code: str = "Sch2 Pt3 third party"
+    council_domains: list[str] = Field(default_factory=list)
+    staff_names: list[str] = Field(default_factory=list)
+    role_words: list[str] = Field(default_factory=list)
 
 
 class ApiSettings(BaseModel):
