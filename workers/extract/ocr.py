@@ -19,7 +19,8 @@ from workers.extract.ocr_passes import PageOcr, read_page
 # re-encoding in Python.
 _DIRECT_FORMATS = {"PNG", "JPEG", "TIFF"}
 # Pillow modes of samples Leptonica decodes (a 12-bit scan opens as I;16 and is not one).
-_LEPTONICA_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr"}
+# (Not CMYK, nor a palette with alpha: Tesseract fails or crashes on them in Pillow's tests.)
+_LEPTONICA_MODES = {"1", "L", "P", "RGB", "RGBA"}
 _PLANAR_CONFIGURATION = 284  # TIFF tag: 1 chunky (pixels' samples together), 2 planar
 
 

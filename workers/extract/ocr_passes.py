@@ -17,9 +17,11 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
+from core.states import Reason
 from domain.ocr import needs_review
 from workers.extract import ocr_repair, tesseract
 from workers.extract.base import Limits
+from workers.extract.failures import ExtractionFailed
 from workers.extract.tesseract import Reading
 
 # A first pass whose words are read with less mean confidence than this is read again.
@@ -113,7 +115,14 @@ def read_page(
     `dpi`: its resolution where known (Tesseract guesses it otherwise)."""
     config = f"--dpi {dpi}" if dpi else ""
     with _as_file(image, tmp_dir, path) as name:
-        first = tesseract.read(name, limits, tmp_dir, config)
+        try:
+            first = tesseract.read(name, limits, tmp_dir, config)
+        except ExtractionFailed as exc:
+            if path is None or exc.reason != Reason.CORRUPT:
+                raise
+            # Leptonica failed on a file Pillow decoded (a JPEG it finds truncated, an odd
+            # colour map): read what Pillow decoded.
+            return read_page(image, limits, tmp_dir, dpi)
         look = glance(image, dpi or 300)
         if path is not None and first.words == 0 and not look.blank:
             # Tesseract's Leptonica cannot decode every TIFF (12-bit, float or signed samples,

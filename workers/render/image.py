@@ -37,10 +37,18 @@ def render_image(request: RenderRequest, limits: Limits) -> RenderResult:
         for frame in ImageSequence.Iterator(image):
             # Headers only: a TIFF's later frames may be larger than the first.
             check_pixels(frame.width, frame.height, limits.max_image_pixels)
+        scratch = Path(request.scratch or tempfile.gettempdir())
+        pdf = b""
         if tesseract_reads_file(image):  # as in extraction: one rule for both
-            pdf = _tesseract_pdf(request.path, limits, _dpi(image), frames)
-        else:
-            pdf = _frames_pdf(image, limits, Path(request.scratch or tempfile.gettempdir()))
+            try:
+                pdf = _tesseract_pdf(request.path, limits, _dpi(image), frames)
+            except RenderFailed as exc:
+                # Leptonica failed on a file Pillow decodes (a JPEG it finds truncated):
+                # render what Pillow decoded.
+                if exc.reason != Reason.CORRUPT.value:
+                    raise
+        if not pdf:
+            pdf = _frames_pdf(image, limits, scratch)
     Path(request.out_path).write_bytes(pdf)
     return RenderResult(ok=True, pages=_page_count(pdf), method="ocr")
 

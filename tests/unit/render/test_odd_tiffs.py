@@ -36,3 +36,19 @@ def test_a_12_bit_and_a_float_scan_render_with_their_words(
         result, out = render(pool, path, "image/tiff")
         assert (result.ok, result.pages) == (True, 1), result
         assert scans.word_recall(scan.truth, pdf_text(out)[0]) > 0.8, path.name
+
+
+def test_a_cmyk_jpeg_and_a_palette_tiff_with_alpha_render_with_their_words(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    """Tesseract's PDF renderer fails on a CMYK JPEG and crashes on a palette TIFF with alpha
+    (Pillow's pil_sample_cmyk.jpg, rdf.tif), both of which Pillow decodes."""
+    scan = scans.letter_page(random.Random(8), paragraphs=1)
+    cmyk = tmp_path / "cmyk.jpg"
+    scan.image.convert("CMYK").save(cmyk, dpi=(300, 300))
+    palette = tmp_path / "palette.tif"
+    scan.image.convert("P").convert("PA").save(palette, dpi=(300, 300))
+    for path, mime in ((cmyk, "image/jpeg"), (palette, "image/tiff")):
+        result, out = render(pool, path, mime)
+        assert (result.ok, result.pages) == (True, 1), result
+        assert scans.word_recall(scan.truth, pdf_text(out)[0]) > 0.8, path.name

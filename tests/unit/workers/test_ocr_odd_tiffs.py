@@ -45,3 +45,13 @@ def test_a_tiff_whose_page_chain_loops_is_read_without_hanging(tmp_path: Path) -
     assert result.ok, result.detail
     assert result.pages == 1
     assert time.monotonic() - started < 10
+
+
+def test_a_palette_scan_with_transparency_is_read(tmp_path: Path) -> None:
+    """A palette TIFF with alpha (Pillow's rdf.tif): Tesseract crashes on the file itself."""
+    scan = scans.letter_page(random.Random(8), paragraphs=1)
+    path = tmp_path / "page-pa.tif"
+    scan.image.convert("P").convert("PA").save(path, dpi=(300, 300))
+    result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
+    assert result.ok, result.detail
+    assert scans.word_recall(scan.truth, result.text) > 0.9
