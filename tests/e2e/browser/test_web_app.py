@@ -131,8 +131,12 @@ def test_migration_officer_resolves_an_exception(page: Page, site: Site) -> None
     title = first.locator("h2").inner_text()
     shot(page, "06-exceptions")
     check_axe(page, "exceptions")
-    first.get_by_label(re.compile("person ID", re.I)).fill(site.people[0]["person_id"])
-    first.get_by_role("button", name="Link document").click()
+    # The person is found by the finder (an ID, a name, a date of birth), never typed as an ID.
+    first.get_by_label("Find a person").fill(site.people[0]["person_id"])
+    first.get_by_role("button", name="Find").click()
+    first = page.locator("section.exception", has_text=title).first
+    first.locator("input[name=person_id][value='%s']" % site.people[0]["person_id"]).check()
+    first.get_by_role("button", name="Link this document").click()
     expect(page.get_by_role("status")).to_contain_text(f"linked to {site.people[0]['person_id']}")
     assert title not in [h.inner_text() for h in page.locator("section.exception h2").all()]
     shot(page, "07-resolved")
