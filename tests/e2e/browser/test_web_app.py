@@ -135,7 +135,8 @@ def test_migration_officer_resolves_an_exception(page: Page, site: Site) -> None
     first.get_by_label("Find a person").fill(site.people[0]["person_id"])
     first.get_by_role("button", name="Find").click()
     first = page.locator("section.exception", has_text=title).first
-    first.locator("input[name=person_id][value='%s']" % site.people[0]["person_id"]).check()
+    person = site.people[0]["person_id"]
+    first.locator(f"input[name=person_id][value='{person}']").check()
     first.get_by_role("button", name="Link this document").click()
     expect(page.get_by_role("status")).to_contain_text(f"linked to {site.people[0]['person_id']}")
     assert title not in [h.inner_text() for h in page.locator("section.exception h2").all()]
