@@ -7,7 +7,9 @@ here parses a container.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -161,6 +163,8 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
             return ODT
         if b"word/document.xml" in head or b"word/document.xml" in tail:
             return DOCX
+        if b"META-INF/manifest.xml" in tail and b"content.xml" in tail:
+            return _packed_odf_type(head) or ODT
         for member, zipped in _ZIP_MEMBERS:
             if member in head or member in tail:
                 return zipped
@@ -179,6 +183,22 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
     elif mime == "text/plain" and _HEADER_LINE.match(head) and len(_HEADER_LINE.findall(head)) >= 3:
         return EML
     return mime
+
+
+def _packed_odf_type(head: bytes) -> str | None:
+    """The type an OpenDocument package names in its `mimetype` member where that member is
+    not stored first and uncompressed, as the standard asks and some writers (re-zipped files,
+    pyexcel-ods' test files) do not. Read only where `head` holds the whole zip, and only a
+    member that says it is small."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(head)) as package:
+            info = package.getinfo("mimetype")
+            if info.file_size > 100:
+                return None
+            named = package.read(info).decode("ascii").strip()
+    except (zipfile.BadZipFile, KeyError, ValueError, NotImplementedError, OSError, EOFError):
+        return None
+    return named if named.startswith("application/vnd.oasis.opendocument.") else None
 
 
 def extension_mismatch(filename: str, mime: str) -> bool:

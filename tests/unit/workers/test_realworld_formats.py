@@ -3,6 +3,7 @@ by a real tool: LibreOffice writes them from generated content (tests/factories/
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from tests.factories import office
@@ -24,3 +25,30 @@ def test_a_macro_enabled_word_document_gives_its_words(tmp_path: Path) -> None:
     result = extract_file(str(docm), mime, LIMITS, str(tmp_path))
     assert result.ok, result.detail
     assert "Agnes Thornbury was visited" in result.text
+
+
+def _repacked(source: Path, out: Path) -> Path:
+    """`source` re-zipped with every member compressed and `mimetype` last, as re-zipping tools
+    leave an OpenDocument file (pyexcel-ods' white_space.ods is one)."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as repacked:
+        names = sorted(original.namelist(), key=lambda name: name == "mimetype")
+        for name in names:
+            repacked.writestr(name, original.read(name), compress_type=zipfile.ZIP_DEFLATED)
+    return out
+
+
+def test_an_opendocument_file_whose_mimetype_is_not_first_is_typed_and_read(
+    tmp_path: Path,
+) -> None:
+    book = office.spreadsheet(
+        tmp_path / "book.ods", {"Visits": [["Worker", "Outcome"], ["Jones", "grandmother"]]}
+    )
+    letter = office.text_document(tmp_path / "letter.odt", "Case note", ["Agnes Thornbury."])
+    for source, mime, word in (
+        (book, "application/vnd.oasis.opendocument.spreadsheet", "grandmother"),
+        (letter, "application/vnd.oasis.opendocument.text", "Thornbury"),
+    ):
+        repacked = _repacked(source, tmp_path / f"repacked-{source.name}")
+        assert detect(repacked).mime == mime
+        result = extract_file(str(repacked), mime, LIMITS, str(tmp_path))
+        assert result.ok and word in result.text, result
