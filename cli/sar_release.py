@@ -86,6 +86,22 @@ def sar_redactions(args: argparse.Namespace) -> int:
     return 0
 
 
+def sar_suggest(args: argparse.Namespace) -> int:
+    from records import sar_suggest as suggestions
+
+    sar = get_settings().sar
+    with unit_of_work(_url()) as session:
+        actor = _actor(session, args, "sar suggest")
+        _line(
+            suggestions.run(
+                session, args.sar_id, actor=actor, code=args.code or sar.suggest_code,
+                council_domains=sar.council_domains, staff_names=sar.staff_names,
+                role_words=sar.role_words, exemptions_file=sar.exemptions_file,
+            )
+        )  # fmt: skip
+    return 0
+
+
 def sar_bundle(args: argparse.Namespace) -> int:
     from api.sar_release import outcome_json, release
     from storage.factory import make_blob_store
@@ -173,6 +189,17 @@ def register(cmds: Any) -> None:
         ["escr sar approve 4 --as ig2 --password-stdin"],
     )
     p.add_argument("sar_id", type=int, help="the request's ID")
+    p = _add(
+        cmds,
+        "suggest",
+        sar_suggest,
+        "suggest redactions of third-party information (other people's names, IDs, addresses, "
+        "postcodes, phones, emails, NHS numbers) in the included documents, for a reviewer to "
+        "accept or reject; professionals in role are left alone",
+        ["escr sar suggest 4"],
+    )
+    p.add_argument("sar_id", type=int, help="the request's ID")
+    p.add_argument("--code", default="", help="the code suggestions carry (ESCR_SAR__SUGGEST_CODE)")
     p = _add(cmds, "redactions", sar_redactions, "every redaction and what blocks the bundle")
     p.add_argument("sar_id", type=int, help="the request's ID")
     p = _add(

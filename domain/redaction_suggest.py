@@ -72,7 +72,7 @@ _ADDRESS = re.compile(
 )
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})\b")
 _PHONE = re.compile(r"(?<![\w+])(?:\+44[ \t]?(?:\(0\)[ \t]?)?|0)[1-9][0-9 \t\-)]{7,13}[0-9]")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b")
+_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _NHS = re.compile(r"(?<![0-9])[0-9]{3}[ \-]?[0-9]{3}[ \-]?[0-9]{4}(?![0-9])")
 _ID_TOKEN = re.compile(r"(?<![\w/])[A-Za-z]*[0-9][A-Za-z0-9/_\-]*(?![\w/])")
 # Capitalised words that end a sentence's capitalised run rather than name anyone.
@@ -172,7 +172,7 @@ class Context:
         alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) or "(?!x)x"
         self.role_before = re.compile(rf"\b(?:{alternatives})\s*[:,\-–(]?\s*$", re.IGNORECASE)
         self.role_after = re.compile(
-            rf"^\s*(?:[,(\-–]|\n)\s*(?:the\s+|a\s+|our\s+)?(?:[A-Za-z]+\s+){{0,2}}(?:{alternatives})\b",
+            rf"^\s*(?:[,(\-–]|\n)\s*(?:the\s+|a\s+|our\s+)?(?:[\w'’]+\s+){{0,2}}(?:{alternatives})\b",
             re.IGNORECASE,
         )
         signs = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in SIGN_OFFS)
@@ -231,6 +231,22 @@ def in_role(text: str, start: int, end: int, context: Context) -> bool:
 def _is_subject(term: str, context: Context) -> bool:
     words = key(term).split()
     return bool(words) and all(w in context.subject_words for w in words)
+
+
+def learn_staff(texts: Iterable[str], context: Context) -> set[str]:
+    """Names seen in role anywhere in the request's documents ("Social worker: Tom Brennan")
+    join the staff for every document: the same worker is named bare elsewhere ("Tom Brennan
+    visited"). Returns the names learned (folded)."""
+    learned: set[str] = set()
+    for text in texts:
+        for start, end, first, second in _pairs(text):
+            name = key(f"{first} {second}")
+            if name in context.staff or key(first) not in context.given_names:
+                continue
+            if name not in context.names and in_role(text, start, end, context):
+                learned.add(name)
+    context.staff |= learned
+    return learned
 
 
 def suggest(text: str, context: Context, *, protect_roles: bool = True) -> list[Suggestion]:

@@ -29,6 +29,7 @@ from domain.redaction_suggest import (
     OtherPerson,
     Subject,
     Suggestion,
+    learn_staff,
     suggest,
 )
 from records.sar import get_request
@@ -140,6 +141,7 @@ def run(
         session, person, documents, council_domains=council_domains,
         staff_names=staff_names, role_words=role_words,
     )  # fmt: skip
+    learned = learn_staff((text for _, text in _texts(session, documents)), context)
     known: dict[int, set[str]] = {}
     for document_id, term in session.execute(
         select(SarRedaction.document_id, SarRedaction.term).where(SarRedaction.sar_id == sar_id)
@@ -149,18 +151,12 @@ def run(
     now = utcnow()
     by_kind: dict[str, int] = {}
     made = 0
-    for chunk in _chunks(documents):
-        texts = session.execute(
-            select(DocumentText.document_id, DocumentText.text).where(
-                DocumentText.document_id.in_(chunk)
-            )
-        )
-        for document_id, text in texts:
-            seen = known.setdefault(document_id, set())
-            for found in _distinct(suggest(text or "", context), seen):
-                session.add(_row(sar_id, document_id, found, text, code, now))
-                by_kind[found.kind] = by_kind.get(found.kind, 0) + 1
-                made += 1
+    for document_id, text in _texts(session, documents):
+        seen = known.setdefault(document_id, set())
+        for found in _distinct(suggest(text, context), seen):
+            session.add(_row(sar_id, document_id, found, text, code, now))
+            by_kind[found.kind] = by_kind.get(found.kind, 0) + 1
+            made += 1
     session.flush()
     audit.record(
         session,
@@ -171,7 +167,24 @@ def run(
         person_ids=[request.person_id],
         detail={"suggested": made, "by_kind": by_kind, "documents": len(documents)},
     )
-    return {"sar_id": sar_id, "documents": len(documents), "suggested": made, "by_kind": by_kind}
+    return {
+        "sar_id": sar_id,
+        "documents": len(documents),
+        "suggested": made,
+        "by_kind": by_kind,
+        "staff_learned": len(learned),
+    }
+
+
+def _texts(session: Session, documents: Sequence[int]) -> Iterable[tuple[int, str]]:
+    """Each document's text, a chunk of documents at a time."""
+    for chunk in _chunks(documents):
+        for document_id, text in session.execute(
+            select(DocumentText.document_id, DocumentText.text).where(
+                DocumentText.document_id.in_(chunk)
+            )
+        ):
+            yield document_id, text or ""
 
 
 def _distinct(found: list[Suggestion], seen: set[str]) -> list[Suggestion]:
