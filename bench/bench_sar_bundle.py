@@ -90,9 +90,14 @@ def main() -> None:
         assert outcome.ok, outcome.problems
         print(f"documents {args.docs}, pages {pages} (+{outcome.pages - pages} escr wrote), "
               f"workers {args.workers}")  # fmt: skip
-        print(f"raw PDFium rasterising at 200 dpi: {raw:.2f} s ({raw / pages * 1000:.0f} ms a page)")
-        print(f"bundle: {whole:.2f} s ({whole / pages * 1000:.0f} ms a page), "
-              f"{whole / raw:.1f}x raw; stages {({k: round(v, 2) for k, v in outcome.seconds.items()})}")  # fmt: skip
+        print(
+            f"raw PDFium rasterising at 200 dpi: {raw:.2f} s ({raw / pages * 1000:.0f} ms a page)"
+        )
+        stages = {k: round(v, 2) for k, v in outcome.seconds.items()}
+        print(
+            f"bundle: {whole:.2f} s ({whole / pages * 1000:.0f} ms a page), "
+            f"{whole / raw:.1f}x raw; stages {stages}"
+        )
         scale = 5000 / pages
         print(f"extrapolated to 5,000 pages: raw {raw * scale:.0f} s, bundle {whole * scale:.0f} s")
         print(f"bundle.pdf {outcome.pdf.stat().st_size / 2**20:.1f} MiB" if outcome.pdf else "")
