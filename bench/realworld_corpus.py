@@ -145,7 +145,19 @@ def build(out: Path) -> int:
     rows: list[dict[str, str]] = []
     for source in SOURCES:
         label = source.name.replace("@", "").replace("/", "-")
-        root = unpack(fetch(source, dl), src / label)
+        try:
+            root = unpack(fetch(source, dl), src / label)
+        except (
+            OSError,
+            subprocess.CalledProcessError,
+            StopIteration,
+            tarfile.TarError,
+            zipfile.BadZipFile,
+        ) as exc:
+            # A source that cannot be fetched (offline, withdrawn version, no npm or apt) is left
+            # out with a note, so the rest of the corpus is still built.
+            print(f"dropped {source.kind}:{source.name} {source.version}: {exc}", file=sys.stderr)
+            continue
         seen: set[Path] = set()
         for pattern, most in source.picks:
             for path in pick(root, pattern, most):
@@ -179,9 +191,11 @@ PEOPLE = (
 
 def write(archive: Path, rows: list[dict[str, str]]) -> None:
     with (archive / "origins.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+        origins = csv.DictWriter(
+            f, fieldnames=["package", "version", "path", "file_path", "sha256"]
+        )
+        origins.writeheader()
+        origins.writerows(rows)
     with (archive / "manifest.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(

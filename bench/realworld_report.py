@@ -77,8 +77,8 @@ def main() -> None:
         print(f"| {ext} | " + " | ".join(str(table[ext][c] or "") for c in cols) + " |")
     print("| **all** | " + " | ".join(str(total[c]) for c in cols) + " |")
     if args.list:
-        for row in sorted(odd):
-            print("  ".join(row))
+        for listed in sorted(odd):
+            print("  ".join(listed))
 
 
 if __name__ == "__main__":
