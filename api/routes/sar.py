@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ActorDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
 from api.params import BoundedDate, IdPath, Page, paging
+from api.routes import sar_review
 from api.schemas import errors
 from api.schemas.sar import Closed, Collation, DueLists, SarList, SarRequestOut
 from records import sar, sar_collate
@@ -23,6 +24,8 @@ from retention.periods import server_today
 from retention.sar_hold import SarHolds
 
 router = APIRouter(tags=["subject access"])
+# The review routes (api/routes/sar_review.py) first: /sar/exemptions must come before /sar/{id}.
+router.include_router(sar_review.router)
 
 GOVERNANCE = errors(401, 403, e403="needs an IG officer or administrator (the refusal is audited)")
 ONE = {**GOVERNANCE, **errors(404, 422, e404="no such request")}

@@ -40,6 +40,8 @@ NOT_JSON = {
     "GET /api/documents/{document_id}/content": "application/octet-stream",
     "GET /api/documents/{document_id}/rendition": "application/pdf",
     "GET /api/retention/public-key": "text/plain",
+    "GET /api/sar/{sar_id}/releases/{release_id}/bundle.pdf": "application/pdf",
+    "GET /api/sar/{sar_id}/releases/{release_id}/bundle.zip": "application/zip",
 }
 
 
