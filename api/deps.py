@@ -4,14 +4,22 @@ FastAPI caches a dependency per request, so the caller and the route share one s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Annotated
 
-from fastapi import Cookie, Depends, HTTPException, Request
+from fastapi import Cookie, Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth import NotAuthenticated, OidcVerifier, WebLogin, bearer_caller, session_login
+from api.auth import NotAuthenticated, OidcVerifier, WebLogin, session_login
+from api.service_auth import (
+    ON_BEHALF_OF,
+    Principal,
+    bearer_principal,
+    refuse_unscoped,
+    service_caller_for,
+)
 from catalog.db import unit_of_work
 from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
@@ -70,18 +78,20 @@ def _verifier(request: Request, settings: Settings) -> OidcVerifier | None:
 # Declared as a security scheme so the OpenAPI document (and /docs's Authorize) names it.
 _bearer = HTTPBearer(
     scheme_name="bearer",
-    description="An OIDC access token, or the service token (ESCR_API__TOKEN).",
+    description="An OIDC access token, a service account's API key (escr_...) or client-"
+    "credentials token, or the development token (ESCR_API__TOKEN).",
     auto_error=False,
 )
 
 
-def caller_dep(
+def principal_dep(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> Caller:
-    """The API's caller, from `Authorization: Bearer`: an OIDC token or the service token.
+) -> Principal:
+    """Who `Authorization: Bearer` says is calling: an OIDC user, the static token, or a
+    service account (an escr API key, or an IdP client-credentials token mapped to one).
 
     The API takes no cookie, so a page on another site cannot make a browser call it."""
     if credentials is None:
@@ -92,11 +102,55 @@ def caller_dep(
         )
     token = credentials.credentials
     try:
-        return bearer_caller(session, settings, _verifier(request, settings), token)
+        return bearer_principal(session, settings, _verifier(request, settings), token)
     except NotAuthenticated as exc:
         raise HTTPException(
             status_code=401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from exc
+
+
+def caller_dep(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(principal_dep)],
+) -> Caller:
+    """The caller of a route that names no scope: a person or the static token. A service
+    account is refused here (403, audited): it reaches only routes that name a scope."""
+    if principal.caller is None:
+        refuse_unscoped(session, principal, _route(request))
+    assert principal.caller is not None
+    return principal.caller
+
+
+@cache  # one dependency per scope, so FastAPI runs it once per request
+def require_scope(scope: str) -> Callable[..., Caller]:
+    """A dependency for a route open to service accounts: `Depends(require_scope("x:y"))`
+    gives the route's Caller. A service account needs the scope and a practitioner named in
+    X-On-Behalf-Of, whose access it then has (api/service_auth.py); a person or the static
+    token passes as on any route (their roles decide), and may not name anyone else."""
+
+    def scoped_caller(
+        request: Request,
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(principal_dep)],
+        on_behalf_of: Annotated[
+            str,
+            Header(
+                alias=ON_BEHALF_OF,
+                description="the user a service account acts for (service accounts only)",
+            ),
+        ] = "",
+    ) -> Caller:
+        if principal.caller is not None:
+            if on_behalf_of:
+                raise HTTPException(
+                    status_code=400, detail=f"{ON_BEHALF_OF} is for service accounts only"
+                )
+            return principal.caller
+        return service_caller_for(session, principal, scope, on_behalf_of, _route(request))
+
+    scoped_caller.__name__ = f"scope_{scope.replace(':', '_')}"
+    return scoped_caller
 
 
 def web_login_dep(

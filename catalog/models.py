@@ -71,6 +71,8 @@ class LedgerRow(Base):
     # The parsed manifest row, so any worker can ingest it from the ledger alone.
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The manifest's optional legacy_url: the old system's link to this document (issue 16).
+    legacy_url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
 
 
 class Blob(Base):

@@ -13,6 +13,7 @@ from catalog.models_renditions import Rendition  # noqa: F401  (registers the ta
 from catalog.models_retention import AuditChainHead  # noqa: F401  (registers the tables)
 from catalog.models_rounds import MetadataVersion  # noqa: F401  (registers the tables)
 from catalog.models_sar import SarRequest  # noqa: F401  (registers the tables)
+from catalog.models_service import ServiceAccount  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = Base.metadata
