@@ -189,11 +189,13 @@ def _row_values(batch: str, item: ManifestRow | BadRow) -> dict[str, Any]:
     """The ledger row for one manifest row (duplicates are marked after, in one statement)."""
     state, reason, detail = RowState.PENDING, None, ""
     payload: dict[str, Any] = {}
+    legacy_url = None
     if isinstance(item, BadRow):
         state, reason = RowState.QUARANTINED, Reason.BAD_ROW
         detail = f"line {item.line_no}: {item.detail}"
     else:
         payload = _payload(item)
+        legacy_url = item.legacy_url or None
         detail = "; ".join(str(w) for w in item.warnings)
     return {
         "batch": batch,
@@ -206,4 +208,5 @@ def _row_values(batch: str, item: ManifestRow | BadRow) -> dict[str, Any]:
         "change": "",
         "payload": payload,
         "updated_at": utcnow(),
+        "legacy_url": legacy_url,
     }

@@ -93,3 +93,36 @@ def test_duplicate_marking_finds_earlier_lines_by_index_not_by_scanning_the_batc
         plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
     details = " | ".join(str(row[-1]) for row in plan)
     assert "USING COVERING INDEX ix_ledger_source_line" in details, details
+
+
+def test_legacy_url_column_is_kept_on_the_ledger_row_not_in_extra(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The manifest's optional legacy_url (the old system's link) lands on the ledger row, for
+    the legacy-link routes; a row without one has none, and a URL with a line break is a bad
+    row, not a link."""
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "source_system,source_document_id,legacy_person_id,file_path,legacy_url\n"
+        "PARIS,D1,1,a.txt,https://escr.old.example/docs/view?id=D1\n"
+        "PARIS,D2,1,b.txt,\n"
+        'PARIS,D3,1,c.txt,"https://escr.old.example/docs/\nD3"\n',
+        encoding="utf-8",
+    )
+    migrate(settings.database_url)
+    with session_factory(settings.database_url)() as session:
+        register_manifest(
+            session,
+            batch="links",
+            manifest=manifest,
+            manifest_sha256=file_sha256(manifest),
+            people=None,
+            mapping=load_mapping(),
+        )
+        rows = session.scalars(select(LedgerRow).order_by(LedgerRow.line_no)).all()
+        by_id = {r.source_document_id: r for r in rows}
+        assert by_id["D1"].legacy_url == "https://escr.old.example/docs/view?id=D1"
+        assert "legacy_url" not in by_id["D1"].payload["extra"]
+        assert by_id["D2"].legacy_url is None
+        assert by_id["D3"].reason == "bad_row"
+        assert by_id["D3"].legacy_url is None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from domain.values import controls_in_cells, parse_date, without_controls
+from domain.values import control_character, controls_in_cells, parse_date, without_controls
 from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
 
@@ -28,6 +28,12 @@ REQUIRED_FIELDS = ("source_system", "source_document_id", "file_path")
 # registration on PostgreSQL. A source document ID leaves room for the "#attachment-N" its
 # attachments' IDs add, three levels deep (workers/attachments.py).
 MAX_CHARS = {"source_system": 100, "source_document_id": 255, "legacy_doc_type": 300}
+# The optional column of the old system's link to the document (an ESCR store's or the old
+# CMS's URL), kept on the ledger row so the link keeps working after migration (issue 16).
+# Named so in the file itself, not through the mapping: a column every export lacks would
+# otherwise warn on every load.
+LEGACY_URL_COLUMN = "legacy_url"
+LEGACY_URL_MAX = 2000  # catalog.models.LedgerRow.legacy_url
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class ManifestRow:
     sha256: str | None
     extra: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Note, ...] = ()
+    legacy_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,13 @@ def _parse_row(
         return bad("missing_id", "source_system and source_document_id are required")
     if not cell("file_path"):
         return bad("empty_path", "file_path is empty")
+    legacy_url = cells.get(LEGACY_URL_COLUMN, "").strip()
+    if control_character(legacy_url) is not None:
+        return bad("control_character", "legacy_url holds a control character")
+    if len(legacy_url) > LEGACY_URL_MAX:
+        return bad(
+            "too_long", f"legacy_url is {len(legacy_url)} characters, more than {LEGACY_URL_MAX}"
+        )
     sha = cell("sha256").lower() or None
     if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
         return bad("bad_sha256", f"sha256 {sha!r} is not a SHA-256 hex digest")
@@ -131,6 +145,7 @@ def _parse_row(
         legacy_doc_type=cell("legacy_doc_type"),
         document_date=doc_date,
         sha256=sha,
-        extra={k: v for k, v in cells.items() if k not in known},
+        extra={k: v for k, v in cells.items() if k not in known and k != LEGACY_URL_COLUMN},
         warnings=tuple(warnings),
+        legacy_url=legacy_url,
     )
