@@ -189,3 +189,27 @@ def test_the_gate_refuses_a_planted_leak(tamper, tmp_path: Path) -> None:  # typ
     assert verdict.problems, f"{tamper.__name__} was not seen"
     if tamper is not _append_revision:
         assert any("redacted term" in p for p in verdict.problems), verdict.problems
+
+
+def test_a_page_keeps_its_colour_only_where_it_has_some(tmp_path: Path) -> None:
+    """A black-and-white page is written grey (a third of the bytes); a page with a small red
+    logo stays colour, so the burn never drops what the reviewer saw."""
+    from fpdf import FPDF
+
+    source = tmp_path / "two.pdf"
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Visit note. Allocated to the duty team.")
+    pdf.add_page()
+    pdf.set_fill_color(200, 30, 30)
+    pdf.rect(10, 10, 8, 8, style="F")  # a small council logo
+    pdf.multi_cell(0, 6, "Letter with the council's logo.")
+    pdf.output(str(source))
+    out = tmp_path / "out.pdf"
+    assert redact_file(RedactRequest(str(source), str(out), terms=TERMS), Limits()).ok
+    with pikepdf.open(out) as burned:
+        spaces = [
+            str(next(iter(page.obj.Resources.XObject.values())).ColorSpace) for page in burned.pages
+        ]
+    assert spaces == ["/DeviceGray", "/DeviceRGB"]
