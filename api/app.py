@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import access, documents, migration, people, retention, sar
+from api.routes import access, documents, migration, people, quality, retention, sar
 from api.web import install_web
 
 
@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     app.include_router(documents.router, prefix="/api")
     app.include_router(people.router, prefix="/api")
     app.include_router(migration.router, prefix="/api")
+    app.include_router(quality.router, prefix="/api")
     app.include_router(retention.router, prefix="/api")
     app.include_router(access.router, prefix="/api")
     app.include_router(sar.router, prefix="/api")

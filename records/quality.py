@@ -1,11 +1,13 @@
 """How good a load's linking and classification are, measured against a ground truth.
 
-The ground truth is a CSV with one line per document: source_system, source_document_id,
-person_ids (the people it is truly about, ";"-separated) and, when known, linkable (1/0: the
-archive holds the evidence to find them), misfiled (non-empty when the manifest put it on
-someone else) and doc_type. `escr synth --noise` writes one (truth.csv, workers/synth/truth.py);
-a migration can write its own from a sample its officers checked. bench/bench_linking.py
-prints these figures, and `escr quality BATCH` is meant to.
+The ground truth is a CSV with one line per document: source_document_id, person_ids (the
+people it is truly about, ";"-separated; `person_id` is read the same) and, when known,
+source_system (without it a document is found by its ID alone), linkable (1/0: the archive
+holds the evidence to find them), misfiled (non-empty when the manifest put it on someone
+else) and doc_type. `escr synth --noise` writes one (truth.csv, workers/synth/truth.py; its
+expected.csv reads too); a migration can write its own from a sample its officers checked. A
+document's later lines are ignored (the first says what it is). bench/bench_linking.py and
+`escr quality BATCH --truth FILE` (records/quality_report.py) print these figures.
 
 A link is automatic unless a person made it (method `manual`). Precision matters more than
 recall: a document on the wrong child's record is a data breach.
@@ -15,19 +17,32 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Document, DocumentLink, ExceptionItem
+from core.errors import InvalidInput
 from core.states import RowState
 from domain.vocabulary import CONTENT_EXCEPTION_KINDS
 
 MANUAL = "manual"
 TOP_N = 3  # a reviewer reads the first few candidates; the right one must be among them
+
+# The decision paths a document can take, in the order a report lists them, with what each
+# means for a migration lead (a link method not named here reads as an automatic one).
+PATH_MEANINGS = {
+    "crosswalk": "linked automatically through the crosswalk (the manifest's legacy person ID), "
+    "the text not contradicting it",
+    "probable": "linked automatically by probabilistic matching (name, date of birth, NHS "
+    "number, address) above the upper threshold, its evidence stored with the link",
+    MANUAL: "linked by a reviewer from the exception queue",
+    "review": "waiting in the exception queue for a person to decide",
+    "unlinked": "on no one's record and not queued (nothing to link it by)",
+}
 
 
 @dataclass(frozen=True)
@@ -58,30 +73,74 @@ class LinkingQuality:
     reviewed: int  # linkable documents in the queue whose true people are not all linked
     review_top3: int  # of them, those whose missing true people are among the first candidates
     review_top3_rate: float | None
-    paths: dict[str, int]  # documents by decision path: a link method, review, unlinked
+    paths: dict[str, int]  # documents by decision_path (automatic links only)
     typed: int  # indexed documents with a true type (no catalog type counts as a wrong one)
     type_macro_f1: float | None
+    type_confusion: Confusion  # the catalog's types against the true ones
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """A confusion matrix: counts[i][j] documents of true type classes[i] typed classes[j]."""
+
+    classes: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]
+
+
+def confusion(pairs: Iterable[tuple[str, str]]) -> Confusion:
+    """The confusion matrix of (true, predicted) labels over every label either side uses."""
+    counted = Counter(pairs)
+    classes = tuple(sorted({label for pair in counted for label in pair}))
+    return Confusion(classes, tuple(tuple(counted[(t, p)] for p in classes) for t in classes))
 
 
 def read_truth(path: Path) -> list[TruthDocument]:
-    """The ground truth CSV (columns in the module docstring; absent optional columns default)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = []
-    for row in rows:
-        people = frozenset(p.strip() for p in row["person_ids"].split(";") if p.strip())
-        linkable = row.get("linkable")
-        out.append(
-            TruthDocument(
-                source_system=row["source_system"].strip(),
-                source_document_id=row["source_document_id"].strip(),
-                person_ids=people,
-                linkable=bool(people) if linkable is None else linkable.strip() == "1",
-                misfiled=bool((row.get("misfiled") or "").strip()),
-                doc_type=(row.get("doc_type") or "").strip(),
-            )
+    """The ground truth CSV file (columns in the module docstring)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return parse_truth(fh)
+
+
+def parse_truth(lines: Iterable[str]) -> list[TruthDocument]:
+    """The ground truth from CSV lines; InvalidInput naming what is missing when it is not one.
+    Absent optional columns default; a document's later lines are ignored."""
+    reader = csv.DictReader(lines)
+    columns = {c.strip() for c in reader.fieldnames or ()}
+    people_column = "person_ids" if "person_ids" in columns else "person_id"
+    missing = {"source_document_id", people_column} - columns
+    if missing:
+        raise InvalidInput(
+            f"the ground truth needs the columns source_document_id and person_ids; "
+            f"missing: {', '.join(sorted(missing))}"
         )
-    return out
+    out: dict[tuple[str, str], TruthDocument] = {}
+    for raw in reader:
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
+        key = (row.get("source_system", ""), row.get("source_document_id", ""))
+        if not key[1] or key in out:
+            continue
+        people = frozenset(p.strip() for p in row.get(people_column, "").split(";") if p.strip())
+        linkable = row.get("linkable")
+        out[key] = TruthDocument(
+            source_system=key[0],
+            source_document_id=key[1],
+            person_ids=people,
+            linkable=bool(people) if linkable is None else linkable == "1",
+            misfiled=bool(row.get("misfiled")),
+            doc_type=row.get("doc_type", ""),
+        )
+    return list(out.values())
+
+
+def decision_path(queued: bool, methods: Collection[str]) -> str:
+    """The one path a document took: `review` while a link exception is open, else how it was
+    linked (a reviewer's decision first, then the crosswalk, then any other method), else
+    `unlinked`."""
+    if queued:
+        return "review"
+    for method in (MANUAL, "crosswalk", *sorted(methods)):
+        if method in methods:
+            return method
+    return "unlinked"
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -112,27 +171,33 @@ class _Seen:
     queued: bool
 
 
-def _catalog(session: Session, truth: list[TruthDocument]) -> dict[tuple[str, str], _Seen]:
-    keys = [(t.source_system, t.source_document_id) for t in truth]
+def _catalog(
+    session: Session, truth: list[TruthDocument], batch: str | None
+) -> dict[tuple[str, str], _Seen]:
+    """The documents of the truth (of `batch` only, when given), by (system, ID); a truth line
+    without a system finds the one document of its ID (an ID several systems use, none)."""
+    source_ids = sorted({t.source_document_id for t in truth})
     seen: dict[tuple[str, str], _Seen] = {}
     by_id: dict[int, _Seen] = {}
-    for start in range(0, len(keys), 500):  # bounded IN lists
-        chunk = keys[start : start + 500]
-        docs = session.execute(
-            select(
-                Document.id,
-                Document.source_system,
-                Document.source_document_id,
-                Document.doc_type,
-                Document.state,
-            ).where(
-                Document.parent_id.is_(None),
-                tuple_(Document.source_system, Document.source_document_id).in_(chunk),
-            )
-        )
-        for doc_id, system, source_id, doc_type, state in docs:
+    by_source_id: dict[str, list[_Seen]] = {}
+    for start in range(0, len(source_ids), 500):  # bounded IN lists
+        chunk = source_ids[start : start + 500]
+        query = select(
+            Document.id,
+            Document.source_system,
+            Document.source_document_id,
+            Document.doc_type,
+            Document.state,
+        ).where(Document.parent_id.is_(None), Document.source_document_id.in_(chunk))
+        if batch is not None:
+            query = query.where(Document.batch == batch)
+        for doc_id, system, source_id, doc_type, state in session.execute(query):
             entry = _Seen(doc_type, state == RowState.INDEXED, {}, [], False)
             seen[(system, source_id)] = by_id[doc_id] = entry
+            by_source_id.setdefault(source_id, []).append(entry)
+    for source_id, entries in by_source_id.items():
+        if len(entries) == 1:
+            seen[("", source_id)] = entries[0]
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         chunk_ids = ids[start : start + 500]
@@ -161,9 +226,12 @@ def _catalog(session: Session, truth: list[TruthDocument]) -> dict[tuple[str, st
     return seen
 
 
-def measure_linking(session: Session, truth: list[TruthDocument]) -> LinkingQuality:
-    """The figures of the catalog's links, queue and types against the truth."""
-    seen = _catalog(session, truth)
+def measure_linking(
+    session: Session, truth: list[TruthDocument], *, batch: str | None = None
+) -> LinkingQuality:
+    """The figures of the catalog's links, queue and types against the truth: of every
+    document it names, or of those `batch` last stored."""
+    seen = _catalog(session, truth, batch)
     counts: Counter[str] = Counter()
     paths: Counter[str] = Counter()
     types: list[tuple[str, str]] = []
@@ -187,13 +255,7 @@ def measure_linking(session: Session, truth: list[TruthDocument]) -> LinkingQual
             counts["misfiled"] += 1
             linked_right = bool(doc.auto) and not wrong
             counts["caught"] += not wrong and (doc.queued or linked_right)
-        if doc.queued:
-            paths["review"] += 1
-        elif doc.auto:
-            for method in sorted(set(doc.auto.values())):
-                paths[method] += 1
-        else:
-            paths["unlinked"] += 1
+        paths[decision_path(doc.queued, set(doc.auto.values()))] += 1
         if t.doc_type and doc.indexed:
             types.append((t.doc_type, doc.doc_type or "(none)"))
     return LinkingQuality(
@@ -212,4 +274,5 @@ def measure_linking(session: Session, truth: list[TruthDocument]) -> LinkingQual
         paths=dict(sorted(paths.items())),
         typed=len(types),
         type_macro_f1=macro_f1(types),
+        type_confusion=confusion(types),
     )

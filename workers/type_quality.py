@@ -4,6 +4,7 @@ cross-validated macro-F1, per-type F1 and confusion matrix, as measured when it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,21 @@ class TypeQuality:
 
     def confusion_table(self) -> str:
         """The confusion matrix as text, one row a true type."""
-        width = max(len(c) for c in self.classes)
-        head = " " * (width + 1) + " ".join(f"{c[:6]:>6}" for c in self.classes)
-        rows = [
-            f"{c:<{width}} " + " ".join(f"{n:>6}" for n in row)
-            for c, row in zip(self.classes, self.confusion, strict=True)
-        ]
-        return "\n".join([head, *rows])
+        return confusion_table(self.classes, self.confusion)
+
+
+def confusion_table(classes: Sequence[str], counts: Sequence[Sequence[int]]) -> str:
+    """A confusion matrix as text: a row a true type, a column a predicted one (names cut to
+    six characters above the columns)."""
+    if not classes:
+        return "(no types)"
+    width = max(len(c) for c in classes)
+    head = " " * (width + 1) + " ".join(f"{c[:6]:>6}" for c in classes)
+    rows = [
+        f"{c:<{width}} " + " ".join(f"{n:>6}" for n in row)
+        for c, row in zip(classes, counts, strict=True)
+    ]
+    return "\n".join([head, *rows])
 
 
 def type_quality(home: Path) -> TypeQuality | None:
