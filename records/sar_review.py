@@ -8,17 +8,21 @@ Every read and change is audited with the person concerned, as records/sar.py do
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Document, DocumentText
+from catalog import audit
+from catalog.models import Document, DocumentText, Person
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from domain.redaction import find_terms
-from records.sar import audit_read, get_request
+from records import sar_clock
+from records.sar import audit_read, get_request, pauses_of, request_json
 from records.sar_redact import REASON_MAX, exemptions, needs_signoff, redaction_json
 
 ITEM_DECISIONS = {"include": "included", "exclude": "excluded"}
@@ -269,3 +273,76 @@ def release_file(
     sha = row.pdf_sha256 if name == "bundle.pdf" else row.bundle_sha256
     audit_read(session, request, actor, "sar_release_download", release=row.id, file=name)
     return sha, BUNDLE_FILES[name]
+
+
+def workbench_lists(
+    session: Session, *, actor: str, today: date, within_days: int, closed_shown: int = 20
+) -> dict[str, Any]:
+    """The requests list of the workbench, audited once: running requests overdue, due soon
+    (today to today + `within_days`), paused (clock stopped: in neither) and due later, and the
+    latest closed ones; each as request_json with the person's name."""
+    running = list(
+        session.scalars(
+            select(SarRequest)
+            .where(SarRequest.status.in_(OPEN_STATUSES))
+            .order_by(SarRequest.due, SarRequest.id)
+        )
+    )
+    closed = list(
+        session.scalars(
+            select(SarRequest)
+            .where(SarRequest.status.not_in(OPEN_STATUSES))
+            .order_by(SarRequest.closed_at.desc(), SarRequest.id.desc())
+            .limit(closed_shown)
+        )
+    )
+    soon_until = today + timedelta(days=within_days)
+    lists: dict[str, list[SarRequest]] = {"overdue": [], "due_soon": [], "paused": [], "later": []}
+    for r in running:
+        if r.status == "paused":
+            lists["paused"].append(r)
+        elif r.due < today:
+            lists["overdue"].append(r)
+        elif r.due <= soon_until:
+            lists["due_soon"].append(r)
+        else:
+            lists["later"].append(r)
+    lists["closed"] = closed
+    people = {r.person_id for r in running + closed}
+    names = person_names(session, people)
+    audit.record(
+        session,
+        actor=actor,
+        action="sar_list",
+        target_type="sar",
+        person_ids=sorted(people),
+        detail={name: len(rows) for name, rows in lists.items()},
+    )
+    return {
+        name: [
+            {**request_json(session, r, today), "name": names.get(r.person_id, "")} for r in rows
+        ]
+        for name, rows in lists.items()
+    }
+
+
+def person_names(session: Session, person_ids: set[str]) -> dict[str, str]:
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(Person.person_id, Person.given_name, Person.family_name).where(
+            Person.person_id.in_(sorted(person_ids))
+        )
+    )
+    return {pid: f"{given} {family}".strip() for pid, given, family in rows}
+
+
+def extension_deadline(
+    session: Session, request: SarRequest, today: date, closures: Iterable[date] = ()
+) -> date:
+    """The last day an extension may be recorded: the first month's due date, moved by the
+    days paused so far (records/sar_clock.check_extension's rule, shown before it refuses)."""
+    paused = sar_clock.paused_days(
+        ((p.start, p.end) for p in pauses_of(session, request.id)), today
+    )
+    return sar_clock.due_date(request.received, paused=paused, closures=closures)
