@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import access, documents, migration, people, quality, retention, sar
+from api.routes import access, cms_events, documents, migration, people, quality, retention, sar
 from api.web import install_web
+from api.webhook_sender import webhook_lifespan
 
 
 def create_app() -> FastAPI:
@@ -19,9 +20,12 @@ def create_app() -> FastAPI:
         # and Redoc (another bundle to vendor) is off.
         docs_url=None,
         redoc_url=None,
+        # The webhook sender runs while the app does (a thread embedded, Celery scale-out).
+        lifespan=webhook_lifespan,
     )
     install_error_handlers(app)
     app.include_router(documents.router, prefix="/api")
+    app.include_router(cms_events.router, prefix="/api")
     app.include_router(people.router, prefix="/api")
     app.include_router(migration.router, prefix="/api")
     app.include_router(quality.router, prefix="/api")

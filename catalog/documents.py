@@ -21,6 +21,7 @@ from catalog.models import (
     DocumentVersion,
     ExceptionItem,
 )
+from catalog.models_person_events import PersonMerge
 from catalog.models_rounds import MetadataVersion
 from catalog.session_state import TEXTS
 from core.errors import NotFound
@@ -307,11 +308,38 @@ def link_row(
     }
 
 
+def _follow_merges(session: Session, links: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Links naming a person the CMS merged away go to the person their record went into
+    (records/person_events.py), so a later round or a reviewer never orphans a document on
+    a record nobody opens. One query a call; the table holds only merged-away people."""
+    people = sorted({str(link["person_id"]) for link in links})
+    went: dict[str, str] = {}
+    for start in range(0, len(people), IN_LIST_MAX):
+        chunk = people[start : start + IN_LIST_MAX]
+        query = select(PersonMerge.person_id, PersonMerge.into_person_id)
+        for merged, into in session.execute(query.where(PersonMerge.person_id.in_(chunk))):
+            went[merged] = into
+    if not went:
+        return links
+    return [
+        {
+            **link,
+            "person_id": went[link["person_id"]],
+            "reason": f"{link['reason']} (for {link['person_id']}, merged into "
+            f"{went[link['person_id']]})",
+        }
+        if link["person_id"] in went
+        else link
+        for link in links
+    ]
+
+
 def add_links(session: Session, links: Sequence[dict[str, Any]]) -> int:
     """add_link for many (DocumentLink column -> value) in one statement; links that exist
     are left as they are. Returns how many were added."""
     if not links:
         return 0
+    links = _follow_merges(session, links)
     insert = (
         _insert_for(session)(DocumentLink)
         .on_conflict_do_nothing(index_elements=["document_id", "person_id"])

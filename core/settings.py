@@ -116,9 +116,27 @@ class SarSettings(BaseModel):
     role_words: list[str] = Field(default_factory=list)
 
 
+class WebhookSettings(BaseModel):
+    """Signed webhooks to the systems that call escr (workers/webhooks.py, decision 0038)."""
+
+    # thread: a supervised thread of `escr serve` sends them (embedded); celery: the
+    # `escr.deliver_webhooks` task on the workers (scale-out); off: nothing sends (they wait).
+    delivery: Literal["thread", "celery", "off"] = "thread"
+    poll_s: float = Field(default=5.0, gt=0)  # how often the sender looks when not woken
+    timeout_s: float = Field(default=10.0, gt=0)  # one POST's connect and read limit
+    # Retries: after attempt n the next waits backoff_base_s * 2**(n-1) (at most
+    # backoff_max_s), +-20% jitter; after max_attempts the delivery is given up (`failed`).
+    backoff_base_s: float = Field(default=10.0, gt=0)
+    backoff_max_s: float = Field(default=3600.0, gt=0)
+    max_attempts: int = Field(default=12, ge=1)
+
+
 class ApiSettings(BaseModel):
     token: str = "dev-token"
     environment: Literal["development", "production"] = "development"
+    # The address the council's users reach escr at (https://escr.council.example): deep links
+    # handed to other systems are made absolute with it; empty: the request's own address.
+    public_url: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_in_production(self) -> ApiSettings:
@@ -171,6 +189,7 @@ class Settings(BaseSettings):
     link: LinkSettings = Field(default_factory=LinkSettings)
     sar: SarSettings = Field(default_factory=SarSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property

@@ -10,7 +10,7 @@ from celery import Celery
 
 from core.settings import Settings
 
-app = Celery("escr", include=["workers.tasks"])
+app = Celery("escr", include=["workers.tasks", "workers.webhook_tasks"])
 
 QUEUES = ("default", "ocr", "render", "convert")
 

@@ -7,13 +7,16 @@ from sqlalchemy import engine_from_config, pool
 
 from catalog.models import Base
 from catalog.models_access import User  # noqa: F401  (registers the tables)
+from catalog.models_legacy_links import LegacyLink  # noqa: F401  (registers the tables)
 from catalog.models_login import LoginThrottle  # noqa: F401  (registers the tables)
 from catalog.models_matching import ExceptionCandidate  # noqa: F401  (registers the tables)
+from catalog.models_person_events import PersonEvent  # noqa: F401  (registers the tables)
 from catalog.models_renditions import Rendition  # noqa: F401  (registers the tables)
 from catalog.models_retention import AuditChainHead  # noqa: F401  (registers the tables)
 from catalog.models_rounds import MetadataVersion  # noqa: F401  (registers the tables)
 from catalog.models_sar import SarRequest  # noqa: F401  (registers the tables)
 from catalog.models_service import ServiceAccount  # noqa: F401  (registers the tables)
+from catalog.models_webhooks import WebhookEvent  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = Base.metadata

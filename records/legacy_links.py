@@ -1,0 +1,138 @@
+"""Following an old document link after migration (issue 16, docs/decisions/0038): the
+manifest's `legacy_url` (kept on the ledger row, LedgerRow.legacy_url, as given) matched
+however the link was written (domain/legacy_urls.py) to the migrated document, or to the
+ledger's account of why there is none.
+
+The keys live in `legacy_links` (catalog/models_legacy_links.py), derived from the ledger: rows
+registered since the last look are keyed on each look (a watermark on the ledger ID), and a
+link not found triggers one full pass for rows the watermark missed (two loads registering at
+once can commit their IDs out of order). The table can be dropped and made again at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.models import Document, LedgerRow
+from catalog.models_legacy_links import LegacyLink
+from core.states import REASON_LABELS, Reason, RowState
+from domain.legacy_urls import LegacyUrlKey, legacy_url_key
+from records.access import Caller
+
+PAGE = 5_000
+# A document in one of these states has no page to send a reader to (destroyed: by retention).
+NOT_MIGRATED = frozenset({RowState.QUARANTINED, RowState.FAILED, "destroyed"})
+MIGRATED, NOT_MIGRATED_KIND, UNKNOWN, AMBIGUOUS = "migrated", "not_migrated", "unknown", "ambiguous"
+
+
+def _key_rows(rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    keyed = []
+    for ledger_id, url in rows:
+        try:
+            key = legacy_url_key(url)
+            full, path = key.full_sha256, key.path_sha256
+        except ValueError:
+            full = path = ""  # kept, so the watermark passes it; it matches nothing
+        keyed.append({"ledger_id": ledger_id, "full_sha256": full, "path_sha256": path})
+    return keyed
+
+
+def refresh(session: Session, *, full: bool = False) -> int:
+    """Key the ledger rows with a legacy_url not keyed yet; returns how many were keyed."""
+    done = 0
+    last = 0 if full else (session.scalar(select(func.max(LegacyLink.ledger_id))) or 0)
+    while True:
+        query = (
+            select(LedgerRow.id, LedgerRow.legacy_url)
+            .where(LedgerRow.id > last, LedgerRow.legacy_url.is_not(None))
+            .order_by(LedgerRow.id)
+            .limit(PAGE)
+        )
+        if full:
+            keyed = select(LegacyLink.ledger_id).where(LegacyLink.ledger_id == LedgerRow.id)
+            query = query.where(~keyed.exists())
+        rows = [(i, str(u)) for i, u in session.execute(query)]
+        if not rows:
+            return done
+        session.execute(insert(LegacyLink), _key_rows(rows))
+        done += len(rows)
+        last = rows[-1][0]
+
+
+@dataclass
+class LegacyAnswer:
+    """Where an old link leads: a document (`migrated`), or the ledger's rows for it."""
+
+    kind: str  # migrated | not_migrated | unknown | ambiguous
+    document_id: int | None = None
+    documents: list[int] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _matches(session: Session, key: LegacyUrlKey, by_path: bool) -> list[LedgerRow]:
+    column = LegacyLink.path_sha256 if by_path else LegacyLink.full_sha256
+    wanted = key.path_sha256 if by_path else key.full_sha256
+    query = (
+        select(LedgerRow)
+        .join(LegacyLink, LegacyLink.ledger_id == LedgerRow.id)
+        .where(column == wanted)
+        .order_by(LedgerRow.id.desc())
+        .limit(50)
+    )
+    return list(session.scalars(query))
+
+
+def _row_json(row: LedgerRow, document: Document | None) -> dict[str, Any]:
+    state = document.state if document is not None and document.state in NOT_MIGRATED else row.state
+    reason = (document.reason if document is not None and document.reason else row.reason) or ""
+    label = REASON_LABELS.get(Reason(reason), reason) if reason in set(Reason) else reason
+    return {
+        "state": state,
+        "reason": reason,
+        "reason_label": label,
+        "batch": row.batch,
+        "line_no": row.line_no,
+        "source_system": row.source_system,
+        "source_document_id": row.source_document_id,
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def _answer(session: Session, rows: list[LedgerRow]) -> LegacyAnswer:
+    if not rows:
+        return LegacyAnswer(UNKNOWN)
+    ids = {r.document_id for r in rows if r.document_id is not None}
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    live = sorted(i for i, d in documents.items() if d.state not in NOT_MIGRATED)
+    described = [_row_json(r, documents.get(r.document_id or 0)) for r in rows]
+    if len(live) == 1:
+        return LegacyAnswer(MIGRATED, live[0], live, described)
+    if live:
+        return LegacyAnswer(AMBIGUOUS, None, live, described)
+    return LegacyAnswer(NOT_MIGRATED_KIND, None, [], described)
+
+
+def follow(session: Session, caller: Caller, url: str, *, by_path: bool = False) -> LegacyAnswer:
+    """Where the old link `url` leads (by its path alone where it came from /legacy/<path>,
+    which has lost the host); audited. Raises ValueError for what is not a link."""
+    key = legacy_url_key(url)
+    refresh(session)
+    rows = _matches(session, key, by_path)
+    if not rows and refresh(session, full=True):
+        rows = _matches(session, key, by_path)
+    answer = _answer(session, rows)
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="legacy_link",
+        target_type="document" if answer.document_id else "legacy_url",
+        target_id=str(answer.document_id or key.full_sha256[:16]),
+        on_behalf_of=caller.on_behalf_of,
+        detail={"kind": answer.kind, "documents": answer.documents, "by_path": by_path},
+    )
+    return answer

@@ -1,0 +1,250 @@
+"""Sending the webhook outbox (catalog/outbox.py): signed POSTs, retried with exponential
+backoff, at least once (docs/decisions/0038).
+
+A sender claims due deliveries with a lease (on PostgreSQL with SKIP LOCKED, so several workers
+never send one row at once), commits the claim, POSTs outside any transaction, then records each
+answer. A 2xx is delivered; anything else (an error status, a refused connection, a timeout)
+waits `backoff_base_s * 2**(attempts-1)` with jitter, until `max_attempts`. A sender that dies
+between a 2xx and its record sends that event again once the lease ends: receivers drop an
+event ID they have seen (the header and the body carry it).
+
+Two runners send: a supervised thread in `escr serve` (embedded; `DeliveryThread`) and the
+Celery task `escr.deliver_webhooks` (scale-out; workers/webhook_tasks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog import outbox
+from catalog.models_webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
+from core.clock import utcnow
+from core.logging import get_logger
+from core.settings import Settings, WebhookSettings
+from domain.webhook_signature import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
+
+log = get_logger(__name__)
+CLAIM = 50  # deliveries a sender claims at once
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+SWITCHED_OFF = "the subscription was switched off"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one POST got: the status (None where no HTTP answer came) and why it failed."""
+
+    status: int | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+Post = Callable[[str, bytes, dict[str, str], float], Answer]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect is an answer, not a 2xx: following it would send the signed body to an
+    # address nobody registered (an open redirect on the receiver, or an internal host).
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Answer:
+    """POST with the standard library (the environment's proxy settings apply, as a council's
+    network may need them); a redirect is not followed."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=timeout_s) as response:
+            response.read(64 * 1024)
+            return Answer(int(response.status))
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, f"HTTP {exc.code}")
+    except (OSError, ValueError) as exc:  # refused, reset, timed out, bad address
+        return Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def event_body(event: WebhookEvent, public_url: str = "") -> bytes:
+    """The JSON body of an event, the same bytes on every attempt (the signature covers them)."""
+    data = dict(event.payload)
+    link = data.get("deep_link")
+    if public_url and isinstance(link, str) and link.startswith("/"):
+        data["deep_link"] = public_url.rstrip("/") + link
+    body = {
+        "id": str(event.id),
+        "type": event.event_type,
+        "created_at": event.created_at.isoformat() + "Z",
+        "data": data,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def backoff_s(attempts: int, config: WebhookSettings, jitter: float | None = None) -> float:
+    """The wait after the `attempts`-th failed attempt: doubling, capped, +-20% jitter (so a
+    receiver back from an outage is not met by every retry in the same second)."""
+    base = min(config.backoff_max_s, config.backoff_base_s * 2 ** max(0, attempts - 1))
+    spread = random.uniform(0.8, 1.2) if jitter is None else jitter
+    return float(base * spread)
+
+
+def _claim(session: Session, now: datetime, lease_s: float) -> list[int]:
+    query = (
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.state == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            (WebhookDelivery.lease_until.is_(None)) | (WebhookDelivery.lease_until < now),
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(CLAIM)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    until = now + timedelta(seconds=lease_s)
+    for row in rows:
+        row.lease_until = until
+    session.commit()
+    return [row.id for row in rows]
+
+
+def _send_one(
+    session: Session, delivery: WebhookDelivery, settings: Settings, post: Post
+) -> Answer:
+    event = session.get(WebhookEvent, delivery.event_id)
+    subscription = session.get(WebhookSubscription, delivery.subscription_id)
+    assert event is not None and subscription is not None
+    if not subscription.active:
+        return Answer(None, SWITCHED_OFF)
+    body = event_body(event, settings.api.public_url)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "escr-webhooks/1",
+        SIGNATURE_HEADER: sign(subscription.secret, int(time.time()), body),
+        EVENT_ID_HEADER: str(event.id),
+        EVENT_TYPE_HEADER: event.event_type,
+    }
+    return post(subscription.url, body, headers, settings.webhooks.timeout_s)
+
+
+def _record(
+    delivery: WebhookDelivery, answer: Answer, config: WebhookSettings, now: datetime
+) -> None:
+    delivery.attempts += 1
+    delivery.lease_until = None
+    delivery.last_status = answer.status
+    if answer.ok:
+        delivery.state, delivery.delivered_at, delivery.last_error = DELIVERED, now, ""
+        return
+    delivery.last_error = answer.error or f"HTTP {answer.status}"
+    if delivery.attempts >= config.max_attempts or answer.error == SWITCHED_OFF:
+        delivery.state = FAILED
+        log.warning("webhook.given_up", delivery_id=delivery.id, attempts=delivery.attempts)
+        return
+    delivery.next_attempt_at = now + timedelta(seconds=backoff_s(delivery.attempts, config))
+
+
+@dataclass
+class Round:
+    """One pass: how many were sent and failed, and when the next pending one is due."""
+
+    delivered: int = 0
+    failed: int = 0
+    next_due: datetime | None = None
+
+
+def deliver_due(
+    factory: sessionmaker[Session], settings: Settings, *, post: Post = http_post
+) -> Round:
+    """Send every delivery due now (claimed CLAIM at a time), recording each answer."""
+    done = Round()
+    lease_s = settings.webhooks.timeout_s * CLAIM + 30
+    while True:
+        with factory() as session:
+            ids = _claim(session, utcnow(), lease_s)
+            for delivery_id in ids:
+                delivery = session.get(WebhookDelivery, delivery_id)
+                assert delivery is not None
+                answer = _send_one(session, delivery, settings, post)
+                _record(delivery, answer, settings.webhooks, utcnow())
+                session.commit()  # each answer kept at once: a crash resends only the rest
+                if answer.ok:
+                    done.delivered += 1
+                else:
+                    done.failed += 1
+                    log.info("webhook.retry", delivery_id=delivery_id, error=answer.error)
+            if len(ids) < CLAIM:
+                done.next_due = session.scalar(
+                    select(func.min(WebhookDelivery.next_attempt_at)).where(
+                        WebhookDelivery.state == PENDING
+                    )
+                )
+                return done
+
+
+class DeliveryThread:
+    """The embedded sender: a daemon thread that sends what is due, sleeping until the next
+    due time, the poll interval, or a wake from the outbox, whichever is first.
+
+    Supervised: an exception in a pass (the catalog locked, a bug) is logged and the loop goes
+    on after a pause that doubles up to a minute; it never ends the thread."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], settings: Settings, post: Post = http_post
+    ) -> None:
+        self.factory, self.settings, self.post = factory, settings, post
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.passes = 0
+        self.errors = 0
+
+    def start(self) -> None:
+        outbox.add_listener(self._wake.set)
+        self._thread = threading.Thread(target=self._run, name="escr-webhooks", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        outbox.remove_listener(self._wake.set)
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        pause = 1.0
+        while not self._stop.is_set():
+            wait = self.settings.webhooks.poll_s
+            try:
+                result = deliver_due(self.factory, self.settings, post=self.post)
+                self.passes += 1
+                pause = 1.0
+                if result.next_due is not None:
+                    until = (result.next_due - utcnow()).total_seconds()
+                    wait = max(0.05, min(wait, until))
+            except Exception:  # supervised: logged with its trace, and the loop goes on
+                self.errors += 1
+                log.exception("webhook.sender_error", pause_s=pause)
+                wait, pause = pause, min(60.0, pause * 2)
+            self._wake.wait(wait)
+            self._wake.clear()
