@@ -123,7 +123,10 @@ def _truth_figures(session: Session, batch: str, truth: list[TruthDocument]) -> 
     figures = asdict(measure_linking(session, truth, batch=batch))
     figures["truth_lines"] = len(truth)
     matrix = figures.pop("type_confusion")
-    figures["type_confusion"] = {"classes": matrix["classes"], "counts": matrix["counts"]}
+    figures["type_confusion"] = {  # lists, as JSON has them
+        "classes": list(matrix["classes"]),
+        "counts": [list(row) for row in matrix["counts"]],
+    }
     return figures
 
 

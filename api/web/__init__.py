@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import consoles, deeplinks, holds, ig, pages, people, retention
+from api.web import consoles, deeplinks, holds, ig, pages, people, quality, retention
 from api.web.render import install_web_errors, refuse_long_queries, security_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(deeplinks.router)
     app.include_router(consoles.router)
+    app.include_router(quality.router)
     app.include_router(ig.router)
     app.include_router(retention.router)
     app.include_router(holds.router)
