@@ -60,6 +60,9 @@ def settle(
     reindexed = True
     try:
         index.upsert([search_document(session, d) for d in waiting])
+        # The read ends before the write: on SQLite a read transaction cannot become a write
+        # once another writer (the webhook sender) has committed since it began.
+        session.commit()
         docs.set_states(session, waiting, RowState.INDEXED, utcnow())
         session.commit()
     except TransientBackendError as exc:

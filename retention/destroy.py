@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
-from catalog import audit, renditions
+from catalog import audit, outbox, renditions
 from catalog.models import (
     Blob,
     Document,
@@ -294,6 +294,14 @@ def _destroy_item(
         item.status, item.detail = "blocked", f"the store refused: {exc}"
         return None
     savepoint.commit()
+    # Told to the systems that subscribed, in the transaction that destroys (catalog/outbox.py).
+    outbox.document_events(
+        session,
+        outbox.DOCUMENT_DISPOSED,
+        [item.document_id],
+        now=utcnow(),
+        data={item.document_id: {"person_ids": removed["people"], "action": item.action}},
+    )
     record = DestructionRecord(
         certificate_id=cert_id,
         document_id=item.document_id,

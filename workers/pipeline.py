@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import documents as docs
-from catalog import ledger
+from catalog import ledger, outbox
 from catalog.db import IN_LIST_MAX
 from catalog.models import Document, LedgerRow
 from catalog.session_state import FRESH_DOCUMENTS
@@ -607,6 +607,10 @@ def index_pending(ctx: Context, session: Session, documents: list[Document]) -> 
     """Write documents to the search index, then mark them indexed (catalog first, index after)."""
     ctx.index.upsert(search_documents(session, with_indexed_family(session, documents)))
     docs.set_states(session, documents, RowState.INDEXED, ctx.now())
+    # Told to the systems that subscribed, in this same transaction (catalog/outbox.py).
+    outbox.document_events(
+        session, outbox.DOCUMENT_INDEXED, [d.id for d in documents], now=ctx.now()
+    )
     forget(session, [d.id for d in documents])
 
 

@@ -124,9 +124,11 @@ def _claim(session: Session, now: datetime, lease_s: float) -> list[int]:
     return [row.id for row in rows]
 
 
-def _send_one(
-    session: Session, delivery: WebhookDelivery, settings: Settings, post: Post
-) -> Answer:
+def _request(
+    session: Session, delivery: WebhookDelivery, settings: Settings
+) -> tuple[str, bytes, dict[str, str], float] | Answer:
+    """The POST to make for a delivery (URL, body, headers, timeout), or the answer it gets
+    without one (its subscription was switched off)."""
     event = session.get(WebhookEvent, delivery.event_id)
     subscription = session.get(WebhookSubscription, delivery.subscription_id)
     assert event is not None and subscription is not None
@@ -140,7 +142,7 @@ def _send_one(
         EVENT_ID_HEADER: str(event.id),
         EVENT_TYPE_HEADER: event.event_type,
     }
-    return post(subscription.url, body, headers, settings.webhooks.timeout_s)
+    return subscription.url, body, headers, settings.webhooks.timeout_s
 
 
 def _record(
@@ -181,7 +183,11 @@ def deliver_due(
             for delivery_id in ids:
                 delivery = session.get(WebhookDelivery, delivery_id)
                 assert delivery is not None
-                answer = _send_one(session, delivery, settings, post)
+                # The read ends before the POST: a SQLite read kept open across it could not
+                # become the write that records the answer once another writer committed.
+                request = _request(session, delivery, settings)
+                session.commit()
+                answer = post(*request) if isinstance(request, tuple) else request
                 _record(delivery, answer, settings.webhooks, utcnow())
                 session.commit()  # each answer kept at once: a crash resends only the rest
                 if answer.ok:
