@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import consoles, deeplinks, holds, ig, pages, people, quality, retention
+from api.web import consoles, deeplinks, holds, ig, pages, people, quality, retention, sar, sar_review
 from api.web.render import install_web_errors, refuse_long_queries, security_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -29,6 +29,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(ig.router)
     app.include_router(retention.router)
     app.include_router(holds.router)
+    app.include_router(sar.router)
+    app.include_router(sar_review.router)
     install_web_errors(app)
     app.middleware("http")(refuse_long_queries)
     app.middleware("http")(security_headers)

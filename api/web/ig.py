@@ -21,6 +21,7 @@ from api.web.nav import GOVERNANCE, links_for
 from api.web.render import Flashes, check_csrf, flashes, page
 from catalog.db import unit_of_work
 from catalog.models_retention import DisposalItem, LegalHold
+from catalog.models_sar import OPEN_STATUSES, SarRequest
 from core.errors import InvalidInput, NotFound
 from core.spreadsheet import spreadsheet_safe
 from records import audit_log
@@ -63,6 +64,7 @@ def overview(
         select(func.count()).where(DisposalItem.status.in_(("proposed", "approved")))
     )
     holds = session.scalar(select(func.count()).where(LegalHold.released_at.is_(None)))
+    sars = session.scalar(select(func.count()).where(SarRequest.status.in_(OPEN_STATUSES)))
     return ig_page(
         request,
         "ig.html",
@@ -70,6 +72,7 @@ def overview(
         alerts=audit_log.unreviewed_alerts(session),
         open_items=int(waiting or 0),
         holds=int(holds or 0),
+        sars=int(sars or 0),
     )
 
 

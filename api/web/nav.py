@@ -30,6 +30,7 @@ GOVERNANCE = (
     Link("Overview", "/ig", AUDIT_ROLES),
     Link("Retention", "/ig/retention", AUDIT_ROLES),
     Link("Holds", "/ig/holds", AUDIT_ROLES),
+    Link("Subject access", "/ig/sar", AUDIT_ROLES),
     Link("Audit log", "/ig/audit", AUDIT_ROLES),
     Link("Break-glass alerts", "/ig/alerts", AUDIT_ROLES),
 )

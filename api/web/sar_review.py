@@ -1,0 +1,221 @@
+"""Redaction review of one document of a subject access request, and the bundle.
+
+The review page lists the document's suggestions (accept with an exemption code and a reason,
+or reject with a reason), its decided redactions with their sign-off, and its text with every
+occurrence of each term marked; a reviewer adds a term, in this document or every document of
+the request. The bundle is built and gated here, and a release downloaded. The same records
+and api functions as /api/sar, audited alike; forms post with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import SessionDep, SettingsDep, StoreDep, WebLoginDep
+from api.params import IdPath
+from api.routes.sar_review import stream_release_file
+from api.sar_build import build
+from api.web.ig import ig_page, problems
+from api.web.render import check_csrf, flashes
+from api.web.sar import REFUSED, Csrf, Long, Short, act, back_to, ig_actor
+from core.errors import InvalidInput
+from records import sar, sar_redact, sar_review, sar_suggest
+
+router = APIRouter(include_in_schema=False)
+Term = Annotated[str, Form(max_length=sar_redact.TERM_MAX)]
+
+
+def _to_document(sar_id: int, document_id: int, anchor: str = "") -> Response:
+    target = f"/ig/sar/{sar_id}/documents/{document_id}"
+    return RedirectResponse(target + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+@router.get("/ig/sar/{sar_id}/documents/{document_id}")
+def review_page(
+    request: Request,
+    sar_id: IdPath,
+    document_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
+) -> Response:
+    actor = ig_actor(session, login, "redaction review")
+    found = sar_review.document_for_review(
+        session, sar_id, document_id, actor=actor, exemptions_file=settings.sar.exemptions_file
+    )
+    rows = found["redactions"]
+    status = {r["id"]: r["status"] for r in rows}
+    return ig_page(
+        request,
+        "sar_document.html",
+        login,
+        d=found,
+        r=sar.get_request(session, sar_id),
+        suggested=[r for r in rows if r["status"] == "suggested"],
+        decided=[r for r in rows if r["status"] != "suggested"],
+        mark_class={
+            rid: "mark-accepted" if s == "accepted" else "mark-suggested"
+            for rid, s in status.items()
+        },
+        codes=list(sar_redact.exemptions(settings.sar.exemptions_file).values()),
+        done=flashes.take(login),
+        problem=problems.take(login),
+    )
+
+
+@router.post("/ig/sar/{sar_id}/documents/{document_id}/redactions/{redaction_id}")
+def decide_redaction(
+    sar_id: IdPath,
+    document_id: IdPath,
+    redaction_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+    decision: Short = "",
+    code: Short = "",
+    reason: Long = "",
+) -> Response:
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "deciding a redaction")
+    try:
+        row = sar_redact.decide(
+            session, sar_id, redaction_id, actor=actor, decision=decision, code=code,
+            reason=reason, codes=sar_redact.exemptions(settings.sar.exemptions_file),
+        )  # fmt: skip
+        signoff = sar_redact.needs_signoff(row, sar_redact.exemptions(settings.sar.exemptions_file))
+        then = " It waits for a second officer's sign-off." if signoff else ""
+        flashes.put(login, f"“{row.term or 'box'}” {row.status}.{then}")
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"Redaction {redaction_id} not decided: {exc}")
+    return _to_document(sar_id, document_id, "suggestions")
+
+
+@router.post("/ig/sar/{sar_id}/documents/{document_id}/redactions")
+def add_redaction(
+    sar_id: IdPath,
+    document_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+    term: Term = "",
+    scope: Short = "document",
+    code: Short = "",
+    reason: Long = "",
+) -> Response:
+    """Redact every occurrence of a term, in this document or every document of the request."""
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "adding a redaction")
+    try:
+        if not term.strip():
+            raise InvalidInput("type the words to redact")
+        made = sar_redact.add(
+            session, sar_id, actor=actor, code=code, reason=reason, term=term,
+            document_id=None if scope == "all" else document_id,
+            codes=sar_redact.exemptions(settings.sar.exemptions_file),
+        )  # fmt: skip
+        where = "this document" if scope != "all" else f"{len(made)} documents"
+        flashes.put(login, f"“{made[0].term}” redacted wherever it occurs in {where}.")
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"Not redacted: {exc}")
+    return _to_document(sar_id, document_id, "redactions")
+
+
+@router.post("/ig/sar/{sar_id}/documents/{document_id}/decision")
+def decide_document(
+    sar_id: IdPath,
+    document_id: IdPath,
+    session: SessionDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+    decision: Short = "",
+    reason: Long = "",
+) -> Response:
+    """Keep this document out of the bundle (or put it back), with a reason."""
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "deciding a collated document")
+    try:
+        item = sar_review.decide_item(
+            session, sar_id, document_id, actor=actor, decision=decision, reason=reason
+        )
+        flashes.put(login, f"Document {document_id} {item.status}.")
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"Document {document_id} not decided: {exc}")
+    return _to_document(sar_id, document_id)
+
+
+@router.post("/ig/sar/{sar_id}/suggest")
+def suggest(
+    sar_id: IdPath, session: SessionDep, settings: SettingsDep, login: WebLoginDep, csrf: Csrf
+) -> Response:
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "suggesting redactions")
+    options = settings.sar
+
+    def run() -> str:
+        done = sar_suggest.run(
+            session, sar_id, actor=actor, code=options.suggest_code,
+            council_domains=options.council_domains, staff_names=options.staff_names,
+            role_words=options.role_words, exemptions_file=options.exemptions_file,
+        )  # fmt: skip
+        return (
+            f"{done['suggested']} redactions suggested in {done['documents']} documents: "
+            "review each document below."
+        )
+
+    return act(session, login, sar_id, "redactions", "No suggestions made", run)
+
+
+@router.post("/ig/sar/{sar_id}/bundle")
+def build_bundle(
+    sar_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+) -> Response:
+    """Build, gate and release; the gate's refusal (nothing kept) is shown with its findings."""
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "building a SAR bundle")
+    try:
+        outcome = build(session, sar_id, actor=actor, settings=settings, store=store)
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"The bundle was not built: {exc}")
+        return back_to(sar_id, "bundle")
+    if outcome["ok"]:
+        flashes.put(
+            login,
+            f"Released: release {outcome['release_id']}, {outcome['documents']} documents, "
+            f"{outcome['pages']} pages. The release gate found no redacted term in the output.",
+        )
+    else:
+        found = "; ".join(outcome["problems"][:10])
+        problems.put(
+            login,
+            f"Release refused by the gate: {len(outcome['problems'])} findings ({found}). "
+            "Nothing was released.",
+        )
+    return back_to(sar_id, "bundle")
+
+
+@router.get("/ig/sar/{sar_id}/releases/{release_id}/{name}")
+def download(
+    sar_id: IdPath,
+    release_id: IdPath,
+    name: str,
+    session: SessionDep,
+    store: StoreDep,
+    login: WebLoginDep,
+) -> Response:
+    """bundle.pdf or bundle.zip of a release (audited, as the API's download)."""
+    actor = ig_actor(session, login, "a SAR release")
+    return stream_release_file(session, store, sar_id, release_id, name[:20], actor)

@@ -1,0 +1,175 @@
+"""The subject access workbench pages through TestClient: IG only; a request registered with the
+person picked by the finder (a refused form says why); the lists (overdue, paused); a late
+extension refused and shown; collation with a candidate a person includes; suggestions marked in
+the text and decided; a serious-harm redaction whose sign-off is refused to its proposer and
+given by a second officer; the bundle released and downloaded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import create_app
+from catalog import access as rows
+from catalog.db import session_factory
+from catalog.models import Document
+from core.clock import utcnow
+from core.settings import Settings
+from domain.redaction import fold
+from retention.periods import server_today
+from tests.factories.sar_archive import NEIGHBOUR, SUBJECT, UNCLE, write_sar_archive
+from tests.unit.access.conftest import PASSWORD
+from tests.unit.web.conftest import log_in
+from workers.load import load_archive
+
+SERIOUS_HARM = "Sch3 Pt3 para 11 serious harm"
+
+
+@pytest.fixture
+def loaded(settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    manifest = write_sar_archive(tmp_path / "archive")
+    load_archive(settings, manifest=manifest, people=manifest.parent / "people.csv", progress=False)
+    with session_factory(settings.database_url)() as session:
+        for name, role in (
+            ("ig-a", "ig_officer"),
+            ("ig-b", "ig_officer"),
+            ("prac", "practitioner"),
+        ):
+            rows.upsert_user(
+                session, username=name, roles=[role], teams=["team-a"], password=PASSWORD,
+                now=utcnow(),
+            )  # fmt: skip
+        ids = {d.source_document_id: d.id for d in session.scalars(select(Document))}
+        session.commit()
+    with TestClient(create_app()) as client:
+        yield client, ids
+
+
+def _flash(client: TestClient, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _do(client: TestClient, url: str, data: dict[str, object]) -> str:
+    """Post a form; the page it leads to (where its one-time message is shown)."""
+    page = client.post(url, data=data)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _register(client: TestClient, csrf: str) -> int:
+    found = client.get("/ig/sar/new", params={"find": "Jane Smith 05/04/2009"}).text
+    assert f'name="person_id" value="{SUBJECT}"' in found
+    received = (server_today() - timedelta(days=70)).isoformat()
+    form = {"csrf": csrf, "received": received, "channel": "letter", "relationship": "parent"}
+    refused = client.post("/ig/sar/new", data=form)
+    assert refused.status_code == 422 and "choose the person" in refused.text
+    refused = client.post("/ig/sar/new", data={**form, "person_id": SUBJECT})
+    assert refused.status_code == 422 and "names the requester" in refused.text
+    assert 'value="letter" selected' in refused.text  # the form comes back filled
+    made = client.post(
+        "/ig/sar/new",
+        data={**form, "person_id": SUBJECT, "requester_name": "Ann Smith",
+              "identity_evidence": "passport seen", "authority_evidence": "birth certificate"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303, made.text
+    return int(made.headers["location"].rsplit("/", 1)[1])
+
+
+def test_the_workbench_from_registration_to_release(
+    loaded: tuple[TestClient, dict[str, int]],
+) -> None:
+    client, ids = loaded
+    log_in(client, "prac")
+    assert client.get("/ig/sar").status_code == 403
+    csrf = log_in(client, "ig-a")
+    assert (
+        client.post("/ig/sar/new", data={"csrf": "forged", "person_id": SUBJECT}).status_code == 403
+    )
+    sar_id = _register(client, csrf)
+    page = _flash(client, f"/ig/sar/{sar_id}")
+    assert f"Request {sar_id} registered" in page and "Ann Smith, a parent" in page
+    assert "Too late to extend" in page and "days overdue" in page
+    listed = client.get("/ig/sar").text
+    assert listed.index(f"SAR-{sar_id}") < listed.index('id="soon-h"')  # in the overdue list
+
+    page = _do(client, f"/ig/sar/{sar_id}/extend", {"csrf": csrf, "reason": "many records"})
+    assert "Extension refused" in page and "within the first month" in page
+    client.post(
+        f"/ig/sar/{sar_id}/pause",
+        data={"csrf": csrf, "reason_type": "identity", "reason": "asked for photo ID"},
+    )
+    listed = client.get("/ig/sar").text
+    assert (
+        listed.index('id="paused-h"') < listed.index(f"SAR-{sar_id}") < listed.index('id="later-h"')
+    )
+    assert "The clock runs again" in _do(client, f"/ig/sar/{sar_id}/resume", {"csrf": csrf})
+
+    page = _do(client, f"/ig/sar/{sar_id}/collate", {"csrf": csrf})
+    assert "3 documents included, 1 candidates" in page and "Case note on Tom" in page
+    assert "crosswalk (legacy ID)" in page and "mentions the person" in page
+    page = _do(
+        client,
+        f"/ig/sar/{sar_id}/items/{ids['D4']}",
+        {"csrf": csrf, "decision": "include", "reason": "about Jane too"},
+    )
+    assert f"Document {ids['D4']} included" in page
+
+    page = _do(client, f"/ig/sar/{sar_id}/suggest", {"csrf": csrf})
+    assert "redactions suggested in 4 documents" in page and "cannot be built yet" in page
+    for source in ("D1", "D2", "D3", "D4"):
+        review = client.get(f"/ig/sar/{sar_id}/documents/{ids[source]}").text
+        if source in ("D1", "D3"):
+            assert f'<mark class="mark-suggested">{NEIGHBOUR}</mark>' in review
+        for rid, term in re.findall(r'id="redaction-(\d+)">\s*<p><strong>“([^”]+)”', review):
+            keep = fold(term).chars == fold(NEIGHBOUR).chars
+            client.post(
+                f"/ig/sar/{sar_id}/documents/{ids[source]}/redactions/{rid}",
+                data={"csrf": csrf, "decision": "accept" if keep else "reject",
+                      "code": "Sch2 Pt3 third party", "reason": "neighbour" if keep else "no"},
+            )  # fmt: skip
+    review = client.get(f"/ig/sar/{sar_id}/documents/{ids['D1']}").text
+    assert f'<mark class="mark-accepted">{NEIGHBOUR}</mark>' in review and "None waiting." in review
+
+    review = _do(
+        client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/redactions",
+        {"csrf": csrf, "term": UNCLE, "scope": "document", "code": SERIOUS_HARM,
+         "reason": "she fears him"},
+    )  # fmt: skip
+    assert f"“{UNCLE}” redacted wherever it occurs in this document" in review
+    assert "pending: a second officer, not ig-a" in review
+    page = client.get(f"/ig/sar/{sar_id}").text
+    assert "You cannot: you made or accepted it" in page
+    redaction = re.search(r"Sign off redaction (\d+)", page)
+    assert redaction is None  # no box to tick for the proposer
+    waiting = re.findall(r'href="/ig/sar/\d+/documents/(\d+)">Care plan', page)
+    assert waiting, page
+    # A forged form ticking the proposer's own redaction is refused below the page.
+    accepted = rf'id="redaction-(\d+)">\s*<td data-label="Redaction">“{UNCLE}”[^\n]*\n\s*'
+    own = re.search(accepted + '<td data-label="Decision">accepted', review)
+    assert own is not None
+    page = _do(client, f"/ig/sar/{sar_id}/approve", {"csrf": csrf, "redactions": [own.group(1)]})
+    assert "Sign-off refused (separation of duties)" in page
+
+    csrf_b = log_in(client, "ig-b")
+    page = client.get(f"/ig/sar/{sar_id}").text
+    ticked = re.findall(r'name="redactions" value="(\d+)"', page)
+    assert len(ticked) == 1
+    page = _do(client, f"/ig/sar/{sar_id}/approve", {"csrf": csrf_b, "redactions": ticked})
+    assert "1 redactions signed off by ig-b" in page and "Build and release the bundle" in page
+
+    page = _do(client, f"/ig/sar/{sar_id}/bundle", {"csrf": csrf_b})
+    assert "The release gate found no redacted term" in page, page
+    link = re.search(r'href="(/ig/sar/\d+/releases/\d+/bundle\.pdf)"', page)
+    assert link is not None
+    pdf = client.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
