@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import outbox
@@ -248,6 +249,13 @@ class DeliveryThread:
                 if result.next_due is not None:
                     until = (result.next_due - utcnow()).total_seconds()
                     wait = max(0.05, min(wait, until))
+            except DBAPIError as exc:
+                # A catalog not migrated yet (an app started before `escr migrate`) or briefly
+                # locked: said once per kind of error, then retried quietly.
+                self.errors += 1
+                if self.errors == 1 or self.errors % 100 == 0:
+                    log.warning("webhook.catalog_unavailable", error=str(exc.orig)[:200])
+                wait, pause = pause, min(60.0, pause * 2)
             except Exception:  # supervised: logged with its trace, and the loop goes on
                 self.errors += 1
                 log.exception("webhook.sender_error", pause_s=pause)

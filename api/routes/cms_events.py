@@ -176,7 +176,9 @@ def list_subscriptions(
     request: Request,
     session: SessionDep,
     caller: HooksCaller,
-    account: Annotated[str, Query(max_length=100)] = "",
+    account: Annotated[
+        str, Query(max_length=100, description="an administrator's filter: one account's")
+    ] = "",
 ) -> list[dict[str, Any]]:
     """The caller's subscriptions (an administrator's: every account's, or `account`'s)."""
     rows = webhook_subscriptions.subscriptions(session, _account(session, caller, request, account))
