@@ -6,7 +6,17 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routes import access, cms_events, documents, migration, people, quality, retention, sar
+from api.routes import (
+    access,
+    cms_events,
+    documents,
+    intake,
+    migration,
+    people,
+    quality,
+    retention,
+    sar,
+)
 from api.web import install_web
 from api.webhook_sender import webhook_lifespan
 
@@ -25,6 +35,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(documents.router, prefix="/api")
+    app.include_router(intake.router, prefix="/api")
     app.include_router(cms_events.router, prefix="/api")
     app.include_router(people.router, prefix="/api")
     app.include_router(migration.router, prefix="/api")

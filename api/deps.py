@@ -123,11 +123,12 @@ def caller_dep(
 
 
 @cache  # one dependency per scope, so FastAPI runs it once per request
-def require_scope(scope: str) -> Callable[..., Caller]:
+def require_scope(*scopes: str) -> Callable[..., Caller]:
     """A dependency for a route open to service accounts: `Depends(require_scope("x:y"))`
-    gives the route's Caller. A service account needs the scope and a practitioner named in
-    X-On-Behalf-Of, whose access it then has (api/service_auth.py); a person or the static
-    token passes as on any route (their roles decide), and may not name anyone else."""
+    gives the route's Caller. A service account needs the scope (one of them, where several
+    are named) and a practitioner named in X-On-Behalf-Of, whose access it then has
+    (api/service_auth.py); a person or the static token passes as on any route (their roles
+    decide), and may not name anyone else."""
 
     def scoped_caller(
         request: Request,
@@ -147,9 +148,9 @@ def require_scope(scope: str) -> Callable[..., Caller]:
                     status_code=400, detail=f"{ON_BEHALF_OF} is for service accounts only"
                 )
             return principal.caller
-        return service_caller_for(session, principal, scope, on_behalf_of, _route(request))
+        return service_caller_for(session, principal, scopes, on_behalf_of, _route(request))
 
-    scoped_caller.__name__ = f"scope_{scope.replace(':', '_')}"
+    scoped_caller.__name__ = "scope_" + "_or_".join(s.replace(":", "_") for s in scopes)
     return scoped_caller
 
 

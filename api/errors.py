@@ -15,9 +15,12 @@ from core.errors import (
     PolicyViolation,
     TransientBackendError,
 )
+from workers.intake import UnsupportedUpload, UploadTooLarge
 
 _STATUS: tuple[tuple[type[EscrError], int], ...] = (
     (NotAuthenticated, 401),
+    (UploadTooLarge, 413),
+    (UnsupportedUpload, 415),
     (NotFound, 404),
     (PermissionDenied, 403),
     (PolicyViolation, 409),

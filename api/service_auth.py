@@ -103,14 +103,16 @@ def _refuse(session: Session, principal: Principal, what: str, why: str) -> None
 
 
 def service_caller_for(
-    session: Session, principal: Principal, scope: str, on_behalf_of: str, what: str
+    session: Session, principal: Principal, scopes: tuple[str, ...], on_behalf_of: str, what: str
 ) -> Caller:
-    """The Caller of a service account's call to a route that needs `scope`: the named
+    """The Caller of a service account's call to a route that needs one of `scopes`: the named
     practitioner's access under the system's name. Refused (403, audited) without the scope,
     without a practitioner, or for one escr does not know as an active local user (whose
     roles and teams are what their access is made of)."""
-    if scope not in principal.scopes:
-        _refuse(session, principal, what, f"the service account lacks the scope {scope}")
+    if not principal.scopes.intersection(scopes):
+        _refuse(
+            session, principal, what, f"the service account lacks the scope {' or '.join(scopes)}"
+        )
     name = on_behalf_of.strip()
     if not name:
         _refuse(session, principal, what, f"a service account must name its user in {ON_BEHALF_OF}")

@@ -88,6 +88,32 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=make_engine(url), expire_on_commit=False)
 
 
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_WRITERS: dict[str, Engine] = {}
+
+
+def writer_session_factory(url: str) -> sessionmaker[Session]:
+    """Sessions for a long-running writer beside the API's requests in one process (the
+    embedded upload runner, workers/intake_runner.py). On SQLite their transactions take the
+    write lock when they begin (BEGIN IMMEDIATE): a deferred one that read, then found a
+    request had written meanwhile, failed at once with "database is locked" (WAL cannot
+    upgrade a stale read), where this one waits its turn. Other backends: session_factory."""
+    if not url.startswith("sqlite"):
+        return session_factory(url)
+    with _ENGINES_LOCK:
+        engine = _WRITERS.get(url)
+        if engine is None:
+            _private_sqlite_file(url)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
+            _WRITERS[url] = engine
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
 @contextmanager
 def unit_of_work(url: str) -> Iterator[Session]:
     """A session that commits on success and rolls back on error: the caller owns the unit."""

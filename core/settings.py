@@ -131,6 +131,16 @@ class WebhookSettings(BaseModel):
     max_attempts: int = Field(default=12, ge=1)
 
 
+class IntakeSettings(BaseModel):
+    """Documents a case management system stores through the API (workers/intake.py)."""
+
+    # embedded: a thread of the serving process runs each upload (escr serve alone);
+    # celery: uploads are queued to the Celery workers like a load's rows (scale-out).
+    runner: Literal["embedded", "celery"] = "embedded"
+    max_mb: int = Field(default=100, ge=1)  # an upload's largest file (413 past it)
+    workers: int = Field(default=2, ge=1)  # sandbox children of the embedded runner
+
+
 class ApiSettings(BaseModel):
     token: str = "dev-token"
     environment: Literal["development", "production"] = "development"
@@ -189,6 +199,7 @@ class Settings(BaseSettings):
     link: LinkSettings = Field(default_factory=LinkSettings)
     sar: SarSettings = Field(default_factory=SarSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

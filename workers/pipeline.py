@@ -39,6 +39,7 @@ from workers.ingest import (
     spool_result,
     store_spooled,
 )
+from workers.intake import given_links
 from workers.learn_types import record_type
 from workers.link import LinkDecision, decide_links, prefetch_people
 from workers.matching.settle import (
@@ -219,14 +220,17 @@ def _upsert_document(
     if document is not None and document.sha256 == stored.sha256:
         _refresh_manifest_fields(document, payload)
         return document, "unchanged"
-    if document is None:
-        document = Document(
-            source_system=row.source_system,
-            source_document_id=row.source_document_id,
-            version=1,
-            created_at=now,
-            state=RowState.STORED,
-        )
+    if document is None or document.sha256 is None:
+        # None: a manifest's new document; no content yet: an upload's row, made empty when
+        # the system sent it so its ID could be answered at once (workers/intake.py).
+        if document is None:
+            document = Document(
+                source_system=row.source_system,
+                source_document_id=row.source_document_id,
+                version=1,
+                created_at=now,
+                state=RowState.STORED,
+            )
         change = "new"
     else:
         document.version += 1
@@ -549,6 +553,15 @@ def link_document(
                 document.id, person_id, method="parent", reason=reason, actor="escr", now=now
             )
             for person_id in docs.linked_person_ids(session, document.parent_id)
+        ]
+    given = given_links(document)
+    if given:  # a case management system named its people: the crosswalk is not asked
+        reason = f"stored for this person by {document.source_system}"
+        return [
+            docs.link_row(
+                document.id, person_id, method="cms", reason=reason, actor="escr", now=now
+            )
+            for person_id in given
         ]
     legacy_ids = tuple(p for p in document.legacy_person_ids.split(";") if p)
     decision = decide_links(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep
+from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep, require_scope
 from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from api.schemas import errors, text_route_errors
 from api.schemas.documents import BreakGlassGrant, Chronology, DocumentMetadata, SearchResults
@@ -19,6 +19,9 @@ from records import access, filters, reads
 from storage.base import BlobStore, content_key
 
 router = APIRouter(tags=["records"], responses=errors(401, 422))
+# Reads a case management system's service account may make (scope documents:read), always
+# with the access of the practitioner it names (api/service_auth.py).
+ReadCaller = Annotated[access.Caller, Depends(require_scope("documents:read"))]
 # Types a browser may show in our origin. Anything else (HTML above all: a legacy HTML file
 # would run its scripts as this site) is only ever a download.
 INLINE_SAFE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
@@ -30,7 +33,7 @@ PersonPath = Annotated[str, Path(description="a person's ID (the target system's
 def search(
     session: SessionDep,
     index: IndexDep,
-    caller: CallerDep,
+    caller: ReadCaller,
     page: Annotated[Page, Depends(paging(20, 200))],
     q: Annotated[
         str, Query(description="words to find in titles and text; empty: every document")
@@ -70,7 +73,7 @@ def search(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentMetadata, responses=errors(404))
-def document(document_id: IdPath, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+def document(document_id: IdPath, session: SessionDep, caller: ReadCaller) -> dict[str, Any]:
     """A document's metadata, how it was classified and linked, and why."""
     return reads.document_metadata(session, document_id, caller=caller)
 
@@ -80,7 +83,7 @@ def document(document_id: IdPath, session: SessionDep, caller: CallerDep) -> dic
     response_class=PlainTextResponse,
     responses={200: {"description": "the extracted text"}, **text_route_errors(401, 404, 422)},
 )
-def document_text(document_id: IdPath, session: SessionDep, caller: CallerDep) -> str:
+def document_text(document_id: IdPath, session: SessionDep, caller: ReadCaller) -> str:
     """A document's extracted text (OCR's included), as indexed."""
     return reads.document_text(session, document_id, caller=caller)
 
@@ -143,7 +146,7 @@ def document_content(
     document_id: IdPath,
     session: SessionDep,
     store: StoreDep,
-    caller: CallerDep,
+    caller: ReadCaller,
     inline: Annotated[
         bool,
         Query(description="shown in the browser where its type is safe to (PDF, images, text)"),
@@ -203,7 +206,7 @@ def stream_rendition(
     },
 )
 def document_rendition(
-    document_id: IdPath, session: SessionDep, store: StoreDep, caller: CallerDep
+    document_id: IdPath, session: SessionDep, store: StoreDep, caller: ReadCaller
 ) -> StreamingResponse:
     """A PDF a person can read of any document, whatever its original type."""
     return stream_rendition(session, store, document_id, caller)
@@ -213,7 +216,7 @@ def document_rendition(
 def chronology(
     person_id: PersonPath,
     session: SessionDep,
-    caller: CallerDep,
+    caller: ReadCaller,
     type: Annotated[str | None, Query(description="only documents of this type")] = None,
 ) -> dict[str, Any]:
     """A person's documents, newest first."""

@@ -85,18 +85,24 @@ class ValidationErrorBody(Answer):
 # Every refusal an /api route can answer, with its shape. Routers declare the codes all their
 # routes share; a route adds those it alone can answer (`responses=errors(404, 409)`).
 _MODELS: dict[int, Any] = {
+    400: NotAuthenticatedBody,
     401: NotAuthenticatedBody,
     403: ErrorBody,
     404: ErrorBody,
     409: ErrorBody,
+    413: ErrorBody,
+    415: ErrorBody,
     422: ValidationErrorBody | ErrorBody,
     503: ErrorBody,
 }
 _WHY = {
+    400: "a header the route does not take from this caller (X-On-Behalf-Of from a person)",
     401: "no bearer token, or one that is not valid (expired, wrong issuer or audience, unknown)",
     403: "the caller's role may not do this (the refusal is audited)",
     404: "not found; a record outside the caller's access answers the same (audited)",
     409: "the record's state does not allow this now (already decided, released or executed)",
+    413: "the file is larger than the upload limit (ESCR_INTAKE__MAX_MB)",
+    415: "the file's type is not one escr accepts (the answer lists those it does)",
     422: "a malformed or out-of-bounds parameter or body: FastAPI's list of refused fields "
     "(`{detail: [...]}`), or escr's own check (`{error: InvalidInput, detail}`), such as a "
     "page beyond the result window or a date outside 1800-2200",

@@ -1,0 +1,44 @@
+"""Sending a committed upload to the pipeline: the embedded runner of this process
+(workers/intake_runner.py) or the Celery workers' `escr.ingest` (ESCR_INTAKE__RUNNER)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from core.settings import Settings
+from indexer.base import SearchIndex
+from storage.base import BlobStore
+from workers.intake import Intake
+from workers.intake_runner import EmbeddedIntake
+from workers.learn_types import current_model
+from workers.pipeline import Context
+from workers.sources.mapping import load_mapping
+
+
+def embedded_intake(
+    app: FastAPI, settings: Settings, store: BlobStore, index: SearchIndex
+) -> EmbeddedIntake:
+    """The app's one embedded runner, sharing its store and index (made on first upload)."""
+    if getattr(app.state, "intake", None) is None:
+        ctx = Context(
+            store=store,
+            index=index,
+            mapping=load_mapping(),
+            tmp_dir=settings.tmp_dir,
+            type_model=current_model(settings.home),
+        )
+        app.state.intake = EmbeddedIntake(settings, ctx, settings.intake.workers)
+    intake: EmbeddedIntake = app.state.intake
+    return intake
+
+
+def dispatch(
+    app: FastAPI, settings: Settings, store: BlobStore, index: SearchIndex, intake: Intake
+) -> None:
+    """Run once the upload's rows are committed (catalog.db.after_commit): it only sends."""
+    if settings.intake.runner == "celery":
+        from workers.tasks import ingest  # the Celery app only where it is used
+
+        ingest.delay(intake.ledger_id)
+    else:
+        embedded_intake(app, settings, store, index).submit(intake.batch)
