@@ -324,13 +324,26 @@ def _rows(session: Session, sar_id: int) -> list[SarRedaction]:
 
 
 def blockers(session: Session, sar_id: int, codes: dict[str, Exemption] | None = None) -> list[str]:
-    """Why the request's bundle may not be released yet: suggestions nobody decided, and
-    redactions that wait for their second sign-off."""
+    """Why the request's bundle may not be released yet: candidates (documents on someone
+    else that mention the person) nobody included or left out, suggestions nobody decided,
+    and redactions that wait for their second sign-off."""
     codes = codes or exemptions()
     rows = _rows(session, sar_id)
     undecided = [row.id for row in rows if row.status == "suggested"]
     unsigned = [row.id for row in rows if needs_signoff(row, codes) and not row.approved_by]
+    candidates = list(
+        session.scalars(
+            select(SarItem.document_id).where(
+                SarItem.sar_id == sar_id, SarItem.status == "candidate"
+            )
+        )
+    )
     found = []
+    if candidates:
+        found.append(
+            f"{len(candidates)} candidate documents are not decided (include or leave out): "
+            f"{candidates[:20]}"
+        )
     if undecided:
         found.append(f"{len(undecided)} suggested redactions are not decided: {undecided[:20]}")
     if unsigned:

@@ -349,9 +349,13 @@ def close(
     actor = ig_actor(session, login, "closing a subject access request")
 
     def run() -> str:
-        _row, review = sar.close(session, sar_id, actor=actor, reason=reason, holds=SarHolds(store))
+        # A request whose bundle went out closes as `released`, one that never did as `closed`.
+        status = "released" if sar_review.releases_of(session, sar_id) else "closed"
+        _row, review = sar.close(
+            session, sar_id, actor=actor, reason=reason, holds=SarHolds(store), status=status
+        )
         return (
-            f"Request {sar_id} closed; its hold is released ({len(review)} documents to "
+            f"Request {sar_id} {status}; its hold is released ({len(review)} documents to "
             "re-appraise). Nothing was destroyed."
         )
 

@@ -96,7 +96,10 @@ def test_review_sign_off_release_and_start_again(api: Api) -> None:
     sar_id = _open(api)
     base = f"/api/sar/{sar_id}"
 
-    # A candidate: a reason is needed, and only a person's decision includes it.
+    # A candidate: the bundle waits for a decision on it; a reason is needed, and only a
+    # person's decision includes it.
+    status, blocked = api.post("ig1", f"{base}/bundle")
+    assert status == 409 and "1 candidate documents are not decided" in blocked["detail"]
     status, refused = api.post(
         "ig1", f"{base}/items/{ids['D4']}/decision", {"decision": "include", "reason": " "}
     )

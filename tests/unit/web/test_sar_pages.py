@@ -116,6 +116,7 @@ def test_the_workbench_from_registration_to_release(
     page = _do(client, f"/ig/sar/{sar_id}/collate", {"csrf": csrf})
     assert "3 documents included, 1 candidates" in page and "Case note on Tom" in page
     assert "crosswalk (legacy ID)" in page and "mentions the person" in page
+    assert "1 candidate documents are not decided" in page
     page = _do(
         client,
         f"/ig/sar/{sar_id}/items/{ids['D4']}",
@@ -173,3 +174,8 @@ def test_the_workbench_from_registration_to_release(
     pdf = client.get(link.group(1))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
+    page = _do(client, f"/ig/sar/{sar_id}/close", {"csrf": csrf_b, "reason": "bundle sent"})
+    assert f"Request {sar_id} released; its hold is released" in page
+    assert "Close the request" not in page and "Build and release" not in page
+    listed = client.get("/ig/sar").text
+    assert listed.index('id="closed-h"') < listed.index(f"SAR-{sar_id}")
