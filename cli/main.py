@@ -56,11 +56,11 @@ def command(
 
 def _parser() -> argparse.ArgumentParser:
     from catalog.db import MAX_ID
-    from cli import access, classify, commands, quality, render, retention, sar
+    from cli import access, classify, commands, quality, render, retention, sar, webhooks
     from indexer.base import MAX_RESULT_WINDOW
 
     # Modules with a `register(subparsers)` function, each adding one command group.
-    groups: tuple[Any, ...] = (retention, access, classify, sar, quality)
+    groups: tuple[Any, ...] = (retention, access, classify, sar, quality, webhooks)
     parser = argparse.ArgumentParser(prog="escr", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
