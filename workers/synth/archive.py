@@ -85,15 +85,30 @@ class SyntheticArchive:
     truth: list[TruthRow] | None = None
 
 
-def _outcome(plan: RowPlan) -> tuple[str, str, str]:
-    """(state, reason, person_ids) by the linking rules the pipeline implements."""
+def _outcome(plan: RowPlan, original: RowPlan | None = None) -> tuple[str, str, str]:
+    """(state, reason, person_ids) by the linking rules the pipeline implements; `original` is
+    the row whose bytes a repeated-bytes row carries."""
     if plan.kind in QUARANTINE:
         return RowState.QUARANTINED.value, QUARANTINE[plan.kind].value, ""
     reason = Reason.UNSUPPORTED_TYPE.value if plan.kind == "mdb" else ""
     # Unknown legacy IDs link nobody; a quoted NHS number of someone not linked blocks every link.
     if plan.link in ("unknown", "none", "conflict"):
         return RowState.INDEXED.value, reason, ""
+    if original is not None and _names_its_own_subject(original, plan):
+        # One person's letter filed on someone else's record: the text's name and date of birth
+        # (or NHS number) are another catalog person's, so the link waits for a reviewer as a
+        # subject_mismatch (issue 14) instead of putting the letter on the wrong record.
+        return RowState.INDEXED.value, reason, ""
     return RowState.INDEXED.value, reason, ";".join(sorted(p.person_id for p in plan.people))
+
+
+def _names_its_own_subject(original: RowPlan, copy: RowPlan) -> bool:
+    """Whether the original's text identifies its one subject, who is not the copy's person
+    (render.py prints a single subject's date of birth, or the quote's date or NHS number)."""
+    if len(original.people) != 1 or original.people[0] in copy.people:
+        return False
+    quote = original.quote
+    return quote is None or bool(quote.dob or quote.nhs == original.people[0].nhs_number)
 
 
 def _id_form(rng: random.Random, system: str, person: Person) -> str:
@@ -267,7 +282,8 @@ def _rows(
     for plan, row in zip(plans, rendered, strict=True):
         serial += rng.randint(1, 9)  # legacy IDs have gaps: deleted and test documents
         lines.append(_manifest_line(rng, plan, row, f"D{serial}"))
-        state, reason, person_ids = _outcome(plan)
+        original = plans[plan.copy_of] if plan.copy_of is not None else None
+        state, reason, person_ids = _outcome(plan, original)
         indexed = state == RowState.INDEXED
         text = row.phrase if indexed and plan.kind != "mdb" else ""
         doc_type = plan.doc_type if indexed else ""
