@@ -1,7 +1,7 @@
 """A reviewer's side of a subject access request beyond redaction: deciding the candidates
 collation offered (included only by a person's decision), reading one document with its
 redactions for review, and starting a later request from the same person's last release
-(issue 15; docs/decisions/0037).
+(issue 15; docs/decisions/0040).
 
 Every read and change is audited with the person concerned, as records/sar.py does.
 """
