@@ -13,6 +13,7 @@ from catalog import documents as docs
 from catalog.models import Document
 from catalog.models_retention import RetentionDecision
 from core.clock import utcnow
+from records.person_events import merged_into
 from retention import appraise
 from retention.evaluate import Evaluator
 from retention.facts import load_facts
@@ -206,3 +207,66 @@ def test_a_new_person_id_moves_the_record_and_old_links_follow(cms_world: World)
     log_in(world.client, "rita")
     followed = world.client.get("/link/people/MOS2", follow_redirects=False)
     assert followed.headers["location"] == "/people/LL-0002"
+
+
+def test_a_merge_carries_restriction_marks_and_the_undo_takes_them_back(cms_world: World) -> None:
+    world = cms_world
+    mark = {
+        "target_type": "person",
+        "target_id": "MOS2",
+        "restriction": "adoption",
+        "reason": "Ben's record is an adoption record",
+    }
+    assert world.client.post("/api/admin/restrictions", json=mark, headers=ADMIN).status_code < 300
+    letters = _searched(world, "MOS2", "quokka")
+    team_a = world.issuer.headers("pat", ["practitioner"], ["team-a"])  # Ann's team, no grant
+    merged = world.client.post(
+        "/api/people/merge", json={"from": "MOS2", "into": "MOS1", "reason": REASON}, headers=ADMIN
+    )
+    assert merged.status_code == 200, merged.text
+    # The letters are Ann's now, and Ann's record carries Ben's adoption mark: team A sees none.
+    seen = world.client.get("/api/search", params={"q": "quokka"}, headers=team_a).json()
+    assert seen["total"] == 0
+    for document_id in sorted(letters)[:3]:
+        answer = world.client.get(f"/api/documents/{document_id}", headers=team_a)
+        assert answer.status_code == 404
+    undone = world.client.post(
+        f"/api/people/events/{merged.json()['event_id']}/undo",
+        json={"reason": "Mosaic reversed the merge of the two records"},
+        headers=ADMIN,
+    )
+    assert undone.status_code == 200, undone.text
+    # Ann's own visit record is hers to see again: the carried mark went with the undo.
+    visit = world.client.get(f"/api/documents/{world.ids['D1']}", headers=team_a)
+    assert visit.status_code == 200
+
+
+def test_only_the_latest_event_of_its_people_is_undone(cms_world: World) -> None:
+    world = cms_world
+    first = world.client.post(
+        "/api/people/merge", json={"from": "MOS3", "into": "MOS2", "reason": REASON}, headers=ADMIN
+    ).json()
+    second = world.client.post(
+        "/api/people/merge", json={"from": "MOS2", "into": "MOS1", "reason": REASON}, headers=ADMIN
+    ).json()
+    reason = {"reason": "Mosaic reversed these merges today"}
+    early = world.client.post(
+        f"/api/people/events/{first['event_id']}/undo", json=reason, headers=ADMIN
+    )
+    assert early.status_code == 409 and str(second["event_id"]) in early.json()["detail"]
+    # Chains stay flat: Cara's record points straight at Ann's, where her documents are.
+    with world.session() as session:
+        assert merged_into(session, "MOS3") == "MOS1"
+    assert _on(world, "MOS1") >= set(first["documents"])
+    for event in (second, first):
+        answer = world.client.post(
+            f"/api/people/events/{event['event_id']}/undo", json=reason, headers=ADMIN
+        )
+        assert answer.status_code == 200, answer.text
+    assert _on(world, "MOS3") == set(first["documents"])
+    assert (
+        world.client.post(
+            f"/api/people/events/{first['event_id']}/undo", json=reason, headers=ADMIN
+        ).status_code
+        == 409
+    )
