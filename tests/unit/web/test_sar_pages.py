@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pikepdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,11 +19,13 @@ from sqlalchemy import select
 from api.app import create_app
 from catalog import access as rows
 from catalog.db import session_factory
-from catalog.models import Document
+from catalog.models import AuditEvent, Document
 from core.clock import utcnow
 from core.settings import Settings
 from domain.redaction import fold
+from records import sar, sar_collate, sar_redact, sar_review
 from retention.periods import server_today
+from retention.sar_hold import SarHolds
 from tests.factories.sar_archive import NEIGHBOUR, SUBJECT, UNCLE, write_sar_archive
 from tests.unit.access.conftest import PASSWORD
 from tests.unit.web.conftest import log_in
@@ -179,3 +182,45 @@ def test_the_workbench_from_registration_to_release(
     assert "Close the request" not in page and "Build and release" not in page
     listed = client.get("/ig/sar").text
     assert listed.index('id="closed-h"') < listed.index(f"SAR-{sar_id}")
+
+
+def test_a_bundle_the_gate_refuses_is_shown_refused_and_not_kept(
+    loaded: tuple[TestClient, dict[str, int]], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.redact import bundle
+
+    client, ids = loaded
+    with session_factory(settings.database_url)() as session:
+        holds = SarHolds(None)
+        request = sar.open_request(
+            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
+            today=server_today(), holds=holds,
+        )  # fmt: skip
+        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_review.decide_item(
+            session, request.id, ids["D4"], actor="ig-a", decision="exclude", reason="Tom's"
+        )
+        sar_redact.add(
+            session, request.id, actor="ig-a", term=NEIGHBOUR, code="Sch2 Pt3 third party",
+            reason="the neighbour",
+        )  # fmt: skip
+        sar_id = request.id
+        session.commit()
+    assemble = bundle._assemble
+
+    def leaky(parts, burned, out):  # type: ignore[no-untyped-def]
+        ranges = assemble(parts, burned, out)
+        with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+            pdf.docinfo["/Author"] = NEIGHBOUR  # what a careless tool adds after the burn
+            pdf.save(out)
+        return ranges
+
+    monkeypatch.setattr(bundle, "_assemble", leaky)
+    csrf = log_in(client, "ig-a")
+    page = _do(client, f"/ig/sar/{sar_id}/bundle", {"csrf": csrf})
+    assert "Release refused by the gate" in page and "Nothing was released" in page
+    assert "bundle.pdf" not in page  # no release to download
+    with session_factory(settings.database_url)() as session:
+        assert sar_review.releases_of(session, sar_id) == []
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert "sar_release_refused" in actions and "sar_release" not in actions
