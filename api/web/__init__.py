@@ -11,7 +11,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import consoles, deeplinks, holds, ig, pages, people, quality, retention, sar, sar_review
+from api.web import (
+    consoles,
+    deeplinks,
+    holds,
+    ig,
+    pages,
+    people,
+    quality,
+    retention,
+    sar,
+    sar_review,
+)
 from api.web.render import install_web_errors, refuse_long_queries, security_headers
 
 STATIC = Path(__file__).parent / "static"
