@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.intake_dispatch import with_intake
 from api.routes import (
     access,
     cms_events,
@@ -31,7 +32,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         # The webhook sender runs while the app does (a thread embedded, Celery scale-out).
-        lifespan=webhook_lifespan,
+        lifespan=with_intake(webhook_lifespan),
     )
     install_error_handlers(app)
     app.include_router(documents.router, prefix="/api")

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 
 from core.settings import Settings
@@ -42,3 +45,24 @@ def dispatch(
         ingest.delay(intake.ledger_id)
     else:
         embedded_intake(app, settings, store, index).submit(intake.batch)
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def with_intake(inner: Lifespan) -> Lifespan:
+    """The app's lifespan with the embedded runner stopped at the end (its thread finishes
+    the upload in hand, its sandbox children exit)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            try:
+                yield
+            finally:
+                intake: EmbeddedIntake | None = getattr(app.state, "intake", None)
+                if intake is not None:
+                    intake.close()
+                    app.state.intake = None
+
+    return lifespan

@@ -56,11 +56,29 @@ def command(
 
 def _parser() -> argparse.ArgumentParser:
     from catalog.db import MAX_ID
-    from cli import access, classify, commands, quality, render, retention, sar, webhooks
+    from cli import (
+        access,
+        classify,
+        commands,
+        quality,
+        render,
+        retention,
+        sar,
+        service_accounts,
+        webhooks,
+    )
     from indexer.base import MAX_RESULT_WINDOW
 
     # Modules with a `register(subparsers)` function, each adding one command group.
-    groups: tuple[Any, ...] = (retention, access, classify, sar, quality, webhooks)
+    groups: tuple[Any, ...] = (
+        retention,
+        access,
+        classify,
+        sar,
+        quality,
+        webhooks,
+        service_accounts,
+    )
     parser = argparse.ArgumentParser(prog="escr", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -264,9 +264,19 @@ def _person_json(session: Session, person: Person) -> dict[str, Any]:
 
 
 def chronology(
-    session: Session, person_id: str, *, caller: Caller, doc_type: str | None = None
+    session: Session,
+    person_id: str,
+    *,
+    caller: Caller,
+    doc_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """A person's documents, newest first; restricted ones only with the caller's grant."""
+    """A person's documents, newest first; restricted ones only with the caller's grant.
+    `date_from`/`date_to` keep the dated documents within them; `limit` and `offset` page
+    what the filters leave (`total` counts it all)."""
     person = check_person(session, caller, person_id)
     query = (
         select(Document)
@@ -281,7 +291,15 @@ def chronology(
     types: dict[str, int] = {}
     for d in visible:
         types[d.doc_type] = types.get(d.doc_type, 0) + 1
-    shown = [d for d in visible if not doc_type or d.doc_type == doc_type]
+    shown = [
+        d
+        for d in visible
+        if (not doc_type or d.doc_type == doc_type)
+        and (date_from is None or (d.document_date is not None and d.document_date >= date_from))
+        and (date_to is None or (d.document_date is not None and d.document_date <= date_to))
+    ]
+    total = len(shown)
+    shown = shown[offset : None if limit is None else offset + limit]
     _audit(
         session,
         caller,
@@ -294,6 +312,7 @@ def chronology(
     return {
         "person": _person_json(session, person),
         "types": dict(sorted(types.items())),
+        "total": total,
         "documents": [
             {
                 "document_id": d.id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from api import etags
 from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep, require_scope
 from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from api.schemas import errors, text_route_errors
@@ -72,20 +73,47 @@ def search(
     return reads.search_results_json(reads.search(session, index, query, caller=caller))
 
 
-@router.get("/documents/{document_id}", response_model=DocumentMetadata, responses=errors(404))
-def document(document_id: IdPath, session: SessionDep, caller: ReadCaller) -> dict[str, Any]:
-    """A document's metadata, how it was classified and linked, and why."""
-    return reads.document_metadata(session, document_id, caller=caller)
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "unchanged since the ETag sent in If-None-Match"}
+}
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentMetadata,
+    responses={**_NOT_MODIFIED, **errors(404)},
+)
+def document(
+    document_id: IdPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    caller: ReadCaller,
+) -> Any:
+    """A document's metadata, how it was classified and linked, and why (with an ETag)."""
+    return etags.tagged(
+        request, response, reads.document_metadata(session, document_id, caller=caller)
+    )
 
 
 @router.get(
     "/documents/{document_id}/text",
     response_class=PlainTextResponse,
-    responses={200: {"description": "the extracted text"}, **text_route_errors(401, 404, 422)},
+    responses={
+        200: {"description": "the extracted text"},
+        **_NOT_MODIFIED,
+        **text_route_errors(401, 404, 422),
+    },
 )
-def document_text(document_id: IdPath, session: SessionDep, caller: ReadCaller) -> str:
-    """A document's extracted text (OCR's included), as indexed."""
-    return reads.document_text(session, document_id, caller=caller)
+def document_text(
+    document_id: IdPath, request: Request, session: SessionDep, caller: ReadCaller
+) -> Response:
+    """A document's extracted text (OCR's included), as indexed (with an ETag)."""
+    text = reads.document_text(session, document_id, caller=caller)
+    etag = etags.of_text(text)
+    if etags.matches(request, etag):
+        return etags.not_modified(etag)
+    return PlainTextResponse(text, headers={"ETag": etag})
 
 
 def stream_content(
@@ -95,14 +123,19 @@ def stream_content(
     caller: access.Caller,
     inline: bool,
     view_id: int | None = None,
-) -> StreamingResponse:
+    request: Request | None = None,
+) -> Response:
     """The original file; `inline` for the web viewer, else a download (shared with api/web);
-    `view_id`: the web page view it is part of (records.reads.document_page)."""
+    `view_id`: the web page view it is part of (records.reads.document_page); with `request`,
+    a 304 where its If-None-Match names the file's ETag (its SHA-256)."""
     document = reads.document_content(
         session, document_id, caller=caller, inline=inline, view_id=view_id
     )
     session.commit()  # the audit event lands before any byte leaves
     assert document.sha256 is not None
+    etag = etags.strong(document.sha256)
+    if request is not None and etags.matches(request, etag):
+        return etags.not_modified(etag)
     handle = store.open(content_key(document.sha256))
 
     def chunks() -> Iterator[bytes]:
@@ -120,6 +153,7 @@ def stream_content(
             # The stored type is trusted only as sniffed at load; never let a browser guess.
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
+            "ETag": etag,
         },
     )
 
@@ -135,6 +169,7 @@ def stream_content(
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
         },
+        **_NOT_MODIFIED,
         **errors(
             404,
             e404="no such document or no file stored; one outside the caller's access answers "
@@ -144,6 +179,7 @@ def stream_content(
 )
 def document_content(
     document_id: IdPath,
+    request: Request,
     session: SessionDep,
     store: StoreDep,
     caller: ReadCaller,
@@ -151,9 +187,9 @@ def document_content(
         bool,
         Query(description="shown in the browser where its type is safe to (PDF, images, text)"),
     ] = False,
-) -> StreamingResponse:
-    """The original file, as loaded."""
-    return stream_content(session, store, document_id, caller, inline)
+) -> Response:
+    """The original file, as loaded (its ETag is its SHA-256)."""
+    return stream_content(session, store, document_id, caller, inline, request=request)
 
 
 def stream_rendition(
@@ -162,7 +198,8 @@ def stream_rendition(
     document_id: int,
     caller: access.Caller,
     view_id: int | None = None,
-) -> StreamingResponse:
+    request: Request | None = None,
+) -> Response:
     """The document's readable PDF, shown inline (shared with api/web): the same access check
     and audit as the original file, its own action (view_rendition)."""
     document, rendition = reads.document_rendition(
@@ -170,6 +207,9 @@ def stream_rendition(
     )
     session.commit()  # the audit event lands before any byte leaves
     assert rendition.sha256 is not None
+    etag = etags.strong(rendition.sha256)
+    if request is not None and etags.matches(request, etag):
+        return etags.not_modified(etag)
     handle = store.open(content_key(rendition.sha256))
 
     def chunks() -> Iterator[bytes]:
@@ -184,6 +224,7 @@ def stream_rendition(
             "Content-Disposition": f'inline; filename="document-{document.id}.pdf"',
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
+            "ETag": etag,
         },
     )
 
@@ -197,6 +238,7 @@ def stream_rendition(
             "page (scans with an invisible OCR text layer)",
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         },
+        **_NOT_MODIFIED,
         **errors(
             404,
             e404="no such document (one outside the caller's access answers the same, audited), "
@@ -206,21 +248,45 @@ def stream_rendition(
     },
 )
 def document_rendition(
-    document_id: IdPath, session: SessionDep, store: StoreDep, caller: ReadCaller
-) -> StreamingResponse:
-    """A PDF a person can read of any document, whatever its original type."""
-    return stream_rendition(session, store, document_id, caller)
+    document_id: IdPath, request: Request, session: SessionDep, store: StoreDep, caller: ReadCaller
+) -> Response:
+    """A PDF a person can read of any document, whatever its original type (its ETag is the
+    rendition's SHA-256)."""
+    return stream_rendition(session, store, document_id, caller, request=request)
 
 
-@router.get("/people/{person_id}/documents", response_model=Chronology, responses=errors(404))
+@router.get(
+    "/people/{person_id}/documents",
+    response_model=Chronology,
+    responses={**_NOT_MODIFIED, **errors(404)},
+)
 def chronology(
     person_id: PersonPath,
     session: SessionDep,
     caller: ReadCaller,
+    request: Request,
+    response: Response,
+    page: Annotated[Page, Depends(paging(100, 500))],
     type: Annotated[str | None, Query(description="only documents of this type")] = None,
-) -> dict[str, Any]:
-    """A person's documents, newest first."""
-    return reads.chronology(session, person_id, caller=caller, doc_type=filters.doc_type(type))
+    date_from: Annotated[
+        BoundedDate | None, Query(description="only documents dated on or after (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        BoundedDate | None, Query(description="only documents dated on or before (YYYY-MM-DD)")
+    ] = None,
+) -> Any:
+    """A person's documents, newest first (undated last), paged, with an ETag."""
+    body = reads.chronology(
+        session,
+        person_id,
+        caller=caller,
+        doc_type=filters.doc_type(type),
+        date_from=date_from,
+        date_to=date_to,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return etags.tagged(request, response, body)
 
 
 class BreakGlassBody(BaseModel):

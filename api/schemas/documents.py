@@ -142,6 +142,7 @@ class Chronology(Answer):
 
     person: Person
     types: dict[str, int] = Field(description="document type -> count, before the type filter")
+    total: int = Field(description="documents the filters leave, across every page")
     documents: list[ChronologyEntry]
 
 
