@@ -38,6 +38,11 @@ REVIEW_PROBABILITY = 0.01
 # The best candidate must beat the second by this many bits (2^8 = 256 times as likely).
 MARGIN_BITS = 8.0
 MAX_CANDIDATES = 5
+# Pairs below REVIEW_PROBABILITY can be dropped before decide() (Matcher.score's threshold,
+# applied in DuckDB) without changing a decision: they are never shown, and a runner-up only
+# stops an automatic link when within MARGIN_BITS of a top at AUTO_PROBABILITY or more, i.e.
+# at log2-odds >= log2(0.999/0.001) - 8 = 2.0, far above log2(0.01/0.99) = -6.6.
+SCORE_FLOOR = REVIEW_PROBABILITY
 TRAINING_SAMPLE = 20_000
 
 _NAME_AGREES = ("exact", "nickname or other spelling", "similar spelling")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.matching import add_training_pairs, replace_candidates
 from catalog.models import Document
 from core.settings import get_settings
-from workers.matching.match import TRAINING_SAMPLE, decide, matcher_for
+from workers.matching.match import SCORE_FLOOR, TRAINING_SAMPLE, decide, matcher_for
 from workers.matching.records import subject_records
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def match_unlinked(session: Session, unmatched: list[tuple[Document, LinkDecisio
     if not records:
         return
     with session.no_autoflush:
-        outcomes = decide(matcher_for(session).score(records))
+        outcomes = decide(matcher_for(session).score(records, min_probability=SCORE_FLOOR))
     for document, decision in unmatched:
         outcome = outcomes.get(document.id)
         if outcome is None:

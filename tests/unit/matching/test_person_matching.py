@@ -18,8 +18,8 @@ from catalog.schema import migrate
 from core.settings import Settings
 from workers.link import decide_links
 from workers.load import load_archive
-from workers.matching.match import decide, forget_matcher
-from workers.matching.model import Matcher
+from workers.matching.match import SCORE_FLOOR, decide, forget_matcher
+from workers.matching.model import Matcher, Scored
 from workers.matching.records import record, subject_records
 from workers.subject import subject_fields
 
@@ -264,3 +264,39 @@ def test_escr_load_withholds_the_misfiled_and_links_the_probable(
             r.reason for r in session.scalars(select(DocumentLink)) if r.document_id == ids["D2"]
         )
         assert "date of birth" in reason and "given name" in reason
+
+
+def test_the_score_floor_drops_pairs_without_changing_a_decision() -> None:
+    """Matcher.score(min_probability=SCORE_FLOOR) filters in DuckDB; decide() must reach the
+    same links and the same ranked candidates as from every blocked pair."""
+    rng = random.Random(7)
+    surnames = ["Walsh", "Welsh", "Ali", "Allie", "Hussain", "Husain", "Smith", "Smyth"]
+    given_names = ["Robert", "Bob", "Mohammed", "Muhammad", "Amy", "Amie", "Zara", "Noah"]
+    people = []
+    for i in range(400):
+        born = date(2000 + rng.randrange(8), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        people.append(
+            record(f"P{i}", given=rng.choice(given_names), family=rng.choice(surnames), dob=born)
+        )
+    people.append({**people[0], "unique_id": "P-twin", "given": "zara", "given_forms": ["zara"]})
+    subjects = []
+    for n, p in enumerate(people[:60]):
+        year, month, day = p["dob"].split("-")
+        dob = f"{year}-{day}-{month}" if n % 3 == 0 and int(day) <= 12 else p["dob"]  # swapped
+        given = p["given"] if n % 4 else p["given"][:-1] + "e"  # a typo
+        subjects += subject_records(
+            n, subject_fields(f"Name: {given} {p['family']}\nDOB {dob}\n"), {}
+        )
+    matcher = Matcher(people)
+    every, floored = matcher.score(subjects), matcher.score(subjects, min_probability=SCORE_FLOOR)
+    assert len(floored) < len(every) / 2
+
+    def summary(scored: list[Scored]) -> dict[int, tuple[str | None, list[str]]]:
+        return {
+            d: (o.link.person_id if o.link else None, [c.person_id for c in o.candidates])
+            for d, o in decide(scored).items()
+            if o.link or o.candidates
+        }
+
+    assert summary(floored) == summary(every)
+    assert any(link for link, _ in summary(every).values())  # links were decided, not only queued
