@@ -7,6 +7,7 @@ here parses a container.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -125,6 +126,35 @@ _EXTENSIONS: dict[str, frozenset[str]] = {
     MBOX: frozenset({".mbox", ".mbx", ".mbs"}),
     PST: frozenset({".pst", ".ost"}),
 }
+# libmagic's names for text formats it files outside text/ (escr reads them as plain text).
+TEXT_APPLICATION_MIMES = frozenset(
+    {
+        "application/json",
+        "application/x-ndjson",
+        "application/x-subrip",
+        "application/x-setupscript",
+        "application/x-wine-extension-ini",
+        "application/javascript",
+    }
+)
+# Text in a wide coding (UTF-16, as Windows' "Unicode" text files and many exports are
+# written, or UTF-32): libmagic knows it only by a byte-order mark, and even then may not call
+# it text (a SubRip file); without one it says "data", or sees a UTF-32BE file's leading zeros
+# as an Adobe colour swatch. Byte-order marks, longest first (UTF-32LE's starts as UTF-16LE's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_WIDE_SAMPLE = 4096  # bytes of a file's start judged
+# libmagic's type for a DOS program, which it may guess for a .COM from one byte.
+DOS_PROGRAM = "application/x-dosexec"
+# Bytes text in a one-byte coding is made of: all but the control characters that are not
+# whitespace or ESC (ISO 2022 codings shift with it).
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in b"\t\n\r\f\x1b")
+# Share of the sample's characters that must be printable (or whitespace) for it to be text.
+_PRINTABLE_SHARE = 0.95
 _ALIASES = {"application/rtf": "text/rtf", "inode/x-empty": EMPTY, "image/x-ms-bmp": "image/bmp"}
 _KNOWN_EXTENSIONS = frozenset().union(*_EXTENSIONS.values())
 
@@ -151,8 +181,58 @@ def detect_bytes(head: bytes, tail: bytes, *, describe: bool = True) -> FileType
     mime = magic.from_buffer(head, mime=True)
     description = magic.from_buffer(head) if describe else ""
     mime = _ALIASES.get(mime, mime)
-    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime in ("text/plain", MSG):
+    if not mime.startswith("text/"):
+        codec = wide_text_encoding(head)
+        if codec is not None:
+            return _wide_text_type(head, codec, describe)
+    if mime.lower() in _ZIP_MIMES | _OLE_MIMES or mime in ("text/plain", MSG, DOS_PROGRAM):
         mime = _refine(head[:SNIFF_BYTES], tail, mime)
+    return FileType(mime=mime, description=description)
+
+
+def wide_text_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 coding `data` (a file's start) is text in, or None. Known by a
+    byte-order mark or, without one, by where the zero bytes of its ASCII characters fall
+    ("A" is 00 41 in UTF-16BE); either way its first characters must read as text."""
+    sample = data[:_WIDE_SAMPLE]
+    for bom, codec in _WIDE_BOMS:
+        if sample.startswith(bom):
+            return codec if _reads_as_text(sample[len(bom) :], codec) else None
+    # ASCII in UTF-16 is half zero bytes, in UTF-32 three quarters; text in a one-byte coding
+    # or UTF-8 has none.
+    if len(sample) < 32 or sample.count(0) < len(sample) // 4:
+        return None
+    for codec in ("utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le"):
+        if _reads_as_text(sample, codec):
+            return codec
+    return None
+
+
+def _reads_as_text(sample: bytes, codec: str) -> bool:
+    """Whether `sample` decodes in `codec` to characters nearly all printable or whitespace
+    (binary data read as UTF-16 gives control, unassigned and private-use characters)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        text = decoder.decode(sample, final=False)  # a sample may end inside a character
+    except UnicodeDecodeError:
+        return False
+    if not text.strip():
+        return False
+    readable = sum(1 for char in text if char.isprintable() or char in "\t\n\r\f")
+    return readable >= _PRINTABLE_SHARE * len(text)
+
+
+def _wide_text_type(head: bytes, codec: str, describe: bool) -> FileType:
+    """The type of wide-coded text: libmagic's answer for the same text in UTF-8 (plain text,
+    HTML, SubRip...), or plain text where that is not a text type."""
+    sample = head[:SNIFF_BYTES]
+    text = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
+    utf8 = text.lstrip("\ufeff").encode("utf-8")
+    mime = magic.from_buffer(utf8, mime=True)
+    mime = _ALIASES.get(mime, mime)
+    if not (mime.startswith("text/") or mime in TEXT_APPLICATION_MIMES):
+        mime = "text/plain"
+    description = f"{magic.from_buffer(utf8)}, {codec.upper()}" if describe else ""
     return FileType(mime=mime, description=description)
 
 
@@ -178,11 +258,24 @@ def _refine(head: bytes, tail: bytes, mime: str) -> str:
                 return ole
     elif mime == MSG and head.startswith(b"!BDN"):
         return PST
-    elif mime == "text/plain" and _MBOX_START.match(head):
+    elif mime in ("text/plain", UNKNOWN) and _MBOX_START.match(head):
         return MBOX
-    elif mime == "text/plain" and _HEADER_LINE.match(head) and len(_HEADER_LINE.findall(head)) >= 3:
-        return EML
+    # (A message with a stray zero byte in it is "data" to libmagic: mail-parser's tests.)
+    elif mime in ("text/plain", UNKNOWN) and _HEADER_LINE.match(head):
+        if len(_HEADER_LINE.findall(head)) >= 3:
+            return EML
+    elif mime == DOS_PROGRAM and _one_byte_text(head):
+        return "text/plain"
     return mime
+
+
+def _one_byte_text(head: bytes) -> bool:
+    """Whether `head` reads as text in a one-byte coding: no control characters but
+    whitespace (and ESC), which machine code is full of. libmagic takes a file for a DOS .COM
+    program by its first bytes alone, and Greek in ISO 8859-7 can start like one ("Έ" is
+    0xB8, a MOV instruction: chardet's tests)."""
+    sample = head[:_WIDE_SAMPLE]
+    return len(sample) >= 32 and not sample.translate(None, _TEXT_BYTES)
 
 
 def _packed_odf_type(head: bytes) -> str | None:

@@ -24,6 +24,7 @@ from workers.extract.base import (
     ocr_confidence,
 )
 from workers.extract.failures import ExtractionFailed
+from workers.filetype import TEXT_APPLICATION_MIMES
 
 log = get_logger(__name__)
 
@@ -158,7 +159,12 @@ EXTRACTORS: tuple[Extractor, ...] = (
     Extractor("odt", extract_odt, {"application/vnd.oasis.opendocument.text": 100}),
     Extractor("rtf", extract_rtf, {"text/rtf": 100, "application/rtf": 100}),
     Extractor("html", extract_html, {"text/html": 100, "application/xhtml+xml": 90}),
-    Extractor("text", extract_text, {"text/plain": 100}, fallback=("text/", 10)),
+    Extractor(
+        "text",
+        extract_text,
+        {"text/plain": 100, **dict.fromkeys(TEXT_APPLICATION_MIMES, 90)},
+        fallback=("text/", 10),
+    ),
     Extractor("eml", extract_eml, {"message/rfc822": 100}),
     Extractor(
         "msg",

@@ -9,6 +9,7 @@ import charset_normalizer
 import lxml.html
 
 from workers.extract.base import ExtractionResult, Limits
+from workers.filetype import wide_text_encoding
 
 # Elements whose content is never shown to a reader.
 _HIDDEN = ("script", "style", "noscript", "template", "head")
@@ -61,6 +62,11 @@ _TIE_COHERENCE = 0.05
 
 def decode_guessing(data: bytes) -> str:
     """`data` as text: UTF-8 when it is valid (the common, cheap case), else the best guess."""
+    # First: ASCII in UTF-16 or UTF-32 is valid UTF-8 (with a zero byte between letters), and
+    # charset-normalizer misreads it without a byte-order mark.
+    wide = wide_text_encoding(data)
+    if wide is not None:
+        return data.decode(wide, errors="replace").removeprefix("\ufeff")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -12,6 +12,7 @@ from core.logging import get_logger
 from core.states import Reason
 from workers.extract.base import Limits
 from workers.extract.failures import ExtractionFailed
+from workers.filetype import TEXT_APPLICATION_MIMES
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
 
 log = get_logger(__name__)
@@ -83,7 +84,7 @@ def choose(mime: str) -> list[RenderFn]:
         return [render_listing]
     if mime.startswith("image/"):
         return [render_image]
-    if mime.startswith("text/"):
+    if mime.startswith("text/") or mime in TEXT_APPLICATION_MIMES:
         return [render_plain]
     return []
 
