@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import shutil
 from pathlib import Path
+from tempfile import gettempdir
 from typing import Any
 
 from core.states import Reason
@@ -14,6 +15,7 @@ from workers.extract.base import Limits
 from workers.extract.failures import ExtractionFailed
 from workers.extract.registry import ENCRYPTED_MIME, EXTRACTORS, LIBREOFFICE
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
+from workers.render.layout import write_text_pdf
 from workers.render.pdf import pdfium_pages
 
 # The types a rendition is made from by LibreOffice: every type escr reads as an office document,
@@ -26,6 +28,19 @@ OFFICE_MIME_TYPES = frozenset(
     if extractor.name in _OFFICE_READERS
     for mime in extractor.mime_types
 ) - {ENCRYPTED_MIME}
+
+
+# Types escr reads itself, not through LibreOffice: where LibreOffice cannot lay one out (it
+# refuses odfpy's nasty.odt, whose content.xml declares an external entity, a re-zipped .ods and
+# a malformed RTF that escr reads), the rendition is the text escr read from it, marked as such.
+_NATIVE_READERS = _OFFICE_READERS - {LIBREOFFICE}
+NATIVE_OFFICE_MIME_TYPES = frozenset(
+    mime
+    for extractor in EXTRACTORS
+    if extractor.name in _NATIVE_READERS
+    for mime in extractor.mime_types
+)
+TEXT_ONLY_NOTE = "its text only: LibreOffice could not lay out this file"
 
 
 def render_office(request: RenderRequest, limits: Limits) -> RenderResult:
@@ -51,3 +66,19 @@ def _converter() -> Any:
             Reason.UNSUPPORTED_TYPE.value, "LibreOffice conversion is not installed"
         ) from exc
     return module.convert
+
+
+def render_office_text(request: RenderRequest, limits: Limits) -> RenderResult:
+    """The text escr reads from an office file LibreOffice could not lay out, as pages."""
+    from workers.extract.registry import extract_file
+
+    result = extract_file(request.path, request.mime, limits, request.scratch or gettempdir())
+    if not result.ok or not result.text.strip():
+        raise RenderFailed(result.reason or Reason.CORRUPT.value, result.detail or "no text")
+    pages = write_text_pdf(
+        Path(request.out_path),
+        title=request.title,
+        headers=[("Shown", TEXT_ONLY_NOTE)],
+        body=result.text,
+    )
+    return RenderResult(ok=True, pages=pages, method="office_text")

@@ -56,6 +56,7 @@ def _renderer(module: str, name: str) -> RenderFn:
 render_pdf = _renderer("pdf", "render_pdf")
 render_image = _renderer("image", "render_image")
 render_office = _renderer("office", "render_office")
+render_office_text = _renderer("office", "render_office_text")
 render_eml = _renderer("text", "render_eml")
 render_msg = _renderer("text", "render_msg")
 render_html = _renderer("text", "render_html")
@@ -65,11 +66,13 @@ render_listing = _renderer("text", "render_listing")
 
 def choose(mime: str) -> list[RenderFn]:
     """The renderers to try for `mime`, best first; empty where no rendition is made."""
-    from workers.render.office import OFFICE_MIME_TYPES
+    from workers.render.office import NATIVE_OFFICE_MIME_TYPES, OFFICE_MIME_TYPES
 
     mime = mime.lower()
     if mime in ("application/pdf", "application/x-pdf"):
         return [render_pdf]
+    if mime in NATIVE_OFFICE_MIME_TYPES:  # its text, where LibreOffice cannot lay it out
+        return [render_office, render_office_text]
     if mime in OFFICE_MIME_TYPES:
         return [render_office]
     if mime == "message/rfc822":
