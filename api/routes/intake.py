@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from api.service_auth import ACTOR_PREFIX
 from catalog import audit
 from catalog import documents as docs
 from catalog.db import after_commit
-from catalog.models import Document
+from catalog.models import Document, LedgerRow
 from catalog.models_service import IdempotencyKey
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
@@ -373,9 +374,20 @@ def upload_status(document_id: IdPath, session: SessionDep, caller: StatusCaller
     people = access.check_document(session, caller, document_id)
     document = session.get(Document, document_id)
     assert document is not None
+    # A new version on its way: its row's state, while the document (and the index) still
+    # hold the version before it.
+    newest = session.scalar(
+        select(LedgerRow)
+        .where(LedgerRow.document_id == document_id)
+        .order_by(LedgerRow.id.desc())
+        .limit(1)
+    )
+    state = document.state
+    if newest is not None and not RowState(newest.state).terminal:
+        state = newest.state
     return {
         "id": document.id,
-        "state": document.state,
+        "state": state,
         "reason": document.reason,
         "detail": document.detail,
         "searchable": document.state == RowState.INDEXED,
