@@ -200,7 +200,12 @@ class Matcher:
 
     def _train(self) -> None:
         training = self._linker.training
-        training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+        # One pass over the sampled pairs per comparison. Splink's default (a probe, then ten
+        # chunks, stopping once every level has 100 pairs) ran 47 queries here, each with its
+        # SQL generated again: half the matcher's CPU (0.83 -> 0.42 s on 2,000 realistic
+        # documents). u then counts every sampled pair, not the chunks that first reached 100
+        # a level: the same u wherever a rare level never does (decision 0036).
+        training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1, num_chunks=1)
         training.estimate_m_from_label_column("label")
 
     def score(self, subjects: Sequence[Record], min_probability: float = 0.0) -> list[Scored]:
