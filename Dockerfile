@@ -14,6 +14,9 @@ RUN apt-get update \
         libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
         libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
+# Writer's UI files, which the -nogui package leaves out (LibreOffice aborts on a comment).
+COPY scripts/libreoffice-writer-ui.sh /usr/local/sbin/
+RUN apt-get update && /usr/local/sbin/libreoffice-writer-ui.sh && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Everything the package build needs; .dockerignore keeps out tests, caches and local data.

@@ -25,8 +25,10 @@ for package in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impre
     || missing+=("$package")
 done
 
+# Writer's UI files, which the -nogui package leaves out (see the script).
+writer_ui="$(dirname "$0")/libreoffice-writer-ui.sh"
 if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+  exec "$writer_ui"
 fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "escr needs these system packages: ${missing[*]}" >&2
@@ -37,3 +39,4 @@ echo "installing ${missing[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$writer_ui"
