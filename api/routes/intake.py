@@ -61,6 +61,9 @@ IdempotencyHeader = Annotated[
     ),
 ]
 _CHUNK = 1 << 20
+# A file part as OpenAPI 3.0 wrote it beside 3.1's contentMediaType: client generators that
+# know only `format: binary` (openapi-python-client) otherwise take the file for a string.
+BINARY: dict[str, Any] = {"format": "binary"}
 
 
 class UploadMetadataBody(BaseModel):
@@ -186,7 +189,7 @@ def upload_document(
     request: Request,
     response: Response,
     person_id: Annotated[str, Path(description="the person's ID (the target system's)")],
-    file: Annotated[UploadFile, File(description="the document")],
+    file: Annotated[UploadFile, File(description="the document", json_schema_extra=BINARY)],
     idempotency_key: IdempotencyHeader,
     session: SessionDep,
     settings: SettingsDep,
@@ -290,7 +293,9 @@ def new_version(
     request: Request,
     response: Response,
     document_id: IdPath,
-    file: Annotated[UploadFile, File(description="the document's new content")],
+    file: Annotated[
+        UploadFile, File(description="the document's new content", json_schema_extra=BINARY)
+    ],
     session: SessionDep,
     settings: SettingsDep,
     store: StoreDep,
