@@ -120,10 +120,11 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     # To stderr (the forkserver child starts with structlog's stdout default), warnings up:
     # what a file did is recorded on its document, not chattered on the console.
     configure_logging(os.environ.get("ESCR_LOG_LEVEL", "WARNING"))
-    # pypdf logs what it forgives in a damaged file ("EOF marker not found") as warnings, which
-    # reached the console through logging's last-resort handler in the middle of a progress
-    # bar; the file's outcome is recorded on its document.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # The parsers' libraries log what they forgive in a damaged file as warnings (pypdf's "EOF
+    # marker not found", tnefparse's "Checksum: 797 != 753", fpdf2's glyphs missing from a
+    # font), which reached the console in the middle of a progress bar; the file's outcome is
+    # recorded on its document. escr's own events go through structlog, not these loggers.
+    logging.getLogger().setLevel(logging.ERROR)
     from workers.extract.registry import extract_file
     from workers.redact.run import redact_file
     from workers.render.registry import render_file
