@@ -99,6 +99,11 @@ def release(
             pages=0,
         )
         outcome = build_bundle(pool, documents, letter, out_dir, dpi=dpi)
+    # The burn took minutes: end the transaction that read the plans, so what is written below
+    # starts a fresh one (on SQLite a read cannot become a write once another request has
+    # written meanwhile: "database is locked" at once, whatever the busy timeout).
+    sar_id, person_id = request.id, request.person_id
+    session.commit()
     if not outcome.ok:
         audit.record(
             session,
@@ -106,11 +111,11 @@ def release(
             action="sar_release_refused",
             target_type="sar",
             target_id=str(sar_id),
-            person_ids=[request.person_id],
+            person_ids=[person_id],
             detail={"problems": outcome.problems[:50]},
         )
         return outcome, None
-    return outcome, _keep(session, request.id, request.person_id, outcome, actor, store)
+    return outcome, _keep(session, sar_id, person_id, outcome, actor, store)
 
 
 def _keep(

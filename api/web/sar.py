@@ -22,6 +22,7 @@ from api.deps import SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import IdPath, parse_date
 from api.web.ig import ig_page, problems
 from api.web.render import check_csrf, flashes
+from api.web.sar_jobs import jobs
 from catalog.models import Person
 from catalog.models_sar import CHANNELS, PAUSE_REASONS, REQUESTER_RELATIONSHIPS
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -253,6 +254,7 @@ def request_page(
         releases=sar_review.releases_of(session, sar_id),
         previous=previous,
         started_from=row.previous_release_id,
+        job=jobs.get(sar_id),
         pause_reasons=PAUSE_REASONS,
         channel_label=CHANNEL_LABELS.get(shown["channel"], shown["channel"]),
         relationship_label=RELATIONSHIP_LABELS.get(shown["requester"]["relationship"], ""),

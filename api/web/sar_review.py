@@ -12,15 +12,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import IdPath
 from api.routes.sar_review import stream_release_file
-from api.sar_build import build
 from api.web.ig import ig_page, problems
 from api.web.render import check_csrf, flashes
 from api.web.sar import REFUSED, Csrf, Long, Short, act, back_to, ig_actor
+from api.web.sar_jobs import jobs
 from core.errors import InvalidInput
 from records import sar, sar_redact, sar_review, sar_suggest
 
@@ -182,28 +182,19 @@ def build_bundle(
     login: WebLoginDep,
     csrf: Csrf,
 ) -> Response:
-    """Build, gate and release; the gate's refusal (nothing kept) is shown with its findings."""
+    """Start the build (render, burn, gate, release) in the background: the request page says
+    it runs, then whether the gate released it or refused it with its findings. Refused at once
+    while anything blocks it."""
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "building a SAR bundle")
-    try:
-        outcome = build(session, sar_id, actor=actor, settings=settings, store=store)
-    except REFUSED as exc:
-        session.rollback()
-        problems.put(login, f"The bundle was not built: {exc}")
-        return back_to(sar_id, "bundle")
-    if outcome["ok"]:
-        flashes.put(
-            login,
-            f"Released: release {outcome['release_id']}, {outcome['documents']} documents, "
-            f"{outcome['pages']} pages. The release gate found no redacted term in the output.",
-        )
-    else:
-        found = "; ".join(outcome["problems"][:10])
-        problems.put(
-            login,
-            f"Release refused by the gate: {len(outcome['problems'])} findings ({found}). "
-            "Nothing was released.",
-        )
+    sar.get_request(session, sar_id)
+    blocked = sar_redact.blockers(
+        session, sar_id, sar_redact.exemptions(settings.sar.exemptions_file)
+    )
+    if blocked:
+        problems.put(login, "The bundle was not built: " + "; ".join(blocked))
+    elif not jobs.start(sar_id, actor=actor, settings=settings, store=store):
+        problems.put(login, "A bundle of this request is being built already.")
     return back_to(sar_id, "bundle")
 
 
@@ -219,3 +210,11 @@ def download(
     """bundle.pdf or bundle.zip of a release (audited, as the API's download)."""
     actor = ig_actor(session, login, "a SAR release")
     return stream_release_file(session, store, sar_id, release_id, name[:20], actor)
+
+
+@router.get("/ig/sar/{sar_id}/bundle/status")
+def bundle_status(sar_id: IdPath, session: SessionDep, login: WebLoginDep) -> Response:
+    """Whether a build of this request is running (for the request page's script)."""
+    ig_actor(session, login, "a SAR bundle's build")
+    job = jobs.get(sar_id)
+    return JSONResponse({"running": bool(job and job.running)})

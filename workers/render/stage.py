@@ -217,3 +217,21 @@ def _sha256_of(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def render_unrecorded(
+    session: Session, store: BlobStore, pool: SandboxPool, document: Document, tmp_dir: Path
+) -> Made:
+    """One document's rendition made and stored but not recorded: the caller records it
+    (renditions.record) in a short transaction of its own. For a caller beside live requests
+    on SQLite (a SAR bundle built from the web), which must not hold a transaction open while
+    the sandbox works: `session` is read before the render and its transaction ended."""
+    assert document.sha256 is not None
+    out = tmp_dir / f"{document.sha256}.pdf"
+    try:
+        with _source(store, document.sha256) as source:
+            request = _request(session, document, source, out)
+            session.rollback()  # nothing is held while the child renders
+            return _stored(store, pool.render(request).result(), document, out)
+    except NotFound as exc:  # fixity's to report; the rendition says why it is not
+        return Made(sha256=None, reason=Reason.MISSING_FILE.value, detail=str(exc))
