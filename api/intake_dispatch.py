@@ -40,8 +40,10 @@ def dispatch(
 ) -> None:
     """Run once the upload's rows are committed (catalog.db.after_commit): it only sends."""
     if settings.intake.runner == "celery":
-        from workers.tasks import ingest  # the Celery app only where it is used
+        from workers.celery_app import configure  # the Celery app only where it is used
+        from workers.tasks import ingest
 
+        configure(settings)
         ingest.delay(intake.ledger_id)
     else:
         embedded_intake(app, settings, store, index).submit(intake.batch)

@@ -89,4 +89,10 @@ class EmbeddedIntake:
                 batch = session.merge(batch)
                 batch.status, batch.finished_at = "complete", utcnow()
                 session.commit()
+                # The file is in the blob store now (or quarantined with its reason): the
+                # upload's copy goes, its upload.json stays as the batch's "manifest".
+                manifest = Path(batch.manifest_path)
+                for path in manifest.parent.iterdir():
+                    if path != manifest:
+                        path.unlink(missing_ok=True)
             log.info("intake.done", batch=name)

@@ -53,6 +53,9 @@ def test_upload_is_searchable_through_the_same_pipeline(world: World) -> None:
         ).one()
         assert (uploaded.actor, uploaded.on_behalf_of) == ("svc:mosaic", "jsmith")
         assert uploaded.target_id == str(document_id)
+    # Its own copy of the file goes once the blob store has it; what was sent stays described.
+    folders = list((world.settings.home / "uploads").iterdir())
+    assert [sorted(p.name for p in f.iterdir()) for f in folders] == [["upload.json"]]
 
 
 def test_a_scan_is_ocred(world: World) -> None:
