@@ -11,6 +11,7 @@ case and the query's values are kept: IDs in them are case-sensitive on many sys
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -41,17 +42,25 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*\Z")  # _PATH_SAFE and letters, digits
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9&=._~-]*\Z")
+# Text matching these needs no escaping (the common case, kept as it is: decoding and encoding
+# cost most of a key's time).
+
+
 def _path(raw: str) -> str:
     # Decoding then encoding once more makes "%7e", "%7E" and "~" one spelling; a decoded "/"
     # ("%2F") becomes a separator, which no old store told apart either.
-    path = quote(unquote(raw), safe=_PATH_SAFE)
+    path = raw if _PLAIN_PATH.match(raw) else quote(unquote(raw), safe=_PATH_SAFE)
     path = path.rstrip("/")
     return path if path.startswith("/") else "/" + path
 
 
 def _query(raw: str) -> str:
-    pairs = parse_qsl(raw, keep_blank_values=True)
-    return urlencode(sorted(pairs))
+    if _PLAIN_QUERY.match(raw):  # nothing escaped: the pairs sorted as written
+        pairs = [(k, v) for k, _, v in (p.partition("=") for p in raw.split("&") if p)]
+        return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+    return urlencode(sorted(parse_qsl(raw, keep_blank_values=True)))
 
 
 def legacy_url_key(url: str) -> LegacyUrlKey:

@@ -3,65 +3,50 @@ manifest's `legacy_url` (kept on the ledger row, LedgerRow.legacy_url, as given)
 however the link was written (domain/legacy_urls.py) to the migrated document, or to the
 ledger's account of why there is none.
 
-The keys live in `legacy_links` (catalog/models_legacy_links.py), derived from the ledger: rows
-registered since the last look are keyed on each look (a watermark on the ledger ID), and a
-link not found triggers one full pass for rows the watermark missed (two loads registering at
-once can commit their IDs out of order). The table can be dropped and made again at any time.
+The keys live in `legacy_links` (catalog/legacy_links.py), derived from the ledger and made as
+a manifest is registered; a look keys rows registered since (a watermark on the ledger ID), and
+a link not found triggers one full pass, at most once a minute, for rows the watermark missed
+(two loads registering at once can commit their IDs out of order). The table can be dropped and
+made again at any time.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.legacy_links import key_new_rows
 from catalog.models import Document, LedgerRow
 from catalog.models_legacy_links import LegacyLink
 from core.states import REASON_LABELS, Reason, RowState
 from domain.legacy_urls import LegacyUrlKey, legacy_url_key
 from records.access import Caller
 
-PAGE = 5_000
 # A document in one of these states has no page to send a reader to (destroyed: by retention).
 NOT_MIGRATED = frozenset({RowState.QUARANTINED, RowState.FAILED, "destroyed"})
 MIGRATED, NOT_MIGRATED_KIND, UNKNOWN, AMBIGUOUS = "migrated", "not_migrated", "unknown", "ambiguous"
 
 
-def _key_rows(rows: list[tuple[int, str]]) -> list[dict[str, Any]]:
-    keyed = []
-    for ledger_id, url in rows:
-        try:
-            key = legacy_url_key(url)
-            full, path = key.full_sha256, key.path_sha256
-        except ValueError:
-            full = path = ""  # kept, so the watermark passes it; it matches nothing
-        keyed.append({"ledger_id": ledger_id, "full_sha256": full, "path_sha256": path})
-    return keyed
+# The full pass reads every ledger row with a link: on a miss, at most once a minute per
+# process, so a stream of unknown links cannot make each request scan the ledger.
+FULL_PASS_EVERY_S = 60.0
+_last_full = [float("-inf")]
+_full_lock = threading.Lock()
 
 
-def refresh(session: Session, *, full: bool = False) -> int:
-    """Key the ledger rows with a legacy_url not keyed yet; returns how many were keyed."""
-    done = 0
-    last = 0 if full else (session.scalar(select(func.max(LegacyLink.ledger_id))) or 0)
-    while True:
-        query = (
-            select(LedgerRow.id, LedgerRow.legacy_url)
-            .where(LedgerRow.id > last, LedgerRow.legacy_url.is_not(None))
-            .order_by(LedgerRow.id)
-            .limit(PAGE)
-        )
-        if full:
-            keyed = select(LegacyLink.ledger_id).where(LegacyLink.ledger_id == LedgerRow.id)
-            query = query.where(~keyed.exists())
-        rows = [(i, str(u)) for i, u in session.execute(query)]
-        if not rows:
-            return done
-        session.execute(insert(LegacyLink), _key_rows(rows))
-        done += len(rows)
-        last = rows[-1][0]
+def _full_pass_due() -> bool:
+    with _full_lock:
+        now = time.monotonic()
+        if now - _last_full[0] < FULL_PASS_EVERY_S:
+            return False
+        _last_full[0] = now
+        return True
 
 
 @dataclass
@@ -121,9 +106,9 @@ def follow(session: Session, caller: Caller, url: str, *, by_path: bool = False)
     """Where the old link `url` leads (by its path alone where it came from /legacy/<path>,
     which has lost the host); audited. Raises ValueError for what is not a link."""
     key = legacy_url_key(url)
-    refresh(session)
+    key_new_rows(session)
     rows = _matches(session, key, by_path)
-    if not rows and refresh(session, full=True):
+    if not rows and _full_pass_due() and key_new_rows(session, full=True):
         rows = _matches(session, key, by_path)
     answer = _answer(session, rows)
     audit.record(

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog import ledger
+from catalog import ledger, legacy_links
 from catalog.models import Batch
 from catalog.people import upsert_person
 from core.clock import utcnow
@@ -158,6 +158,8 @@ def register_manifest(
             pending = []
     ledger.add_rows(session, pending)
     ledger.mark_duplicates(session, batch)
+    # Old links keyed now, so the first person to follow one after the load does not wait.
+    legacy_links.key_new_rows(session)
     # Line numbers are file lines (a cell may span several): the rows are counted.
     record.rows_total = ledger.count_rows(session, batch)
     if record.status == "registering":

@@ -7,7 +7,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
+from catalog.models import LedgerRow
+from catalog.models_legacy_links import LegacyLink
 from domain.legacy_urls import legacy_url_key
 from tests.unit.access.conftest import PASSWORD, World
 from tests.unit.api.cms_world import OLD, cms_world, old_link
@@ -128,3 +131,12 @@ def test_the_login_never_returns_off_site(cms_world: World, target: str) -> None
     # is read as "//" by browsers.
     assert back.status_code == 303 and location.startswith("/")
     assert not location.startswith("//") and "\\" not in location
+
+
+def test_the_load_keys_the_old_links_before_anyone_follows_one(cms_world: World) -> None:
+    with cms_world.session() as session:
+        with_links = session.scalars(
+            select(LedgerRow.id).where(LedgerRow.legacy_url.is_not(None))
+        ).all()
+        keyed = session.scalars(select(LegacyLink.ledger_id)).all()
+    assert len(with_links) == 3 and sorted(keyed) == sorted(with_links)
