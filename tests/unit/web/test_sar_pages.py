@@ -197,6 +197,21 @@ def test_the_workbench_from_registration_to_release(
     listed = client.get("/ig/sar").text
     assert listed.index('id="closed-h"') < listed.index(f"SAR-{sar_id}")
 
+    # The same person asks again: the new request starts from that release's decisions.
+    made = client.post(
+        "/ig/sar/new",
+        data={"csrf": csrf_b, "person_id": SUBJECT, "received": server_today().isoformat(),
+              "channel": "email", "relationship": "subject"},
+    )  # fmt: skip
+    later = int(str(made.url).rstrip("/").rsplit("/", 1)[1])
+    page = _do(client, f"/ig/sar/{later}/collate", {"csrf": csrf_b})
+    assert "Start from the last release" in page and f"SAR-{sar_id}</a>" in page
+    page = _do(client, f"/ig/sar/{later}/start-from-last-release", {"csrf": csrf_b})
+    assert "Started from release" in page and "1 document decisions reused" in page
+    assert "0 documents are new since then" in page
+    # The copied serious-harm redaction needs a second sign-off again, not from ig-b now.
+    assert "You cannot: you made or accepted it" in page
+
 
 def test_a_bundle_the_gate_refuses_is_shown_refused_and_not_kept(
     loaded: tuple[TestClient, dict[str, int]], settings: Settings, monkeypatch: pytest.MonkeyPatch
