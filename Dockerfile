@@ -13,6 +13,7 @@ RUN apt-get update \
         tesseract-ocr tesseract-ocr-eng libmagic1 \
         libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
         libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core \
+        fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/*
 # Writer's UI files, which the -nogui package leaves out (LibreOffice aborts on a comment).
 COPY scripts/libreoffice-writer-ui.sh /usr/local/sbin/

@@ -18,9 +18,10 @@ fi
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr-osd)
 ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' || missing+=(libmagic1)
 # Legacy office formats (workers/convert): LibreOffice kept warm by unoserver, which runs under
-# Debian's python3 for its `uno` module; fonts so that renditions lay out text as written.
+# Debian's python3 for its `uno` module; fonts so that renditions lay out text as written
+# (Droid Sans Fallback for Chinese and Japanese, which DejaVu and Liberation lack).
 for package in libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-  libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core; do
+  libreoffice-draw-nogui python3-uno fonts-liberation2 fonts-dejavu-core fonts-droid-fallback; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
     || missing+=("$package")
 done

@@ -20,6 +20,22 @@ _BODY_SIZE = 10
 _MARGIN_MM = 18
 
 
+# Chinese and Japanese, which DejaVu lacks: Droid Sans Fallback (Debian's fonts-droid-fallback),
+# used for the characters the body font has no glyph for. Without it chardet's CJK samples were
+# rendered as blank pages. Parsing it costs fpdf2 over a second (DejaVu: 0.1 s), so it is
+# loaded only for a text with characters of those scripts.
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_FALLBACK_FONTS = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf"),
+)
+
+
+@cache
+def _fallback_font() -> Path | None:
+    return next((path for path in _FALLBACK_FONTS if path.is_file()), None)
+
+
 @cache
 def _font_files() -> tuple[Path, Path] | None:
     for folder in _FONT_DIRS:
@@ -30,7 +46,7 @@ def _font_files() -> tuple[Path, Path] | None:
 
 
 class _Document(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, cjk: bool = False) -> None:
         super().__init__(format="A4")
         self.set_margins(_MARGIN_MM, _MARGIN_MM)
         self.set_auto_page_break(True, _MARGIN_MM)
@@ -39,6 +55,10 @@ class _Document(FPDF):
             self.add_font("body", "", str(fonts[0]))
             self.add_font("body", "B", str(fonts[1]))
             self.family, self.unicode = "body", True
+            fallback = _fallback_font() if cjk else None
+            if fallback is not None:
+                self.add_font("fallback", "", str(fallback))
+                self.set_fallback_fonts(["fallback"], exact_match=False)
         else:
             self.family, self.unicode = "helvetica", False
 
@@ -63,7 +83,8 @@ def write_text_pdf(
     items: Sequence[str] = (),
 ) -> int:
     """Write the PDF; returns its page count."""
-    pdf = _Document()
+    texts = (title, body, *items, *(value for _, value in headers))
+    pdf = _Document(cjk=any(_CJK.search(text) for text in texts))
     pdf.set_title(pdf.clean(title)[:200])
     pdf.set_creator("escr")
     pdf.add_page()
