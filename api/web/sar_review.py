@@ -127,6 +127,38 @@ def add_redaction(
     return _to_document(sar_id, document_id, "redactions")
 
 
+@router.post("/ig/sar/{sar_id}/documents/{document_id}/boxes")
+def add_box(
+    sar_id: IdPath,
+    document_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+    page: Annotated[int, Form(ge=1, le=100_000)],
+    x: Annotated[float, Form(ge=0, le=100_000)],
+    y: Annotated[float, Form(ge=0, le=100_000)],
+    w: Annotated[float, Form(gt=0, le=100_000)],
+    h: Annotated[float, Form(gt=0, le=100_000)],
+    code: Short = "",
+    reason: Long = "",
+) -> Response:
+    """Redact an area of one page (points from its top left), burned in like a term."""
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "adding a redaction")
+    try:
+        sar_redact.add(
+            session, sar_id, actor=actor, code=code, reason=reason, document_id=document_id,
+            box=sar_redact.PageBox(page, x, y, w, h),
+            codes=sar_redact.exemptions(settings.sar.exemptions_file),
+        )  # fmt: skip
+        flashes.put(login, f"An area of page {page} redacted.")
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"Not redacted: {exc}")
+    return _to_document(sar_id, document_id, "redactions")
+
+
 @router.post("/ig/sar/{sar_id}/documents/{document_id}/decision")
 def decide_document(
     sar_id: IdPath,

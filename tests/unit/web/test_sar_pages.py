@@ -170,6 +170,15 @@ def test_the_workbench_from_registration_to_release(
     assert redaction is None  # no box to tick for the proposer
     waiting = re.findall(r'href="/ig/sar/\d+/documents/(\d+)">Care plan', page)
     assert waiting, page
+    # An area of a page (a signature, say): refused without a reason, then kept.
+    box = {"csrf": csrf, "page": "1", "x": "72", "y": "700", "w": "200", "h": "40",
+           "code": "Sch2 Pt3 third party"}  # fmt: skip
+    boxed = _do(client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/boxes", box)
+    assert "Not redacted: every redaction needs a reason" in boxed
+    boxed = _do(
+        client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/boxes", {**box, "reason": "signature"}
+    )
+    assert "An area of page 1 redacted" in boxed and "72.0, 700.0; 200.0 by 40.0 points" in boxed
     # A forged form ticking the proposer's own redaction is refused below the page.
     accepted = rf'id="redaction-(\d+)">\s*<td data-label="Redaction">“{UNCLE}”[^\n]*\n\s*'
     own = re.search(accepted + '<td data-label="Decision">accepted', review)
