@@ -82,6 +82,11 @@ def _built(client: TestClient, sar_id: int, csrf: str) -> str:
 
 
 def _register(client: TestClient, csrf: str) -> int:
+    person = client.get(f"/people/{SUBJECT}").text
+    assert f'href="/ig/sar/new?person={SUBJECT}"' in person
+    chosen = client.get("/ig/sar/new", params={"person": SUBJECT}).text
+    assert "Chosen: <strong>Jane Smith</strong>" in chosen
+    assert f'type="hidden" name="person_id" value="{SUBJECT}"' in chosen
     found = client.get("/ig/sar/new", params={"find": "Jane Smith 05/04/2009"}).text
     assert f'name="person_id" value="{SUBJECT}"' in found
     received = (server_today() - timedelta(days=70)).isoformat()
