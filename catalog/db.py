@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from catalog.session_state import AFTER_COMMIT
@@ -93,6 +93,19 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 _WRITERS: dict[str, Engine] = {}
+
+
+def write_first(session: Session) -> None:
+    """Begin the session's next transaction as a writer (a request that will write while the
+    embedded upload runner writes too). On SQLite a deferred transaction that has read cannot
+    take the write lock once another connection has committed since ("database is locked" at
+    once, busy timeout or not); so what was read so far is committed, and the new transaction
+    writes first: a statement that changes nothing still takes the lock, waiting its turn.
+    Other backends: nothing to do."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.commit()
+    session.execute(text("DELETE FROM batches WHERE 0"))
 
 
 def writer_session_factory(url: str) -> sessionmaker[Session]:

@@ -28,7 +28,7 @@ from api.schemas.intake import MetadataCorrected, UploadAccepted, UploadStatus
 from api.service_auth import ACTOR_PREFIX
 from catalog import audit
 from catalog import documents as docs
-from catalog.db import after_commit
+from catalog.db import after_commit, write_first
 from catalog.models import Document, LedgerRow
 from catalog.models_service import IdempotencyKey
 from core.clock import utcnow
@@ -208,6 +208,7 @@ def upload_document(
     typed, sandboxed, extracted or OCRed, classified, linked to the people named and indexed
     as a migrated document is. Idempotent by `Idempotency-Key`."""
     meta = _metadata(metadata)
+    write_first(session)
     people = list(dict.fromkeys([person_id, *meta.person_ids]))
     for pid in people:
         access.check_person(session, caller, pid)
@@ -308,6 +309,7 @@ def new_version(
 ) -> dict[str, Any]:
     """A new content for a document (uploaded or migrated): the pipeline reads it again and
     it becomes the document's next version; the earlier ones are kept."""
+    write_first(session)
     people = access.check_document(session, caller, document_id)
     document = docs.get_document(session, document_id)
     check_extension(file.filename or "")
@@ -358,6 +360,7 @@ def correct_document(
 ) -> dict[str, Any]:
     """Correct a document's metadata (title, type, date, source reference, author): each
     change kept as a metadata version with the caller, audited, and re-indexed."""
+    write_first(session)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
     return corrections.correct_metadata(
         session,
