@@ -33,6 +33,8 @@ def grey(image: Image.Image) -> Image.Image:
     scan blank white."""
     if image.mode == "L":
         return image
+    if image.mode == "LAB":  # CIELAB (Pillow's tests have two TIFFs): its L band is lightness
+        return image.getchannel("L")
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         wide = image.convert("I") if image.mode.startswith("I;16") else image
         low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)

@@ -55,3 +55,47 @@ def test_a_palette_scan_with_transparency_is_read(tmp_path: Path) -> None:
     result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
     assert result.ok, result.detail
     assert scans.word_recall(scan.truth, result.text) > 0.9
+
+
+def _lab_scan(tmp_path: Path, seed: int) -> tuple[Path, str]:
+    """A scan saved in CIELAB, as Pillow's hopper.Lab.tif and lab-red.tif are."""
+    from PIL import ImageCms
+
+    scan = scans.letter_page(random.Random(seed), paragraphs=1)
+    to_lab = ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
+    )
+    lab = ImageCms.applyTransform(scan.image.convert("RGB"), to_lab)
+    assert lab is not None and lab.mode == "LAB"
+    path = tmp_path / "page-lab.tif"
+    lab.save(path, dpi=(300, 300))
+    return path, scan.truth
+
+
+def test_a_cielab_scan_is_read(tmp_path: Path) -> None:
+    """Pillow cannot convert CIELAB to grey ("conversion from LAB to RGB not supported"): both
+    of Pillow's LAB samples ended corrupt."""
+    path, truth = _lab_scan(tmp_path, 8)
+    result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
+    assert result.ok, result.detail
+    assert scans.word_recall(truth, result.text) > 0.9
+
+
+def test_a_cielab_scan_is_rendered_in_its_colours(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from workers.render.base import RenderRequest
+    from workers.render.registry import render_file
+
+    path, truth = _lab_scan(tmp_path, 9)
+    out = tmp_path / "rendition.pdf"
+    request = RenderRequest(str(path), "image/tiff", str(out), scratch=str(tmp_path))
+    result = render_file(request, Limits())
+    assert result.ok, result
+    page = PdfReader(out).pages[0]
+    assert scans.word_recall(truth, page.extract_text()) > 0.9  # the OCR layer
+    image = page.images[0].image
+    assert image is not None
+    # White paper stays white: LAB's bands copied as RGB would make it pink (L=255, a=b=128).
+    red, green, blue = image.convert("RGB").getpixel((5, 5))  # type: ignore[misc]
+    assert min(red, green, blue) >= 250 and max(red, green, blue) - min(red, green, blue) <= 3
