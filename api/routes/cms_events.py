@@ -24,10 +24,10 @@ from api.schemas.cms_events import (
     NewSubscription,
     PersonEventDone,
     PersonEventRecord,
+    PersonEventUndo,
     SplitBody,
     SubscribeBody,
     Subscription,
-    UndoBody,
 )
 from api.service_auth import ACTOR_PREFIX
 from core.errors import NotFound
@@ -126,7 +126,7 @@ def event(event_id: IdPath, session: SessionDep, caller: EventsCaller) -> dict[s
 @router.post("/people/events/{event_id}/undo", response_model=PersonEventDone, responses=EVENT)
 def undo(
     event_id: IdPath,
-    body: UndoBody,
+    body: PersonEventUndo,
     session: SessionDep,
     index: IndexDep,
     store: StoreDep,

@@ -63,7 +63,7 @@ class IdentifiersBody(Strict):
     reason: str = Reason
 
 
-class UndoBody(Strict):
+class PersonEventUndo(Strict):
     reason: str = Reason
 
 
