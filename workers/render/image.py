@@ -100,8 +100,6 @@ def _frames_pdf(image: Image.Image, limits: Limits, scratch: Path) -> bytes:
     for frame in ImageSequence.Iterator(image):
         if frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
             page = grey(frame)  # wide samples stretched, not clipped white
-        elif frame.mode == "LAB":  # Pillow's own conversion copies the bands as they are
-            page = _lab_to_srgb(frame)
         else:
             page = frame.convert("RGB") if frame.mode not in ("L", "RGB", "1") else frame.copy()
         handle, name = tempfile.mkstemp(suffix=".png", dir=scratch)
@@ -120,14 +118,3 @@ def _page_count(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
-
-
-def _lab_to_srgb(image: Image.Image) -> Image.Image:
-    """A CIELAB frame's colours in sRGB, through LittleCMS."""
-    from PIL import ImageCms
-
-    lab, srgb = ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB")
-    transform = ImageCms.buildTransform(lab, srgb, "LAB", "RGB")
-    converted = ImageCms.applyTransform(image, transform)
-    assert converted is not None  # applyTransform returns None only when asked to work in place
-    return converted
