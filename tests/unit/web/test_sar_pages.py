@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,7 +61,7 @@ def _flash(client: TestClient, url: str) -> str:
     return page.text
 
 
-def _do(client: TestClient, url: str, data: dict[str, object]) -> str:
+def _do(client: TestClient, url: str, data: Mapping[str, object]) -> str:
     """Post a form; the page it leads to (where its one-time message is shown)."""
     page = client.post(url, data=data)
     assert page.status_code == 200, page.text
@@ -268,3 +268,36 @@ def test_a_bundle_the_gate_refuses_is_shown_refused_and_not_kept(
         assert sar_review.releases_of(session, sar_id) == []
         actions = list(session.scalars(select(AuditEvent.action)))
     assert "sar_release_refused" in actions and "sar_release" not in actions
+
+
+def test_the_request_page_shows_copies_near_duplicates_and_threads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from tests.unit.records.test_sar_collate import _archive
+
+    manifest = _archive(tmp_path / "collate")
+    load_archive(settings, manifest=manifest, people=manifest.parent / "people.csv", progress=False)
+    with session_factory(settings.database_url)() as session:
+        rows.upsert_user(
+            session, username="ig-a", roles=["ig_officer"], teams=[], password=PASSWORD,
+            now=utcnow(),
+        )  # fmt: skip
+        holds = SarHolds(None)
+        request = sar.open_request(
+            session, person_id="MOS1", received=server_today(), actor="ig-a",
+            today=server_today(), holds=holds,
+        )  # fmt: skip
+        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_id = request.id
+        session.commit()
+    with TestClient(create_app()) as client:
+        log_in(client, "ig-a")
+        page = client.get(f"/ig/sar/{sar_id}").text
+    threads = page.split('id="threads-h"', 1)[1].split("</div>", 1)[0]
+    assert "<strong>“contact arrangements”</strong>, 2 messages" in threads
+    assert "RE: Contact arrangements" in threads
+    groups = page.split('id="groups-h"', 1)[1].split("</ul>", 1)[0]
+    assert "Home visit" in groups and "Home visit (copy)" in groups and "% alike" in groups
+    left_out = page.split('id="excluded-h"', 1)[1].split("</ul>", 1)[0]
+    assert "LAC review (again)" in left_out and "the same content as" in left_out
+    assert "carries the NHS number" in page and "names Jane Smith with their date of birth" in page
