@@ -140,3 +140,18 @@ def test_size_and_type_limits_answer_clearly(world: World, monkeypatch: pytest.M
             )
             == 0
         )
+
+
+def test_uploads_sent_back_to_back_are_all_accepted_while_the_runner_writes(
+    world: World,
+) -> None:
+    """A burst: each upload request writes while the runner thread commits the ones before
+    (SQLite refused a request whose read had gone stale, "database is locked")."""
+    cms = mosaic(world)
+    stored = [
+        cms.upload("MOS1", letter_pdf(f"burst{i}"), f"burst-{i}.pdf", {"title": f"Burst {i}"})
+        for i in range(8)
+    ]
+    assert len({s.id for s in stored}) == 8
+    for s in stored:
+        assert cms.wait_until_ended(s.id)["state"] == "indexed"
