@@ -20,7 +20,7 @@ from sqlalchemy import select
 from api.app import create_app
 from catalog import access as rows
 from catalog.db import session_factory
-from catalog.models import AuditEvent, Document
+from catalog.models import AuditEvent, Document, DocumentText
 from core.clock import utcnow
 from core.settings import Settings
 from domain.redaction import fold
@@ -301,3 +301,31 @@ def test_the_request_page_shows_copies_near_duplicates_and_threads(
     left_out = page.split('id="excluded-h"', 1)[1].split("</ul>", 1)[0]
     assert "LAC review (again)" in left_out and "the same content as" in left_out
     assert "carries the NHS number" in page and "names Jane Smith with their date of birth" in page
+
+
+def test_document_text_on_the_review_page_is_escaped_around_its_marks(
+    loaded: tuple[TestClient, dict[str, int]], settings: Settings
+) -> None:
+    client, ids = loaded
+    hostile = f'<script>alert(1)</script> <b onclick="x()">{NEIGHBOUR}</b> rang'
+    with session_factory(settings.database_url)() as session:
+        text = session.get(DocumentText, ids["D1"])
+        assert text is not None
+        text.text = hostile
+        holds = SarHolds(None)
+        request = sar.open_request(
+            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
+            today=server_today(), holds=holds,
+        )  # fmt: skip
+        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_redact.add(
+            session, request.id, actor="ig-a", term=NEIGHBOUR, document_id=ids["D1"],
+            code="Sch2 Pt3 third party", reason="neighbour",
+        )  # fmt: skip
+        sar_id = request.id
+        session.commit()
+    log_in(client, "ig-a")
+    page = client.get(f"/ig/sar/{sar_id}/documents/{ids['D1']}").text
+    assert "<script>alert(1)</script>" not in page and 'onclick="x()"' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert f'&lt;b onclick=&#34;x()&#34;&gt;<mark class="mark-accepted">{NEIGHBOUR}</mark>' in page
