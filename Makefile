@@ -46,7 +46,7 @@ test: $(STAMP) lint typecheck services browser-deps ## lint, typecheck, and the 
 	eval "$$(scripts/services.sh env)" && $(BIN)/pytest -q
 
 bench: $(STAMP) services ## run every benchmark with its small defaults (prints ratios; see BENCHMARKS.md)
-	for b in bench_extract bench_ocr bench_ocr_quality bench_office bench_pipeline bench_search bench_retention bench_web; do \
+	for b in bench_extract bench_ocr bench_ocr_quality bench_office bench_pipeline bench_search bench_retention bench_web bench_cms_upload; do \
 	  $(BIN)/python -m bench.$$b || exit 1; done
 	$(BIN)/python -m bench.bench_linking --docs 200 --workers 2  # accuracy per linker; --docs 1000 for BENCHMARKS.md's table
 	eval "$$(scripts/services.sh env)" && $(BIN)/python -m bench.bench_scaleout
