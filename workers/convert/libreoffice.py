@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.states import Reason
+from workers.convert.package_names import with_canonical_names
 from workers.convert.servers import proxy
 from workers.convert.supervisor import SOCKET_ENV, supervisor
 from workers.extract.base import Limits
@@ -88,12 +89,15 @@ class _WrongFamily(Exception):
 def _convert_once(path: Path, target: str, out_dir: Path, limits: Limits) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{path.stem or 'document'}.{target}"
+    # An OOXML package whose part names differ in case from its references goes as a renamed
+    # copy, which LibreOffice can open (workers/convert/package_names.py).
+    source = with_canonical_names(path, out_dir / "package") or path
     timeout = conversion_timeout(limits)
     with _lease(timeout) as (port, report):
         started = time.monotonic()
         try:
             proxy(port, timeout).convert(
-                str(path.resolve()),
+                str(source.resolve()),
                 None,
                 str(output.resolve()),
                 None,
