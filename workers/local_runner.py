@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -70,6 +71,12 @@ MATCH_EVERY = 2_000
 UNFINISHED_STATES = (RowState.STORED, RowState.EXTRACTED, RowState.PENDING_INDEX)
 
 _Item = TypeVar("_Item")
+
+
+def _import_matcher() -> None:
+    import pyarrow  # noqa: F401  (the matcher's tables go to DuckDB as Arrow)
+
+    import workers.matching.model  # noqa: F401
 
 
 class _ReadFile(NamedTuple):
@@ -164,6 +171,7 @@ class LocalRunner:
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
         self.to_index: list[int] = []  # documents committed pending_index (after_commit)
         self.last_commit = time.monotonic()
+        self.matcher_import: threading.Thread | None = None  # _import_matcher_early
         # A local store is written by the children that read the files (docs/decisions/0013).
         self.local_store = ctx.store if isinstance(ctx.store, LocalBlobStore) else None
         cache_texts(session)
@@ -188,6 +196,7 @@ class LocalRunner:
             self._drain(block=False)
             while len(self.in_flight) > MAX_IN_FLIGHT:
                 self._drain(block=True)
+            self._import_matcher_early()
             if len(self.ctx.deferred or ()) >= MATCH_EVERY:
                 self._match_deferred()
             self._commit()
@@ -228,6 +237,16 @@ class LocalRunner:
                 self._drain(block=True)
             self._commit()
             self.session.expunge_all()  # keep memory flat, as the pages above do
+
+    def _import_matcher_early(self) -> None:
+        """Once a document waits for the matcher, import Splink, DuckDB and Arrow (0.22 s of
+        CPU, 0.65-0.75 s on the clock with the machine busy) on a thread while the children
+        read files, instead of at the end of the load when they are idle (decision 0036)."""
+        if self.ctx.deferred and self.matcher_import is None:
+            self.matcher_import = threading.Thread(
+                target=_import_matcher, name="matcher-import", daemon=True
+            )
+            self.matcher_import.start()
 
     def _match_deferred(self) -> None:
         """Match the documents waiting for the matcher; they then wait for the index."""
