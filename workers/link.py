@@ -26,6 +26,7 @@ from domain.values import normalise_legacy_id
 from workers.extract.signals import primed
 from workers.matching.evidence import (
     legacy_resolution,
+    names_a_relative_instead,
     people_named,
     same_birth_date,
 )
@@ -105,7 +106,7 @@ def prefetch_people(
     dates: set[date] = set()
     for system, legacy_person_ids, text in documents:
         subject = _subject(text)
-        if not subject.dates_of_birth and not subject.nhs_numbers:
+        if not subject.dates_of_birth and not subject.nhs_numbers and not subject.names:
             continue  # _check_subject has nothing to check
         if subject.names:
             dates.update(subject.dates_of_birth)
@@ -126,11 +127,12 @@ def _subject(text: str) -> SubjectFields:
 
 def _check_subject(session: Session, decision: LinkDecision) -> None:
     """Withhold the crosswalk's links where the text's subject block says it is about someone
-    else. A name alone never does (nicknames, typos, siblings named together); a date of birth
-    or NHS number that none of the linked people has does, and so does another catalog
-    person's name with their date of birth."""
+    else: a date of birth or NHS number that none of the linked people has, another catalog
+    person's name with their date of birth, or a relative's name (same family name) without
+    the linked person's own. Any other name alone never does (nicknames, typos, siblings
+    named together, a parent's surname)."""
     subject = decision.subject
-    if not subject.dates_of_birth and not subject.nhs_numbers:
+    if not subject.dates_of_birth and not subject.nhs_numbers and not subject.names:
         return
     linked = [p for p in (person_facts(session, pid) for pid in decision.links) if p]
     reasons: list[str] = []
@@ -144,6 +146,13 @@ def _check_subject(session: Session, decision: LinkDecision) -> None:
     known_nhs = {p.nhs_number for p in linked if p.nhs_number}
     if subject.nhs_numbers and known_nhs and not known_nhs & set(subject.nhs_numbers):
         reasons.append("its NHS number is not the linked person's")
+    apart = [
+        p.person_id
+        for p in linked
+        if names_a_relative_instead(subject, p.given_name, p.family_name)
+    ]
+    if apart:
+        reasons.append(f"it names a relative of {', '.join(apart)}, not them")
     named = people_named(session, subject)
     others = [pid for pid in named if pid not in decision.links]
     linked_named = set(named) & set(decision.links)

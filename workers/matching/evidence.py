@@ -33,6 +33,40 @@ def _family_agrees(written: str, known: str) -> bool:
     return "".join(name_tokens(written)) == "".join(name_tokens(known)) != ""
 
 
+def _one_slip(a: str, b: str) -> bool:
+    """At most one keying slip apart: a letter changed, dropped, added, or two swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _given_close(written: str, known: str) -> bool:
+    """The same given name as far as a writer's slips go: exact, another form (Bob, Muhammad)
+    or one keying slip."""
+    a, b = name_tokens(written), name_tokens(known)
+    return bool(a and b) and (_given_agrees(written, known) or _one_slip(a[0], b[0]))
+
+
+def names_a_relative_instead(subject: SubjectFields, given: str, family: str) -> bool:
+    """Whether the text's subject block names someone of this person's family name but not
+    this person, under any form or slip of their given name: a brother's or sister's paper on
+    the wrong child's record (a wrong crosswalk entry, a misfiled sheet). Siblings named
+    together ("Amy and Ben Smith") name each of them, so it holds only for the one left out.
+    A name of another family never does (a typo in a surname, a parent's maiden name)."""
+    if not given or not any(_family_agrees(n.family, family) for n in subject.names):
+        return False
+    return not any(_given_close(n.given, given) for n in subject.names)
+
+
 def people_named(session: Session, subject: SubjectFields) -> list[str]:
     """Catalog people whose full name (nicknames allowed) and exact date of birth the text's
     subject block gives: identification strong enough to say a document is about them.

@@ -83,6 +83,28 @@ def test_a_name_alone_never_overrides_the_crosswalk(settings: Settings) -> None:
         assert list(found.links) == ["LCS1"] and found.exceptions == []
 
 
+def test_a_relatives_name_without_the_linked_persons_own_withholds(settings: Settings) -> None:
+    """A wrong crosswalk entry under a sibling group's paper: the text names Robert and Amy
+    Walsh, the crosswalk says Noah Walsh. No date of birth to compare; the family name says
+    the subject is Noah's family and the given names say it is not Noah."""
+    with _catalog(settings) as session:
+
+        def links(text: str, *legacy: str) -> tuple[list[str], list[str]]:
+            found = decide_links(session, system="PARIS", legacy_person_ids=legacy, text=text)
+            return sorted(found.links), [kind for kind, _ in found.exceptions]
+
+        assert links("Name: Robert and Amy Walsh\nDate: 01/02/2020\n", "100") == (
+            [],
+            ["subject_mismatch"],
+        )
+        # Each sibling named together, under a nickname or with a slip, keeps their link.
+        assert links("Name: Bob and Noah Walsh\n", "100", "300") == (["LCS1", "LCS3"], [])
+        assert links("Name: Naoh Walsh\n", "100") == (["LCS1"], [])
+        assert links("Re: Robret Walsh\n", "300") == (["LCS3"], [])
+        # Another family's name is not a relative's: a name alone still never withholds.
+        assert links("Name: Amy Ali\n", "100") == (["LCS1"], [])
+
+
 def test_a_date_of_birth_or_nhs_number_that_is_not_the_linked_persons_withholds(
     settings: Settings,
 ) -> None:
