@@ -35,6 +35,10 @@ _SHEET = f"{{{_TABLE}}}table"
 _ROW = f"{{{_TABLE}}}table-row"
 _CELL = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
 _PAGE = f"{{{_DRAW}}}page"
+_OBJECT = f"{{{_DRAW}}}object"
+_HREF = "{http://www.w3.org/1999/xlink}href"
+_VALUE_TYPE = f"{{{_OFFICE}}}value-type"
+_NUMBERS = {"float", "percentage", "currency"}  # a chart's data cells
 # libmagic's type for an encrypted Office file (one definition, in the registry).
 ENCRYPTED = ENCRYPTED_MIME
 # Word's File Information Block flags (at 0x0A of the WordDocument stream): fEncrypted.
@@ -89,6 +93,11 @@ def read_odf(path: Path, limits: Limits) -> ExtractionResult:
         except KeyError as exc:
             raise ExtractionFailed(Reason.CORRUPT, "no content.xml") from exc
         meta = archive.read("meta.xml") if "meta.xml" in names else b""
+        objects = {
+            name.removesuffix("/content.xml"): archive.read(name)
+            for name in names
+            if name.endswith("/content.xml") and name.count("/") == 1
+        }
     root = etree.fromstring(content, parser=_parser())
     body = root.find(f"{{{_OFFICE}}}body")
     if body is None or len(body) == 0:
@@ -101,11 +110,36 @@ def read_odf(path: Path, limits: Limits) -> ExtractionResult:
         )
     if kind in {"presentation", "drawing"}:
         pages = body[0].findall(_PAGE)
-        text = "\n\n".join("\n".join(_blocks(page)) for page in pages)
+        text = "\n\n".join(
+            "\n".join(_blocks(page) + _object_lines(page, objects)) for page in pages
+        )
         return ExtractionResult(ok=True, text=text, pages=len(pages), engine="odf")
-    return ExtractionResult(
-        ok=True, text="\n".join(_blocks(body[0])), pages=_page_count(meta), engine="odf"
-    )
+    lines = _blocks(body[0]) + _object_lines(body[0], objects)
+    return ExtractionResult(ok=True, text="\n".join(lines), pages=_page_count(meta), engine="odf")
+
+
+def _object_lines(element: etree._Element, objects: dict[str, bytes]) -> list[str]:
+    """The words of the objects embedded in `element` (each its own content.xml in the
+    package): a chart's title, axis titles, series and category names, not its numbers.
+    python-pptx's chart samples had no text without them."""
+    lines = []
+    for embedded in element.iter(_OBJECT):
+        href = embedded.get(_HREF, "").removeprefix("./").rstrip("/")
+        content = objects.get(href)
+        if content is None:
+            continue
+        try:
+            root = etree.fromstring(content, parser=_parser())
+        except etree.XMLSyntaxError:
+            continue  # a damaged chart does not cost the document its text
+        for block in root.iter(*_BLOCKS):
+            cell = block.getparent()
+            if cell is not None and cell.get(_VALUE_TYPE) in _NUMBERS:
+                continue
+            text = odf_text(block).strip()
+            if any(char.isalnum() for char in text):
+                lines.append(text)
+    return lines
 
 
 def _parser() -> etree.XMLParser:

@@ -52,3 +52,31 @@ def test_an_opendocument_file_whose_mimetype_is_not_first_is_typed_and_read(
         assert detect(repacked).mime == mime
         result = extract_file(str(repacked), mime, LIMITS, str(tmp_path))
         assert result.ok and word in result.text, result
+
+
+def test_a_chart_gives_its_titles_and_names_not_its_numbers(tmp_path: Path) -> None:
+    """A chart in a presentation (python-pptx's chart samples had no text): LibreOffice keeps
+    it as an embedded object with its own content.xml."""
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    data = CategoryChartData()  # type: ignore[no-untyped-call]
+    data.categories = ["Referrals", "Assessments", "Reviews"]
+    data.add_series("Northfield team", (41.5, 27.25, 13.75))  # type: ignore[no-untyped-call]
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: the chart is all it has
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1), Inches(6), Inches(4), data
+    )
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Contacts by month"
+    path = tmp_path / "contacts.pptx"
+    deck.save(str(path))
+    mime = detect(path).mime
+    result = extract_file(str(path), mime, LIMITS, str(tmp_path))
+    assert result.ok, result.detail
+    for words in ("Contacts by month", "Northfield team", "Assessments"):
+        assert words in result.text
+    assert "27.25" not in result.text
