@@ -20,7 +20,7 @@ from api.service_auth import (
     refuse_unscoped,
     service_caller_for,
 )
-from catalog.db import unit_of_work
+from catalog.db import unit_of_work, write_first
 from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
 from records.access import Caller, require_person, require_role
@@ -147,8 +147,14 @@ def require_scope(*scopes: str) -> Callable[..., Caller]:
                 raise HTTPException(
                     status_code=400, detail=f"{ON_BEHALF_OF} is for service accounts only"
                 )
-            return principal.caller
-        return service_caller_for(session, principal, scopes, on_behalf_of, _route(request))
+            caller = principal.caller
+        else:
+            caller = service_caller_for(session, principal, scopes, on_behalf_of, _route(request))
+        # These routes audit what they read (or write) while the embedded upload runner
+        # commits: their transaction begins as a writer, or SQLite refuses its audit event
+        # once the runner has committed since its first read (catalog.db.write_first).
+        write_first(session)
+        return caller
 
     scoped_caller.__name__ = "scope_" + "_or_".join(s.replace(":", "_") for s in scopes)
     return scoped_caller

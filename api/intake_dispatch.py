@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
 from core.settings import Settings
 from indexer.base import SearchIndex
+from retention import appraise
+from retention.periods import server_today
+from retention.rules import current_evaluator
 from storage.base import BlobStore
 from workers.intake import Intake
 from workers.intake_runner import EmbeddedIntake
@@ -30,9 +35,26 @@ def embedded_intake(
             tmp_dir=settings.tmp_dir,
             type_model=current_model(settings.home),
         )
-        app.state.intake = EmbeddedIntake(settings, ctx, settings.intake.workers)
+        app.state.intake = EmbeddedIntake(
+            settings,
+            ctx,
+            settings.intake.workers,
+            after=partial(evaluate_retention, settings, store),
+        )
     intake: EmbeddedIntake = app.state.intake
     return intake
+
+
+def evaluate_retention(
+    settings: Settings, store: BlobStore | None, session: Session, document_ids: list[int]
+) -> None:
+    """An uploaded document's retention, once indexed: its record class and disposal date
+    from the schedule in force, as a sweep would decide (the caller commits)."""
+    if document_ids:
+        evaluator = current_evaluator(session, settings.home, actor="escr")
+        appraise.evaluate(
+            session, evaluator, today=server_today(), store=store, document_ids=document_ids
+        )
 
 
 def dispatch(

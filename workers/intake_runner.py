@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from catalog.db import writer_session_factory
-from catalog.models import Batch
+from catalog.models import Batch, Document
 from catalog.reconcile import reconcile
 from core.clock import utcnow
 from core.logging import get_logger
 from core.settings import Settings
+from core.states import RowState
 from workers.load import limits_from
 from workers.local_runner import LocalRunner
 from workers.pipeline import Context
@@ -30,8 +35,17 @@ log = get_logger(__name__)
 class EmbeddedIntake:
     """Runs uploaded batches to the end, one at a time, in the order they were sent."""
 
-    def __init__(self, settings: Settings, ctx: Context, workers: int) -> None:
-        self.settings, self.ctx, self.workers = settings, ctx, workers
+    def __init__(
+        self,
+        settings: Settings,
+        ctx: Context,
+        workers: int,
+        after: Callable[[Session, list[int]], None] | None = None,
+    ) -> None:
+        """`after`: what the face does with a batch's indexed documents once its run has
+        committed (the API evaluates their retention: governance is not the pipeline's to
+        import)."""
+        self.settings, self.ctx, self.workers, self.after = settings, ctx, workers, after
         self._batches: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -85,6 +99,14 @@ class EmbeddedIntake:
                 pages_per_task=self.settings.ocr.pages_per_task,
             )
             runner.run(total=batch.rows_total)
+            if self.after is not None:
+                indexed = session.scalars(
+                    select(Document.id).where(
+                        Document.batch == name, Document.state == RowState.INDEXED
+                    )
+                ).all()
+                self.after(session, list(indexed))
+                session.commit()
             if reconcile(session, name)["unaccounted"] == 0:
                 batch = session.merge(batch)
                 batch.status, batch.finished_at = "complete", utcnow()

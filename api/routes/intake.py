@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import IndexDep, SessionDep, SettingsDep, StoreDep, require_scope
-from api.intake_dispatch import dispatch
+from api.intake_dispatch import dispatch, evaluate_retention
 from api.params import BoundedDate, IdPath
 from api.schemas import errors
 from api.schemas.intake import MetadataCorrected, UploadAccepted, UploadStatus
@@ -355,6 +355,8 @@ def correct_document(
     document_id: IdPath,
     body: CorrectionBody,
     session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
     index: IndexDep,
     caller: WriteCaller,
 ) -> dict[str, Any]:
@@ -362,7 +364,7 @@ def correct_document(
     change kept as a metadata version with the caller, audited, and re-indexed."""
     write_first(session)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
-    return corrections.correct_metadata(
+    answer = corrections.correct_metadata(
         session,
         index,
         caller=caller,
@@ -370,6 +372,10 @@ def correct_document(
         changes=changes,
         reason=body.reason,
     )
+    if {"doc_type", "document_date"} & set(answer["changed"]):
+        # A type or date decides the record class and the disposal date: decided again now.
+        evaluate_retention(settings, store, session, [document_id])
+    return answer
 
 
 @router.get(

@@ -4,11 +4,14 @@ tests/integration/test_cms_scaleout.py)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
 from catalog import service_accounts as accounts
 from catalog.models import AuditEvent, Document, LedgerRow
+from catalog.models_retention import RetentionDecision
 from catalog.models_rounds import MetadataVersion
 from core.clock import utcnow
 from core.settings import get_settings
@@ -155,3 +158,27 @@ def test_uploads_sent_back_to_back_are_all_accepted_while_the_runner_writes(
     assert len({s.id for s in stored}) == 8
     for s in stored:
         assert cms.wait_until_ended(s.id)["state"] == "indexed"
+
+
+def test_an_upload_and_a_corrected_type_are_retention_evaluated(world: World) -> None:
+    """Once indexed, an upload has a record class and a disposal decision, as a sweep would
+    give it; a corrected type is decided again."""
+    cms = mosaic(world)
+    stored = cms.upload("MOS1", letter_pdf("kept"), "letter.pdf", {"doc_type": "correspondence"})
+    cms.wait_until_ended(stored.id)
+    deadline = time.monotonic() + 30
+    while (retention := cms.get(f"/api/documents/{stored.id}").json()["retention"]) is None:
+        assert time.monotonic() < deadline, "never evaluated"
+        time.sleep(0.05)
+    assert retention["status"] in ("scheduled", "retained", "due")
+    with world.session() as session:
+        before = session.get(RetentionDecision, stored.id)
+        assert before is not None
+        decided = (before.inputs, before.evaluated_at)
+    fixed = cms.correct(stored.id, doc_type="court_legal", reason="filed as the wrong type")
+    assert fixed.status_code == 200, fixed.text
+    with world.session() as session:
+        after = session.get(RetentionDecision, stored.id)
+        assert after is not None
+        # Decided again from the new type: other inputs, a later evaluation.
+        assert after.inputs != decided[0] and after.evaluated_at > decided[1]
