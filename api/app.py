@@ -18,6 +18,7 @@ from api.routes import (
     retention,
     sar,
 )
+from api.upload_limit import UploadLimit
 from api.web import install_web
 from api.webhook_sender import webhook_lifespan
 
@@ -35,6 +36,7 @@ def create_app() -> FastAPI:
         lifespan=with_intake(webhook_lifespan),
     )
     install_error_handlers(app)
+    app.add_middleware(UploadLimit)
     app.include_router(documents.router, prefix="/api")
     app.include_router(intake.router, prefix="/api")
     app.include_router(cms_events.router, prefix="/api")
