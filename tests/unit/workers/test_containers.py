@@ -70,6 +70,16 @@ def test_a_zip_of_a_pdf_and_a_docx_gives_both_as_attachments(tmp_path: Path) -> 
     _inside(result, tmp_path / "job")
 
 
+def test_an_empty_zip_is_read_as_empty_not_damaged(tmp_path: Path) -> None:
+    """mammoth's empty.zip (its end record alone) ended corrupt with a ValueError."""
+    path = tmp_path / "empty.zip"
+    zipfile.ZipFile(path, "w").close()
+    result = _extract(path, tmp_path / "job")
+    assert result.ok, result.detail
+    assert result.attachments == []
+    assert result.reason == Reason.NO_TEXT.value
+
+
 def test_member_names_cannot_escape_the_scratch_folder(tmp_path: Path) -> None:
     path = tmp_path / "evil.zip"
     with zipfile.ZipFile(path, "w") as archive:
