@@ -62,8 +62,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser(site: Site) -> Iterator[Browser]:
+def shared_chromium() -> Iterator[Browser]:
+    """The session's one Chromium. Every browser test uses it: Playwright's sync API cannot be
+    started while another instance runs in the same thread ("using Playwright Sync API inside
+    the asyncio loop"), so a module starting its own failed whenever it ran after another."""
+    _ensure_browser_deps()
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(site: Site, shared_chromium: Browser) -> Browser:
+    return shared_chromium

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 
 from tests.e2e.browser.conftest import (
     AXE,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     SHOTS,
     _ensure_browser_deps,
@@ -72,11 +70,8 @@ def viewer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium(viewer_site: str) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(viewer_site: str, shared_chromium: Browser) -> Browser:
+    return shared_chromium
 
 
 def _tab(chromium: Browser, width: int) -> Iterator[Tab]:
