@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
-from catalog.models import Document, DocumentText, Person
+from catalog.models import Document, DocumentLink, DocumentText, Person
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
@@ -114,8 +114,26 @@ def document_for_review(
         shown["occurrences"] = len(find_terms(folded_text, [row.term])) if row.term else None
         shown["needs_signoff"] = needs_signoff(row, codes) and not row.approved_by
         redactions.append(shown)
-    audit_read(session, request, actor, "sar_review_document", document=document_id)
+    # One look, one event (decision 0035): a `view` of the document, which the page's fetch of
+    # its pages names (?view=) instead of writing an event of its own. The people are the
+    # subject and whoever the document is linked to: "who looked at my record" shows it.
+    linked = set(
+        session.scalars(
+            select(DocumentLink.person_id).where(DocumentLink.document_id == document_id)
+        )
+    )
+    view = audit.record(
+        session,
+        actor=actor,
+        action="view",
+        target_type="document",
+        target_id=str(document_id),
+        person_ids=sorted(linked | {request.person_id}),
+        detail={"sar": sar_id, "purpose": "subject access redaction review"},
+    )
+    session.flush()
     return {
+        "view_id": view.id,
         "sar_id": sar_id,
         "document_id": document_id,
         "title": document.title or document.original_name,

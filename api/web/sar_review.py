@@ -9,10 +9,11 @@ and api functions as /api/sar, audited alike; forms post with the session's CSRF
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import IdPath
@@ -21,6 +22,8 @@ from api.web.ig import ig_page, problems
 from api.web.render import check_csrf, flashes
 from api.web.sar import REFUSED, Csrf, Long, Short, act, back_to, ig_actor
 from api.web.sar_jobs import jobs
+from catalog import renditions
+from catalog.models import Document
 from core.errors import InvalidInput
 from records import sar, sar_redact, sar_review, sar_suggest
 
@@ -31,6 +34,20 @@ Term = Annotated[str, Form(max_length=sar_redact.TERM_MAX)]
 def _to_document(sar_id: int, document_id: int, anchor: str = "") -> Response:
     target = f"/ig/sar/{sar_id}/documents/{document_id}"
     return RedirectResponse(target + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+def _box_json(row: dict[str, Any]) -> dict[str, Any]:
+    x, y, w, h = row["box"]
+    return {"page": row["page"], "x": x, "y": y, "w": w, "h": h}
+
+
+def _rendition_url(session: Session, document_id: int, view_id: int) -> str | None:
+    """The document's rendition for the area picker, where it is made; its fetch names the
+    page's audited view, so it is part of that look, not a second event (nor a second writer
+    beside the reviewer's next form on SQLite)."""
+    document = session.get(Document, document_id)
+    made = renditions.current(session, document) if document is not None else None
+    return f"/documents/{document_id}/rendition?view={view_id}" if made and made.sha256 else None
 
 
 @router.get("/ig/sar/{sar_id}/documents/{document_id}")
@@ -61,6 +78,8 @@ def review_page(
             for rid, s in status.items()
         },
         codes=list(sar_redact.exemptions(settings.sar.exemptions_file).values()),
+        pdf_url=_rendition_url(session, document_id, found["view_id"]),
+        boxes=[_box_json(r) for r in rows if r["box"] and r["status"] == "accepted"],
         done=flashes.take(login),
         problem=problems.take(login),
     )

@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from domain.redaction import contains_any, fold
-from tests.e2e.browser.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, Site, _ensure_browser_deps
+from tests.e2e.browser.conftest import AXE, Site, _ensure_browser_deps
 from tests.e2e.browser.test_ig_workbench import DESKTOP, WATCH_CSP, Tab, log_in
 from tests.factories.sar_archive import NEIGHBOUR, SUBJECT, UNCLE, write_sar_archive
 from tests.factories.served import add_user, clean_env, escr, serving
 
 pytestmark = pytest.mark.slow
 SERIOUS_HARM = "Sch3 Pt3 para 11 serious harm"
+THIRD_PARTY = "Sch2 Pt3 third party"
 BUILD_TIMEOUT = 240_000  # ms: rendering, burning and the gate's OCR on a busy two-core box
 
 
@@ -34,6 +35,7 @@ def sar_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     env = clean_env(base / "var")
     manifest = write_sar_archive(base / "archive")
     escr(env, "load", str(manifest), "--people", str(manifest.parent / "people.csv"), "--quiet")
+    escr(env, "render", "--quiet")  # as after any load: the review page draws the pages
     add_user(env, "ig1", ["ig_officer"])
     add_user(env, "ig2", ["ig_officer"])
     with serving(env) as (url, _):
@@ -41,11 +43,8 @@ def sar_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def sar_browser(sar_site: Site) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def sar_browser(sar_site: Site, shared_chromium: Browser) -> Browser:
+    return shared_chromium
 
 
 @pytest.fixture
@@ -129,12 +128,32 @@ def test_register_review_sign_off_and_release(tab: Tab, sar_site: Site, tmp_path
     page.goto(request_url)
     page.locator("table.sar-items").get_by_role("link", name="Care plan").click()
     page.get_by_label("Words to redact").fill(UNCLE)
-    page.get_by_label("Exemption code").select_option(SERIOUS_HARM)
+    page.get_by_label("Exemption code", exact=True).select_option(SERIOUS_HARM)
     page.get_by_label("Reason (for the redaction log)").fill("Jane fears him knowing she spoke")
     page.get_by_role("button", name="Redact", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("redacted wherever it occurs")
     expect(page.locator("#redactions")).to_contain_text("pending: a second officer, not ig1")
     expect(page.locator("mark.mark-accepted", has_text=UNCLE)).to_be_visible()
+
+    # An area of the page, dragged on the page drawn by pdf.js: the numbers follow the mouse.
+    expect(page.locator("#box-picker")).to_have_attribute("data-state", "ready")
+    overlay = page.locator("canvas.box-overlay")
+    overlay.evaluate("element => element.scrollIntoView({block: 'start'})")
+    area = overlay.bounding_box()  # the page is taller than the window: drag near its top
+    assert area is not None
+    left, top = area["x"] + 40, area["y"] + 100
+    page.mouse.move(left, top)
+    page.mouse.down()
+    page.mouse.move(left + 200, top + 60, steps=5)
+    page.mouse.up()
+    expect(page.locator(".box-status")).to_contain_text("Area chosen")
+    assert float(page.get_by_label("Width", exact=True).input_value()) > 50
+    assert float(page.get_by_label("From the top", exact=True).input_value()) > 50
+    page.get_by_label("Exemption code for the area").select_option(THIRD_PARTY)
+    page.get_by_label("Reason for the area (for the redaction log)").fill("a neighbour's signature")
+    page.get_by_role("button", name="Redact this area").click()
+    expect(page.get_by_role("status")).to_contain_text("An area of page 1 redacted")
+    expect(page.locator("#redactions")).to_contain_text("an area of page 1")
     tab.check("sar-review-decided")
 
     # The proposer is offered no sign-off; a second officer gives it.
