@@ -26,7 +26,7 @@ from core.settings import Settings
 from domain.vocabulary import CONFIDENT, TYPE_UNCERTAIN
 from retention.evaluate import UNCONFIRMED
 from retention.rules import reading_evaluator
-from workers import learn_types
+from workers import learn_types, type_model
 from workers.classify import classify
 from workers.extract import signals
 from workers.extract.base import Limits
@@ -171,11 +171,12 @@ def test_a_broken_model_falls_back_to_the_rules_with_a_logged_reason(
         captured.append(event)
         return ""
 
-    structlog.configure(processors=[keep])
-    try:
+    # The module's own logger, replaced: core.logging caches loggers on first use, so
+    # configuring structlog here does nothing once another test has logged through it.
+    recording = structlog.wrap_logger(structlog.ReturnLogger(), processors=[keep])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type_model, "log", recording)
         assert usable_model(path) is None
-    finally:
-        structlog.reset_defaults()
     assert any(e.get("event") == "classify.model_unusable" and e.get("reason") for e in captured)
     # With no model the keyword rules classify, as before there was one.
     text = "The single assessment was completed over three sessions. " * 5
