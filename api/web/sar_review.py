@@ -114,6 +114,30 @@ def decide_redaction(
     return _to_document(sar_id, document_id, "suggestions")
 
 
+@router.post("/ig/sar/{sar_id}/documents/{document_id}/redactions/{redaction_id}/move")
+def move_redaction(
+    sar_id: IdPath,
+    document_id: IdPath,
+    redaction_id: IdPath,
+    session: SessionDep,
+    login: WebLoginDep,
+    csrf: Csrf,
+    term: Term = "",
+    reason: Long = "",
+) -> Response:
+    """Change the words a redaction covers (a name spelt fuller, a span widened); a second
+    sign-off given before is given again."""
+    check_csrf(login, csrf)
+    actor = ig_actor(session, login, "changing a redaction")
+    try:
+        row = sar_redact.move(session, sar_id, redaction_id, actor=actor, reason=reason, term=term)
+        flashes.put(login, f"The redaction now covers “{row.term}”.")
+    except REFUSED as exc:
+        session.rollback()
+        problems.put(login, f"Redaction {redaction_id} not changed: {exc}")
+    return _to_document(sar_id, document_id, "redactions")
+
+
 @router.post("/ig/sar/{sar_id}/documents/{document_id}/redactions")
 def add_redaction(
     sar_id: IdPath,

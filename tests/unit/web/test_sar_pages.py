@@ -168,6 +168,22 @@ def test_the_workbench_from_registration_to_release(
          "reason": "she fears him"},
     )  # fmt: skip
     assert f"“{UNCLE}” redacted wherever it occurs in this document" in review
+    # Widened to his title too, then back: a change is made with a reason.
+    uncle = re.findall(r"redactions/(\d+)/move", review)[-1]
+    moved = _do(
+        client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/redactions/{uncle}/move",
+        {"csrf": csrf, "term": "", "reason": "fuller"},
+    )  # fmt: skip
+    assert f"Redaction {uncle} not changed" in moved
+    moved = _do(
+        client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/redactions/{uncle}/move",
+        {"csrf": csrf, "term": f"that {UNCLE}", "reason": "the words around him too"},
+    )  # fmt: skip
+    assert f"The redaction now covers “that {UNCLE}”" in moved
+    review = _do(
+        client, f"/ig/sar/{sar_id}/documents/{ids['D2']}/redactions/{uncle}/move",
+        {"csrf": csrf, "term": UNCLE, "reason": "his name is enough"},
+    )  # fmt: skip
     assert "pending: a second officer, not ig-a" in review
     page = client.get(f"/ig/sar/{sar_id}").text
     assert "You cannot: you made or accepted it" in page
