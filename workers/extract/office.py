@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 from docx.document import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import PartFactory
 from docx.package import Package
 from docx.parts.document import DocumentPart
@@ -51,7 +52,9 @@ def guard_zip(path: Path, limits: Limits) -> zipfile.ZipFile:
 
 
 def extract_docx(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
-    """Paragraphs, then table cells, of a DOCX."""
+    """Paragraphs, then table cells, then text boxes, headers and footers, footnotes, endnotes
+    and comments of a DOCX. One python-docx cannot open (Strict OOXML, as mammoth's tests
+    have) is read by LibreOffice next (the registry's `otherwise`)."""
     guard_zip(path, limits).close()
     part = Package.open(str(path)).main_document_part
     if not isinstance(part, DocumentPart):
@@ -59,7 +62,80 @@ def extract_docx(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
     document = part.document
     parts = [paragraph.text for paragraph in document.paragraphs]
     parts.extend(_table_lines(document))
+    parts.extend(_text_box_lines(document.element))
+    parts.extend(_side_part_lines(part))
     return ExtractionResult(ok=True, text="\n".join(parts), pages=1, engine="docx")
+
+
+# WordprocessingML's names, for what python-docx's paragraphs leave out.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Parts beside the body whose words are the document's too, in reading order.
+_SIDE_PARTS = (RT.HEADER, RT.FOOTER, RT.FOOTNOTES, RT.ENDNOTES, RT.COMMENTS)
+
+
+def _text_box_lines(body: etree._Element) -> list[str]:
+    """Paragraphs in text boxes and shapes (forms put their labels in them; mammoth's
+    text-box.docx had no text). A box is written twice, as a DrawingML shape and a VML
+    fallback for old readers: the fallback's copy is skipped."""
+    lines = []
+    for box in body.iter(f"{_W}txbxContent"):
+        if any(ancestor.tag == _FALLBACK for ancestor in box.iterancestors()):
+            continue
+        lines.extend(_w_paragraphs(box))
+    return lines
+
+
+def _side_part_lines(main: DocumentPart) -> list[str]:
+    """Headers, footers, footnotes, endnotes and comments, each part once (sections share
+    headers), blank paragraphs left out."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for reltype in _SIDE_PARTS:
+        for relationship in main.rels.values():
+            if relationship.reltype != reltype or relationship.is_external:
+                continue
+            side = relationship.target_part
+            if str(side.partname) in seen:
+                continue
+            seen.add(str(side.partname))
+            try:
+                root = etree.fromstring(side.blob, parser=parser)
+            except etree.XMLSyntaxError:
+                continue  # a damaged footnotes part does not cost the document its body
+            lines.extend(line for line in _w_paragraphs(root) if line.strip())
+    return lines
+
+
+def _w_paragraphs(element: etree._Element) -> list[str]:
+    """The text of each outermost paragraph under `element` (tabs and breaks as such)."""
+    lines = []
+    for paragraph in element.iter(f"{_W}p"):
+        if _inside_paragraph(paragraph, element):
+            continue  # a text box's paragraphs inside a paragraph: read on their own
+        out = []
+        for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br"):
+            if any(ancestor.tag == _FALLBACK for ancestor in node.iterancestors()):
+                continue  # the VML copy of a text box read from its DrawingML shape
+            if node.tag == f"{_W}t":
+                out.append(node.text or "")
+            elif node.tag == f"{_W}tab":
+                out.append("\t")
+            elif node.tag == f"{_W}br":
+                out.append("\n")
+        lines.append("".join(out))
+    return lines
+
+
+def _inside_paragraph(paragraph: etree._Element, top: etree._Element) -> bool:
+    """Whether `paragraph` sits in another paragraph below `top`."""
+    for ancestor in paragraph.iterancestors():
+        if ancestor is top:
+            return False
+        if ancestor.tag == f"{_W}p":
+            return True
+    return False
 
 
 def _table_lines(document: Document) -> list[str]:

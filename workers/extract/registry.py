@@ -134,6 +134,9 @@ class Extractor:
     run_pages: PagesFn | None = None
     # The engine a document of pages OCRed by range reports, once its pages are put together.
     ocr_engine: str = ""
+    # A second parser for a file this one finds damaged: LibreOffice opens what python-docx
+    # refuses (Strict OOXML, parts it does not expect).
+    otherwise: ExtractFn | None = None
 
     def score(self, mime: str) -> int:
         if mime in self.mime_types:
@@ -155,6 +158,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
         "docx",
         extract_docx,
         {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": 100},
+        otherwise=extract_office,
     ),
     Extractor("odt", extract_odt, {"application/vnd.oasis.opendocument.text": 100}),
     Extractor("rtf", extract_rtf, {"text/rtf": 100, "application/rtf": 100}),
@@ -264,6 +268,10 @@ def extract_file(
     if extractor is None:
         return ExtractionResult(ok=True, engine="none", reason=Reason.UNSUPPORTED_TYPE.value)
     result = _run_guarded(extractor, source, limits, Path(tmp_dir), pages)
+    if not result.ok and result.reason == Reason.CORRUPT.value and extractor.otherwise:
+        second = replace(extractor, name=f"{extractor.name}:otherwise", run=extractor.otherwise)
+        retried = _run_guarded(second, source, limits, Path(tmp_dir), pages)
+        result = retried if retried.ok else result
     if result.ok:
         finish(result, limits)
     return result
