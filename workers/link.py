@@ -27,10 +27,12 @@ from workers.extract.signals import primed
 from workers.matching.evidence import (
     legacy_resolution,
     names_a_relative_instead,
+    names_any,
+    people_called,
     people_named,
     same_birth_date,
 )
-from workers.subject import SubjectFields, subject_fields
+from workers.subject import SubjectFields, subject_fields, title_names
 
 
 @dataclass
@@ -50,9 +52,15 @@ class LinkDecision:
 
 
 def decide_links(
-    session: Session, *, system: str, legacy_person_ids: tuple[str, ...], text: str
+    session: Session,
+    *,
+    system: str,
+    legacy_person_ids: tuple[str, ...],
+    text: str,
+    title: str = "",
 ) -> LinkDecision:
-    """Which people a document belongs on, and what a person must still look at."""
+    """Which people a document belongs on, and what a person must still look at. The
+    manifest's title is read for names only where the text's head gives no subject."""
     decision = LinkDecision()
     crosswalk_system = system.strip().upper()
     for raw_id in legacy_person_ids:
@@ -89,7 +97,7 @@ def decide_links(
     if get_settings().link.matching:
         decision.subject = _subject(text)
         if decision.links:
-            _check_subject(session, decision)
+            _check_subject(session, decision, title)
     decision.candidates = sorted(set(decision.candidates) - set(decision.links))
     return decision
 
@@ -125,14 +133,16 @@ def _subject(text: str) -> SubjectFields:
     return signals.subject if signals is not None else subject_fields(text)
 
 
-def _check_subject(session: Session, decision: LinkDecision) -> None:
+def _check_subject(session: Session, decision: LinkDecision, title: str = "") -> None:
     """Withhold the crosswalk's links where the text's subject block says it is about someone
     else: a date of birth or NHS number that none of the linked people has, another catalog
-    person's name with their date of birth, or a relative's name (same family name) without
-    the linked person's own. Any other name alone never does (nicknames, typos, siblings
-    named together, a parent's surname)."""
+    person's name with their date of birth, a relative's name (same family name) without the
+    linked person's own, or another catalog person's full name without theirs (read from the
+    title when the text names nobody: a file with no text). A name that is nobody's in the
+    catalog never does (typos, a parent's or a worker's name)."""
     subject = decision.subject
-    if not subject.dates_of_birth and not subject.nhs_numbers and not subject.names:
+    names = subject.names or title_names(title)
+    if not subject.dates_of_birth and not subject.nhs_numbers and not names:
         return
     linked = [p for p in (person_facts(session, pid) for pid in decision.links) if p]
     reasons: list[str] = []
@@ -147,9 +157,7 @@ def _check_subject(session: Session, decision: LinkDecision) -> None:
     if subject.nhs_numbers and known_nhs and not known_nhs & set(subject.nhs_numbers):
         reasons.append("its NHS number is not the linked person's")
     apart = [
-        p.person_id
-        for p in linked
-        if names_a_relative_instead(subject, p.given_name, p.family_name)
+        p.person_id for p in linked if names_a_relative_instead(names, p.given_name, p.family_name)
     ]
     if apart:
         reasons.append(f"it names a relative of {', '.join(apart)}, not them")
@@ -158,6 +166,11 @@ def _check_subject(session: Session, decision: LinkDecision) -> None:
     linked_named = set(named) & set(decision.links)
     if others and not linked_named:
         reasons.append(f"it names {', '.join(others)} with their date of birth")
+    called: list[str] = []
+    if names and linked and not names_any(names, linked):
+        called = [p for p in people_called(session, names) if p not in decision.links]
+        if called:
+            reasons.append(f"it names {', '.join(called)} and not the linked person")
     if not reasons:
         return
     decision.exceptions.append(
@@ -168,7 +181,9 @@ def _check_subject(session: Session, decision: LinkDecision) -> None:
     )
     for pid in others:
         decision.sources.setdefault(pid, "text_name_dob")
-    decision.candidates.extend([*decision.links, *others])
+    for pid in called:
+        decision.sources.setdefault(pid, "text_name")
+    decision.candidates.extend([*decision.links, *others, *called])
     decision.links.clear()
 
 

@@ -565,7 +565,11 @@ def link_document(
         ]
     legacy_ids = tuple(p for p in document.legacy_person_ids.split(";") if p)
     decision = decide_links(
-        session, system=document.source_system, legacy_person_ids=legacy_ids, text=text
+        session,
+        system=document.source_system,
+        legacy_person_ids=legacy_ids,
+        text=text,
+        title=document.title or "",
     )
     if unmatched is not None and needs_matching(decision):
         unmatched.append((document, decision))

@@ -190,6 +190,22 @@ def _names(head: str) -> tuple[SubjectName, ...]:
     return tuple(found[:_MAX_NAMES])
 
 
+# Where a manifest title's parts meet: "Case note - home visit - Isla Mitchell", "Re: Amy Smith".
+_TITLE_PARTS = re.compile(r"\s+[-\u2013\u2014|/]\s+|:\s*|\s*[()\[\]]\s*")
+
+
+def title_names(title: str) -> tuple[SubjectName, ...]:
+    """Every two-to-four-word run of a manifest title's parts read as a name. Most are not
+    names ("Case note", "home visit"): the caller keeps only those that are a catalog
+    person's, so a title can say who a document with no subject block is about."""
+    found: list[SubjectName] = []
+    for part in _TITLE_PARTS.split(title[:200]):
+        for name in parse_names(part):
+            if name.family and name not in found:
+                found.append(name)
+    return tuple(found[: _MAX_NAMES * 2])
+
+
 def parse_names(written: str) -> list[SubjectName]:
     """People named in one label's value: "Zara Ali", "Ali, Zara", "Amy and Ben Smith"
     (siblings sharing the last word as family name). Words that are not names are dropped."""

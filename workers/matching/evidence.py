@@ -4,15 +4,17 @@ with their date of birth, and a reviewer's earlier resolution of a legacy ID."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.models import Person
 from catalog.models_matching import LegacyIdResolution
-from catalog.person_facts import people_born_on
+from catalog.person_facts import PersonFacts, people_born_on
 from domain.person_names import name_tokens, other_forms
-from workers.subject import SubjectFields
+from workers.subject import SubjectFields, SubjectName
 
 
 def same_birth_date(written: date, known: date) -> bool:
@@ -56,15 +58,15 @@ def _given_close(written: str, known: str) -> bool:
     return bool(a and b) and (_given_agrees(written, known) or _one_slip(a[0], b[0]))
 
 
-def names_a_relative_instead(subject: SubjectFields, given: str, family: str) -> bool:
+def names_a_relative_instead(names: Sequence[SubjectName], given: str, family: str) -> bool:
     """Whether the text's subject block names someone of this person's family name but not
     this person, under any form or slip of their given name: a brother's or sister's paper on
     the wrong child's record (a wrong crosswalk entry, a misfiled sheet). Siblings named
     together ("Amy and Ben Smith") name each of them, so it holds only for the one left out.
     A name of another family never does (a typo in a surname, a parent's maiden name)."""
-    if not given or not any(_family_agrees(n.family, family) for n in subject.names):
+    if not given or not any(_family_agrees(n.family, family) for n in names):
         return False
-    return not any(_given_close(n.given, given) for n in subject.names)
+    return not any(_given_close(n.given, given) for n in names)
 
 
 def people_named(session: Session, subject: SubjectFields) -> list[str]:
@@ -80,6 +82,36 @@ def people_named(session: Session, subject: SubjectFields) -> list[str]:
             _family_agrees(n.family, p.family_name) and _given_agrees(n.given, p.given_name)
             for n in subject.names
         )
+    )
+
+
+def names_any(names: Iterable[SubjectName], people: Sequence[PersonFacts]) -> bool:
+    """Whether any of these names is one of these people's, allowing another form or one
+    keying slip of the given name (the family name as written, folded)."""
+    return any(
+        _family_agrees(n.family, p.family_name) and _given_close(n.given, p.given_name)
+        for n in names
+        for p in people
+    )
+
+
+def people_called(session: Session, names: Sequence[SubjectName]) -> list[str]:
+    """Catalog people whose full name (given name or another form of it, and family name) one
+    of these names is. Asked only where nothing else says who a document is about, so one
+    query a document is rare (decision 0031)."""
+    families = sorted({n.family.lower() for n in names if n.family})
+    if not families:
+        return []
+    with session.no_autoflush:
+        rows = session.execute(
+            select(Person.person_id, Person.given_name, Person.family_name).where(
+                func.lower(Person.family_name).in_(families)
+            )
+        ).all()
+    return sorted(
+        pid
+        for pid, given, family in rows
+        if any(_family_agrees(n.family, family) and _given_agrees(n.given, given) for n in names)
     )
 
 

@@ -76,9 +76,11 @@ def test_the_issue_example_a_school_report_naming_zara_ali_on_noahs_record_is_wi
         assert "LCS2" in found.exceptions[0][1]
 
 
-def test_a_name_alone_never_overrides_the_crosswalk(settings: Settings) -> None:
+def test_a_name_that_is_nobodys_in_the_catalog_never_overrides_the_crosswalk(
+    settings: Settings,
+) -> None:
     with _catalog(settings) as session:
-        text = "Letter\nName: Zara Ali\nWe write about the visit."
+        text = "Letter\nName: Mary Jones\nWe write about the visit."
         found = decide_links(session, system="PARIS", legacy_person_ids=("100",), text=text)
         assert list(found.links) == ["LCS1"] and found.exceptions == []
 
@@ -103,6 +105,33 @@ def test_a_relatives_name_without_the_linked_persons_own_withholds(settings: Set
         assert links("Re: Robret Walsh\n", "300") == (["LCS3"], [])
         # Another family's name is not a relative's: a name alone still never withholds.
         assert links("Name: Amy Ali\n", "100") == (["LCS1"], [])
+
+
+def test_another_catalog_persons_name_without_the_linked_persons_withholds(
+    settings: Settings,
+) -> None:
+    """A file with no text (an Access database) under a wrong crosswalk entry: only its
+    manifest title says who it is about. Another catalog person's full name there, and not
+    the linked person's, withholds; a name that is nobody's in the catalog does not."""
+    with _catalog(settings) as session:
+
+        def links(text: str, title: str) -> tuple[list[str], list[str], list[str]]:
+            found = decide_links(
+                session, system="PARIS", legacy_person_ids=("100",), text=text, title=title
+            )
+            return sorted(found.links), [k for k, _ in found.exceptions], found.candidates
+
+        assert links("", "Case note - home visit - Zara Ali") == (
+            [],
+            ["subject_mismatch"],
+            ["LCS1", "LCS2"],
+        )
+        assert links("", "Case note - home visit - Noah Walsh") == (["LCS1"], [], [])
+        assert links("", "Letter from Dr Jane Patel - home visit") == (["LCS1"], [], [])
+        # The text's own subject block comes first: it names Noah, the title is not read.
+        assert links("Name: Noah Walsh\n", "Zara Ali") == (["LCS1"], [], [])
+        # In the text too: Zara Ali's name alone, on Noah's record.
+        assert links("Name: Zara Ali\n", "") == ([], ["subject_mismatch"], ["LCS1", "LCS2"])
 
 
 def test_a_date_of_birth_or_nhs_number_that_is_not_the_linked_persons_withholds(
