@@ -3,6 +3,7 @@ docs/decisions/0038). Each change is audited; functions do not commit."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +29,24 @@ def _checked_url(url: str, *, https_only: bool) -> str:
         raise InvalidInput(f"the URL must be {' or '.join(allowed)} with a host")
     if parts.username or parts.password:
         raise InvalidInput("the URL must not carry a user name or password (it is logged)")
+    if https_only and _own_machine(parts.hostname):
+        # In production a subscription may not aim at escr's own machine or the cloud's
+        # metadata address: the deliveries' statuses would let a caller probe them. A council's
+        # private network stays allowed (its CMS lives there).
+        raise InvalidInput("the URL names this machine or a link-local address")
     return url.strip()
+
+
+def _own_machine(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _checked_events(events: Sequence[str]) -> list[str]:
