@@ -1,7 +1,7 @@
 """Linking and classification accuracy on a noisy synthetic archive, one column per linker.
 
 .venv/bin/python -m bench.bench_linking [--docs 1000] [--people N] [--seed 1] [--noise typical]
-    [--workers N] [--keep DIR]
+    [--workers N] [--keep DIR] [--linker NAME ...]
 
 Writes `escr synth --noise` (typos, nicknames, swapped DOBs, missing, reused and wrong
 crosswalk IDs, twins, misfiled documents, scans with no metadata; workers/synth/noise.py),
@@ -132,6 +132,12 @@ def main() -> int:
     parser.add_argument("--noise", default="typical", choices=("light", "typical", "heavy"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="write the archive and catalogs here, kept")
+    parser.add_argument(
+        "--linker",
+        action="append",
+        choices=list(LINKERS),
+        help="load with this linker only (repeatable; default: every column, side by side)",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-linking-"))
     people = args.people or max(20, args.docs // 5)
@@ -148,9 +154,11 @@ def main() -> int:
     kinds = noise_kinds(archive.truth_path)
     columns: dict[str, LinkingQuality] = {}
     try:
-        for name, extra_env in LINKERS.items():
+        for number, (name, extra_env) in enumerate(LINKERS.items()):
+            if args.linker and name not in args.linker:
+                continue
             print(f"{name}:")
-            home = work / f"home-{len(columns)}"
+            home = work / f"home-{number}"
             load(archive.root, home, args.workers, extra_env)
             settings = Settings(home=home)  # the load's embedded catalog
             with session_factory(settings.database_url)() as session:
