@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit, outbox
 from catalog.access import family_of
+from catalog.db import IN_LIST_MAX
 from catalog.models import Document, DocumentLink, Person
 from catalog.models_person_events import PersonEvent, PersonMerge
 from catalog.people import upsert_person
@@ -114,9 +115,11 @@ def _touch(
     """The moved documents and their attachments: indexed ones wait for the index again, and
     each gets a `document.relinked` webhook event. Returns them all."""
     family = sorted(family_of(session, list(document_ids))) if document_ids else []
-    for document in session.scalars(select(Document).where(Document.id.in_(family))):
-        if document.state == RowState.INDEXED:
-            document.state, document.updated_at = RowState.PENDING_INDEX, now
+    for start in range(0, len(family), IN_LIST_MAX):
+        chunk = family[start : start + IN_LIST_MAX]
+        for document in session.scalars(select(Document).where(Document.id.in_(chunk))):
+            if document.state == RowState.INDEXED:
+                document.state, document.updated_at = RowState.PENDING_INDEX, now
     detail = {
         "change": change,
         "person_event_id": event.id,
@@ -246,7 +249,8 @@ def split(
     if not document_ids and not legacy_ids:
         raise InvalidInput("name the documents (or legacy IDs) that go to the other person")
     person = _standing(session, source, "from")
-    if session.get(Person, target) is None:
+    created = session.get(Person, target) is None
+    if created:
         if new_person is None:
             raise NotFound(f"person {target!r} not found: give new_person to create them")
         _new_person(session, target, person, new_person)
@@ -268,6 +272,7 @@ def split(
         "links": moves.move_links(session, source, target, note=note, only=wanted),
         "legacy_ids": moves.move_legacy_ids(session, source, target, only=set(legacy_ids)),
         "restrictions": moves.copy_restrictions(session, source, target, actor=caller.user_id),
+        "created_person": created,
     }
     moved = _documents(event.moved)
     family = _touch(session, moved, event, "split", event.created_at)
@@ -300,6 +305,7 @@ def change_identifiers(
     event = _start(session, IDENTIFIERS, person_id, target, reason, caller)
     if new_person_id:
         _merge_rows(session, event, person, caller)
+        event.moved = {**event.moved, "created_person": True}
     if nhs_number is not None:
         holder = session.get(Person, target)
         assert holder is not None
@@ -352,10 +358,14 @@ def undo(session: Session, *, caller: Caller, event_id: int, reason: str, scoped
     person = session.get(Person, source)
     if person is not None and "nhs_number" in record:
         person.nhs_number = record["nhs_number"]
-    if "old_nhs_number" in record:
-        holder = session.get(Person, target)
-        if holder is not None:
-            holder.nhs_number = record["old_nhs_number"]
+    holder = session.get(Person, target)
+    if holder is not None and "old_nhs_number" in record:
+        holder.nhs_number = record["old_nhs_number"]
+    if holder is not None and record.get("created_person"):
+        # The person the event made stays (events name it) but holds nothing, and keeps no
+        # NHS number that would make later documents ambiguous between it and the source.
+        holder.nhs_number = ""
+        holder.extra = {**holder.extra, "emptied_by_undo_of_person_event": event.id}
     event.undone_at, event.undone_by = utcnow(), caller.user_id
     family = _touch(session, back, event, f"{event.kind}_undone", event.undone_at)
     _audit(session, caller, event, f"person_{event.kind}_undone", documents=len(back))

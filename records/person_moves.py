@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import DocumentLink, LegacyId
 from catalog.models_access import Restriction
 from catalog.models_matching import ExceptionCandidate, LegacyIdResolution, MatchTrainingPair
@@ -44,15 +45,16 @@ def move_links(
     if only is not None:
         links = [link for link in links if link.document_id in only]
     ids = [link.document_id for link in links]
-    has = set(
-        session.scalars(
-            select(DocumentLink.document_id).where(
-                DocumentLink.person_id == target, DocumentLink.document_id.in_(ids)
+    has: set[int] = set()
+    for start in range(0, len(ids), IN_LIST_MAX):
+        has.update(
+            session.scalars(
+                select(DocumentLink.document_id).where(
+                    DocumentLink.person_id == target,
+                    DocumentLink.document_id.in_(ids[start : start + IN_LIST_MAX]),
+                )
             )
         )
-        if ids
-        else ()
-    )
     moved: list[list[Any]] = []
     dropped: list[list[Any]] = []
     for link in links:

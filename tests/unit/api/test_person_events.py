@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog import documents as docs
-from catalog.models import Document
+from catalog.models import Document, Person
 from catalog.models_retention import RetentionDecision
 from core.clock import utcnow
 from records.person_events import merged_into
@@ -176,7 +176,7 @@ def test_a_split_moves_the_named_documents_to_a_new_person(cms_world: World) -> 
             "into": "MOS9",
             "document_ids": moving,
             "reason": "Three letters were about Ben's cousin, a new record in Mosaic",
-            "new_person": {"given_name": "Bo", "family_name": "Birch"},
+            "new_person": {"given_name": "Bo", "family_name": "Birch", "nhs_number": "4010232137"},
         },
         headers=ADMIN,
     )
@@ -190,6 +190,16 @@ def test_a_split_moves_the_named_documents_to_a_new_person(cms_world: World) -> 
         headers=ADMIN,
     )
     assert wrong.status_code == 422  # they are not on Ben any more
+    undone = world.client.post(
+        f"/api/people/events/{answer.json()['event_id']}/undo",
+        json={"reason": "Mosaic undid the split of Ben's record"},
+        headers=ADMIN,
+    )
+    assert undone.status_code == 200, undone.text
+    assert _on(world, "MOS9") == set() and _searched(world, "MOS2", "quokka") == set(bens)
+    with world.session() as session:
+        made = session.get(Person, "MOS9")
+        assert made is not None and made.nhs_number == ""  # no twin NHS number left behind
 
 
 def test_a_new_person_id_moves_the_record_and_old_links_follow(cms_world: World) -> None:
