@@ -85,6 +85,9 @@ SOURCES = (
     Source("npm", "eml-format", "0.6.1", (("test/fixtures/*.eml", 5),)),
     Source("npm", "node-tnef", "1.4.0", (("testFiles/*.dat", 3),)),
     Source("deb", "libreoffice-smoketest-data", "", (("usr/share/libreoffice/*.sxw", 1),)),
+    Source(
+        "npm", "mammoth", "1.13.0", (("test/test-data/*.docx", 17), ("test/test-data/*.zip", 2))
+    ),
 )
 
 SKIP_SUFFIXES = {".py", ".pyc", ".txt.gz"}  # chardet's folders hold only samples; keep them all
