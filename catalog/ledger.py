@@ -13,6 +13,10 @@ from catalog.models import Batch, Document, LedgerRow
 from core.errors import NotFound
 from core.states import RowState
 
+# A case management system's uploads are one-row batches named cms/<account>/<id>
+# (workers/intake.py): the pipeline's unit, not a migration round for the console to list.
+UPLOAD_BATCH_PREFIX = "cms/"
+
 
 def get_batch(session: Session, name: str) -> Batch:
     batch = session.get(Batch, name)

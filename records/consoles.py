@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.db import unit_of_work
-from catalog.ledger import get_batch
+from catalog.ledger import UPLOAD_BATCH_PREFIX, get_batch
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow
 from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
 from core.spreadsheet import spreadsheet_safe
@@ -31,12 +31,17 @@ _CHUNK = 64 * 1024  # characters of CSV a download sends at a time
 def batches(
     session: Session, *, caller: Caller, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Batches, newest first, with how many of their rows have reached a terminal state."""
+    """Batches, newest first, with how many of their rows have reached a terminal state; a
+    case management system's uploads are not migration rounds and are left out."""
     require_role(session, caller, CONSOLE_ROLES, "the migration console")
     check_window(limit, offset)
     page = list(
         session.scalars(
-            select(Batch).order_by(Batch.started_at.desc(), Batch.name).limit(limit).offset(offset)
+            select(Batch)
+            .where(Batch.name.not_like(f"{UPLOAD_BATCH_PREFIX}%"))
+            .order_by(Batch.started_at.desc(), Batch.name)
+            .limit(limit)
+            .offset(offset)
         )
     )
     names = [b.name for b in page]

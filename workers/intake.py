@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import documents as docs
+from catalog.ledger import UPLOAD_BATCH_PREFIX
 from catalog.models import Batch, Document, LedgerRow
 from core.errors import InvalidInput
 from core.states import RowState
@@ -96,7 +97,7 @@ def upload_folder(home: Path, batch: str) -> Path:
 
 
 def new_batch_name(account: str) -> str:
-    return f"{BATCH_PREFIX}/{account}/{uuid.uuid4().hex[:16]}"
+    return f"{UPLOAD_BATCH_PREFIX}{account}/{uuid.uuid4().hex[:16]}"
 
 
 def _batch(

@@ -18,7 +18,7 @@ from core.settings import get_settings
 from tests.cms_harness import contract
 from tests.cms_harness.client import CmsClient
 from tests.cms_harness.documents import letter_pdf
-from tests.unit.access.conftest import World
+from tests.unit.access.conftest import ADMIN, World
 
 SCOPES = ["documents:read", "documents:write"]
 
@@ -56,6 +56,9 @@ def test_upload_is_searchable_through_the_same_pipeline(world: World) -> None:
         ).one()
         assert (uploaded.actor, uploaded.on_behalf_of) == ("svc:mosaic", "jsmith")
         assert uploaded.target_id == str(document_id)
+    # An upload is not a migration round: the console's batches leave it out.
+    listed = world.client.get("/api/batches", headers=ADMIN).json()
+    assert listed and not [b for b in listed if b["batch"].startswith("cms/")]
     # Its own copy of the file goes once the blob store has it; what was sent stays described.
     folders = list((world.settings.home / "uploads").iterdir())
     assert [sorted(p.name for p in f.iterdir()) for f in folders] == [["upload.json"]]
