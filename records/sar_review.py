@@ -8,20 +8,22 @@ Every read and change is audited with the person concerned, as records/sar.py do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import access as access_rows
 from catalog import audit
 from catalog.models import Document, DocumentLink, DocumentText, Person
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.redaction import find_terms
 from records import sar_clock
+from records.access import Caller, visible_restrictions
 from records.sar import audit_read, get_request, pauses_of, request_json
 from records.sar_redact import REASON_MAX, exemptions, needs_signoff, redaction_json
 
@@ -364,3 +366,35 @@ def extension_deadline(
         ((p.start, p.end) for p in pauses_of(session, request.id)), today
     )
     return sar_clock.due_date(request.received, paused=paused, closures=closures)
+
+
+def ungranted(session: Session, caller: Caller, document_ids: Sequence[int]) -> dict[int, str]:
+    """The documents whose restricted class (adoption, staff, sensitive; their family's
+    included) the officer holds no grant for, with the classes missing. Only the classes: a
+    request's documents are the IG officer's to review wherever they are linked (a candidate
+    or a document found by its NHS number is often on nobody's record)."""
+    if not document_ids:
+        return {}
+    found = list(session.scalars(select(Document).where(Document.id.in_(list(document_ids)))))
+    missing = {}
+    for document_id, classes in access_rows.restrictions_for(session, found).items():
+        if not visible_restrictions(caller, classes):
+            missing[document_id] = ", ".join(sorted(set(classes) - caller.grants))
+    return missing
+
+
+def check_granted(session: Session, caller: Caller, sar_id: int, document_id: int) -> None:
+    """Refuse (audited, committed) a review of a restricted document without its grant."""
+    missing = ungranted(session, caller, [document_id]).get(document_id)
+    if missing:
+        why = f"document {document_id} is restricted ({missing}): a grant is needed to review it"
+        audit.record(
+            session,
+            actor=caller.user_id,
+            action="access_denied",
+            target_type="document",
+            target_id=str(document_id),
+            detail={"reason": why, "sar": sar_id},
+        )
+        session.commit()
+        raise PermissionDenied(why)

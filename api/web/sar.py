@@ -236,6 +236,10 @@ def request_page(
     waiting, counts = _signoff_view(session, sar_id, actor, codes)
     previous = sar_review.last_release(session, sar_id)
     deadline = sar_review.extension_deadline(session, row, today, settings.sar.closure_days)
+    hidden = sar_review.ungranted(session, login.caller, [i["document_id"] for i in items])
+    for item in items:  # a restricted class's title only with its grant, as holds show them
+        if item["document_id"] in hidden:
+            item["title"] = f"document {item['document_id']} (restricted: a grant is needed)"
     titles = {i["document_id"]: i["title"] for i in items}
     return ig_page(
         request,
@@ -248,6 +252,7 @@ def request_page(
         deadline=deadline,
         items=_items_view(items),
         titles=titles,
+        hidden=hidden,
         counts=counts,
         waiting=waiting,
         blockers=sar_redact.blockers(session, sar_id, codes) if items else [],

@@ -60,6 +60,7 @@ def review_page(
     login: WebLoginDep,
 ) -> Response:
     actor = ig_actor(session, login, "redaction review")
+    sar_review.check_granted(session, login.caller, sar_id, document_id)
     found = sar_review.document_for_review(
         session, sar_id, document_id, actor=actor, exemptions_file=settings.sar.exemptions_file
     )

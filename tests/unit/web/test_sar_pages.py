@@ -345,3 +345,36 @@ def test_document_text_on_the_review_page_is_escaped_around_its_marks(
     assert "<script>alert(1)</script>" not in page and 'onclick="x()"' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert f'&lt;b onclick=&#34;x()&#34;&gt;<mark class="mark-accepted">{NEIGHBOUR}</mark>' in page
+
+
+def test_a_restricted_document_is_reviewed_only_with_its_grant(
+    loaded: tuple[TestClient, dict[str, int]], settings: Settings
+) -> None:
+    client, ids = loaded
+    with session_factory(settings.database_url)() as session:
+        rows.add_restriction(
+            session, target_type="document", target_id=str(ids["D2"]), restriction="sensitive",
+            reason="test", actor="admin", now=utcnow(),
+        )  # fmt: skip
+        holds = SarHolds(None)
+        request = sar.open_request(
+            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
+            today=server_today(), holds=holds,
+        )  # fmt: skip
+        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_id = request.id
+        session.commit()
+    log_in(client, "ig-a")
+    page = client.get(f"/ig/sar/{sar_id}").text
+    assert f"document {ids['D2']} (restricted: a grant is needed)" in page
+    assert "Care plan" not in page and f'/documents/{ids["D2"]}"' not in page
+    refused = client.get(f"/ig/sar/{sar_id}/documents/{ids['D2']}")
+    assert refused.status_code == 403 and "restricted (sensitive)" in refused.text
+    with session_factory(settings.database_url)() as session:
+        rows.add_grant(
+            session, username="ig-a", restriction="sensitive", reason="SAR review",
+            actor="admin", now=utcnow(),
+        )  # fmt: skip
+        session.commit()
+    assert "Care plan" in client.get(f"/ig/sar/{sar_id}").text
+    assert client.get(f"/ig/sar/{sar_id}/documents/{ids['D2']}").status_code == 200
