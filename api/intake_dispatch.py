@@ -8,14 +8,21 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
+from catalog.db import session_factory
+from catalog.ledger import UPLOAD_BATCH_PREFIX
+from catalog.models import Batch
+from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
+from indexer.factory import make_index
 from retention import appraise
 from retention.periods import server_today
 from retention.rules import current_evaluator
 from storage.base import BlobStore
+from storage.factory import make_blob_store
 from workers.intake import Intake
 from workers.intake_runner import EmbeddedIntake
 from workers.learn_types import current_model
@@ -74,13 +81,40 @@ def dispatch(
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
+def resume_uploads(app: FastAPI, settings: Settings) -> int:
+    """Uploads a stopped server accepted but did not finish, sent to the embedded runner again
+    (each batch resumes from its ledger, as `escr load` does); how many. Celery's are the
+    broker's to redeliver."""
+    if settings.intake.runner != "embedded":
+        return 0
+    try:
+        with session_factory(settings.database_url)() as session:
+            names = session.scalars(
+                select(Batch.name)
+                .where(Batch.name.like(f"{UPLOAD_BATCH_PREFIX}%"), Batch.status != "complete")
+                .order_by(Batch.started_at)
+            ).all()
+    except DBAPIError:  # a catalog not migrated yet has no uploads
+        return 0
+    if names:
+        if getattr(app.state, "store", None) is None:
+            app.state.store = make_blob_store(settings)
+        if getattr(app.state, "index", None) is None:
+            app.state.index = make_index(settings)
+        intake = embedded_intake(app, settings, app.state.store, app.state.index)
+        for name in names:
+            intake.submit(name)
+    return len(names)
+
+
 def with_intake(inner: Lifespan) -> Lifespan:
-    """The app's lifespan with the embedded runner stopped at the end (its thread finishes
-    the upload in hand, its sandbox children exit)."""
+    """The app's lifespan with unfinished uploads resumed at the start and the embedded runner
+    stopped at the end (its thread finishes the upload in hand, its sandbox children exit)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
+            resume_uploads(app, get_settings())
             try:
                 yield
             finally:

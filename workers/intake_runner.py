@@ -55,7 +55,9 @@ class EmbeddedIntake:
     def submit(self, batch: str) -> None:
         """Queue a committed upload's batch (call it after the commit)."""
         with self._lock:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
+                # Started on first use, or again if it died (its sandbox could not start):
+                # an upload is never queued to nobody.
                 self._thread = threading.Thread(target=self._run, name="escr-intake", daemon=True)
                 self._thread.start()
             self._idle.clear()

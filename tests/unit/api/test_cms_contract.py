@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api.app import create_app
 from catalog import service_accounts as accounts
 from catalog.models import AuditEvent, Document, LedgerRow
 from catalog.models_retention import RetentionDecision
@@ -19,6 +21,7 @@ from tests.cms_harness import contract
 from tests.cms_harness.client import CmsClient
 from tests.cms_harness.documents import letter_pdf
 from tests.unit.access.conftest import ADMIN, World
+from workers.intake import UploadMetadata, register_upload
 
 SCOPES = ["documents:read", "documents:write"]
 
@@ -185,3 +188,26 @@ def test_an_upload_and_a_corrected_type_are_retention_evaluated(world: World) ->
         assert after is not None
         # Decided again from the new type: other inputs, a later evaluation.
         assert after.inputs != decided[0] and after.evaluated_at > decided[1]
+
+
+def test_uploads_accepted_before_a_restart_are_finished_after_it(world: World) -> None:
+    """An upload registered (answered 202) but not run when the server stopped is run when
+    it starts again: nothing accepted is left pending."""
+    spooled = world.settings.tmp_dir / "upload-before-restart"
+    spooled.write_bytes(letter_pdf("restarted"))
+    with world.session() as session:
+        intake = register_upload(
+            session,
+            home=world.settings.home,
+            account="mosaic",
+            on_behalf_of="jsmith",
+            person_ids=["MOS1"],
+            file_name="letter.pdf",
+            spooled=spooled,
+            metadata=UploadMetadata(title="Sent before the restart"),
+            now=utcnow(),
+        )
+        session.commit()
+    with TestClient(create_app()) as http:
+        admin = CmsClient(http, "dev-token")
+        assert admin.wait_until_ended(intake.document_id)["state"] == "indexed"
