@@ -8,12 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pillow_heif
 from PIL import Image
 
 from core.states import Reason
 from workers.extract.base import ExtractionResult, Limits, PageRange, PageText, ocr_confidence
 from workers.extract.failures import ExtractionFailed, check_pixels
 from workers.extract.ocr_passes import PageOcr, read_page
+
+# HEIC/HEIF (phones' photos of letters and rooms; filetype's sample.heic ended corrupt) and
+# AVIF decoded by libheif, for OCR and renditions alike (workers/render/image.py imports this).
+pillow_heif.register_heif_opener()
 
 # Formats Tesseract (leptonica) reads straight from the file, so a single-frame image needs no
 # re-encoding in Python.
