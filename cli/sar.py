@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from catalog.db import unit_of_work
-from cli import sar_release
+from cli import sar_release, sar_review
 from cli.retention import _actor, _add, _url
 from core.errors import InvalidInput
 from core.settings import get_settings
@@ -265,3 +265,4 @@ def register(sub: Any) -> None:
     _sar_id(p)
     p.add_argument("--json", action="store_true", help="one JSON object with every item")
     sar_release.register(cmds)  # redact, decide, approve, redactions, bundle (helper 15b)
+    sar_review.register(cmds)  # include, exclude, reuse (decision 0040)
