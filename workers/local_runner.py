@@ -206,6 +206,10 @@ class LocalRunner:
         self._resume_documents()
         self._finish_in_flight(bar)
         self._match_deferred()
+        if self.matcher_import is not None:
+            # Done by now (the matcher waited for it), unless no subject was left to score:
+            # never left importing while the interpreter shuts down.
+            self.matcher_import.join()
         self._commit(index_all=True)
         bar.close()
         return self.counts
