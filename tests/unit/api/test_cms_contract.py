@@ -211,3 +211,17 @@ def test_uploads_accepted_before_a_restart_are_finished_after_it(world: World) -
     with TestClient(create_app()) as http:
         admin = CmsClient(http, "dev-token")
         assert admin.wait_until_ended(intake.document_id)["state"] == "indexed"
+
+
+def test_a_damaged_file_ends_with_its_reason_not_an_error(world: World) -> None:
+    """A truncated PDF is accepted (the door checks size and type, not content), then ends as a
+    migrated one would: with the sandbox's reason on its status, kept for review."""
+    cms = mosaic(world)
+    whole = letter_pdf("damaged")
+    stored = cms.upload("MOS1", whole[: len(whole) // 3], "damaged.pdf", {"title": "Damaged"})
+    status = cms.wait_until_ended(stored.id)
+    assert status["state"] in ("quarantined", "indexed"), status
+    assert status["reason"] not in (None, "internal_error"), status
+    with world.session() as session:
+        document = session.get(Document, stored.id)
+        assert document is not None and document.sha256  # the original kept
