@@ -88,6 +88,7 @@ SOURCES = (
     Source(
         "npm", "mammoth", "1.13.0", (("test/test-data/*.docx", 17), ("test/test-data/*.zip", 2))
     ),
+    Source("pypi", "filetype", "1.2.0", (("tests/fixtures/sample*", 25),)),
 )
 
 SKIP_SUFFIXES = {".py", ".pyc", ".txt.gz"}  # chardet's folders hold only samples; keep them all
