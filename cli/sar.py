@@ -211,7 +211,9 @@ def register(sub: Any) -> None:
     p.add_argument("--identity", default="", help="the evidence of identity seen")
     p.add_argument("--authority", default="", help="the evidence of authority to act")
     p.add_argument("--notes", default="", help="notes")
-    p = _add(cmds, "show", sar_show, "a request, its clock and its items' counts")
+    p = _add(
+        cmds, "show", sar_show, "a request, its clock and its items' counts", ["escr sar show 4"]
+    )
     _sar_id(p)
     p = _add(
         cmds,
@@ -223,7 +225,14 @@ def register(sub: Any) -> None:
     p.add_argument("--status", default="", help="only this status")
     p.add_argument("--person", default="", help="only this person's")
     p.add_argument("--due", action="store_true", help="the overdue and due-soon lists")
-    p.add_argument("--limit", type=int, default=50, choices=range(1, 501), metavar="1..500")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        choices=range(1, 501),
+        metavar="1..500",
+        help="at most this many requests (50)",
+    )
     p = _add(
         cmds,
         "pause",
@@ -233,10 +242,19 @@ def register(sub: Any) -> None:
     )
     _sar_id(p)
     p.add_argument(
-        "--reason-type", required=True, choices=("identity", "clarification", "authority", "other")
+        "--reason-type",
+        required=True,
+        choices=("identity", "clarification", "authority", "other"),
+        help="what escr waits for",
     )
     p.add_argument("--reason", required=True, help="what was asked for")
-    p = _add(cmds, "resume", sar_resume, "start the clock again; the due date moves")
+    p = _add(
+        cmds,
+        "resume",
+        sar_resume,
+        "start the clock again; the due date moves",
+        ["escr sar resume 4"],
+    )
     _sar_id(p)
     p = _add(
         cmds,
@@ -252,6 +270,7 @@ def register(sub: Any) -> None:
         "close",
         sar_close,
         "close a request; its hold is released into re-appraisal (needs --as)",
+        ["escr sar close 4 --reason 'bundle sent by recorded post' --as ig1 --password-stdin"],
     )
     _sar_id(p)
     p.add_argument("--reason", required=True, help="why, for the audit log")

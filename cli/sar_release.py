@@ -200,7 +200,13 @@ def register(cmds: Any) -> None:
     )
     p.add_argument("sar_id", type=int, help="the request's ID")
     p.add_argument("--code", default="", help="the code suggestions carry (ESCR_SAR__SUGGEST_CODE)")
-    p = _add(cmds, "redactions", sar_redactions, "every redaction and what blocks the bundle")
+    p = _add(
+        cmds,
+        "redactions",
+        sar_redactions,
+        "every redaction and what blocks the bundle",
+        ["escr sar redactions 4"],
+    )
     p.add_argument("sar_id", type=int, help="the request's ID")
     p = _add(
         cmds,
