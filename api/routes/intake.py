@@ -399,6 +399,17 @@ def upload_status(document_id: IdPath, session: SessionDep, caller: StatusCaller
     state = document.state
     if newest is not None and not RowState(newest.state).terminal:
         state = newest.state
+    # A read of the record like any other (its type, its people): audited.
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="view_status",
+        target_type="document",
+        target_id=str(document_id),
+        person_ids=people,
+        on_behalf_of=caller.on_behalf_of,
+        why=caller.why(people),
+    )
     return {
         "id": document.id,
         "state": state,

@@ -59,6 +59,12 @@ def test_upload_is_searchable_through_the_same_pipeline(world: World) -> None:
         ).one()
         assert (uploaded.actor, uploaded.on_behalf_of) == ("svc:mosaic", "jsmith")
         assert uploaded.target_id == str(document_id)
+        looks = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "view_status", AuditEvent.target_id == str(document_id)
+            )
+        ).all()
+        assert looks and {(e.actor, e.on_behalf_of) for e in looks} == {("svc:mosaic", "jsmith")}
     # An upload is not a migration round: the console's batches leave it out.
     listed = world.client.get("/api/batches", headers=ADMIN).json()
     assert listed and not [b for b in listed if b["batch"].startswith("cms/")]
