@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -142,24 +143,38 @@ def scopes(args: argparse.Namespace) -> int:
     return 0
 
 
+def command(
+    sub: Any, name: str, help_text: str, examples: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends in examples (cli.main.command's layout; not imported
+    from there, which would make the two modules import each other)."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def register(sub: Any) -> None:
     """Add `escr service` to the `escr` parser."""
     about = "service accounts: the case management systems that call the API, and their keys"
-    group = sub.add_parser(
-        "service",
-        help=about,
-        description=about,
-        epilog="examples:\n"
-        "  escr service add mosaic --scope documents:write --scope documents:read\n"
-        "  escr service add liquidlogic --scope documents:read --client-id 6f1c...\n"
-        "  escr service rotate mosaic --grace-hours 48\n"
-        "  escr service revoke-key 3fa85f64a1b2\n"
-        "  escr service list",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    group = sub.add_parser("service", help=about, description=about)
     actions = group.add_subparsers(dest="service_command", required=True)
     scope_help = f"a scope it may use (repeatable): {', '.join(accounts.SCOPES)}"
-    p = actions.add_parser("add", help="a new account and its first API key (printed once)")
+    name_help = "the account's name (e.g. mosaic)"
+    p = command(
+        actions,
+        "add",
+        "a new account and its first API key (printed once)",
+        [
+            "escr service add mosaic --scope documents:write --scope documents:read",
+            "escr service add liquidlogic --scope documents:read --client-id 6f1c2d...",
+        ],
+    )
     p.add_argument("name", help="lower-case letters, digits and '-' (e.g. mosaic)")
     p.add_argument("--scope", action="append", required=True, help=scope_help)
     p.add_argument("--description", help="what the system is")
@@ -169,27 +184,44 @@ def register(sub: Any) -> None:
         "escr key is made)",
     )
     p.set_defaults(func=add)
-    p = actions.add_parser("list", help="every account with its scopes and keys")
+    p = command(actions, "list", "every account with its scopes and keys", ["escr service list"])
     p.set_defaults(func=list_accounts)
-    p = actions.add_parser("show", help="one account")
-    p.add_argument("name")
+    p = command(actions, "show", "one account", ["escr service show mosaic"])
+    p.add_argument("name", help=name_help)
     p.set_defaults(func=show)
-    p = actions.add_parser("rotate", help="a new key; the old ones stay live for a grace period")
-    p.add_argument("name")
+    p = command(
+        actions,
+        "rotate",
+        "a new key (printed once); the old ones stay live for a grace period",
+        ["escr service rotate mosaic", "escr service rotate mosaic --grace-hours 48"],
+    )
+    p.add_argument("name", help=name_help)
     p.add_argument(
         "--grace-hours", type=float, default=24.0, help="how long the old keys still work (24)"
     )
     p.set_defaults(func=rotate)
-    p = actions.add_parser("revoke-key", help="end one key now")
+    p = command(actions, "revoke-key", "end one key now", ["escr service revoke-key 3fa85f64a1b2"])
     p.add_argument("key_id", help="the key's ID (escr_<key ID>_...; see list)")
     p.set_defaults(func=revoke_key)
-    p = actions.add_parser("revoke", help="switch an account off: its keys and tokens fail")
-    p.add_argument("name")
+    p = command(
+        actions,
+        "revoke",
+        "switch an account off: its keys and tokens fail",
+        ["escr service revoke mosaic"],
+    )
+    p.add_argument("name", help=name_help)
     p.set_defaults(func=set_active)
-    p = actions.add_parser("restore", help="switch a revoked account back on")
-    p.add_argument("name")
+    p = command(
+        actions, "restore", "switch a revoked account back on", ["escr service restore mosaic"]
+    )
+    p.add_argument("name", help=name_help)
     p.set_defaults(func=set_active)
-    p = actions.add_parser("scopes", help="set an account's exact scopes")
-    p.add_argument("name")
+    p = command(
+        actions,
+        "scopes",
+        "set an account's exact scopes",
+        ["escr service scopes mosaic --scope documents:read --scope people:events"],
+    )
+    p.add_argument("name", help=name_help)
     p.add_argument("--scope", action="append", required=True, help=scope_help)
     p.set_defaults(func=scopes)
