@@ -4,7 +4,7 @@ Not part of the test suite (it downloads): it fetches the pinned packages below 
 ordinary clients (pip sdists, npm pack, apt-get download), takes the sample documents they ship,
 and writes an escr archive (manifest.csv, people.csv) with origins.csv naming each file's
 package, version and path. Load it with `escr load` and tabulate with bench/realworld_report.py
-(the trial's figures go in the issue notes).
+(the trial's figures are in BENCHMARKS.md, "Real-world files").
 
     .venv/bin/python -m bench.realworld_corpus --out /tmp/realworld
 """

@@ -1,5 +1,6 @@
-"""Formats met in other projects' public test suites (docs/realworld-trial.md), each made here
-by a real tool: LibreOffice writes them from generated content (tests/factories/office)."""
+"""Formats met in other projects' public test suites (BENCHMARKS.md, "Real-world files"), each
+made here by a real tool: LibreOffice writes them from generated content (tests/factories/office).
+"""
 
 from __future__ import annotations
 
