@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import documents as docs
-from catalog.db import IN_LIST_MAX
+from catalog.db import IN_LIST_MAX, write_first
 from catalog.models import Document
 from core.clock import utcnow
 from core.errors import TransientBackendError
@@ -62,13 +62,14 @@ def settle(
         index.upsert([search_document(session, d) for d in waiting])
         # The read ends before the write: on SQLite a read transaction cannot become a write
         # once another writer (the webhook sender) has committed since it began.
-        session.commit()
+        write_first(session)
         docs.set_states(session, waiting, RowState.INDEXED, utcnow())
         session.commit()
     except TransientBackendError as exc:
         session.rollback()
         reindexed = False
         log.warning("person_event.reindex_failed", event_id=outcome.event_id, error=str(exc))
+    write_first(session)  # retention reads, then writes: as a writer from the start
     evaluator = current_evaluator(session, settings.home, actor="escr")
     counts = appraise.evaluate(
         session, evaluator, today=server_today(), store=store, document_ids=outcome.documents

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from catalog.db import IN_LIST_MAX, after_commit
@@ -86,34 +86,39 @@ def document_events(
         return 0
     people = _people(session, ids)
     extra = data or {}
-    events = [
-        WebhookEvent(
-            event_type=event_type,
-            document_id=i,
-            payload={
+    rows = [
+        {
+            "event_type": event_type,
+            "document_id": i,
+            "payload": {
                 "document_id": i,
                 "person_ids": people[i],
                 "deep_link": f"/link/documents/{i}",
                 **extra.get(i, {}),
             },
-            created_at=now,
-        )
+            "created_at": now,
+        }
         for i in ids
     ]
-    session.add_all(events)
-    session.flush()
-    rows = [
+    # Core inserts returning the IDs in order: the ORM's unit of work took 0.18 ms a document,
+    # more than the loader's whole index step (decision 0038).
+    events = cast(Table, WebhookEvent.__table__)
+    made = session.connection().execute(
+        insert(events).returning(events.c.id, sort_by_parameter_order=True), rows
+    )
+    event_ids = [row[0] for row in made]
+    deliveries = [
         {
-            "event_id": e.id,
+            "event_id": e,
             "subscription_id": s.id,
             "state": "pending",
             "attempts": 0,
             "next_attempt_at": now,
             "last_error": "",
         }
-        for e in events
+        for e in event_ids
         for s in subscriptions
     ]
-    session.execute(insert(WebhookDelivery), rows)
+    session.connection().execute(insert(cast(Table, WebhookDelivery.__table__)), deliveries)
     after_commit(session, _wake_all)
-    return len(rows)
+    return len(deliveries)

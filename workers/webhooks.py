@@ -2,11 +2,11 @@
 backoff, at least once (docs/decisions/0038).
 
 A sender claims due deliveries with a lease (on PostgreSQL with SKIP LOCKED, so several workers
-never send one row at once), commits the claim, POSTs outside any transaction, then records each
-answer. A 2xx is delivered; anything else (an error status, a refused connection, a timeout)
-waits `backoff_base_s * 2**(attempts-1)` with jitter, until `max_attempts`. A sender that dies
-between a 2xx and its record sends that event again once the lease ends: receivers drop an
-event ID they have seen (the header and the body carry it).
+never send one row at once), commits the claim, POSTs outside any transaction, then records the
+answers in one commit. A 2xx is delivered; anything else (an error status, a refused
+connection, a timeout) waits `backoff_base_s * 2**(attempts-1)` with jitter, until
+`max_attempts`. A sender that dies between a 2xx and its record sends that event again once
+the lease ends: receivers drop an event ID they have seen (the header and the body carry it).
 
 Two runners send: a supervised thread in `escr serve` (embedded; `DeliveryThread`) and the
 Celery task `escr.deliver_webhooks` (scale-out; workers/webhook_tasks.py).
@@ -181,21 +181,21 @@ def deliver_due(
     while True:
         with factory() as session:
             ids = _claim(session, utcnow(), lease_s)
-            for delivery_id in ids:
-                delivery = session.get(WebhookDelivery, delivery_id)
+            deliveries = [session.get(WebhookDelivery, i) for i in ids]
+            requests = [_request(session, d, settings) for d in deliveries if d is not None]
+            # No transaction is open across the POSTs, and the answers are kept in one commit:
+            # every commit here is one a request of the API may have to wait for.
+            session.commit()
+            answers = [post(*r) if isinstance(r, tuple) else r for r in requests]
+            for delivery, answer in zip(deliveries, answers, strict=True):
                 assert delivery is not None
-                # The read ends before the POST: a SQLite read kept open across it could not
-                # become the write that records the answer once another writer committed.
-                request = _request(session, delivery, settings)
-                session.commit()
-                answer = post(*request) if isinstance(request, tuple) else request
                 _record(delivery, answer, settings.webhooks, utcnow())
-                session.commit()  # each answer kept at once: a crash resends only the rest
                 if answer.ok:
                     done.delivered += 1
                 else:
                     done.failed += 1
-                    log.info("webhook.retry", delivery_id=delivery_id, error=answer.error)
+                    log.info("webhook.retry", delivery_id=delivery.id, error=answer.error)
+            session.commit()
             if len(ids) < CLAIM:
                 done.next_due = session.scalar(
                     select(func.min(WebhookDelivery.next_attempt_at)).where(
