@@ -25,12 +25,27 @@ import random
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 from workers.matching.match import SCORE_FLOOR, decide
 from workers.matching.model import Matcher
 from workers.matching.records import Record, record
 
 SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"]
+
+
+def run_queue_seconds() -> float | None:
+    """Seconds this process's live threads have spent ready to run but waiting for a CPU
+    (Linux schedstat): on a shared machine, where the wall clock went."""
+    total = 0.0
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
+
+
 TARGET_DOCS = 1_000_000
 TARGET_SECONDS = 600
 
@@ -111,6 +126,9 @@ def main() -> None:
         f"pairs kept a document, {links} automatic links, {wrong} wrong"
     )
     print(f"CPU seconds of the scoring loop (all threads; generating documents too): {cpu_s:.1f}")
+    waited = run_queue_seconds()
+    if waited is not None:
+        print(f"seconds its threads waited for a CPU held by other processes: {waited:.1f}")
     # On a shared machine the wall clock measures the neighbours; CPU seconds (every thread of
     # this process) measure the work. On two idle cores the wall time is at most the CPU time
     # (nothing here waits on I/O: DuckDB is in memory), less where DuckDB uses both cores.
