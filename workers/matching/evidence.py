@@ -14,6 +14,7 @@ from catalog.models import Person
 from catalog.models_matching import LegacyIdResolution
 from catalog.person_facts import PersonFacts, people_born_on
 from domain.person_names import name_tokens, other_forms
+from workers.matching.records import soundex
 from workers.subject import SubjectFields, SubjectName
 
 
@@ -51,11 +52,22 @@ def _one_slip(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _sounds_alike(a: str, b: str) -> bool:
+    """The same name as far as a writer's slips and spellings go: one keying slip or the same
+    Soundex key (Leila and Layla, Ahmed and Ahmad, Yusuf and Yousef, Mohamed and Mohammed).
+    Different names sometimes share a key (Amy, Ann): that errs towards not withholding."""
+    return _one_slip(a, b) or soundex(a) == soundex(b) is not None
+
+
 def _given_close(written: str, known: str) -> bool:
-    """The same given name as far as a writer's slips go: exact, another form (Bob, Muhammad)
-    or one keying slip."""
+    """The same given name: exact, another form (Bob for Robert), or alike (_sounds_alike)."""
     a, b = name_tokens(written), name_tokens(known)
-    return bool(a and b) and (_given_agrees(written, known) or _one_slip(a[0], b[0]))
+    return bool(a and b) and (_given_agrees(written, known) or _sounds_alike(a[0], b[0]))
+
+
+def _family_close(written: str, known: str) -> bool:
+    a, b = "".join(name_tokens(written)), "".join(name_tokens(known))
+    return bool(a and b) and _sounds_alike(a, b)
 
 
 def names_a_relative_instead(names: Sequence[SubjectName], given: str, family: str) -> bool:
@@ -86,10 +98,10 @@ def people_named(session: Session, subject: SubjectFields) -> list[str]:
 
 
 def names_any(names: Iterable[SubjectName], people: Sequence[PersonFacts]) -> bool:
-    """Whether any of these names is one of these people's, allowing another form or one
-    keying slip of the given name (the family name as written, folded)."""
+    """Whether any of these names is one of these people's, allowing other forms, spellings
+    and slips of both given and family name (a writer's, not a different person's)."""
     return any(
-        _family_agrees(n.family, p.family_name) and _given_close(n.given, p.given_name)
+        _family_close(n.family, p.family_name) and _given_close(n.given, p.given_name)
         for n in names
         for p in people
     )

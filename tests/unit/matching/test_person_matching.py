@@ -128,6 +128,19 @@ def test_another_catalog_persons_name_without_the_linked_persons_withholds(
         )
         assert links("", "Case note - home visit - Noah Walsh") == (["LCS1"], [], [])
         assert links("", "Letter from Dr Jane Patel - home visit") == (["LCS1"], [], [])
+        # Another writer's spelling of the linked person's name is theirs, not a stranger's,
+        # even where a catalog person is called by that spelling.
+        _person(session, "LCS4", "Leila", "Ahmed", date(2011, 2, 3), legacy="400")
+        _person(session, "LCS5", "Layla", "Ahmad", date(2009, 9, 9), legacy="500")
+        _person(session, "LCS6", "Ruby", "Ahmad", date(2012, 1, 1), legacy="600")
+        session.commit()
+        for text in ("Name: Layla Ahmad\n", "Name: Leila Ahmad\n", "Re: Lelia Ahmed\n"):
+            found = decide_links(session, system="PARIS", legacy_person_ids=("400",), text=text)
+            assert list(found.links) == ["LCS4"], text
+        found = decide_links(
+            session, system="PARIS", legacy_person_ids=("400",), text="Name: Ruby Ahmad\n"
+        )
+        assert found.links == {} and found.candidates == ["LCS4", "LCS6"]
         # The text's own subject block comes first: it names Noah, the title is not read.
         assert links("Name: Noah Walsh\n", "Zara Ali") == (["LCS1"], [], [])
         # In the text too: Zara Ali's name alone, on Noah's record.
