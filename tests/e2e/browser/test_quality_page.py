@@ -5,6 +5,7 @@ against. Each state checked by axe-core and shot for a person to look at."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,10 +46,15 @@ def noisy(tmp_path_factory: pytest.TempPathFactory, site: Site) -> Iterator[Serv
     add_user(env, "mig", ["migration_officer"])
     # Ninety documents hold fewer than the 100 labels production training asks for; the model
     # is trained on them all the same, so the page has a real cross-validation to show.
-    settings = Settings(home=base / "var")
-    with pytest.MonkeyPatch.context() as patch, session_factory(settings.database_url)() as s:
+    with pytest.MonkeyPatch.context() as patch:
+        # The served catalog's settings (clean_env's): the scale-out stack's ESCR_ variables,
+        # set where the integration tests run, would point this at PostgreSQL instead.
+        for name in [k for k in os.environ if k.startswith("ESCR_")]:
+            patch.delenv(name)
+        settings = Settings(home=base / "var")
         patch.setattr(learn_types, "MIN_LABELLED", 20)
-        learn_types.train(s, load_mapping(None), settings.home, now=datetime(2026, 12, 7))
+        with session_factory(settings.database_url)() as s:
+            learn_types.train(s, load_mapping(None), settings.home, now=datetime(2026, 12, 7))
     with serving(env) as (url, _):
         yield Served(url, archive / "truth.csv")
 
