@@ -27,6 +27,9 @@ _DIRECT_FORMATS = {"PNG", "JPEG", "TIFF"}
 # (Not CMYK, nor a palette with alpha: Tesseract fails or crashes on them in Pillow's tests.)
 _LEPTONICA_MODES = {"1", "L", "P", "RGB", "RGBA"}
 _PLANAR_CONFIGURATION = 284  # TIFF tag: 1 chunky (pixels' samples together), 2 planar
+# TIFF tag NewSubfileType: bit 0 marks a reduced-resolution copy of another page (a thumbnail
+# or preview some scanning software stores after the page), which is not a page of its own.
+_NEW_SUBFILE_TYPE, _REDUCED_COPY = 254, 1
 
 
 def ocr_image(image: Image.Image, limits: Limits, tmp_dir: Path, dpi: int | None = None) -> PageOcr:
@@ -59,6 +62,8 @@ def tesseract_reads_file(image: Image.Image) -> bool:
         return False
     if image.format != "TIFF":
         return True
+    if len(page_frames(image)) != getattr(image, "n_frames", 1):
+        return False  # Tesseract would read the reduced-resolution copies as pages
     tags: Any = getattr(image, "tag_v2", None)  # Pillow's TIFF directory of the frame
     if tags is None or tags.get(_PLANAR_CONFIGURATION, 1) != 1:
         return False
@@ -67,6 +72,22 @@ def tesseract_reads_file(image: Image.Image) -> bool:
     ends = image.tag_v2.next == 0  # type: ignore[attr-defined]
     image.seek(here)
     return bool(ends)
+
+
+def page_frames(image: Image.Image) -> list[int]:
+    """The indexes of an image file's frames that are pages: all but a TIFF's reduced-
+    resolution copies (filetype's sample.tif holds an A0 drawing and its quarter-size copy)."""
+    count = getattr(image, "n_frames", 1)
+    if image.format != "TIFF" or count == 1:
+        return list(range(count))
+    here, pages = image.tell(), []
+    for index in range(count):
+        image.seek(index)
+        tags: Any = getattr(image, "tag_v2", {})
+        if not int(tags.get(_NEW_SUBFILE_TYPE, 0)) & _REDUCED_COPY:
+            pages.append(index)
+    image.seek(here)
+    return pages or [0]
 
 
 def extract_image(path: Path, limits: Limits, tmp_dir: Path) -> ExtractionResult:
@@ -85,7 +106,8 @@ def extract_image_frames(
     of one frame is OCRed even then: a range of one would only add a round trip."""
     # Image.open reads the header only; the pixel limit is checked before any decoding.
     with Image.open(path) as image:
-        frames = getattr(image, "n_frames", 1)
+        indexes = page_frames(image)
+        frames = len(indexes)
         first, last = pages.first, frames if pages.last is None else min(pages.last, frames)
         if not 1 <= first <= last:
             raise ExtractionFailed(Reason.CORRUPT, f"no frames {first}-{last} in {frames}")
@@ -94,9 +116,10 @@ def extract_image_frames(
             read = [PageText(number, None) for number in range(first, last + 1)]
         else:
             for number in range(first, last + 1):
-                image.seek(number - 1)
+                image.seek(indexes[number - 1])
                 # Image.open checks only the first frame; a TIFF's later frames may be larger.
-                page = _frame(image, limits, tmp_dir, path if frames == 1 else None)
+                alone = getattr(image, "n_frames", 1) == 1  # else Tesseract reads them all
+                page = _frame(image, limits, tmp_dir, path if alone else None)
                 read.append(PageText(number, page.text.strip(), True, page.confidence))
     return ExtractionResult(
         ok=True,

@@ -23,7 +23,7 @@ from PIL import Image, ImageSequence
 from core.states import Reason
 from workers.extract.base import Limits
 from workers.extract.failures import check_pixels
-from workers.extract.ocr import tesseract_reads_file
+from workers.extract.ocr import page_frames, tesseract_reads_file
 from workers.extract.ocr_repair import grey
 from workers.render.base import RenderFailed, RenderRequest, RenderResult
 
@@ -33,7 +33,7 @@ _PAGE_SECONDS = 30.0
 
 def render_image(request: RenderRequest, limits: Limits) -> RenderResult:
     with Image.open(request.path) as image:
-        frames = getattr(image, "n_frames", 1)
+        frames = len(page_frames(image))
         for frame in ImageSequence.Iterator(image):
             # Headers only: a TIFF's later frames may be larger than the first.
             check_pixels(frame.width, frame.height, limits.max_image_pixels)
@@ -97,7 +97,9 @@ def _frames_pdf(image: Image.Image, limits: Limits, scratch: Path) -> bytes:
 
     writer = PdfWriter()
     dpi = _dpi(image)
-    for frame in ImageSequence.Iterator(image):
+    for index in page_frames(image):  # not a TIFF's reduced-resolution copies
+        image.seek(index)
+        frame = image
         if frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
             page = grey(frame)  # wide samples stretched, not clipped white
         else:

@@ -99,3 +99,46 @@ def test_a_cielab_scan_is_rendered_in_its_colours(tmp_path: Path) -> None:
     # White paper stays white: LAB's bands copied as RGB would make it pink (L=255, a=b=128).
     red, green, blue = image.convert("RGB").getpixel((5, 5))  # type: ignore[misc]
     assert min(red, green, blue) >= 250 and max(red, green, blue) - min(red, green, blue) <= 3
+
+
+def _page_and_thumbnail(tmp_path: Path) -> tuple[Path, str]:
+    """A scanned page followed by its quarter-size copy marked as such (NewSubfileType 1), as
+    some scanning software writes (filetype's sample.tif), by Pillow's own TIFF writer."""
+    from PIL import Image, TiffImagePlugin
+
+    scan = scans.letter_page(random.Random(12), paragraphs=1)
+    page = scan.image.convert("L")
+    thumbnail = page.resize((page.width // 4, page.height // 4), Image.Resampling.LANCZOS)
+    path = tmp_path / "scan-with-preview.tif"
+    with TiffImagePlugin.AppendingTiffWriter(str(path), new=True) as tiff:
+        page.save(tiff, format="TIFF", dpi=(300, 300))
+        tiff.newFrame()
+        thumbnail.save(tiff, format="TIFF", dpi=(75, 75), tiffinfo={254: 1})
+    return path, scan.truth
+
+
+def test_a_reduced_resolution_copy_is_not_a_page(tmp_path: Path) -> None:
+    from workers.extract.base import PageRange
+    from workers.extract.ocr import extract_image_frames
+
+    path, truth = _page_and_thumbnail(tmp_path)
+    planned = extract_image_frames(path, Limits(), tmp_path, PageRange(ocr=False))
+    assert planned.pages == 1
+    result = extract_file(str(path), "image/tiff", Limits(), str(tmp_path))
+    assert result.ok, result.detail
+    assert result.pages == 1 and "\f" not in result.text
+    assert scans.word_recall(truth, result.text) > 0.9
+
+
+def test_a_reduced_resolution_copy_gets_no_rendition_page(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from workers.render.base import RenderRequest
+    from workers.render.registry import render_file
+
+    path, _ = _page_and_thumbnail(tmp_path)
+    out = tmp_path / "rendition.pdf"
+    request = RenderRequest(str(path), "image/tiff", str(out), scratch=str(tmp_path))
+    result = render_file(request, Limits())
+    assert result.ok, result
+    assert len(PdfReader(out).pages) == 1
