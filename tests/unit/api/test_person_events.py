@@ -146,6 +146,8 @@ def test_a_merged_away_person_is_never_orphaned_and_their_deep_link_follows(
     log_in(world.client, "rita")
     followed = world.client.get("/link/people/MOS3", follow_redirects=False)
     assert followed.status_code == 303 and followed.headers["location"] == "/people/MOS1"
+    page = world.client.get("/people/MOS3")  # the chronology's own address follows too
+    assert page.status_code == 200 and str(page.url).endswith("/people/MOS1")
 
 
 def test_person_events_are_refused_to_practitioners_and_checked(cms_world: World) -> None:
