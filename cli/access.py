@@ -23,7 +23,7 @@ from catalog import access as rows
 from catalog.db import unit_of_work
 from catalog.models_access import User
 from catalog.schema import migrate
-from cli.main import command
+from cli.parsing import command
 from core.errors import InvalidInput
 from core.settings import get_settings
 from records import administer

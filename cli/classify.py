@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.common import ready
+from cli.parsing import command
 
 
 def train_types(args: argparse.Namespace) -> int:
@@ -83,7 +84,6 @@ def show_types(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add `escr classify train` and `escr classify show` to the `escr` parser."""
-    # Not cli.main.command: importing cli.main here would tie the two modules in a cycle.
     about = "the learned document-type model: train it, or show its measured quality"
     p = sub.add_parser(
         "classify",
@@ -94,10 +94,20 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = p.add_subparsers(dest="action", required=True)
-    t = actions.add_parser("train", help="train on the labelled documents, then classify the rest")
+    t = command(
+        actions,
+        "train",
+        "train on the labelled documents, then classify the rest",
+        ["escr classify train", "escr classify train --batch round-2 --mapping mapping.yaml"],
+    )
     t.add_argument("--mapping", type=Path, help="the mapping whose legacy type codes label")
     t.add_argument("--batch", help="classify again only this batch's unlabelled documents")
     t.add_argument("--no-apply", action="store_true", help="train only; classify nothing")
     t.set_defaults(func=train_types)
-    s = actions.add_parser("show", help="cross-validated macro-F1 and confusion matrix")
+    s = command(
+        actions,
+        "show",
+        "cross-validated macro-F1 and confusion matrix",
+        ["escr classify show"],
+    )
     s.set_defaults(func=show_types)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cli.parsing import command
 from core.errors import EscrError
 from core.logging import configure_logging
 
@@ -37,21 +38,6 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
-
-
-def command(
-    sub: Any, name: str, help_text: str, examples: Sequence[str] = ()
-) -> argparse.ArgumentParser:
-    """A subcommand whose `--help` ends in examples, laid out as written."""
-    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=help_text,
-        description=help_text,
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    return parser
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ from catalog import audit, audit_anchor
 from catalog.db import unit_of_work
 from catalog.models_access import User
 from catalog.schema import migrate
-from cli.main import command
+from cli.parsing import command
 from core.errors import InvalidInput
 from core.settings import get_settings
 from indexer.base import check_date
