@@ -164,8 +164,12 @@ def web_login_dep(
     session: SessionDep,
     escr_session: Annotated[str, Cookie()] = "",
 ) -> WebLogin:
-    """The web pages' caller, from the session cookie (api/web sends the browser to log in)."""
-    return session_login(session, escr_session)
+    """The web pages' caller, from the session cookie (api/web sends the browser to log in).
+    The page's transaction then begins as a writer: its audited reads would otherwise meet
+    "database is locked" on SQLite while the embedded upload runner commits (write_first)."""
+    login = session_login(session, escr_session)
+    write_first(session)
+    return login
 
 
 # Governance routes (retention, holds, audit) get an actor only after this check, so no
