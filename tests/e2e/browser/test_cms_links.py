@@ -18,6 +18,8 @@ from tests.factories.served import PASSWORD, add_user, clean_env, escr, serving
 from tests.factories.teams import make_teams_archive
 from tests.unit.api.cms_world import add_letters_and_old_links, old_link
 
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Served:
