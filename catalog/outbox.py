@@ -42,7 +42,8 @@ def remove_listener(wake: Callable[[], None]) -> None:
             _listeners.remove(wake)
 
 
-def _wake_all() -> None:
+def wake_senders() -> None:
+    """Tell the listening senders there is work (run after a commit; see add_listener)."""
     with _listeners_lock:
         listeners = list(_listeners)
     for wake in listeners:
@@ -120,5 +121,5 @@ def document_events(
         for s in subscriptions
     ]
     session.connection().execute(insert(cast(Table, WebhookDelivery.__table__)), deliveries)
-    after_commit(session, _wake_all)
+    after_commit(session, wake_senders)
     return len(deliveries)

@@ -1,6 +1,6 @@
-"""`escr webhooks subscribe|list|unsubscribe|deliver`: the URLs a service account is told of
-document events at, and a one-off send of what is due (records/webhook_subscriptions.py,
-workers/webhooks.py, docs/decisions/0038).
+"""`escr webhooks subscribe|list|unsubscribe|redeliver|deliver`: the URLs a service account is
+told of document events at, deliveries given up sent again, and a one-off send of what is due
+(records/webhook_subscriptions.py, workers/webhooks.py, docs/decisions/0038).
 
 Each change is audited as the CLI's local administrator, `cli:<login>`. The secret is printed
 once, by `subscribe`; give it to the receiving system then.
@@ -62,6 +62,16 @@ def unsubscribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def redeliver(args: argparse.Namespace) -> int:
+    settings = ready()
+    with unit_of_work(settings.database_url) as session:
+        count = subs.redeliver(
+            session, caller=_caller(), subscription_id=args.subscription_id, account=None
+        )
+        _print({"subscription_id": args.subscription_id, "redelivering": count})
+    return 0
+
+
 def deliver(args: argparse.Namespace) -> int:
     """Send what is due now, once (the server's thread or the Celery task does it otherwise)."""
     settings = ready()
@@ -88,6 +98,7 @@ def register(sub: Any) -> None:
         "  escr webhooks subscribe mosaic https://... --event document.indexed\n"
         "  escr webhooks list --account mosaic\n"
         "  escr webhooks unsubscribe 3\n"
+        "  escr webhooks redeliver 3\n"
         "  escr webhooks deliver",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -106,5 +117,8 @@ def register(sub: Any) -> None:
     p = actions.add_parser("unsubscribe", help="switch a subscription off")
     p.add_argument("subscription_id", type=int)
     p.set_defaults(func=unsubscribe)
+    p = actions.add_parser("redeliver", help="send the deliveries given up again")
+    p.add_argument("subscription_id", type=int)
+    p.set_defaults(func=redeliver)
     p = actions.add_parser("deliver", help="send the deliveries due now, once")
     p.set_defaults(func=deliver)

@@ -125,10 +125,12 @@ class WebhookSettings(BaseModel):
     poll_s: float = Field(default=5.0, gt=0)  # how often the sender looks when not woken
     timeout_s: float = Field(default=10.0, gt=0)  # one POST's connect and read limit
     # Retries: after attempt n the next waits backoff_base_s * 2**(n-1) (at most
-    # backoff_max_s), +-20% jitter; after max_attempts the delivery is given up (`failed`).
+    # backoff_max_s), +-20% jitter; after max_attempts the delivery is given up (`failed`,
+    # sent again by `escr webhooks redeliver`). 80: doubling up to an hour, then hourly, about
+    # three days in all, so a receiver down over a weekend still hears of everything.
     backoff_base_s: float = Field(default=10.0, gt=0)
     backoff_max_s: float = Field(default=3600.0, gt=0)
-    max_attempts: int = Field(default=12, ge=1)
+    max_attempts: int = Field(default=80, ge=1)
 
 
 class IntakeSettings(BaseModel):

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.db import after_commit
 from catalog.models_webhooks import WebhookDelivery, WebhookSubscription
-from catalog.outbox import EVENT_TYPES
+from catalog.outbox import EVENT_TYPES, wake_senders
 from core.clock import utcnow
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from records.access import Caller
 
 MIN_SECRET = 24  # characters: an HMAC key a person typed should not be guessable
@@ -133,6 +134,42 @@ def unsubscribe(
         detail={"account": row.account},
     )
     return row
+
+
+def redeliver(
+    session: Session, *, caller: Caller, subscription_id: int, account: str | None
+) -> int:
+    """Send the deliveries given up (`failed`) again from their first attempt, e.g. once a
+    receiver is back from an outage longer than the retries; returns how many. Audited."""
+    row = session.get(WebhookSubscription, subscription_id)
+    if row is None or (account is not None and row.account != account):
+        raise NotFound(f"webhook subscription {subscription_id} not found")
+    if not row.active:
+        raise Conflict(f"webhook subscription {subscription_id} is switched off")
+    now = utcnow()
+    again = list(
+        session.scalars(
+            select(WebhookDelivery).where(
+                WebhookDelivery.subscription_id == subscription_id,
+                WebhookDelivery.state == "failed",
+            )
+        )
+    )
+    for delivery in again:
+        delivery.state, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
+        delivery.lease_until = None
+    audit.record(
+        session,
+        actor=caller.user_id,
+        action="webhook_redeliver",
+        target_type="webhook",
+        target_id=str(row.id),
+        on_behalf_of=caller.on_behalf_of,
+        detail={"account": row.account, "deliveries": len(again)},
+    )
+    if again:
+        after_commit(session, wake_senders)
+    return len(again)
 
 
 def deliveries(session: Session, subscription_id: int, limit: int = 100) -> list[dict[str, Any]]:

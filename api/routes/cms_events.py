@@ -25,6 +25,7 @@ from api.schemas.cms_events import (
     PersonEventDone,
     PersonEventRecord,
     PersonEventUndo,
+    Redelivered,
     SplitBody,
     SubscribeBody,
     Subscription,
@@ -199,6 +200,25 @@ def unsubscribe(
         account=_account(session, caller, request, ""),
     )
     return webhook_subscriptions.subscription_json(row)
+
+
+@router.post(
+    "/webhooks/subscriptions/{subscription_id}/redeliver",
+    response_model=Redelivered,
+    responses=EVENT,
+)
+def redeliver(
+    subscription_id: IdPath, request: Request, session: SessionDep, caller: HooksCaller
+) -> dict[str, Any]:
+    """Send again the deliveries given up after their last retry (a receiver back from a long
+    outage), from their first attempt."""
+    count = webhook_subscriptions.redeliver(
+        session,
+        caller=caller,
+        subscription_id=subscription_id,
+        account=_account(session, caller, request, ""),
+    )
+    return {"subscription_id": subscription_id, "redelivering": count}
 
 
 @router.get(

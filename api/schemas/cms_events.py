@@ -143,3 +143,8 @@ class Delivery(Answer):
     last_error: str
     next_attempt_at: str
     delivered_at: str | None
+
+
+class Redelivered(Answer):
+    subscription_id: int
+    redelivering: int = Field(description="deliveries given up that are pending again")

@@ -190,3 +190,34 @@ def test_a_load_writes_an_indexed_event_per_document_for_each_subscription(
         deliveries = list(session.scalars(select(WebhookDelivery)))
         assert len(deliveries) == len(events)  # the other subscription wants disposals only
         assert {d.state for d in deliveries} == {"pending"}
+
+
+@pytest.fixture
+def two_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCR_WEBHOOKS__MAX_ATTEMPTS", "2")
+
+
+def test_deliveries_given_up_are_sent_again_on_request(
+    two_attempts: None, cms_world: World, receiver: Receiver
+) -> None:
+    world = cms_world
+    receiver.fail = 1_000  # down for longer than the retries
+    made = world.client.post(
+        "/api/webhooks/subscriptions",
+        json={"url": receiver.url, "secret": SECRET, "events": ["document.relinked"]},
+        headers=ADMIN,
+    ).json()
+    body = {"from": "MOS3", "into": "MOS1", "reason": "Duplicate records merged in Mosaic"}
+    assert world.client.post("/api/people/merge", json=body, headers=ADMIN).status_code == 200
+    path = f"/api/webhooks/subscriptions/{made['id']}"
+
+    def states() -> list[str]:
+        return [d["state"] for d in world.client.get(f"{path}/deliveries", headers=ADMIN).json()]
+
+    _wait(lambda: states() == ["failed"])
+    assert len(receiver.got) == 2  # two attempts, then given up
+    receiver.fail = 0  # back
+    again = world.client.post(f"{path}/redeliver", headers=ADMIN)
+    assert again.status_code == 200 and again.json()["redelivering"] == 1
+    _wait(lambda: states() == ["delivered"])
+    assert [status for _, _, status in receiver.got] == [500, 500, 200]
