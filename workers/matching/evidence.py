@@ -60,9 +60,12 @@ def _sounds_alike(a: str, b: str) -> bool:
 
 
 def _given_close(written: str, known: str) -> bool:
-    """The same given name: exact, another form (Bob for Robert), or alike (_sounds_alike)."""
+    """The same given name: the name or another form of it (Stan for Stanley), as written or
+    alike (_sounds_alike: "Stqn", a slip in the short form)."""
     a, b = name_tokens(written), name_tokens(known)
-    return bool(a and b) and (_given_agrees(written, known) or _sounds_alike(a[0], b[0]))
+    if not a or not b:
+        return False
+    return any(_sounds_alike(a[0], form) for form in (b[0], *other_forms(b[0])))
 
 
 def _family_close(written: str, known: str) -> bool:

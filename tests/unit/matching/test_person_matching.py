@@ -103,6 +103,7 @@ def test_a_relatives_name_without_the_linked_persons_own_withholds(settings: Set
         assert links("Name: Bob and Noah Walsh\n", "100", "300") == (["LCS1", "LCS3"], [])
         assert links("Name: Naoh Walsh\n", "100") == (["LCS1"], [])
         assert links("Re: Robret Walsh\n", "300") == (["LCS3"], [])
+        assert links("Re: Bbo Walsh\n", "300") == (["LCS3"], [])  # a slip in the short form
         # Another family's name is not a relative's: a name alone still never withholds.
         assert links("Name: Amy Ali\n", "100") == (["LCS1"], [])
 
