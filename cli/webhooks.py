@@ -103,7 +103,13 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = group.add_subparsers(dest="webhooks_command", required=True)
-    p = actions.add_parser("subscribe", help="register a URL (prints the secret, once)")
+    p = _action(
+        actions,
+        "subscribe",
+        "register a URL (prints the secret, once)",
+        "escr webhooks subscribe mosaic https://mosaic.council.example/escr-events",
+        "escr webhooks subscribe mosaic https://... --event document.indexed --secret S",
+    )
     p.add_argument("account", help="the service account the events are for (e.g. mosaic)")
     p.add_argument("url", help="where the events are POSTed (https in production)")
     p.add_argument(
@@ -111,14 +117,34 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--secret", help="the HMAC key (24+ characters); default: escr makes one")
     p.set_defaults(func=subscribe)
-    p = actions.add_parser("list", help="the subscriptions, newest first")
+    p = _action(
+        actions,
+        "list",
+        "the subscriptions, newest first",
+        "escr webhooks list",
+        "escr webhooks list --account mosaic",
+    )
     p.add_argument("--account", help="only this account's")
     p.set_defaults(func=list_subscriptions)
-    p = actions.add_parser("unsubscribe", help="switch a subscription off")
-    p.add_argument("subscription_id", type=int)
+    p = _action(actions, "unsubscribe", "switch a subscription off", "escr webhooks unsubscribe 3")
+    p.add_argument("subscription_id", type=int, help="the subscription's ID (escr webhooks list)")
     p.set_defaults(func=unsubscribe)
-    p = actions.add_parser("redeliver", help="send the deliveries given up again")
-    p.add_argument("subscription_id", type=int)
+    p = _action(
+        actions, "redeliver", "send the deliveries given up again", "escr webhooks redeliver 3"
+    )
+    p.add_argument("subscription_id", type=int, help="the subscription's ID (escr webhooks list)")
     p.set_defaults(func=redeliver)
-    p = actions.add_parser("deliver", help="send the deliveries due now, once")
+    p = _action(actions, "deliver", "send the deliveries due now, once", "escr webhooks deliver")
     p.set_defaults(func=deliver)
+
+
+def _action(actions: Any, name: str, about: str, *examples: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends in examples (as cli.main.command's)."""
+    parser: argparse.ArgumentParser = actions.add_parser(
+        name,
+        help=about,
+        description=about,
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
