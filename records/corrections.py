@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog import documents as docs
+from catalog.db import write_first
 from catalog.models import Document
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
@@ -117,5 +118,6 @@ def _reindex(session: Session, index: SearchIndex, document: Document) -> None:
     document.state = RowState.PENDING_INDEX
     session.commit()
     index.upsert(search_documents(session, with_indexed_family(session, [document])))
+    write_first(session)  # the read above may be stale by now (records.decisions._reindex)
     document.state, document.updated_at = RowState.INDEXED, utcnow()
     session.commit()

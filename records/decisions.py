@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog import documents as docs
 from catalog.access import family_of
+from catalog.db import write_first
 from catalog.matching import add_training_pair, forget_training_pair, resolve_legacy_ids
 from catalog.models import Document, DocumentLink, ExceptionItem, Person
 from catalog.models_matching import LegacyIdResolution
@@ -45,6 +46,9 @@ def _reindex(session: Session, index: SearchIndex, document: Document) -> None:
     document.state = RowState.PENDING_INDEX
     session.commit()
     index.upsert([search_document(session, document)])
+    # The read above may be stale by now (another thread committed: the upload runner, the
+    # webhook sender), and SQLite would refuse this write: begin it as a writer.
+    write_first(session)
     document.state, document.updated_at = RowState.INDEXED, utcnow()
     session.commit()
 
