@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import LegacyId, Person
 from catalog.session_state import CROSSWALK, PEOPLE_FACTS
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One person as a people file (or a CMS's person event) gives them."""
+
+    person_id: str
+    target_system: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    date_of_death: date | None
+    nhs_number: str
+    service: str
+    extra: dict[str, Any]
+    legacy_ids: frozenset[tuple[str, str]]
+
+    def values(self) -> dict[str, Any]:
+        """The person's own columns, as Person stores them."""
+        return {
+            "target_system": self.target_system,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth,
+            "date_of_death": self.date_of_death,
+            "nhs_number": self.nhs_number,
+            "service": self.service,
+            "extra": self.extra,
+        }
 
 
 def upsert_person(
@@ -29,10 +60,8 @@ def upsert_person(
     now: datetime,
 ) -> bool:
     """Create or update a person and replace their legacy IDs; True where anything changed."""
-    CROSSWALK.pop(session)
-    PEOPLE_FACTS.pop(session)
-    person = session.get(Person, person_id)
-    values = dict(
+    row = PersonRow(
+        person_id=person_id,
         target_system=target_system,
         given_name=given_name,
         family_name=family_name,
@@ -41,37 +70,82 @@ def upsert_person(
         nhs_number=nhs_number,
         service=service,
         extra=extra,
+        legacy_ids=frozenset(legacy_ids),
     )
-    new = changed = person is None
-    if person is None:
-        person = Person(person_id=person_id, updated_at=now, **values)
-        session.add(person)
-        session.flush()
-    else:
-        for key, value in values.items():
-            if getattr(person, key) != value:
-                setattr(person, key, value)
-                changed = True
-        if changed:
-            person.updated_at = now
-    wanted = set(legacy_ids)
-    # A new person has no legacy IDs yet (they reference the person): nothing to read or delete.
-    existing = (
-        set()
-        if new
-        else {
-            (row.system, row.legacy_id)
-            for row in session.scalars(select(LegacyId).where(LegacyId.person_id == person_id))
-        }
-    )
-    if wanted != existing:
-        changed = True
-        if existing:
-            session.execute(delete(LegacyId).where(LegacyId.person_id == person_id))
-        session.add_all(
-            LegacyId(system=s, legacy_id=i, person_id=person_id) for s, i in sorted(wanted)
-        )
+    return upsert_people(session, [row], now)[0]
+
+
+def upsert_people(session: Session, rows: Sequence[PersonRow], now: datetime) -> list[bool]:
+    """Create or update people and replace their legacy IDs, whole chunks at a time: the
+    people and their legacy IDs read in IN-lists, new people inserted in one flush, changed
+    legacy IDs deleted and inserted in one statement each. (One person at a time took a
+    lookup, a flush and an autoflush each: 50,000 people 250 s on a busy machine.) Returns,
+    for each row, whether anything changed. A person ID may be given once a call."""
+    ids = [row.person_id for row in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a person ID given twice in one upsert")
+    CROSSWALK.pop(session)
+    PEOPLE_FACTS.pop(session)
+    changed: list[bool] = []
+    stale: list[str] = []  # people whose legacy IDs are replaced
+    fresh: list[dict[str, str]] = []  # the legacy ID rows to insert
+    with session.no_autoflush:
+        people = _people(session, ids)
+        known = _legacy_ids(session, [i for i in ids if i in people])
+        for row in rows:
+            person = people.get(row.person_id)
+            altered = person is None
+            if person is None:
+                session.add(Person(person_id=row.person_id, updated_at=now, **row.values()))
+            else:
+                for key, value in row.values().items():
+                    if getattr(person, key) != value:
+                        setattr(person, key, value)
+                        altered = True
+                if altered:
+                    person.updated_at = now
+            existing = known.get(row.person_id, frozenset())
+            if row.legacy_ids != existing:
+                altered = True
+                if existing:
+                    stale.append(row.person_id)
+                fresh.extend(
+                    {"system": system, "legacy_id": legacy_id, "person_id": row.person_id}
+                    for system, legacy_id in sorted(row.legacy_ids)
+                )
+            changed.append(altered)
+    session.flush()  # the people first: legacy IDs reference them
+    for start in range(0, len(stale), IN_LIST_MAX):
+        chunk = stale[start : start + IN_LIST_MAX]
+        session.execute(delete(LegacyId).where(LegacyId.person_id.in_(chunk)))
+    if fresh:
+        session.execute(insert(LegacyId), fresh)
     return changed
+
+
+def _people(session: Session, ids: Sequence[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    for start in range(0, len(ids), IN_LIST_MAX):
+        chunk = ids[start : start + IN_LIST_MAX]
+        found.update(
+            (person.person_id, person)
+            for person in session.scalars(select(Person).where(Person.person_id.in_(chunk)))
+        )
+    return found
+
+
+def _legacy_ids(session: Session, ids: Sequence[str]) -> dict[str, frozenset[tuple[str, str]]]:
+    found: dict[str, set[tuple[str, str]]] = {}
+    for start in range(0, len(ids), IN_LIST_MAX):
+        chunk = ids[start : start + IN_LIST_MAX]
+        rows = session.execute(
+            select(LegacyId.person_id, LegacyId.system, LegacyId.legacy_id).where(
+                LegacyId.person_id.in_(chunk)
+            )
+        )
+        for person_id, system, legacy_id in rows:
+            found.setdefault(person_id, set()).add((system, legacy_id))
+    return {person_id: frozenset(pairs) for person_id, pairs in found.items()}
 
 
 _CROSSWALK_CACHE_SIZE = 200_000

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog import ledger, legacy_links
 from catalog.models import Batch
-from catalog.people import upsert_person
+from catalog.people import PersonRow, upsert_people
 from core.clock import utcnow
 from core.errors import InvalidInput
 from core.states import Reason, RowState
@@ -66,6 +66,13 @@ def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary
         summary.warnings.extend(f"header: {note}" for note in notes)
         summary.warning_counts.update(note.code for note in notes)
 
+    waiting: list[PersonRow] = []
+
+    def write() -> None:
+        summary.changed += sum(upsert_people(session, waiting, now))
+        session.commit()
+        waiting.clear()
+
     for item in read_people(path, mapping, absent):
         summary.rows += 1
         if isinstance(item, BadPerson):
@@ -73,24 +80,23 @@ def load_people(session: Session, path: Path, mapping: Mapping) -> PeopleSummary
             continue
         summary.warnings.extend(f"line {item.line_no}: {w}" for w in item.warnings)
         summary.warning_counts.update(w.code for w in item.warnings)
-        changed = upsert_person(
-            session,
-            person_id=item.person_id,
-            target_system=item.target_system,
-            given_name=item.given_name,
-            family_name=item.family_name,
-            date_of_birth=item.date_of_birth,
-            date_of_death=item.date_of_death,
-            nhs_number=item.nhs_number,
-            service=item.service,
-            extra=item.extra,
-            legacy_ids=item.legacy_ids,
-            now=now,
+        waiting.append(
+            PersonRow(
+                person_id=item.person_id,
+                target_system=item.target_system,
+                given_name=item.given_name,
+                family_name=item.family_name,
+                date_of_birth=item.date_of_birth,
+                date_of_death=item.date_of_death,
+                nhs_number=item.nhs_number,
+                service=item.service,
+                extra=item.extra,
+                legacy_ids=frozenset(item.legacy_ids),
+            )
         )
-        summary.changed += int(changed)
-        if summary.rows % COMMIT_EVERY == 0:
-            session.commit()
-    session.commit()
+        if len(waiting) >= COMMIT_EVERY:
+            write()
+    write()
     return summary
 
 
