@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from catalog import service_accounts as accounts
 from catalog.db import unit_of_work
 from catalog.models_service import ServiceAccount, ServiceKey
 from cli.common import ready
+from cli.parsing import command
 from core.clock import utcnow
 
 
@@ -141,22 +141,6 @@ def scopes(args: argparse.Namespace) -> int:
         _audit(session, "service_account_scopes", args.name, scopes=list(account.scopes))
         _print(_account_json(session, account))
     return 0
-
-
-def command(
-    sub: Any, name: str, help_text: str, examples: Sequence[str] = ()
-) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends in examples (cli.main.command's layout; not imported
-    from there, which would make the two modules import each other)."""
-    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=help_text,
-        description=help_text,
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    return parser
 
 
 def register(sub: Any) -> None:
