@@ -16,6 +16,7 @@ from typing import Any
 from catalog.db import session_factory, unit_of_work
 from catalog.outbox import EVENT_TYPES
 from cli.common import ready
+from cli.parsing import command
 from records import webhook_subscriptions as subs
 from records.access import service_caller
 from workers.webhooks import deliver_due
@@ -103,12 +104,14 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = group.add_subparsers(dest="webhooks_command", required=True)
-    p = _action(
+    p = command(
         actions,
         "subscribe",
         "register a URL (prints the secret, once)",
-        "escr webhooks subscribe mosaic https://mosaic.council.example/escr-events",
-        "escr webhooks subscribe mosaic https://... --event document.indexed --secret S",
+        [
+            "escr webhooks subscribe mosaic https://mosaic.council.example/escr-events",
+            "escr webhooks subscribe mosaic https://... --event document.indexed --secret S",
+        ],
     )
     p.add_argument("account", help="the service account the events are for (e.g. mosaic)")
     p.add_argument("url", help="where the events are POSTed (https in production)")
@@ -117,34 +120,23 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--secret", help="the HMAC key (24+ characters); default: escr makes one")
     p.set_defaults(func=subscribe)
-    p = _action(
+    p = command(
         actions,
         "list",
         "the subscriptions, newest first",
-        "escr webhooks list",
-        "escr webhooks list --account mosaic",
+        ["escr webhooks list", "escr webhooks list --account mosaic"],
     )
     p.add_argument("--account", help="only this account's")
     p.set_defaults(func=list_subscriptions)
-    p = _action(actions, "unsubscribe", "switch a subscription off", "escr webhooks unsubscribe 3")
+    p = command(
+        actions, "unsubscribe", "switch a subscription off", ["escr webhooks unsubscribe 3"]
+    )
     p.add_argument("subscription_id", type=int, help="the subscription's ID (escr webhooks list)")
     p.set_defaults(func=unsubscribe)
-    p = _action(
-        actions, "redeliver", "send the deliveries given up again", "escr webhooks redeliver 3"
+    p = command(
+        actions, "redeliver", "send the deliveries given up again", ["escr webhooks redeliver 3"]
     )
     p.add_argument("subscription_id", type=int, help="the subscription's ID (escr webhooks list)")
     p.set_defaults(func=redeliver)
-    p = _action(actions, "deliver", "send the deliveries due now, once", "escr webhooks deliver")
+    p = command(actions, "deliver", "send the deliveries due now, once", ["escr webhooks deliver"])
     p.set_defaults(func=deliver)
-
-
-def _action(actions: Any, name: str, about: str, *examples: str) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends in examples (as cli.main.command's)."""
-    parser: argparse.ArgumentParser = actions.add_parser(
-        name,
-        help=about,
-        description=about,
-        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    return parser
