@@ -167,12 +167,19 @@ def _check_subject(session: Session, decision: LinkDecision, title: str = "") ->
     if others and not linked_named:
         reasons.append(f"it names {', '.join(others)} with their date of birth")
     called: list[str] = []
-    if names and linked and not names_any(names, linked):
+    if names and linked and not subject.dates_of_birth and not names_any(names, linked):
+        # Only where no date of birth tells same-name people apart (people_named does then).
         called = [p for p in people_called(session, names) if p not in decision.links]
         if called:
             reasons.append(f"it names {', '.join(called)} and not the linked person")
     if not reasons:
         return
+    # The reviewer's candidates: also those named with a slip or another spelling.
+    others += [
+        p
+        for p in people_named(session, subject, alike=True)
+        if p not in decision.links and p not in others
+    ]
     decision.exceptions.append(
         (
             "subject_mismatch",

@@ -84,18 +84,20 @@ def names_a_relative_instead(names: Sequence[SubjectName], given: str, family: s
     return not any(_given_close(n.given, given) for n in names)
 
 
-def people_named(session: Session, subject: SubjectFields) -> list[str]:
+def people_named(session: Session, subject: SubjectFields, *, alike: bool = False) -> list[str]:
     """Catalog people whose full name (nicknames allowed) and exact date of birth the text's
     subject block gives: identification strong enough to say a document is about them.
+    `alike`: names compared as a writer varies them (slips, Soundex), for the candidates of a
+    link already withheld; never to withhold one (twins Amy and Ann share a Soundex key).
     (Read from the session's people, which the pipeline prefetches a group at a time.)"""
     if not subject.names or not subject.dates_of_birth:
         return []
+    family, given = (_family_close, _given_close) if alike else (_family_agrees, _given_agrees)
     return sorted(
         p.person_id
         for p in people_born_on(session, subject.dates_of_birth)
         if any(
-            _family_agrees(n.family, p.family_name) and _given_agrees(n.given, p.given_name)
-            for n in subject.names
+            family(n.family, p.family_name) and given(n.given, p.given_name) for n in subject.names
         )
     )
 

@@ -76,6 +76,25 @@ def test_the_issue_example_a_school_report_naming_zara_ali_on_noahs_record_is_wi
         assert "LCS2" in found.exceptions[0][1]
 
 
+def test_a_withheld_links_candidates_include_the_named_person_misspelt(
+    settings: Settings,
+) -> None:
+    """Zara Ali's paper on Noah's record with a slip in her name: withheld by the date of
+    birth, and Zara is a candidate. Twins whose names share a Soundex key (Amy, Ann) are still
+    told apart: Amy's paper on Ann's record is withheld, Amy the candidate."""
+    with _catalog(settings) as session:
+        _person(session, "T1", "Amy", "Smith", date(2012, 5, 6), legacy="701")
+        _person(session, "T2", "Ann", "Smith", date(2012, 5, 6), legacy="702")
+        session.commit()
+        text = "School report\nName: Zaar Ali, DOB 17/07/2004\n"
+        found = decide_links(session, system="PARIS", legacy_person_ids=("100",), text=text)
+        assert found.links == {} and found.candidates == ["LCS1", "LCS2"]
+        text = "Name: Amy Smith\nDate of birth: 06/05/2012\n"
+        found = decide_links(session, system="PARIS", legacy_person_ids=("702",), text=text)
+        assert found.links == {} and found.candidates == ["T1", "T2"]
+        assert found.sources["T1"] == "text_name_dob"
+
+
 def test_a_name_that_is_nobodys_in_the_catalog_never_overrides_the_crosswalk(
     settings: Settings,
 ) -> None:
