@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from catalog import outbox
-from catalog.db import writer_session_factory
+from catalog.db import session_factory
 from core.settings import get_settings
 from workers.webhooks import DeliveryThread
 
@@ -25,9 +25,9 @@ async def webhook_lifespan(app: FastAPI) -> AsyncIterator[None]:
     thread: DeliveryThread | None = None
     wake = None
     if settings.webhooks.delivery == "thread":
-        # Its transactions begin as writers on SQLite: a claim reads, then writes, while the
-        # requests of this process write too (catalog.db.writer_session_factory).
-        thread = DeliveryThread(writer_session_factory(settings.database_url), settings)
+        # Plain sessions: a sender that finds nothing due must only read (workers/webhooks.py
+        # _claim); a writer session would hold SQLite's write lock on every poll.
+        thread = DeliveryThread(session_factory(settings.database_url), settings)
         thread.start()
     elif settings.webhooks.delivery == "celery":
         from workers.webhook_tasks import send_after_commit

@@ -18,6 +18,7 @@ from catalog import access as access_rows
 from catalog import audit, renditions
 from catalog import documents as docs
 from catalog.models import AuditEvent, Document, DocumentLink, LegacyId, Person
+from catalog.models_person_events import PersonMerge
 from catalog.models_renditions import Rendition
 from catalog.models_retention import RetentionDecision
 from core.clock import utcnow
@@ -251,6 +252,8 @@ def _not_ready(document_id: int, row: Rendition | None) -> str:
 
 def _person_json(session: Session, person: Person) -> dict[str, Any]:
     legacy = session.scalars(select(LegacyId).where(LegacyId.person_id == person.person_id))
+    # A record the CMS merged away keeps no documents: where they went (decision 0038).
+    merge = session.get(PersonMerge, person.person_id)
     return {
         "person_id": person.person_id,
         "given_name": person.given_name,
@@ -260,6 +263,7 @@ def _person_json(session: Session, person: Person) -> dict[str, Any]:
         "service": person.service,
         "nhs_number": person.nhs_number,
         "legacy_ids": [f"{row.system}:{row.legacy_id}" for row in legacy],
+        "merged_into": merge.into_person_id if merge is not None else None,
     }
 
 

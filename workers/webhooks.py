@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,25 +104,50 @@ def backoff_s(attempts: int, config: WebhookSettings, jitter: float | None = Non
     return float(base * spread)
 
 
+def _due(now: datetime) -> Any:
+    return (
+        (WebhookDelivery.state == PENDING)
+        & (WebhookDelivery.next_attempt_at <= now)
+        & (WebhookDelivery.lease_until.is_(None) | (WebhookDelivery.lease_until < now))
+    )
+
+
 def _claim(session: Session, now: datetime, lease_s: float) -> list[int]:
-    query = (
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.state == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            (WebhookDelivery.lease_until.is_(None)) | (WebhookDelivery.lease_until < now),
-        )
+    """Lease up to CLAIM due deliveries to this sender; their IDs.
+
+    A look that finds nothing due only reads: on SQLite a connection holding the write lock,
+    even for a moment and changing nothing, makes any request that read first and then writes
+    fail at once ("database is locked", no busy wait), so a sender polling every few seconds
+    must not take it. The claim itself is one UPDATE, a write from its first statement."""
+    if session.scalar(select(WebhookDelivery.id).where(_due(now)).limit(1)) is None:
+        session.rollback()
+        return []
+    session.rollback()
+    # The lease's end is this claim's mark (a random microsecond apart from another sender's).
+    until = now + timedelta(seconds=lease_s, microseconds=random.randrange(1_000_000))
+    chosen = (
+        select(WebhookDelivery.id)
+        .where(_due(now))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(CLAIM)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    until = now + timedelta(seconds=lease_s)
-    for row in rows:
-        row.lease_until = until
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(chosen.scalar_subquery()))
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.lease_until == until, WebhookDelivery.state == PENDING)
+            .order_by(WebhookDelivery.id)
+        )
+    )
     session.commit()
-    return [row.id for row in rows]
+    return ids
 
 
 def _request(

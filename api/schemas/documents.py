@@ -126,6 +126,10 @@ class Person(Answer):
     service: str
     nhs_number: str
     legacy_ids: list[str] = Field(description='"system:id" for each legacy ID')
+    merged_into: str | None = Field(
+        default=None,
+        description="where a record the CMS merged away went (its documents are there)",
+    )
 
 
 class ChronologyEntry(Answer):

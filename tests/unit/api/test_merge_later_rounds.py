@@ -99,4 +99,6 @@ def test_later_rounds_after_a_merge_land_on_the_person_it_went_into(
     assert _people_of(world, "U2") == ["MOS1"]
     assert _people_of(world, "B2") == ["MOS1"]
     answer = world.client.get("/api/people/MOS2/documents", headers=ADMIN).json()
-    assert answer["documents"] == []
+    assert answer["documents"] == [] and answer["person"]["merged_into"] == "MOS1"
+    ann = world.client.get("/api/people/MOS1/documents", headers=ADMIN).json()
+    assert ann["person"]["merged_into"] is None
