@@ -85,27 +85,28 @@ class SyntheticArchive:
     truth: list[TruthRow] | None = None
 
 
-def _outcome(plan: RowPlan, original: RowPlan | None = None) -> tuple[str, str, str]:
-    """(state, reason, person_ids) by the linking rules the pipeline implements; `original` is
-    the row whose bytes a repeated-bytes row carries."""
+def _outcome(plan: RowPlan) -> tuple[str, str, str]:
+    """(state, reason, person_ids) by the crosswalk and the NHS-number rule (_withheld says
+    where matching then holds the link back)."""
     if plan.kind in QUARANTINE:
         return RowState.QUARANTINED.value, QUARANTINE[plan.kind].value, ""
     reason = Reason.UNSUPPORTED_TYPE.value if plan.kind == "mdb" else ""
     # Unknown legacy IDs link nobody; a quoted NHS number of someone not linked blocks every link.
     if plan.link in ("unknown", "none", "conflict"):
         return RowState.INDEXED.value, reason, ""
-    if original is not None and _names_its_own_subject(original, plan):
-        # One person's letter filed on someone else's record: the text's name and date of birth
-        # (or NHS number) are another catalog person's, so the link waits for a reviewer as a
-        # subject_mismatch (issue 14) instead of putting the letter on the wrong record.
-        return RowState.INDEXED.value, reason, ""
     return RowState.INDEXED.value, reason, ";".join(sorted(p.person_id for p in plan.people))
 
 
-def _names_its_own_subject(original: RowPlan, copy: RowPlan) -> bool:
-    """Whether the original's text identifies its one subject, who is not the copy's person
-    (render.py prints a single subject's date of birth, or the quote's date or NHS number)."""
-    if len(original.people) != 1 or original.people[0] in copy.people:
+def _withheld(plan: RowPlan, plans: list[RowPlan]) -> bool:
+    """One person's letter repeated on someone else's record (same bytes, two people): its
+    text names its own subject (name and date of birth, or NHS number), another catalog
+    person, so matching holds the crosswalk's link back as a subject_mismatch for a reviewer
+    (issue 14) instead of putting the letter on the wrong record."""
+    if plan.copy_of is None:
+        return False
+    original = plans[plan.copy_of]
+    # render.py prints a single subject's date of birth, or the quote's date or NHS number.
+    if len(original.people) != 1 or original.people[0] in plan.people:
         return False
     quote = original.quote
     return quote is None or bool(quote.dob or quote.nhs == original.people[0].nhs_number)
@@ -171,12 +172,12 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> No
 
 def _repeat_a_row(rng: random.Random, lines: list[list[str]], exp: list[list[str]]) -> None:
     """Append a verbatim copy of one indexed, linked line at a later position (same_source_id)."""
-    candidates = [i for i, e in enumerate(exp) if e[2] == RowState.INDEXED and e[4] and not e[3]]
+    candidates = [i for i, e in enumerate(exp) if e[2] == RowState.INDEXED and e[8] and not e[3]]
     src = rng.choice(candidates)
     at = rng.randint(src + 1, len(lines))
     lines.insert(at, list(lines[src]))
     repeat = [RowState.DUPLICATE.value, Reason.SAME_SOURCE_ID.value, "", "", ""]
-    exp.insert(at, [*exp[src][:2], *repeat, exp[src][7]])
+    exp.insert(at, [*exp[src][:2], *repeat, exp[src][7], ""])
 
 
 def make_archive(
@@ -275,19 +276,21 @@ def _render_all(rng: random.Random, plans: list[RowPlan], out_dir: Path) -> list
 def _rows(
     rng: random.Random, plans: list[RowPlan], rendered: list[RenderedRow]
 ) -> tuple[list[list[str]], list[list[str]]]:
-    """Manifest lines, and expected lines (without line_no; sha256 last, for content groups)."""
+    """Manifest lines, and expected lines (without line_no; then sha256, for content groups,
+    and the people the crosswalk names, which _repeat_a_row picks by)."""
     lines: list[list[str]] = []
     exp: list[list[str]] = []
     serial = 1_000_000
     for plan, row in zip(plans, rendered, strict=True):
         serial += rng.randint(1, 9)  # legacy IDs have gaps: deleted and test documents
         lines.append(_manifest_line(rng, plan, row, f"D{serial}"))
-        original = plans[plan.copy_of] if plan.copy_of is not None else None
-        state, reason, person_ids = _outcome(plan, original)
+        state, reason, crosswalk_ids = _outcome(plan)
+        person_ids = "" if _withheld(plan, plans) else crosswalk_ids
         indexed = state == RowState.INDEXED
         text = row.phrase if indexed and plan.kind != "mdb" else ""
         doc_type = plan.doc_type if indexed else ""
-        exp.append([*lines[-1][:2], state, reason, person_ids, doc_type, text, row.sha256])
+        row_exp = [state, reason, person_ids, doc_type, text, row.sha256, crosswalk_ids]
+        exp.append([*lines[-1][:2], *row_exp])
     return lines, exp
 
 

@@ -21,6 +21,12 @@ from tests.factories.archive import SyntheticArchive, make_archive
 
 MAPPING = Path(__file__).parents[3] / "workers" / "sources" / "default_mapping.yaml"
 NHS_IN_TEXT = re.compile(r"(?<!\d)(\d{3}) ?(\d{3}) ?(\d{4})(?!\d)")
+SUBJECT_IN_TEXT = re.compile(r"Name: (.+)\nDate of birth: (\d\d/\d\d/\d{4})")
+
+
+def _dmy(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +187,9 @@ def test_duplicates(archive: SyntheticArchive) -> None:
         if e.expected_state == "indexed":
             groups.setdefault(e.content_group, set()).add(e.person_ids)
     shared = [people for people in groups.values() if len(people) > 1]
-    assert len(shared) == 1 and all(shared[0])  # one file on two people's records
+    # One file on two people's records: its subject's, and another's where it is withheld
+    # (its text names its subject, who is not that person: a subject_mismatch to review).
+    assert len(shared) == 1 and sorted(shared[0])[0] == "" and all(sorted(shared[0])[1:])
 
 
 def test_the_kind_mix(archive: SyntheticArchive) -> None:
@@ -219,7 +227,12 @@ def test_links_follow_the_rules(archive: SyntheticArchive) -> None:
     people = _read(archive.people_path)
     walk = _crosswalk(people)
     owner = {p["nhs_number"]: p["person_id"] for p in people}
-    outcomes = {"conflict": 0, "own": 0, "siblings": 0, "padded": 0}
+    # Who a letter's "Name: ... / Date of birth: dd/mm/yyyy" header names, if a catalog person.
+    named = {
+        (f"{p['given_name']} {p['family_name']}", _dmy(p["date_of_birth"])): p["person_id"]
+        for p in people
+    }
+    outcomes = {"conflict": 0, "own": 0, "siblings": 0, "padded": 0, "misfiled": 0}
     for row, exp in zip(manifest, archive.expected, strict=True):
         if exp.expected_state != "indexed":
             continue
@@ -229,11 +242,16 @@ def test_links_follow_the_rules(archive: SyntheticArchive) -> None:
         quoted = {owner.get("".join(m.groups())) for m in NHS_IN_TEXT.finditer(text)} - {None}
         if quoted - linked and linked:
             linked, outcomes["conflict"] = set(), outcomes["conflict"] + 1
+        subject = SUBJECT_IN_TEXT.search(text)
+        about = named.get(subject.groups()) if subject else None
+        if about and linked and about not in linked:  # someone else's letter: withheld
+            linked, outcomes["misfiled"] = set(), outcomes["misfiled"] + 1
         outcomes["own"] += bool(quoted and quoted <= linked)
         outcomes["siblings"] += len(linked) == 2
         outcomes["padded"] += any(x != x.strip() or x.startswith("0") for x in ids)
         assert exp.person_ids == ";".join(sorted(linked)), row["source_document_id"]
     assert outcomes["conflict"] >= 2 and outcomes["own"] >= 3 and outcomes["siblings"] >= 1
+    assert outcomes["misfiled"] == 1  # the letter repeated on another person's record
     assert outcomes["padded"] >= 3
 
 
