@@ -98,6 +98,10 @@ def decide_links(
         decision.subject = _subject(text)
         if decision.links:
             _check_subject(session, decision, title)
+        elif decision.candidates:  # an ambiguous legacy ID: also whom the text names
+            for pid in people_named(session, decision.subject, alike=True):
+                decision.sources.setdefault(pid, "text_name_dob")
+                decision.candidates.append(pid)
     decision.candidates = sorted(set(decision.candidates) - set(decision.links))
     return decision
 

@@ -25,6 +25,13 @@ def same_birth_date(written: date, known: date) -> bool:
     return (written.year, written.month, written.day) == (known.year, known.day, known.month)
 
 
+def _swapped(written: date) -> date | None:
+    """The date with day and month swapped, where that is another valid date."""
+    if written.day > 12 or written.day == written.month:
+        return None
+    return date(written.year, written.day, written.month)
+
+
 def _given_agrees(written: str, known: str) -> bool:
     a, b = name_tokens(written), name_tokens(known)
     if not a or not b:
@@ -87,15 +94,19 @@ def names_a_relative_instead(names: Sequence[SubjectName], given: str, family: s
 def people_named(session: Session, subject: SubjectFields, *, alike: bool = False) -> list[str]:
     """Catalog people whose full name (nicknames allowed) and exact date of birth the text's
     subject block gives: identification strong enough to say a document is about them.
-    `alike`: names compared as a writer varies them (slips, Soundex), for the candidates of a
-    link already withheld; never to withhold one (twins Amy and Ann share a Soundex key).
+    `alike`: names compared as a writer varies them (slips, Soundex) and dates of birth with
+    the day and month swapped too, for a reviewer's candidates; never to withhold a link
+    (twins Amy and Ann share a Soundex key).
     (Read from the session's people, which the pipeline prefetches a group at a time.)"""
     if not subject.names or not subject.dates_of_birth:
         return []
     family, given = (_family_close, _given_close) if alike else (_family_agrees, _given_agrees)
+    born = list(subject.dates_of_birth)
+    if alike:
+        born += [swapped for d in born if (swapped := _swapped(d)) is not None]
     return sorted(
         p.person_id
-        for p in people_born_on(session, subject.dates_of_birth)
+        for p in people_born_on(session, born)
         if any(
             family(n.family, p.family_name) and given(n.given, p.given_name) for n in subject.names
         )

@@ -95,6 +95,26 @@ def test_a_withheld_links_candidates_include_the_named_person_misspelt(
         assert found.sources["T1"] == "text_name_dob"
 
 
+def test_the_reviewers_candidates_include_whom_the_text_names_swapped_or_ambiguous(
+    settings: Settings,
+) -> None:
+    """Robert Walsh's paper, his date of birth written month first, on Noah's record: Robert is
+    a candidate. A legacy ID two people share (recycled), the text naming a third with their
+    date of birth: the third is a candidate beside the two."""
+    with _catalog(settings) as session:
+        _person(session, "LCS7", "Amy", "Jones", date(2001, 1, 1), legacy="800")
+        _person(session, "LCS8", "Ben", "Jones", date(1999, 2, 2), legacy="800")
+        session.commit()
+        text = "Name: Robert Walsh\nDOB: 03/04/2010\n"
+        found = decide_links(session, system="PARIS", legacy_person_ids=("100",), text=text)
+        assert found.links == {} and found.candidates == ["LCS1", "LCS3"]
+        text = "Name: Zara Ali, DOB 17/07/2004\n"
+        found = decide_links(session, system="PARIS", legacy_person_ids=("800",), text=text)
+        assert [k for k, _ in found.exceptions] == ["ambiguous_legacy_id"]
+        assert found.candidates == ["LCS2", "LCS7", "LCS8"]
+        assert found.sources["LCS2"] == "text_name_dob"
+
+
 def test_a_name_that_is_nobodys_in_the_catalog_never_overrides_the_crosswalk(
     settings: Settings,
 ) -> None:
