@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
+from catalog.db import IN_LIST_MAX
 from catalog.models import Batch, Document, LedgerRow
 from core.errors import NotFound
 from core.states import RowState
@@ -132,3 +133,23 @@ def sync_many(session: Session, batch: str, documents: Sequence[Document], now: 
             .values(state=state, reason=reason, detail=detail, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def uploaded(session: Session, document_ids: Sequence[int]) -> list[int]:
+    """Of these documents, those a case management system uploaded (their row is in an
+    upload batch): what is retention-evaluated as soon as it is indexed, where a migrated
+    document waits for the sweep."""
+    found: list[int] = []
+    for start in range(0, len(document_ids), IN_LIST_MAX):
+        chunk = document_ids[start : start + IN_LIST_MAX]
+        found.extend(
+            session.scalars(
+                select(LedgerRow.document_id)
+                .where(
+                    LedgerRow.document_id.in_(chunk),
+                    LedgerRow.batch.like(f"{UPLOAD_BATCH_PREFIX}%"),
+                )
+                .distinct()
+            )
+        )
+    return sorted(i for i in found if i is not None)

@@ -10,7 +10,9 @@ from celery import Celery
 
 from core.settings import Settings
 
-app = Celery("escr", include=["workers.tasks", "workers.webhook_tasks"])
+# api.retention_tasks: an upload's retention, sent by name from the index task (the pipeline
+# does not import governance; the workers' app registers the task).
+app = Celery("escr", include=["workers.tasks", "workers.webhook_tasks", "api.retention_tasks"])
 
 QUEUES = ("default", "ocr", "render", "convert")
 

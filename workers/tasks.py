@@ -54,6 +54,9 @@ from workers.stages import (
 
 log = get_logger(__name__)
 
+# api.retention_tasks' task, sent by name: the pipeline does not import governance.
+EVALUATE_RETENTION = "escr.evaluate_retention"
+
 
 class StageTask(Task):  # type: ignore[misc]
     """A stage whose permanent failure is recorded on the row or document, never lost: each
@@ -418,6 +421,9 @@ def index(document_id: int) -> int:
             _sync(session, document)
             # Its rendition, on the render queue once the index write has committed.
             after_commit(session, partial(render.delay, document.id))
+        uploaded = ledger.uploaded(session, [d.id for d in documents])
+        if uploaded:  # a CMS's upload: its retention now, not at the next sweep
+            after_commit(session, partial(app.send_task, EVALUATE_RETENTION, args=[uploaded]))
     return document_id
 
 

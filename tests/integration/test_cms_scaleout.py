@@ -5,6 +5,7 @@ real Celery workers, the API in process with ESCR_INTAKE__RUNNER=celery, so each
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,13 @@ def test_cms_contract_on_the_scale_out_stack(
 ) -> None:
     cms, stack = mosaic_on_stack
     document_id = contract.upload_until_searchable(cms, "MOS1")
+    # Retention-evaluated once indexed, by the workers' escr.evaluate_retention (as the
+    # embedded runner does), not at the next sweep.
+    deadline = time.monotonic() + 60
+    while (retention := cms.get(f"/api/documents/{document_id}").json()["retention"]) is None:
+        assert time.monotonic() < deadline, "the upload's retention was never evaluated"
+        time.sleep(0.2)
+    assert retention["status"] in ("scheduled", "retained", "due")
     contract.fetch_with_etags(cms, document_id)
     contract.retry_stores_once(cms, "MOS1")
     contract.version_then_correct(cms, "MOS3")
