@@ -31,6 +31,7 @@ SOURCE_LABELS = {
     "crosswalk": "crosswalk",
     "text_nhs": "NHS number in the text",
     "text_name_dob": "name and date of birth in the text",
+    "text_name": "name in the text",
     "probable": "probable match",
 }
 _NAME_FIELDS = ("given_name", "family_name", "name")
