@@ -61,11 +61,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url=url, people=people)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_chromium() -> Iterator[Browser]:
-    """The session's one Chromium. Every browser test uses it: Playwright's sync API cannot be
-    started while another instance runs in the same thread ("using Playwright Sync API inside
-    the asyncio loop"), so a module starting its own failed whenever it ran after another."""
+    """The module's one Chromium, which every browser fixture of the module uses: Playwright's
+    sync API cannot be started while another instance runs in the same thread ("using
+    Playwright Sync API inside the asyncio loop"), so two fixtures each starting their own
+    failed. Stopped with the module, not kept for the session: while it runs, its event loop
+    is the main thread's, so later tests' asyncio.run() and TestClient requests failed (a
+    request abandoned mid-way held SQLite's write lock: "database is locked")."""
     _ensure_browser_deps()
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -73,6 +76,6 @@ def shared_chromium() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site: Site, shared_chromium: Browser) -> Browser:
     return shared_chromium
