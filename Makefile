@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 	scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[scale,dev]'
+	# compat: a plain .pth path entry; setuptools' default editable finder prints a warning block
+	# on every install and lets a same-named folder in the working directory shadow the package.
+	$(BIN)/pip install -q -e '.[scale,dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 browser-deps: ## Debian's Chromium and axe-core for the browser tests (never a browser download)
