@@ -241,3 +241,60 @@ def test_a_yaml_error_names_its_line_not_a_parser_traceback(tmp_path: Path) -> N
     mapping_file.write_text("manifest_columns:\n  title: [x\n  sha256: y\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"map.yaml line 3: not valid YAML: expected ','"):
         load_mapping(mapping_file)
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read(tmp_path: Path) -> None:
+    """Excel's "Unicode text" export: UTF-16 with a byte-order mark, cells split by tabs. It
+    was decoded as Windows-1252 and refused with a header of NULs no mapping could name."""
+    manifest = tmp_path / "m.csv"
+    row_text = "PARIS\tD1\t1\tdocs\\a.pdf\tLetter, £50 – Zoë\t\t04/03/2019\t\tx\r\n"
+    text = HEADER.replace(",", "\t") + row_text
+    manifest.write_bytes(text.encode("utf-16"))  # with its BOM, as Excel writes it
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow)
+    assert row.file_path == "docs\\a.pdf" and row.title == "Letter, £50 – Zoë"
+    assert row.document_date == date(2019, 3, 4) and row.extra == {"created_by": "x"}
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_delimiter_is_the_one_the_header_uses(tmp_path: Path, delimiter: str) -> None:
+    """European Excel saves "CSV" with semicolons; other exports use tabs or pipes. Every row
+    was one cell before, and the header was refused."""
+    lines = (HEADER, "PARIS,D1,1,a.txt,Letter,,04/03/2019,,x\n", "PARIS,D2,1,b.txt,t,,,,y\n")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("".join(line.replace(",", delimiter) for line in lines), "utf-8-sig")
+    first, second = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(first, ManifestRow) and isinstance(second, ManifestRow)
+    assert (first.source_document_id, first.file_path) == ("D1", "a.txt")
+    assert second.extra == {"created_by": "y"}
+
+
+def test_a_comma_header_keeps_semicolons_in_its_cells(tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.csv", "PARIS,D1,1;2,a.txt,re: a; b,,,,x\n")
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow)
+    assert row.legacy_person_ids == ("1", "2") and row.title == "re: a; b"
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
+    """Two `title` columns: the second silently won and the first's values were lost."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "source_system,source_document_id,file_path,title,Notes,title\n"
+        "PARIS,D1,a.txt,first,n,second\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput, match="header names 'title' twice: columns 4 and 6"):
+        list(read_manifest(manifest, load_mapping()))
+
+
+def test_blank_header_columns_from_trailing_delimiters_are_not_metadata(tmp_path: Path) -> None:
+    """A spreadsheet's export ends every line with empty cells under empty headers."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "source_system,source_document_id,file_path,,\nPARIS,D1,a.txt,,\nPARIS,D2,b.txt,,kept\n",
+        encoding="utf-8",
+    )
+    first, second = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(first, ManifestRow) and first.extra == {}
+    assert isinstance(second, ManifestRow) and second.extra == {"column 5": "kept"}

@@ -28,11 +28,29 @@ class Note:
         return self.detail
 
 
+# Byte-order marks and the codec that reads past them; UTF-32's first, as UTF-16 LE's is a prefix
+# of UTF-32 LE's. Excel's "Unicode text" export is UTF-16 with its mark.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Cell separators an export may use, in order of preference when the header holds as many of
+# each: a comma, a semicolon (Excel's "CSV" where the decimal mark is a comma), a tab (Excel's
+# "Unicode text"), a pipe.
+DELIMITERS = (",", ";", "\t", "|")
+
+
 def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
-    """The first of `encodings` that decodes the whole file; a UTF-8 BOM always wins."""
+    """The first of `encodings` that decodes the whole file; a byte-order mark (UTF-8, UTF-16,
+    UTF-32) always wins."""
     with path.open("rb") as handle:
-        if handle.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
+        start = handle.read(4)
+    for bom, codec in _BOMS:
+        if start.startswith(bom):
+            return codec
     for encoding in encodings:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -79,7 +97,19 @@ def read_rows(
                     Note("wrong_cell_count", f"expected {len(header)} cells, found {len(cells)}"),
                 )
                 continue
-            yield line_no, dict(zip(header, cells, strict=True))
+            yield line_no, _cells_by_column(header, cells)
+
+
+def _cells_by_column(header: list[str], cells: list[str]) -> dict[str, str]:
+    """Column name -> cell. A column without a name (the empty cells a spreadsheet's trailing
+    delimiters add) is left out where its cell is empty, else kept as "column N"."""
+    row: dict[str, str] = {}
+    for number, (name, cell) in enumerate(zip(header, cells, strict=True), start=1):
+        if name:
+            row[name] = cell
+        elif cell.strip():
+            row[f"column {number}"] = cell
+    return row
 
 
 @contextmanager
@@ -91,12 +121,28 @@ def open_rows(
         raise InvalidInput(f"{path}: no such file")
     encoding = detect_encoding(path, encodings)
     with path.open("r", encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
+        delimiter = header_delimiter(handle.readline())
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InvalidInput(f"{path}: empty file, expected a header row") from None
         yield header, _numbered(reader)
+
+
+def header_delimiter(line: str) -> str:
+    """The separator the header line uses most outside quotes (a comma where it uses none):
+    column names seldom hold one, while a title cell may hold any."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # the first of the most used
+    return best if counts[best] else ","
 
 
 def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -151,8 +197,16 @@ def header_problem(path: Path, header: list[str], required: dict[str, str]) -> s
             f"{path}: header lacks column(s) {', '.join(missing)}; its columns are: {found}. "
             "Name this export's columns in a mapping file (escr load --mapping FILE)"
         )
+    first: dict[str, int] = {}
     for number, column in enumerate(header, start=1):
         where = control_character(column)
         if where is not None:
             return f"{path}: header column {number} holds control character {where}"
+        earlier = first.setdefault(column, number)
+        if column and earlier != number:
+            # Which column holds the values is not ours to guess; one of them was lost before.
+            return (
+                f"{path}: header names {column!r} twice: columns {earlier} and {number}; "
+                "rename one in the file, nothing was loaded"
+            )
     return None
