@@ -34,10 +34,19 @@ MONTHS: dict[str, int] = {
 
 # Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for.
 _EXCEL_EPOCH = date(1899, 12, 30)
+# An Excel serial number, with the fraction of a day a date-time cell adds ("43528.5").
+_EXCEL_SERIAL = re.compile(r"(\d{1,5})(?:\.\d+)?")
+# The time of day a spreadsheet's date-time cell writes after the date ("04/03/2019 14:30",
+# "4/3/2019 2:30 PM"); only a real time, so "25:99" leaves the value unreadable.
+_TIME_OF_DAY = re.compile(
+    r"(?P<date>.*\S)[ T]+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?"
+)
 
 
 def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) -> date | None:
-    """A date from ISO 8601, one of `formats`, or an Excel serial; None for empty.
+    """A date from ISO 8601, one of `formats`, or an Excel serial; None for empty. A time of
+    day after the date is ignored; a two-digit year is read as the latest year not to come.
 
     Raises ValueError for a value that is present but unreadable.
     """
@@ -49,20 +58,31 @@ def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) 
     except ValueError:
         pass
     impossible = ""
-    for fmt in formats:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError as exc:
-            # "31/02/2021" has the shape of %d/%m/%Y but names no day: say so, not "unreadable".
-            if not impossible and "out of range" in str(exc):
-                impossible = fmt
-    if excel_serial and text.isdigit() and 1 <= int(text) <= 80000:
-        return _EXCEL_EPOCH + timedelta(days=int(text))
+    timed = _TIME_OF_DAY.fullmatch(text)
+    for candidate in (text, timed.group("date")) if timed else (text,):
+        for fmt in formats:
+            try:
+                return _not_ahead(datetime.strptime(candidate, fmt).date(), fmt)
+            except ValueError as exc:
+                # "31/02/2021" has the shape of %d/%m/%Y but names no day: say so.
+                if not impossible and "out of range" in str(exc):
+                    impossible = fmt
+    serial = _EXCEL_SERIAL.fullmatch(text)
+    if excel_serial and serial and 1 <= int(serial.group(1)) <= 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(serial.group(1)))
     if impossible:
         raise ValueError(f"{text!r} is not a real date (read as {impossible})")
     raise ValueError(
         f"unreadable date {text!r} (expected YYYY-MM-DD or one of {', '.join(formats)})"
     )
+
+
+def _not_ahead(day: date, fmt: str) -> date:
+    """A two-digit year (%y) that strptime put in the future is the century before: legacy
+    records hold past dates, and a date of birth "05-Jun-52" is 1952 (strptime says 2052)."""
+    if "%y" not in fmt or day <= date.today():
+        return day
+    return day.replace(year=day.year - 100)  # 29 February: 2000 is past, so never 1900
 
 
 def normalise_legacy_id(value: str) -> str:

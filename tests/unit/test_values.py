@@ -27,6 +27,34 @@ def test_parse_date_accepts_legacy_forms(text: str, expected: date | None) -> No
     assert parse_date(text, FORMATS) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A spreadsheet's date-time cells: the time of day after the date (it was unreadable).
+        ("04/03/2019 14:30", date(2019, 3, 4)),
+        ("04/03/2019 14:30:05", date(2019, 3, 4)),
+        ("4/3/2019 2:30 PM", date(2019, 3, 4)),
+        ("04-Mar-2019 00:00:00", date(2019, 3, 4)),
+        ("2019-03-04 09:00:00", date(2019, 3, 4)),
+        ("2019-03-04T10:15:00Z", date(2019, 3, 4)),
+        # An Excel serial of a date and time (noon on the day).
+        ("43528.5", date(2019, 3, 4)),
+        # A two-digit year is never read into the future: a date of birth in 1952, not 2052.
+        ("05-Jun-52", date(1952, 6, 5)),
+        ("30-Dec-65", date(1965, 12, 30)),
+        ("12-Jan-05", date(2005, 1, 12)),
+    ],
+)
+def test_parse_date_reads_what_spreadsheets_write(text: str, expected: date) -> None:
+    assert parse_date(text, FORMATS) == expected
+
+
+def test_a_two_digit_year_is_the_last_hundred_years_from_today() -> None:
+    this_year = date.today().year % 100
+    past = f"01-Jan-{(this_year + 1) % 100:02d}"  # next year's two digits: a century ago
+    assert parse_date(past, FORMATS).year == date.today().year + 1 - 100  # type: ignore[union-attr]
+
+
 def test_parse_date_refuses_nonsense() -> None:
     # The shape of a known format but no such day: said so, not just "unreadable".
     with pytest.raises(ValueError, match="'31/02/2019' is not a real date"):
@@ -35,6 +63,10 @@ def test_parse_date_refuses_nonsense() -> None:
         parse_date("2nd April 2019", FORMATS)
     with pytest.raises(ValueError):
         parse_date("yesterday", FORMATS)
+    with pytest.raises(ValueError, match="'31/02/2019 10:00' is not a real date"):
+        parse_date("31/02/2019 10:00", FORMATS)
+    with pytest.raises(ValueError, match="unreadable date '04/03/2019 25:99'"):
+        parse_date("04/03/2019 25:99", FORMATS)
 
 
 def test_nhs_number_check() -> None:
