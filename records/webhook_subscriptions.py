@@ -3,7 +3,6 @@ docs/decisions/0038). Each change is audited; functions do not commit."""
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from catalog.models_webhooks import WebhookDelivery, WebhookSubscription
 from catalog.outbox import EVENT_TYPES, wake_senders
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
+from domain.webhook_addresses import forbidden_host
 from records.access import Caller
 
 MIN_SECRET = 24  # characters: an HMAC key a person typed should not be guessable
@@ -30,24 +30,13 @@ def _checked_url(url: str, *, https_only: bool) -> str:
         raise InvalidInput(f"the URL must be {' or '.join(allowed)} with a host")
     if parts.username or parts.password:
         raise InvalidInput("the URL must not carry a user name or password (it is logged)")
-    if https_only and _own_machine(parts.hostname):
+    if https_only and forbidden_host(parts.hostname):
         # In production a subscription may not aim at escr's own machine or the cloud's
-        # metadata address: the deliveries' statuses would let a caller probe them. A council's
-        # private network stays allowed (its CMS lives there).
+        # metadata address in any spelling (domain/webhook_addresses.py): the deliveries'
+        # statuses would let a caller probe them. A council's private network stays allowed
+        # (its CMS lives there). A name is checked by the sender when it connects.
         raise InvalidInput("the URL names this machine or a link-local address")
     return url.strip()
-
-
-def _own_machine(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
-        ".localhost"
-    ):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _checked_events(events: Sequence[str]) -> list[str]:

@@ -14,8 +14,11 @@ Celery task `escr.deliver_webhooks` (scale-out; workers/webhook_tasks.py).
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
 import random
+import socket
 import threading
 import time
 import urllib.error
@@ -23,6 +26,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -34,6 +38,7 @@ from catalog.models_webhooks import WebhookDelivery, WebhookEvent, WebhookSubscr
 from core.clock import utcnow
 from core.logging import get_logger
 from core.settings import Settings, WebhookSettings
+from domain.webhook_addresses import forbidden, forbidden_host
 from domain.webhook_signature import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
 
 log = get_logger(__name__)
@@ -64,15 +69,77 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+REFUSED_ADDRESS = "resolves to this machine or a link-local address: not sent"
+
+
+def _checked_connection(
+    address: tuple[str, int], timeout: Any = None, source_address: Any = None
+) -> socket.socket:
+    """A connection to `address` made only after every address its name resolves to is
+    checked, to the checked address itself: a name re-pointed between a check and the
+    connect (DNS rebinding) cannot reach this machine or the metadata service."""
+    host, port = address
+    if forbidden_host(host):
+        raise ConnectionRefusedError(f"{host} {REFUSED_ADDRESS}")
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    ips = [str(info[4][0]) for info in found]
+    if not ips or any(forbidden(ipaddress.ip_address(ip.split("%", 1)[0])) for ip in ips):
+        raise ConnectionRefusedError(f"{host} {REFUSED_ADDRESS}")
+    error: OSError | None = None
+    for ip in ips:
+        try:
+            return socket.create_connection((ip, port), timeout, source_address)
+        except OSError as exc:
+            error = exc
+    assert error is not None
+    raise error
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = self._checked  # type: ignore[method-assign]
+
+    def _checked(
+        self, address: tuple[str, int], timeout: Any = None, source_address: Any = None
+    ) -> socket.socket:
+        tunnel = getattr(self, "_tunnel_host", None)
+        if tunnel:
+            # Through the council's proxy (which may be a local one): the proxy resolves the
+            # receiver, so only its name can be checked here.
+            if forbidden_host(tunnel):
+                raise ConnectionRefusedError(f"{tunnel} {REFUSED_ADDRESS}")
+            return socket.create_connection(address, timeout, source_address)
+        return _checked_connection(address, timeout, source_address)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection, _CheckedHTTPConnection):
+    pass
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
 _OPENER = urllib.request.build_opener(_NoRedirect)
+_GUARDED = urllib.request.build_opener(_NoRedirect, _CheckedHTTPHandler, _CheckedHTTPSHandler)
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Answer:
+def http_post(
+    url: str, body: bytes, headers: dict[str, str], timeout_s: float, *, guard: bool = False
+) -> Answer:
     """POST with the standard library (the environment's proxy settings apply, as a council's
-    network may need them); a redirect is not followed."""
+    network may need them); a redirect is not followed. With `guard` (production) the
+    connection goes only to an address that is not this machine's nor link-local."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _OPENER.open(request, timeout=timeout_s) as response:
+        with (_GUARDED if guard else _OPENER).open(request, timeout=timeout_s) as response:
             response.read(64 * 1024)
             return Answer(int(response.status))
     except urllib.error.HTTPError as exc:
@@ -197,10 +264,17 @@ class Round:
     next_due: datetime | None = None
 
 
+def production_post(settings: Settings) -> Post:
+    """The sender's POST: in production it connects only to checked addresses (the
+    subscription's check reads the URL; a name is only known once resolved)."""
+    return partial(http_post, guard=settings.api.environment == "production")
+
+
 def deliver_due(
-    factory: sessionmaker[Session], settings: Settings, *, post: Post = http_post
+    factory: sessionmaker[Session], settings: Settings, *, post: Post | None = None
 ) -> Round:
     """Send every delivery due now (claimed CLAIM at a time), recording each answer."""
+    post = post or production_post(settings)
     done = Round()
     lease_s = settings.webhooks.timeout_s * CLAIM + 30
     while True:
@@ -238,7 +312,7 @@ class DeliveryThread:
     on after a pause that doubles up to a minute; it never ends the thread."""
 
     def __init__(
-        self, factory: sessionmaker[Session], settings: Settings, post: Post = http_post
+        self, factory: sessionmaker[Session], settings: Settings, post: Post | None = None
     ) -> None:
         self.factory, self.settings, self.post = factory, settings, post
         self._wake = threading.Event()

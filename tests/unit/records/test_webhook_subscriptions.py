@@ -31,6 +31,17 @@ def test_a_url_that_is_not_a_web_address_is_refused_anywhere(url: str) -> None:
         "https://[::1]/x",
         "https://169.254.169.254/latest/meta-data/",  # the cloud's metadata address
         "https://0.0.0.0/x",
+        # The same addresses in the other spellings a resolver takes (all were accepted).
+        "https://127.1/x",
+        "https://2130706433/x",  # 127.0.0.1 as one decimal number
+        "https://0x7f000001/x",
+        "https://0177.0.0.1/x",
+        "https://0/x",  # 0.0.0.0
+        "https://[::ffff:127.0.0.1]/x",  # IPv4-mapped IPv6
+        "https://2852039166/latest/meta-data/",  # 169.254.169.254
+        "https://[::ffff:a9fe:a9fe]/latest/meta-data/",
+        "https://localhost./x",
+        "https://LOCALHOST/x",
     ],
 )
 def test_production_refuses_plain_http_and_this_machine(url: str) -> None:
@@ -39,7 +50,12 @@ def test_production_refuses_plain_http_and_this_machine(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://mosaic.council.example/escr-events", "https://10.20.30.40/escr"]
+    "url",
+    [
+        "https://mosaic.council.example/escr-events",
+        "https://10.20.30.40/escr",
+        "https://10.1/escr",  # 10.0.0.1 written short: the council's network, not this machine
+    ],
 )
 def test_production_accepts_https_on_the_councils_network(url: str) -> None:
     assert _checked_url(url, https_only=True) == url
