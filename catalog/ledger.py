@@ -91,6 +91,14 @@ def iter_rows(session: Session, batch: str, page: int = 200) -> Iterator[list[Le
         last_id = rows[-1].id
 
 
+def row_detail(row: LedgerRow) -> str:
+    """The row's detail with the manifest's warnings its row was loaded in spite of (an
+    unreadable date): the end state's detail is the document's, which replaced them."""
+    warnings = (row.payload or {}).get("warnings") or []
+    added = [w for w in warnings if w not in row.detail]
+    return "; ".join(part for part in (row.detail, *added) if part)
+
+
 def sync_document_rows(
     session: Session,
     batch: str,

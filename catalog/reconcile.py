@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.ledger import get_batch
+from catalog.ledger import get_batch, row_detail
 from catalog.models import Document, DocumentLink, LedgerRow
 from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, RowState
@@ -152,7 +152,7 @@ def iter_row_report(session: Session, batch: str) -> Iterator[dict[str, Any]]:
                 "doc_type": (doc_type or "") if row.state == RowState.INDEXED else "",
                 "sha256": row.sha256 or "",
                 "change": row.change,
-                "detail": row.detail,
+                "detail": row_detail(row),
             }
         last_id = page[-1][0].id
 

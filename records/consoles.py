@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.db import unit_of_work
-from catalog.ledger import UPLOAD_BATCH_PREFIX, get_batch
+from catalog.ledger import UPLOAD_BATCH_PREFIX, get_batch, row_detail
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow
 from catalog.reconcile import ROW_COLUMNS, iter_row_report, reconcile
 from core.spreadsheet import spreadsheet_safe
@@ -221,7 +221,7 @@ def ledger_rows(
                 "reason_label": reason_label(row.reason),
                 "document_id": row.document_id,
                 "change": row.change,
-                "detail": row.detail,
+                "detail": row_detail(row),
             }
             for row in rows
         ],

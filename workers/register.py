@@ -111,6 +111,8 @@ def _payload(row: ManifestRow) -> dict[str, Any]:
         else "",
         "sha256": row.sha256 or "",
         "extra": row.extra,
+        # What the row was loaded in spite of: kept in its ledger detail when it ends.
+        "warnings": [str(w) for w in row.warnings],
     }
 
 

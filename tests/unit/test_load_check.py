@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -182,3 +183,21 @@ def test_a_field_whose_column_the_file_lacks_is_a_warning_naming_the_headers(
         "manifest.absent_column": 1
     }
     assert "warning: manifest.absent_column: 1" in captured.err
+
+
+def test_a_loaded_rows_warning_stays_in_its_ledger_detail(
+    settings: Settings, messy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The registration wrote the warning into the row's detail, and the row's end replaced it
+    with the document's (empty) detail: `reconcile --rows` no longer said why a row was undated."""
+    load = ["load", str(messy / "manifest.csv"), "--people", str(messy / "people.csv")]
+    assert main([*load, "--quiet"]) == 0
+    batch = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["batch"]
+    rows_file = tmp_path / "rows.csv"
+    assert main(["reconcile", batch, "--rows", str(rows_file)]) == 0
+    with rows_file.open(encoding="utf-8") as handle:
+        rows = {r["line_no"]: r for r in csv.DictReader(handle)}
+    assert rows["7"]["state"] == "indexed"
+    assert "'31/02/2021' is not a real date" in rows["7"]["detail"]
+    assert "unreadable date '2nd April 2019'" in rows["8"]["detail"]
+    assert rows["5"]["state"] == "indexed" and rows["5"]["detail"] == ""
