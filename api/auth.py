@@ -99,6 +99,8 @@ def bearer_caller(
     username = str(claims.get(settings.auth.username_claim) or claims.get("sub") or "")
     if not username:
         raise NotAuthenticated(f"the token has no {settings.auth.username_claim!r} claim")
+    if rows.is_reserved_name(username):
+        raise NotAuthenticated("the token's username is one of escr's own account names")
     return resolve_caller(
         session,
         username,

@@ -70,6 +70,16 @@ def ensure_team(session: Session, name: str, now: datetime) -> Team:
     return team
 
 
+# The audit's names for escr's own accounts: a service account (svc:mosaic), the CLI
+# (cli:<login>), the static token (api:token). No person may be called so: routes and readers of
+# the audit would take them for the account.
+RESERVED_PREFIXES = ("svc:", "cli:", "api:")
+
+
+def is_reserved_name(username: str) -> bool:
+    return username.strip().lower().startswith(RESERVED_PREFIXES)
+
+
 def upsert_user(
     session: Session,
     *,
@@ -82,6 +92,8 @@ def upsert_user(
     """Create or update a local user; a None password leaves the stored one as it is."""
     roles = sorted(set(roles))
     unknown = [r for r in roles if r not in ROLES]
+    if is_reserved_name(username):
+        raise InvalidInput(f"user names beginning {', '.join(RESERVED_PREFIXES)} are escr's own")
     if unknown or not roles:
         raise InvalidInput(f"roles must be some of {', '.join(ROLES)}; got {unknown or 'none'}")
     user = session.get(User, username)

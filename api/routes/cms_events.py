@@ -42,8 +42,9 @@ EVENT = errors(404, 409, e409="a person named was merged away, or the event is n
 
 
 def _scoped(caller: Caller) -> bool:
-    """A service account: its scope let it in (require_scope checked it)."""
-    return caller.user_id.startswith(ACTOR_PREFIX)
+    """A service account: its scope let it in (require_scope checked it). Known by how it
+    authenticated (only api/service_auth sets both), never by its name."""
+    return caller.service and bool(caller.on_behalf_of)
 
 
 @router.post("/people/merge", response_model=PersonEventDone, responses=EVENT)

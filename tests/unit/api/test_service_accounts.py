@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from catalog import access as rows
 from catalog import service_accounts as accounts
 from catalog.models import AuditEvent
 from catalog.models_service import ServiceKey
 from core.clock import utcnow
+from core.errors import InvalidInput
 from tests.cms_harness.client import CmsClient
 from tests.cms_harness.documents import letter_pdf
 from tests.unit.access.conftest import ADMIN, World
@@ -149,3 +152,30 @@ def test_an_idp_client_credentials_token_acts_as_its_mapped_account(world: World
         f"/api/documents/{world.ids['D1']}", headers={"Authorization": f"Bearer {other}"}
     )
     assert answer.status_code == 200
+
+
+def test_a_person_named_like_a_system_is_neither_the_system_nor_let_in(world: World) -> None:
+    """A name is not an identity: a person whose IdP username reads `svc:mosaic` (or `cli:`,
+    `api:`) was taken for the service account by the person-event and webhook routes (a
+    practitioner merged two people, 200) and stood for it in the audit log."""
+    _account(world, "mosaic", ["people:events", "webhooks:manage"])
+    merge = {"from": "MOS1", "into": "MOS3", "reason": "the same child recorded twice"}
+    for name in ("svc:mosaic", "cli:root", "api:token"):
+        headers = world.issuer.headers(name, ["practitioner"], ["team-a"])
+        assert (
+            world.client.post("/api/people/merge", headers=headers, json=merge).status_code == 401
+        )
+        hooks = world.client.get("/api/webhooks/subscriptions", headers=headers)
+        assert hooks.status_code == 401
+    with world.session() as session:
+        actors = set(session.scalars(select(AuditEvent.actor)))
+        with pytest.raises(InvalidInput):
+            rows.upsert_user(
+                session,
+                username="svc:mosaic",
+                roles=["practitioner"],
+                teams=[],
+                password=None,
+                now=utcnow(),
+            )
+    assert not {"svc:mosaic", "cli:root", "api:token"} & actors
