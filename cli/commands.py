@@ -97,6 +97,7 @@ def _check_load(args: argparse.Namespace) -> int:
         people=args.people,
         mapping_path=args.mapping,
         examples=max(0, args.examples),
+        home=get_settings().home,
     )
     if args.json:
         _print_json(report.as_json())

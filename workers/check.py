@@ -7,8 +7,9 @@ written and no file's content is read beyond the two CSVs and the mapping.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ def check_archive(
     people: Path | None,
     mapping_path: Path | None,
     examples: int = EXAMPLES,
+    home: Path | None = None,
 ) -> CheckReport:
-    """What `escr load` with these arguments would refuse or guess, row by row."""
+    """What `escr load` with these arguments would refuse or guess, row by row, and the files
+    in the archive folder no row names (`home`, escr's own, is not looked in)."""
     report = CheckReport(examples=examples)
     try:
         mapping = load_mapping(mapping_path)
@@ -106,8 +109,38 @@ def check_archive(
         return report
     if people is not None:
         _check_people(report, people, mapping)
-    _check_manifest(report, manifest, mapping)
+    listed = _check_manifest(report, manifest, mapping)
+    if listed is not None:
+        inputs = [manifest, people, mapping_path]
+        own = {os.path.realpath(p) for p in inputs if p is not None}
+        skip = {os.path.realpath(home)} if home is not None else set()
+        for name in unlisted_files(manifest.parent, listed | own, skip):
+            detail = f"{name} is in the archive folder but no manifest row loads it"
+            report.add("archive.unlisted_file", False, manifest, None, detail)
     return report
+
+
+# Files Windows and macOS leave in folders for themselves: never a document.
+SHELL_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+def unlisted_files(root: Path, listed: set[str], skip: set[str]) -> Iterable[str]:
+    """The archive's files (their real paths not in `listed`), relative to `root`, in order;
+    hidden files, the shell's own and the folders in `skip` are passed over. Links are not
+    followed: a row reaches what a link names through its own path."""
+    base = os.path.realpath(root)
+    for folder, folders, files in os.walk(base):
+        folders[:] = sorted(
+            name
+            for name in folders
+            if not name.startswith(".") and os.path.join(folder, name) not in skip
+        )
+        for name in sorted(files):
+            if name.startswith(".") or name.lower() in SHELL_FILES:
+                continue
+            path = os.path.join(folder, name)
+            if path not in listed and os.path.realpath(path) not in listed:
+                yield os.path.relpath(path, base).replace(os.sep, "/")
 
 
 def _check_people(report: CheckReport, path: Path, mapping: Mapping) -> None:
@@ -126,8 +159,11 @@ def _check_people(report: CheckReport, path: Path, mapping: Mapping) -> None:
         report.add("people.file", True, path, None, str(exc))
 
 
-def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> None:
+def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> set[str] | None:
+    """Check every row; the real paths of the files the rows name (None: the file was
+    refused whole)."""
     first_line: dict[tuple[str, str], int] = {}
+    listed: set[str] = set()
     real_folders: dict[str, str] = {}  # as the loader does: each folder resolved once
     try:
         for item in read_manifest(path, mapping, _header_notes(report, "manifest", path)):
@@ -145,11 +181,15 @@ def _check_manifest(report: CheckReport, path: Path, mapping: Mapping) -> None:
                 )
                 report.add("manifest.duplicate_source_id", False, path, item.line_no, detail)
                 continue
-            problem = _file_problem(path.parent, item.file_path, mapping, real_folders)
-            if problem is not None:
-                report.add(f"manifest.{problem[0]}", True, path, item.line_no, problem[1])
+            found = _file_problem(path.parent, item.file_path, mapping, real_folders)
+            if isinstance(found, Path):
+                listed.add(str(found))
+            else:
+                report.add(f"manifest.{found[0]}", True, path, item.line_no, found[1])
     except InvalidInput as exc:
         report.add("manifest.file", True, path, None, str(exc))
+        return None
+    return listed
 
 
 def _header_notes(report: CheckReport, kind: str, path: Path) -> Callable[[list[Note]], None]:
@@ -164,12 +204,11 @@ def _header_notes(report: CheckReport, kind: str, path: Path) -> Callable[[list[
 
 def _file_problem(
     root: Path, file_path: str, mapping: Mapping, real_folders: dict[str, str]
-) -> tuple[str, str] | None:
-    """Why the loader would not find this row's file (its quarantine reason), or None."""
+) -> tuple[str, str] | Path:
+    """Why the loader would not find this row's file (its quarantine reason), or the file."""
     try:
-        resolve_path(root, file_path, mapping, real_folders)
+        return resolve_path(root, file_path, mapping, real_folders)
     except Quarantine as q:
         return str(q.outcome.reason), q.outcome.detail
     except OSError as exc:  # as pipeline.locate_files: a name too long, a folder we cannot read
         return "missing_file", f"cannot read: {exc.strerror}"
-    return None

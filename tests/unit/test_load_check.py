@@ -201,3 +201,28 @@ def test_a_loaded_rows_warning_stays_in_its_ledger_detail(
     assert "'31/02/2021' is not a real date" in rows["7"]["detail"]
     assert "unreadable date '2nd April 2019'" in rows["8"]["detail"]
     assert rows["5"]["state"] == "indexed" and rows["5"]["detail"] == ""
+
+
+def test_files_no_manifest_row_names_are_listed_as_a_warning(
+    settings: Settings, messy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file in the archive that no row names was never loaded and never reported: the
+    reconciliation counts rows, so it could not say a file was left out."""
+    (messy / "files" / "Client 7").mkdir()
+    (messy / "files" / "Client 7" / "letter #2.pdf").write_bytes(b"%PDF-1.4 unlisted")
+    (messy / "files" / "Thumbs.db").write_bytes(b"shell cache")  # Windows' own, not a document
+    (messy / "files" / ".DS_Store").write_bytes(b"shell cache")
+    mapping = messy / "mapping.yaml"
+    mapping.write_text("encodings: [utf-8]\n", encoding="utf-8")
+    settings.home.mkdir(parents=True, exist_ok=True)  # ESCR_HOME inside the archive folder
+    (settings.home / "catalog.sqlite").write_bytes(b"")
+    assert main([*_check(messy), "--mapping", str(mapping), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert _problems(report)["archive.unlisted_file"] == [
+        (
+            None,
+            "files/Client 7/letter #2.pdf is in the archive folder but no manifest row loads it",
+        )
+    ]
+    # The manifest, the people file, the mapping and escr's own home are not documents.
+    assert report["warnings"] == 6
