@@ -26,7 +26,7 @@ from catalog.models_service import ServiceAccount
 from core.clock import utcnow
 from core.errors import NotFound, PermissionDenied
 from core.settings import Settings
-from records.access import Caller, resolve_caller
+from records.access import TEAM_ROLES, Caller, resolve_caller
 
 ON_BEHALF_OF = "X-On-Behalf-Of"
 ACTOR_PREFIX = "svc:"  # an account's name in the audit log: svc:mosaic
@@ -108,7 +108,8 @@ def service_caller_for(
     """The Caller of a service account's call to a route that needs one of `scopes`: the named
     practitioner's access under the system's name. Refused (403, audited) without the scope,
     without a practitioner, or for one escr does not know as an active local user (whose
-    roles and teams are what their access is made of)."""
+    roles and teams are what their access is made of), or for one with no case-work role
+    (practitioner, team manager): only those roles go with the system."""
     if not principal.scopes.intersection(scopes):
         _refuse(
             session, principal, what, f"the service account lacks the scope {' or '.join(scopes)}"
@@ -120,10 +121,15 @@ def service_caller_for(
     if user is None or not user.active:
         _refuse(session, principal, what, f"{ON_BEHALF_OF} names no active escr user")
     assert user is not None
+    # A system acts with case work's access only: a console or governance role (which sees
+    # every person, every restricted class, the queue) would make any key an all-seeing one.
+    roles = [str(r) for r in user.roles if r in TEAM_ROLES]
+    if not roles:
+        _refuse(session, principal, what, f"{ON_BEHALF_OF} names no practitioner or team manager")
     person = resolve_caller(
         session,
         user.username,
-        roles=[str(r) for r in user.roles],
+        roles=roles,
         teams=rows.teams_of(session, user.username),
         now=utcnow(),
     )

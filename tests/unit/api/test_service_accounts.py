@@ -179,3 +179,36 @@ def test_a_person_named_like_a_system_is_neither_the_system_nor_let_in(world: Wo
                 now=utcnow(),
             )
     assert not {"svc:mosaic", "cli:root", "api:token"} & actors
+
+
+def test_a_system_acts_only_with_a_practitioners_access_whoever_it_names(world: World) -> None:
+    """A CMS names the practitioner using it. Naming an administrator, an IG or migration
+    officer gave a read-only key every person, every restricted class and the queue's
+    unlinked documents: the all-seeing account decision 0037 refused. Now a user with no
+    case-work role is refused (403, audited); one who also has one acts with that role only."""
+    world.add_user("boss", "administrator", [])
+    world.add_user("ig", "ig_officer", [])
+    world.add_user("mig", "migration_officer", [])
+    reader = CmsClient(world.client, _account(world, "mosaic", ["documents:read"]), "boss")
+    adoption, team_b = world.ids["D4"], world.ids["D2"]
+    for name in ("boss", "ig", "mig"):
+        for document in (adoption, team_b):
+            answer = reader.as_user(name).get(f"/api/documents/{document}")
+            assert answer.status_code == 403, (name, document)
+    reasons = [e.detail["reason"] for e in _denials(world, "svc:mosaic")]
+    assert any("no practitioner" in r for r in reasons)
+    # An administrator who is also a team-A practitioner: team A's records, no grant.
+    with world.session() as session:
+        rows.upsert_user(
+            session,
+            username="lead",
+            roles=["administrator", "practitioner"],
+            teams=["team-a"],
+            password=None,
+            now=utcnow(),
+        )
+        session.commit()
+    lead = reader.as_user("lead")
+    assert lead.get(f"/api/documents/{world.ids['D1']}").status_code == 200
+    assert lead.get(f"/api/documents/{adoption}").status_code == 404
+    assert lead.get(f"/api/documents/{team_b}").status_code == 404
