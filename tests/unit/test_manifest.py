@@ -298,3 +298,24 @@ def test_blank_header_columns_from_trailing_delimiters_are_not_metadata(tmp_path
     first, second = list(read_manifest(manifest, load_mapping()))
     assert isinstance(first, ManifestRow) and first.extra == {}
     assert isinstance(second, ManifestRow) and second.extra == {"column 5": "kept"}
+
+
+def test_a_quote_never_closed_refuses_the_file_naming_the_line_it_opens_on(
+    tmp_path: Path,
+) -> None:
+    """The cell ran on to the end of the file: the rows after it became its text and were
+    silently lost (or, past 131,072 characters, a csv traceback)."""
+    manifest = _write(
+        tmp_path / "m.csv",
+        "PARIS,D1,1,a.txt,t,,,,x\n"
+        'PARIS,D2,1,b.txt,"Letter re ""urgent,,,,x\n'
+        "PARIS,D3,1,c.txt,t,,,,x\n",
+    )
+    with pytest.raises(InvalidInput, match=r"m.csv line 3: a quote opened on this row is never "):
+        list(read_manifest(manifest, load_mapping()))
+
+
+def test_a_cell_past_the_csv_limit_is_a_line_not_a_traceback(tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.csv", f'PARIS,D1,1,a.txt,"{"y" * 200_000}",,,,x\n')
+    with pytest.raises(InvalidInput, match=r"m.csv line 2: a cell is longer than 131072"):
+        list(read_manifest(manifest, load_mapping()))

@@ -123,12 +123,15 @@ def open_rows(
     with path.open("r", encoding=encoding, newline="") as handle:
         delimiter = header_delimiter(handle.readline())
     with path.open("r", encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InvalidInput(f"{path}: empty file, expected a header row") from None
-        yield header, _numbered(reader)
+        except csv.Error as exc:
+            raise InvalidInput(f"{path} line 1: the header cannot be read: {exc}") from None
+        yield header, _numbered(reader, lines, path.name, delimiter)
 
 
 def header_delimiter(line: str) -> str:
@@ -145,12 +148,59 @@ def header_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+class _Lines:
+    """The file's lines as the csv reader takes them, keeping those of the row being read."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self.handle = handle
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        self.current.append(line)
+        return line
+
+
+def _numbered(
+    reader: Any, lines: _Lines, name: str, delimiter: str
+) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line it starts on. A quote never closed made the last row's cell run
+    to the end of the file, taking the rows after it as its text: the file is refused, naming
+    the line, as for a csv error (a cell past the csv module's limit)."""
     # reader.line_num is the line a row ended on; the next row starts on the line after.
     ended = reader.line_num
-    for cells in reader:
-        yield ended + 1, cells
-        ended = reader.line_num
+    start, raw = ended + 1, []
+    lines.current = []
+    try:
+        for cells in reader:
+            start, raw, lines.current = ended + 1, lines.current, []
+            yield start, cells
+            ended = reader.line_num
+    except csv.Error as exc:
+        where = f"{name} line {ended + 1}"
+        if "field limit" in str(exc):
+            raise InvalidInput(
+                f"{where}: a cell is longer than {csv.field_size_limit()} characters "
+                "(a quote opened on this row and never closed?); correct the file"
+            ) from None
+        raise InvalidInput(f"{where}: {exc}; correct the file") from None
+    if len(raw) > 1 and _unclosed(raw, delimiter):
+        raise InvalidInput(
+            f"{name} line {start}: a quote opened on this row is never closed, so the "
+            f"{len(raw) - 1} line(s) after it would be one cell; correct the file"
+        )
+
+
+def _unclosed(raw: list[str], delimiter: str) -> bool:
+    """Does this row's text end inside a quoted cell?"""
+    try:
+        list(csv.reader(raw, delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _check_header(path: Path, header: list[str], required: dict[str, str]) -> None:
