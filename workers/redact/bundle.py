@@ -26,6 +26,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Dictionary, Name
 
+from core.spreadsheet import spreadsheet_safe
 from domain.redaction import contains_any, find_terms
 from workers.redact import front
 from workers.redact.base import Box, RedactRequest, RedactResult
@@ -382,7 +383,8 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    # Titles and reasons are anyone's text, and the requester opens these in a spreadsheet.
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from sqlalchemy import select
 
 from catalog.db import session_factory
+from catalog.models import Document
 from cli.main import main
 from core.errors import PermissionDenied
 from core.settings import Settings
@@ -179,3 +181,24 @@ def test_every_occurrence_in_one_document_only(collated: int, settings: Settings
         assert [r.document_id for r in rows] == [documents[0]]
         assert plans[documents[0]].terms == (NEIGHBOUR,)
         assert plans[documents[2]].terms == ()
+
+
+def test_a_title_that_looks_like_a_formula_is_text_in_the_bundles_csv(
+    collated: int, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title is anyone's text (a migrated archive's, a CMS's upload or PATCH); the bundle's
+    index.csv goes to the requester, who opens it in a spreadsheet. It was written as given, a
+    live `=HYPERLINK(...)`; now as text, as the audit and reconcile CSVs are."""
+    formula = '=HYPERLINK("http://evil.example/","open me")'
+    with session_factory(settings.database_url)() as session:
+        document = session.scalars(select(Document).where(Document.source_document_id == "D2"))
+        document.one().title = formula
+        session.commit()
+    out = tmp_path / "release"
+    assert main(["sar", "bundle", str(collated), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out / "bundle.zip") as archive:
+        index = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode())))
+    titles = [row["document"] for row in index]
+    assert "'" + formula in titles
+    cells = [cell for row in index for cell in row.values()]
+    assert [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
