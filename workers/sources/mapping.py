@@ -38,6 +38,9 @@ PEOPLE_FIELDS = (
     "nhs_number",
     "service",
 )
+# One name column ("SURNAME, Forename" or "Forename Surname"), split where the export has no
+# given_name and family_name: a column only a mapping names, never expected or written.
+PEOPLE_MAPPED_FIELDS = (*PEOPLE_FIELDS, "full_name")
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
 
 # Sections whose keys are the contract's fields; the other sections' keys are open (legacy
 # type codes, taxonomy codes) and are checked against the taxonomy instead.
-_FIELD_SECTIONS = {"manifest_columns": MANIFEST_FIELDS, "people_columns": PEOPLE_FIELDS}
+_FIELD_SECTIONS = {"manifest_columns": MANIFEST_FIELDS, "people_columns": PEOPLE_MAPPED_FIELDS}
 
 
 def mapping_key_problems(default: dict[str, Any], override: dict[str, Any], text: str) -> list[str]:
@@ -202,7 +205,7 @@ def _validated(raw: dict[str, Any], digest: str) -> Mapping:
         raise InvalidInput(f"mapping names unknown document types: {', '.join(unknown)}")
     return Mapping(
         manifest_columns={k: raw["manifest_columns"].get(k, k) for k in MANIFEST_FIELDS},
-        people_columns={k: raw["people_columns"].get(k, k) for k in PEOPLE_FIELDS},
+        people_columns={k: raw["people_columns"].get(k, k) for k in PEOPLE_MAPPED_FIELDS},
         encodings=tuple(raw["encodings"]),
         date_formats=tuple(raw["date_formats"]),
         excel_serial_dates=bool(raw["excel_serial_dates"]),

@@ -65,12 +65,35 @@ def read_people(
     columns = mapping.people_columns
     known = set(columns.values())
     required = mapping.needed_columns("people_columns", ("person_id",))
-    header = absent_listener(path, columns, on_absent)
+    header = absent_listener(path, _expected_columns(mapping), on_absent)
     for line_no, cells in read_rows(path, mapping.encodings, required, header):
         if isinstance(cells, Note):
             yield BadPerson(line_no, cells.detail, cells.code)
         else:
             yield _parse_person(line_no, cells, mapping, known)
+
+
+def _expected_columns(mapping: Mapping) -> dict[str, str]:
+    """The columns whose absence is worth a warning: a full name only where the mapping names
+    one, and then not the given and family names it stands for."""
+    columns = dict(mapping.people_columns)
+    if "people_columns.full_name" in mapping.explicit_columns:
+        for name in ("given_name", "family_name"):
+            if f"people_columns.{name}" not in mapping.explicit_columns:
+                del columns[name]
+    else:
+        del columns["full_name"]
+    return columns
+
+
+def split_full_name(value: str) -> tuple[str, str]:
+    """(given, family) from one name: "SURNAME, Forename Middle" at its first comma, else
+    "Forename Middle Surname" at its last space (a single word is a family name)."""
+    if "," in value:
+        family, _, given = value.partition(",")
+        return " ".join(given.split()), " ".join(family.split())
+    words = value.split()
+    return " ".join(words[:-1]), (words[-1] if words else "")
 
 
 def check_unique_person_ids(path: Path, mapping: Mapping) -> None:
@@ -119,9 +142,13 @@ def _parse_person(
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
         return BadPerson(line_no, controls, "control_character")
+    given, family = cell("given_name"), cell("family_name")
+    if not given and not family:
+        given, family = split_full_name(cell("full_name"))
+    values = {name: cell(name) for name in MAX_CHARS} | {"given_name": given, "family_name": family}
     for name, most in MAX_CHARS.items():
-        if len(cell(name)) > most:
-            detail = f"{name} is {len(cell(name))} characters, more than {most}"
+        if len(values[name]) > most:
+            detail = f"{name} is {len(values[name])} characters, more than {most}"
             return BadPerson(line_no, detail, "too_long")
     if not cell("person_id"):
         return BadPerson(line_no, "person_id is empty", "missing_id")
@@ -150,8 +177,8 @@ def _parse_person(
         person_id=cell("person_id"),
         target_system=cell("target_system"),
         legacy_ids=legacy_ids,
-        given_name=cell("given_name"),
-        family_name=cell("family_name"),
+        given_name=given,
+        family_name=family,
         date_of_birth=dates["date_of_birth"],
         date_of_death=dates["date_of_death"],
         nhs_number=nhs,

@@ -1,0 +1,61 @@
+"""people.csv as real exports write it: one name column, NHS numbers with spaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers.sources.csvfile import Note
+from workers.sources.mapping import load_mapping
+from workers.sources.people import PersonRow, read_people
+
+
+def _mapping(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "map.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_one_name_column_is_split_into_family_and_given_names(tmp_path: Path) -> None:
+    """PARIS and Mosaic reports give "SURNAME, Forename" in one column: the whole of it became
+    the family name, and the person matched no one by name."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "Person ID,Name,NHS No\n"
+        'M1,"MULLER, Zoë Anne",943 476 5919\n'
+        "M2,José Núñez,\n"
+        "M3,Cher,\n"
+        'M4,"O\'BRIEN , ",\n',
+        encoding="cp1252",
+    )
+    mapping = load_mapping(
+        _mapping(
+            tmp_path,
+            "people_columns: {person_id: Person ID, full_name: Name, nhs_number: NHS No}\n",
+        )
+    )
+    absent: list[Note] = []
+    rows = list(read_people(people, mapping, absent.extend))
+    assert all(isinstance(row, PersonRow) for row in rows)
+    names = [(r.given_name, r.family_name) for r in rows if isinstance(r, PersonRow)]
+    assert names == [("Zoë Anne", "MULLER"), ("José", "Núñez"), ("", "Cher"), ("", "O'BRIEN")]
+    first = rows[0]
+    assert isinstance(first, PersonRow) and first.nhs_number == "9434765919"
+    # The name columns a full name stands for are not reported absent.
+    absent_columns = {note.detail.split("'")[1] for note in absent}
+    assert not absent_columns & {"given_name", "family_name", "full_name"}
+
+
+def test_separate_name_columns_win_and_full_name_is_not_expected(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        'person_id,given_name,family_name,full_name\nP1,Ann,Ash,"ASH, Annie"\n',
+        encoding="utf-8",
+    )
+    absent: list[Note] = []
+    (row,) = list(read_people(people, load_mapping(), absent.extend))
+    assert isinstance(row, PersonRow) and (row.given_name, row.family_name) == ("Ann", "Ash")
+    without = tmp_path / "without.csv"
+    without.write_text("person_id,given_name,family_name\nP1,Ann,Ash\n", encoding="utf-8")
+    absent.clear()
+    list(read_people(without, load_mapping(), absent.extend))
+    assert not any("full_name" in note.detail for note in absent)
