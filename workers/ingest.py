@@ -100,7 +100,11 @@ def resolve_path(
         raise Quarantine(Reason.BAD_ROW, f"file_path holds control character {controls}")
     text = _normalise(file_path, mapping)
     if PurePosixPath(text).is_absolute() or (len(text) > 1 and text[1] == ":"):
-        raise Quarantine(Reason.PATH_ESCAPE, f"absolute path {file_path!r}")
+        raise Quarantine(
+            Reason.PATH_ESCAPE,
+            f"absolute path {file_path!r}: name the old server's or drive's prefix in the "
+            "mapping's strip_path_prefixes to read it under the archive folder",
+        )
     cache = real_folders if real_folders is not None else {}
 
     def real(path: str) -> str:

@@ -79,3 +79,16 @@ def test_a_path_with_a_control_character_never_reaches_the_os(
     # A row registered before the manifest was checked: a NUL raised ValueError from the OS
     # call and stopped the whole batch, on every rerun.
     assert _reason(archive, file_path) == Reason.BAD_ROW
+
+
+def test_an_absolute_legacy_path_says_how_to_re_root_it(archive: Path) -> None:
+    """A UNC share or a drive letter from the old file server: the refusal named the path but
+    not the mapping key that re-roots it."""
+    for path in ("\\\\oldserver\\escr$\\files\\Person 1\\letter.pdf", "D:\\ESCR\\letter.pdf"):
+        with pytest.raises(Quarantine) as caught:
+            resolve_path(archive, path, MAPPING)
+        assert caught.value.outcome.reason == Reason.PATH_ESCAPE
+        assert "strip_path_prefixes" in caught.value.outcome.detail
+    mapping = dataclasses.replace(MAPPING, strip_path_prefixes=("\\\\OLDSERVER\\escr$\\",))
+    found = resolve_path(archive, "\\\\oldserver\\escr$\\files\\Person 1\\letter.pdf", mapping)
+    assert found.name == "letter.pdf"
