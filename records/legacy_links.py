@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.documents import linked_person_ids
 from catalog.legacy_links import key_new_rows
 from catalog.models import Document, LedgerRow
 from catalog.models_legacy_links import LegacyLink
 from core.states import REASON_LABELS, Reason, RowState
 from domain.legacy_urls import LegacyUrlKey, legacy_url_key
-from records.access import Caller
+from records.access import Caller, visible_documents
 
 # A document in one of these states has no page to send a reader to (destroyed: by retention).
 NOT_MIGRATED = frozenset({RowState.QUARANTINED, RowState.FAILED, "destroyed"})
@@ -88,11 +89,33 @@ def _row_json(row: LedgerRow, document: Document | None) -> dict[str, Any]:
     }
 
 
-def _answer(session: Session, rows: list[LedgerRow]) -> LegacyAnswer:
-    if not rows:
-        return LegacyAnswer(UNKNOWN)
+def _hidden(session: Session, caller: Caller, documents: dict[int, Document]) -> set[int]:
+    """The documents the caller may not see (records.access's rule): their rows are left out,
+    so a link to one answers as an unknown link does. A document not migrated and on nobody's
+    record says nothing about anyone, and keeps its account of why it was not migrated."""
+    seen = {d.id for d in visible_documents(session, caller, list(documents.values()))}
+    return {
+        i
+        for i, d in documents.items()
+        if i not in seen and (d.state not in NOT_MIGRATED or linked_person_ids(session, i))
+    }
+
+
+def _answer(
+    session: Session, caller: Caller, rows: list[LedgerRow]
+) -> tuple[LegacyAnswer, set[int]]:
     ids = {r.document_id for r in rows if r.document_id is not None}
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    hidden = _hidden(session, caller, documents)
+    rows = [r for r in rows if r.document_id not in hidden]
+    for i in hidden:
+        del documents[i]
+    return _described(documents, rows), hidden
+
+
+def _described(documents: dict[int, Document], rows: list[LedgerRow]) -> LegacyAnswer:
+    if not rows:
+        return LegacyAnswer(UNKNOWN)
     live = sorted(i for i, d in documents.items() if d.state not in NOT_MIGRATED)
     described = [_row_json(r, documents.get(r.document_id or 0)) for r in rows]
     if len(live) == 1:
@@ -110,7 +133,7 @@ def follow(session: Session, caller: Caller, url: str, *, by_path: bool = False)
     rows = _matches(session, key, by_path)
     if not rows and _full_pass_due() and key_new_rows(session, full=True):
         rows = _matches(session, key, by_path)
-    answer = _answer(session, rows)
+    answer, hidden = _answer(session, caller, rows)
     audit.record(
         session,
         actor=caller.user_id,
@@ -118,6 +141,12 @@ def follow(session: Session, caller: Caller, url: str, *, by_path: bool = False)
         target_type="document" if answer.document_id else "legacy_url",
         target_id=str(answer.document_id or key.full_sha256[:16]),
         on_behalf_of=caller.on_behalf_of,
-        detail={"kind": answer.kind, "documents": answer.documents, "by_path": by_path},
+        # What the caller was not shown is kept here: the audit keeps the truth.
+        detail={
+            "kind": answer.kind,
+            "documents": answer.documents,
+            "by_path": by_path,
+            **({"hidden": sorted(hidden)} if hidden else {}),
+        },
     )
     return answer

@@ -4,12 +4,13 @@ round trip, and no open redirect."""
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
-from catalog.models import LedgerRow
+from catalog.models import AuditEvent, LedgerRow
 from catalog.models_legacy_links import LegacyLink
 from domain.legacy_urls import legacy_url_key
 from tests.unit.access.conftest import PASSWORD, World
@@ -140,3 +141,41 @@ def test_the_load_keys_the_old_links_before_anyone_follows_one(cms_world: World)
         ).all()
         keyed = session.scalars(select(LegacyLink.ledger_id)).all()
     assert len(with_links) == 3 and sorted(keyed) == sorted(with_links)
+
+
+def test_an_old_link_outside_the_callers_access_answers_as_an_unknown_one(
+    cms_world: World,
+) -> None:
+    """Not allowed looks like not found: a team-B practitioner following an old link to a
+    team-A document got a 308 naming its escr ID (an unknown link is a 404). Now the answer is
+    the unknown one's; the audit keeps the truth."""
+    world = cms_world
+    world.add_user("bbrown", "practitioner", ["team-b"])
+    log_in(world.client, "bbrown")
+    ann = old_link("D1")  # Ann's home visit, team A
+    nobody = f"{OLD}?sys=paris&id=NOPE"
+    theirs = world.client.get("/legacy", params={"url": ann}, follow_redirects=False)
+    unknown = world.client.get("/legacy", params={"url": nobody}, follow_redirects=False)
+    assert theirs.status_code == unknown.status_code == 404
+    assert "location" not in theirs.headers
+    assert _without(theirs.text, ann) == _without(unknown.text, nobody)
+    by_path = world.client.get("/legacy/docs/view.aspx?id=D1&sys=paris", follow_redirects=False)
+    assert by_path.status_code == 404 and 'data-state="unknown"' in by_path.text
+    # Ben's own old link still leads to his document.
+    own = world.client.get("/legacy", params={"url": old_link("D2")}, follow_redirects=False)
+    assert own.status_code == 308
+    with world.session() as session:
+        looks = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "legacy_link", AuditEvent.actor == "bbrown"
+            )
+        ).all()
+        hidden = [e.detail.get("hidden") for e in looks]
+        assert [world.ids["D1"]] in hidden
+
+
+def _without(page: str, url: str) -> str:
+    """A page with the URL it echoes taken out, however it was written into it."""
+    for written in (escape(url), quote(url, safe=""), url):
+        page = page.replace(written, "")
+    return page
