@@ -319,3 +319,28 @@ def test_a_cell_past_the_csv_limit_is_a_line_not_a_traceback(tmp_path: Path) -> 
     manifest = _write(tmp_path / "m.csv", f'PARIS,D1,1,a.txt,"{"y" * 200_000}",,,,x\n')
     with pytest.raises(InvalidInput, match=r"m.csv line 2: a cell is longer than 131072"):
         list(read_manifest(manifest, load_mapping()))
+
+
+def test_a_header_in_another_case_names_the_same_columns(tmp_path: Path) -> None:
+    """`SOURCE_SYSTEM` and `Document_Date` were not `source_system` and `document_date`: the
+    file was refused, or (an optional column) every row silently lost its value."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "SOURCE_SYSTEM, Source_Document_ID ,File_Path,Title,Document_Date,Created_By\n"
+        "PARIS,D1,a.txt,Letter,04/03/2019,jb\n",
+        encoding="utf-8",
+    )
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow)
+    assert (row.source_document_id, row.title) == ("D1", "Letter")
+    assert row.document_date == date(2019, 3, 4) and row.extra == {"Created_By": "jb"}
+
+
+def test_an_exact_header_wins_over_one_in_another_case(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "source_system,source_document_id,file_path,Title,title\nPARIS,D1,a.txt,Other,Mine\n",
+        encoding="utf-8",
+    )
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow) and row.title == "Mine" and row.extra == {"Title": "Other"}

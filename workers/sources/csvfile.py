@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +69,7 @@ def read_rows(
     encodings: tuple[str, ...],
     required: dict[str, str],
     on_header: Callable[[list[str]], None] | None = None,
+    columns: Collection[str] = (),
 ) -> Iterator[tuple[int, dict[str, str] | Note]]:
     """Yield (file line number, row) for each data row, streaming.
 
@@ -78,9 +79,11 @@ def read_rows(
     InvalidInput before any row is read. A row with the wrong number of cells, or a blank row
     between rows, is yielded as a Note instead of a dict, so the caller can account
     for it. Blank rows after the last row end the file. `on_header` sees the header once
-    it has passed the check.
+    it has passed the check. A header cell naming one of `columns` (the mapping's) in another
+    case is read as that column, where no cell names it exactly and no other cell matches.
     """
     with open_rows(path, encodings) as (header, rows):
+        header = aligned_header(header, [*required.values(), *columns])
         _check_header(path, header, required)
         if on_header is not None:
             on_header(header)
@@ -98,6 +101,17 @@ def read_rows(
                 )
                 continue
             yield line_no, _cells_by_column(header, cells)
+
+
+def aligned_header(header: list[str], columns: Collection[str]) -> list[str]:
+    """The header with each cell that names a wanted column in another case ("SOURCE_SYSTEM",
+    "Document_Date") renamed to it; a column named exactly, or matched by two cells, is left."""
+    aligned = list(header)
+    for column in set(columns) - set(header):
+        matches = [i for i, name in enumerate(header) if name.casefold() == column.casefold()]
+        if len(matches) == 1:
+            aligned[matches[0]] = column
+    return aligned
 
 
 def _cells_by_column(header: list[str], cells: list[str]) -> dict[str, str]:

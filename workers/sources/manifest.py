@@ -73,7 +73,8 @@ def read_manifest(
     required = mapping.needed_columns("manifest_columns", REQUIRED_FIELDS)
     known = set(columns.values())
     header = absent_listener(path, columns, on_absent)
-    for line_no, cells in read_rows(path, mapping.encodings, required, header):
+    wanted = (*columns.values(), LEGACY_URL_COLUMN)
+    for line_no, cells in read_rows(path, mapping.encodings, required, header, wanted):
         if isinstance(cells, Note):
             yield BadRow(line_no, "", "", cells.detail, cells.code)
             continue

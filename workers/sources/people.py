@@ -66,7 +66,7 @@ def read_people(
     known = set(columns.values())
     required = mapping.needed_columns("people_columns", ("person_id",))
     header = absent_listener(path, _expected_columns(mapping), on_absent)
-    for line_no, cells in read_rows(path, mapping.encodings, required, header):
+    for line_no, cells in read_rows(path, mapping.encodings, required, header, columns.values()):
         if isinstance(cells, Note):
             yield BadPerson(line_no, cells.detail, cells.code)
         else:
