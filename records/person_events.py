@@ -30,7 +30,7 @@ from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import RowState
 from records import person_moves as moves
-from records.access import QUEUE_ROLES, Caller, require_role
+from records.access import QUEUE_ROLES, Caller, hidden_people, may_see_person, require_role
 
 MIN_REASON = 10  # as an undo of a queue decision: a reason must say something
 MERGE, SPLIT, IDENTIFIERS = "merge", "split", "identifiers"
@@ -77,6 +77,24 @@ def merged_into(session: Session, person_id: str) -> str | None:
     """Where a merged-away person's record went (a chain is kept flat), or None."""
     row = session.get(PersonMerge, person_id)
     return row.into_person_id if row is not None else None
+
+
+MAX_HOPS = 20  # merges are kept flat; this only bounds a chain a bug could make
+
+
+def current_person(session: Session, caller: Caller, person_id: str) -> str:
+    """Where a person's record is now (merges followed) if the caller may see that person;
+    else `person_id` as given, so a link to a record outside their access answers as one to
+    a missing record does, telling nothing of the merge or of the person it went into."""
+    current = person_id
+    for _ in range(MAX_HOPS):
+        went = merged_into(session, current)
+        if went is None:
+            break
+        current = went
+    if current != person_id and not may_see_person(caller, current, hidden_people(session, caller)):
+        return person_id
+    return current
 
 
 def _standing(session: Session, person_id: str, role: str) -> Person:

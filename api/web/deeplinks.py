@@ -24,10 +24,9 @@ from api.params import IdPath
 from api.web.render import page
 from domain.legacy_urls import MAX_URL
 from records import legacy_links
-from records.person_events import merged_into
+from records.person_events import current_person
 
 router = APIRouter(include_in_schema=False)
-MAX_HOPS = 20  # merges are kept flat; this only bounds a chain a bug could make
 
 
 def document_link(document_id: int) -> str:
@@ -47,12 +46,7 @@ def document(document_id: IdPath, login: WebLoginDep) -> Response:
 
 @router.get("/link/people/{person_id}")
 def person(person_id: str, session: SessionDep, login: WebLoginDep) -> Response:
-    current = person_id
-    for _ in range(MAX_HOPS):
-        went = merged_into(session, current)
-        if went is None:
-            break
-        current = went
+    current = current_person(session, login.caller, person_id)
     return RedirectResponse(f"/people/{quote(current, safe='')}", status_code=303)
 
 

@@ -22,7 +22,7 @@ from records import access, filters, finder, reads
 from records.access import Caller
 from records.finder_query import MAX_QUERY, parse
 from records.name_index import SHORT_FORM
-from records.person_events import merged_into
+from records.person_events import current_person
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -188,8 +188,9 @@ def people_for_search(session: Session, caller: Caller, words: str) -> dict[str,
 def person(
     request: Request, person_id: str, session: SessionDep, login: WebLoginDep, type: str = ""
 ) -> Response:
-    if merged_into(session, person_id) is not None:
-        # The CMS merged this record away: its documents are on the person it went into.
+    if current_person(session, login.caller, person_id) != person_id:
+        # The CMS merged this record away: its documents are on the person it went into
+        # (where the caller may see them; else this answers as the record it was does).
         return RedirectResponse(f"/link/people/{quote(person_id, safe='')}", status_code=303)
     try:
         record = reads.chronology(

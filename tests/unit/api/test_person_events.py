@@ -282,3 +282,31 @@ def test_only_the_latest_event_of_its_people_is_undone(cms_world: World) -> None
         ).status_code
         == 409
     )
+
+
+def test_a_merged_away_persons_links_say_nothing_outside_the_callers_access(
+    cms_world: World,
+) -> None:
+    """A team-B practitioner's /link/people/MOS1 (Ann, team A, merged into Cara) was sent to
+    /people/MOS3, telling them the merge and Cara's ID; an unknown ID is sent to its own page.
+    Now a merge is followed only to a person the caller may see."""
+    world = cms_world
+    answer = world.client.post(
+        "/api/people/merge", json={"from": "MOS1", "into": "MOS3", "reason": REASON}, headers=ADMIN
+    )
+    assert answer.status_code == 200, answer.text
+    world.add_user("bbrown", "practitioner", ["team-b"])
+    log_in(world.client, "bbrown")
+    for link in ("/link/people/MOS1", "/people/MOS1"):
+        followed = world.client.get(link, follow_redirects=True)
+        unknown = world.client.get(link.replace("MOS1", "NOPE1"), follow_redirects=True)
+        assert followed.status_code == unknown.status_code == 404, link
+        assert "MOS3" not in followed.text and "MOS3" not in str(followed.url)
+        assert [r.headers.get("location") for r in followed.history] == [
+            r.headers.get("location", "").replace("NOPE1", "MOS1") for r in unknown.history
+        ]
+    # Ann's own team still follows her record to Cara.
+    world.add_user("jsmith", "practitioner", ["team-a"])
+    log_in(world.client, "jsmith")
+    followed = world.client.get("/link/people/MOS1", follow_redirects=False)
+    assert followed.headers["location"] == "/people/MOS3"
