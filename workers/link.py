@@ -58,18 +58,23 @@ def decide_links(
     legacy_person_ids: tuple[str, ...],
     text: str,
     title: str = "",
+    crosswalk_system: str = "",
 ) -> LinkDecision:
     """Which people a document belongs on, and what a person must still look at. The
-    manifest's title is read for names only where the text's head gives no subject."""
+    manifest's title is read for names only where the text's head gives no subject. The
+    crosswalk is asked under `crosswalk_system` where given (the mapping's legacy_id_system:
+    a document store's rows carrying another system's IDs), else the document's `system`;
+    a reviewer's resolutions are kept under the document's own system."""
     decision = LinkDecision()
-    crosswalk_system = system.strip().upper()
+    own_system = system.strip().upper()
+    crosswalk_system = crosswalk_system.strip().upper() or own_system
     for raw_id in legacy_person_ids:
         legacy_id = normalise_legacy_id(raw_id)
         with session.no_autoflush:  # as in _cross_check_nhs
             persons = persons_for_legacy_id(session, crosswalk_system, legacy_id)
-        if not persons and (resolved := legacy_resolution(session, crosswalk_system, legacy_id)):
+        if not persons and (resolved := legacy_resolution(session, own_system, legacy_id)):
             decision.links[resolved[0]] = (
-                f"{crosswalk_system}:{legacy_id} resolved to {resolved[0]} by {resolved[1]} "
+                f"{own_system}:{legacy_id} resolved to {resolved[0]} by {resolved[1]} "
                 "in an earlier round"
             )
         elif not persons:

@@ -454,7 +454,11 @@ def classify_and_link_many(
     prefetch_people(
         session,
         [
-            (d.source_system, tuple(p for p in d.legacy_person_ids.split(";") if p), text)
+            (
+                ctx.mapping.legacy_id_system or d.source_system,
+                tuple(p for p in d.legacy_person_ids.split(";") if p),
+                text,
+            )
             for d, text in zip(documents, texts, strict=True)
             if d.parent_id is None
         ],
@@ -472,7 +476,15 @@ def classify_and_link_many(
             fresh_document = document.id in (FRESH_DOCUMENTS.get(session) or ())
             record_type(session, document, found, now, new_document=fresh_document)
         links.extend(
-            link_document(session, document, text, now, unmatched=unmatched, training=training)
+            link_document(
+                session,
+                document,
+                text,
+                now,
+                unmatched=unmatched,
+                training=training,
+                crosswalk_system=ctx.mapping.legacy_id_system,
+            )
         )
         fresh = document.id in (FRESH_DOCUMENTS.get(session) or ())
         queue_unreadable(session, document, now, new_document=fresh)
@@ -542,10 +554,12 @@ def link_document(
     *,
     unmatched: list[tuple[Document, LinkDecision]] | None = None,
     training: list[tuple[int, str, dict[str, Any]]] | None = None,
+    crosswalk_system: str = "",
 ) -> list[dict[str, Any]]:
     """Decide the document's people: queue its doubts, and return the links to add (never
     removing a person's manual ones) as DocumentLink rows for docs.add_links. A document the
-    crosswalk cannot link goes on `unmatched` (settled after match_unlinked) when given."""
+    crosswalk cannot link goes on `unmatched` (settled after match_unlinked) when given.
+    `crosswalk_system`: the mapping's legacy_id_system (decide_links)."""
     if document.parent_id is not None:
         reason = f"attachment of document {document.parent_id}"
         return [
@@ -570,6 +584,7 @@ def link_document(
         legacy_person_ids=legacy_ids,
         text=text,
         title=document.title or "",
+        crosswalk_system=crosswalk_system,
     )
     if unmatched is not None and needs_matching(decision):
         unmatched.append((document, decision))

@@ -226,3 +226,19 @@ def test_files_no_manifest_row_names_are_listed_as_a_warning(
     ]
     # The manifest, the people file, the mapping and escr's own home are not documents.
     assert report["warnings"] == 6
+
+
+def test_the_mappings_legacy_id_system_is_the_crosswalks_system(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ESCR document store exports its own name as source_system while its rows carry PARIS
+    client numbers: the mapping's legacy_id_system was read and never used, so nothing linked."""
+    make_tiny_archive(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(MANIFEST.replace("\nPARIS,", "\nDOCSTORE,"), encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("legacy_id_system: paris\n", encoding="utf-8")
+    load = ["load", str(manifest), "--people", str(tmp_path / "people.csv"), "--quiet"]
+    assert main([*load, "--mapping", str(mapping)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["linked"], summary["unlinked"]) == (2, 1)  # D3 names no one
