@@ -59,3 +59,14 @@ def test_separate_name_columns_win_and_full_name_is_not_expected(tmp_path: Path)
     absent.clear()
     list(read_people(without, load_mapping(), absent.extend))
     assert not any("full_name" in note.detail for note in absent)
+
+
+def test_an_nhs_number_written_with_hyphens_is_kept_as_its_digits(tmp_path: Path) -> None:
+    """The check allowed "943-476-5919" and the hyphens were stored: the number then matched no
+    NHS number found in a document's text, nor a finder's search."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,nhs_number\nP1,943-476-5919\nP2, 943 476 5919 \n", encoding="utf-8"
+    )
+    rows = list(read_people(people, load_mapping()))
+    assert [r.nhs_number for r in rows if isinstance(r, PersonRow)] == ["9434765919"] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,7 +164,7 @@ def _parse_person(
         except ValueError as exc:
             dates[name] = None
             warnings.append(Note("unreadable_date", f"{name}: {exc}; left empty"))
-    nhs = "".join(cell("nhs_number").split())
+    nhs = re.sub(r"[\s-]", "", cell("nhs_number"))  # as nhs_number_valid reads it
     if nhs and not nhs_number_valid(nhs):
         warnings.append(
             Note(
