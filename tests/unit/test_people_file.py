@@ -6,7 +6,7 @@ from pathlib import Path
 
 from workers.sources.csvfile import Note
 from workers.sources.mapping import load_mapping
-from workers.sources.people import PersonRow, read_people
+from workers.sources.people import BadPerson, PersonRow, read_people
 
 
 def _mapping(tmp_path: Path, body: str) -> Path:
@@ -70,3 +70,29 @@ def test_an_nhs_number_written_with_hyphens_is_kept_as_its_digits(tmp_path: Path
     )
     rows = list(read_people(people, load_mapping()))
     assert [r.nhs_number for r in rows if isinstance(r, PersonRow)] == ["9434765919"] * 2
+
+
+def test_bare_legacy_ids_take_the_mappings_legacy_id_system(tmp_path: Path) -> None:
+    """A crosswalk column of bare client numbers ("PARIS ID": 123) made every person a bad row,
+    loaded never, whatever the mapping's legacy_id_system said."""
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,PARIS ID\nP1,00123\nP2,MOSAIC:9;456\n", encoding="utf-8")
+    mapping = load_mapping(
+        _mapping(tmp_path, "legacy_id_system: paris\npeople_columns: {legacy_ids: PARIS ID}\n")
+    )
+    rows = list(read_people(people, mapping))
+    assert [r.legacy_ids for r in rows if isinstance(r, PersonRow)] == [
+        (("PARIS", "123"),),
+        (("MOSAIC", "9"), ("PARIS", "456")),
+    ]
+    # Without one, the row is refused as before, saying what would read it.
+    (bad, _) = list(
+        read_people(
+            people, load_mapping(_mapping(tmp_path, "people_columns: {legacy_ids: PARIS ID}\n"))
+        )
+    )
+    assert isinstance(bad, BadPerson)
+    assert bad.detail == (
+        "legacy_ids entry '00123' is not SYSTEM:ID (a mapping's legacy_id_system names the "
+        "system of IDs given alone)"
+    )

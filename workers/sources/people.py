@@ -118,14 +118,23 @@ def repeated_person_ids(path: Path, mapping: Mapping) -> Iterator[tuple[int, int
             yield earlier, item.line_no, item.person_id
 
 
-def _parse_legacy_ids(value: str, separator: str) -> tuple[tuple[str, str], ...] | str:
+def _parse_legacy_ids(
+    value: str, separator: str, default_system: str = ""
+) -> tuple[tuple[str, str], ...] | str:
+    """The (SYSTEM, ID) pairs, or why not; an ID given alone is `default_system`'s (the
+    mapping's legacy_id_system) where there is one."""
     pairs: list[tuple[str, str]] = []
     for item in (part.strip() for part in value.split(separator)):
         if not item:
             continue
         system, sep, legacy_id = item.partition(":")
+        if not sep and default_system:
+            system, sep, legacy_id = default_system, ":", item
         if not sep or not system.strip() or not legacy_id.strip():
-            return f"legacy_ids entry {item!r} is not SYSTEM:ID"
+            hint = (
+                "" if sep else " (a mapping's legacy_id_system names the system of IDs given alone)"
+            )
+            return f"legacy_ids entry {item!r} is not SYSTEM:ID{hint}"
         if max(len(system.strip()), len(legacy_id.strip())) > MAX_LEGACY_ID_CHARS:
             return f"legacy_ids entry {item[:40]!r}... is longer than {MAX_LEGACY_ID_CHARS}"
         pairs.append((system.strip().upper(), normalise_legacy_id(legacy_id)))
@@ -153,7 +162,9 @@ def _parse_person(
             return BadPerson(line_no, detail, "too_long")
     if not cell("person_id"):
         return BadPerson(line_no, "person_id is empty", "missing_id")
-    legacy_ids = _parse_legacy_ids(cell("legacy_ids"), mapping.person_id_separator)
+    legacy_ids = _parse_legacy_ids(
+        cell("legacy_ids"), mapping.person_id_separator, mapping.legacy_id_system
+    )
     if isinstance(legacy_ids, str):
         return BadPerson(line_no, legacy_ids, "bad_legacy_ids")
     warnings: list[Note] = []
