@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import tempfile
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,10 +67,16 @@ def _normalise(file_path: str, mapping: Mapping) -> str:
     return text
 
 
+def _folded(name: str) -> str:
+    """A name as the case-insensitive lookup compares it: lower case and composed (NFC), as
+    files copied from a Mac keep accents decomposed (NFD) where a manifest composes them."""
+    return unicodedata.normalize("NFC", name.lower())
+
+
 @lru_cache(maxsize=1024)
 def _listing(folder: str) -> dict[str, str]:
     try:
-        return {name.lower(): name for name in os.listdir(folder)}
+        return {_folded(name): name for name in os.listdir(folder)}
     except OSError:
         return {}
 
@@ -77,7 +84,7 @@ def _listing(folder: str) -> dict[str, str]:
 def _case_insensitive(root: Path, parts: tuple[str, ...]) -> Path | None:
     current = root
     for part in parts:
-        real = _listing(str(current)).get(part.lower())
+        real = _listing(str(current)).get(_folded(part))
         if real is None:
             return None
         current = current / real

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,14 @@ def test_an_absolute_legacy_path_says_how_to_re_root_it(archive: Path) -> None:
     mapping = dataclasses.replace(MAPPING, strip_path_prefixes=("\\\\OLDSERVER\\escr$\\",))
     found = resolve_path(archive, "\\\\oldserver\\escr$\\files\\Person 1\\letter.pdf", mapping)
     assert found.name == "letter.pdf"
+
+
+def test_a_name_in_another_unicode_form_is_found(archive: Path) -> None:
+    """Files copied from a Mac keep their accented names decomposed (NFD), while the manifest
+    writes them composed (NFC): the same name on screen was a missing_file."""
+    decomposed = unicodedata.normalize("NFD", "Référé Zoë")
+    (archive / "files" / decomposed).mkdir()
+    (archive / "files" / decomposed / "lettre.pdf").write_bytes(b"%PDF-1.4 lettre")
+    found = resolve_path(archive, "files\\RÉFÉRÉ ZOË\\Lettre.pdf", MAPPING)
+    assert found == (archive / "files" / decomposed / "lettre.pdf").resolve()
+    assert resolve_path(archive, "files/Référé Zoë/lettre.pdf", MAPPING) == found
