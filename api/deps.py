@@ -21,6 +21,7 @@ from api.service_auth import (
     service_caller_for,
 )
 from catalog.db import unit_of_work, write_first
+from catalog.service_accounts import is_service_key
 from core.settings import Settings, get_settings
 from indexer.base import SearchIndex
 from records.access import Caller, require_person, require_role
@@ -101,6 +102,11 @@ def principal_dep(
             headers={"WWW-Authenticate": "Bearer"},
         )
     token = credentials.credentials
+    if is_service_key(token):
+        # A key's call writes its last use after reading the key, and its route writes: begun
+        # as a writer, or SQLite refuses that write once the upload runner has committed
+        # since the read (catalog.db.write_first). Persons' reads stay readers.
+        write_first(session)
     try:
         return bearer_principal(session, settings, _verifier(request, settings), token)
     except NotAuthenticated as exc:

@@ -4,13 +4,15 @@ revocation, IdP client-credentials tokens, and the refusals, each audited."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from catalog import access as rows
 from catalog import service_accounts as accounts
+from catalog.db import make_engine
 from catalog.models import AuditEvent
 from catalog.models_service import ServiceKey
 from core.clock import utcnow
@@ -212,3 +214,35 @@ def test_a_system_acts_only_with_a_practitioners_access_whoever_it_names(world: 
     assert lead.get(f"/api/documents/{world.ids['D1']}").status_code == 200
     assert lead.get(f"/api/documents/{adoption}").status_code == 404
     assert lead.get(f"/api/documents/{team_b}").status_code == 404
+
+
+def test_a_keys_first_call_meets_another_writer_and_is_answered(world: World) -> None:
+    """A key's call writes its `last_used_at` after reading the key. On SQLite, with the
+    upload runner committing meanwhile (another CMS's burst of uploads), that write met a
+    stale read: "database is locked" at once, a 500 to the CMS. Now a key's request begins as
+    a writer, as its scoped route would anyway."""
+    world.add_user("jsmith", "practitioner", ["team-a"])
+    token = _account(world, "mosaic", ["documents:read"])
+    engine = make_engine(world.settings.database_url)
+    fired: list[str] = []
+
+    def another_writer_commits(*args: object) -> None:
+        statement = str(args[2])
+        if fired or "FROM service_keys" not in statement:
+            return
+        other = sqlite3.connect(world.settings.home / "catalog.sqlite", timeout=0.2)
+        try:
+            other.execute("UPDATE service_accounts SET description = 'touched'")
+            other.commit()
+            fired.append("committed")  # the request read first: its write would be stale
+        except sqlite3.OperationalError:
+            fired.append("waited")  # the request holds the write lock already
+        finally:
+            other.close()
+
+    event.listen(engine, "after_cursor_execute", another_writer_commits)
+    try:
+        answer = CmsClient(world.client, token, "jsmith").get(f"/api/documents/{world.ids['D1']}")
+    finally:
+        event.remove(engine, "after_cursor_execute", another_writer_commits)
+    assert fired == ["waited"] and answer.status_code == 200
