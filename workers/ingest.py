@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from core.files import private_opener
 from core.states import Reason
@@ -101,7 +102,29 @@ def resolve_path(
     by component cost more than the rest of finding the file (thousands of files a second).
 
     A control character is refused before any OS call sees the path: a NUL raises ValueError
-    in every one of them (a row registered before the manifest was checked for them)."""
+    in every one of them (a row registered before the manifest was checked for them).
+
+    A path not found that holds percent escapes ("Person%201/letter.pdf", as web-based stores
+    export their links) is looked for decoded, under the same rules."""
+    try:
+        return _resolve_path(archive_root, file_path, mapping, real_folders)
+    except Quarantine as missing:
+        if missing.outcome.reason != Reason.MISSING_FILE or "%" not in file_path:
+            raise
+        decoded = unquote(file_path)
+        if decoded == file_path or control_character(decoded) is not None:
+            raise
+        try:
+            return _resolve_path(archive_root, decoded, mapping, real_folders)
+        except Quarantine as again:
+            if again.outcome.reason == Reason.PATH_ESCAPE:
+                raise
+            raise missing from None
+
+
+def _resolve_path(
+    archive_root: Path, file_path: str, mapping: Mapping, real_folders: dict[str, str] | None
+) -> Path:
     controls = control_character(file_path)
     if controls is not None:
         raise Quarantine(Reason.BAD_ROW, f"file_path holds control character {controls}")

@@ -104,3 +104,15 @@ def test_a_name_in_another_unicode_form_is_found(archive: Path) -> None:
     found = resolve_path(archive, "files\\RÉFÉRÉ ZOË\\Lettre.pdf", MAPPING)
     assert found == (archive / "files" / decomposed / "lettre.pdf").resolve()
     assert resolve_path(archive, "files/Référé Zoë/lettre.pdf", MAPPING) == found
+
+
+def test_a_percent_encoded_path_is_found_where_the_plain_one_is_not(archive: Path) -> None:
+    """Web-based document stores export links' paths ("Person%201/letter.pdf"): a
+    missing_file beside the very file. A name that truly holds a % is still found as it is."""
+    found = resolve_path(archive, "files/Person%201/letter.pdf", MAPPING)
+    assert found == (archive / "files" / "Person 1" / "letter.pdf").resolve()
+    (archive / "files" / "100% review.pdf").write_bytes(b"%PDF-1.4")
+    assert resolve_path(archive, "files/100% review.pdf", MAPPING).name == "100% review.pdf"
+    # Decoding never leaves the archive, nor lets a control character through.
+    assert _reason(archive, "files/%2e%2e/%2e%2e/outside.txt") == Reason.PATH_ESCAPE
+    assert _reason(archive, "files/Person%201/letter.pdf%00") == Reason.MISSING_FILE
