@@ -84,3 +84,32 @@ def test_the_sender_guards_in_production_only(
     assert production_post(production)(url, b"{}", {}, 5.0).status is None
     assert production_post(Settings())(url, b"{}", {}, 5.0).status == 204
     assert _Receiver.seen == ["/hook"]
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    target = ""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(307)  # 307 keeps the method and body: the signed event, elsewhere
+        self.send_header("Location", _Redirector.target)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_receivers_redirect_is_an_answer_not_followed(receiver: int) -> None:
+    """security.md's claim, shown: a receiver answering 307 to another address (here this
+    machine's) gets a failed attempt; the signed body goes nowhere else."""
+    _Redirector.target = f"http://127.0.0.1:{receiver}/stolen"
+    server = HTTPServer(("127.0.0.1", 0), _Redirector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = http_post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", {}, 5.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status == 307 and not answer.ok
+    assert _Receiver.seen == []
