@@ -86,8 +86,12 @@ def _not_ahead(day: date, fmt: str) -> date:
 
 
 def normalise_legacy_id(value: str) -> str:
-    """Trimmed, upper case; all-digit IDs lose leading zeros (spreadsheets add and drop them)."""
+    """Trimmed, upper case; all-digit IDs lose leading zeros and a zero fraction ("123.0"):
+    spreadsheets add and drop them."""
     text = value.strip().upper()
+    whole, point, fraction = text.partition(".")
+    if point and whole.isdigit() and fraction and set(fraction) == {"0"}:
+        text = whole
     if text.isdigit():
         return text.lstrip("0") or "0"
     return text

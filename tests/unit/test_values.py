@@ -89,6 +89,15 @@ def test_legacy_ids_normalised() -> None:
     assert normalise_legacy_id("000") == "0"
 
 
+def test_a_legacy_id_a_spreadsheet_wrote_as_a_decimal_is_its_integer() -> None:
+    """A column of client numbers with one blank cell is a float column to pandas and some
+    report writers: "123.0" in one file and "123" in the other never matched."""
+    assert normalise_legacy_id("123.0") == "123"
+    assert normalise_legacy_id("00123.00") == "123"
+    assert normalise_legacy_id("123.5") == "123.5"  # not an integer: left as it is
+    assert normalise_legacy_id("1.0.0") == "1.0.0"
+
+
 def test_nhs_numbers_in_text_finds_what_the_look_behind_pattern_found() -> None:
     """The faster scan (no look-behind) must find exactly what the plain pattern finds, on
     text dense with digit runs, spaces and dashes where the boundaries matter."""
