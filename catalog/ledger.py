@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, insert, literal, select, update
+from sqlalchemy import String, cast, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from catalog.db import IN_LIST_MAX
@@ -39,6 +39,15 @@ def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert ledger rows (LedgerRow column -> value) in one executemany."""
     if rows:
         session.execute(insert(LedgerRow), rows)
+
+
+def remove_registering_batch(session: Session, batch: str) -> None:
+    """Remove a batch still registering, and its rows: none has been processed."""
+    record = session.get(Batch, batch)
+    if record is None or record.status != "registering":
+        return
+    session.execute(delete(LedgerRow).where(LedgerRow.batch == batch))
+    session.delete(record)
 
 
 def mark_duplicates(session: Session, batch: str) -> int:

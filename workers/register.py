@@ -132,6 +132,7 @@ def register_manifest(
     `warnings` counts, by code, what this run's rows were loaded in spite of (a date that
     could not be read), for the load's summary."""
     record = session.get(Batch, batch)
+    created = record is None
     if record is None:
         record = Batch(
             name=batch,
@@ -154,16 +155,25 @@ def register_manifest(
         if warnings is not None:
             warnings.update(note.code for note in notes)
 
-    for item in read_manifest(manifest, mapping, absent):
-        if item.line_no <= resume_after:
-            continue
-        if warnings is not None and isinstance(item, ManifestRow):
-            warnings.update(w.code for w in item.warnings)
-        pending.append(_row_values(batch, item))
-        if len(pending) >= COMMIT_EVERY:
-            ledger.add_rows(session, pending)
+    try:
+        for item in read_manifest(manifest, mapping, absent):
+            if item.line_no <= resume_after:
+                continue
+            if warnings is not None and isinstance(item, ManifestRow):
+                warnings.update(w.code for w in item.warnings)
+            pending.append(_row_values(batch, item))
+            if len(pending) >= COMMIT_EVERY:
+                ledger.add_rows(session, pending)
+                session.commit()
+                pending = []
+    except InvalidInput:
+        # A manifest refused whole (its header, a quote never closed) is no batch: the one
+        # made for it, and the rows it had, go, or `escr batches` lists it registering forever.
+        session.rollback()
+        if created:
+            ledger.remove_registering_batch(session, batch)
             session.commit()
-            pending = []
+        raise
     ledger.add_rows(session, pending)
     ledger.mark_duplicates(session, batch)
     # Old links keyed now, so the first person to follow one after the load does not wait.

@@ -242,3 +242,23 @@ def test_the_mappings_legacy_id_system_is_the_crosswalks_system(
     assert main([*load, "--mapping", str(mapping)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["linked"], summary["unlinked"]) == (2, 1)  # D3 names no one
+
+
+def test_a_refused_manifest_leaves_no_batch_behind(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The batch was made before the file was read: every refused manifest (a repeated column,
+    a quote never closed) left a batch 'registering' with no rows in `escr batches` forever."""
+    make_tiny_archive(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    unclosed = 'PARIS,D9,100,files/visit.txt,"Open,X,,\nPARIS,D10,100,files/plan.txt,t,,,\n'
+    manifest.write_text(MANIFEST + unclosed, encoding="utf-8")
+    load = ["load", str(manifest), "--people", str(tmp_path / "people.csv"), "--quiet"]
+    assert main(load) == 2
+    assert "manifest.csv line 5: a quote opened on this row is never closed" in (
+        capsys.readouterr().err
+    )
+    with session_factory(settings.database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
+    manifest.write_text(MANIFEST, encoding="utf-8")  # corrected: loads as a batch of its own
+    assert main(load) == 0

@@ -271,6 +271,6 @@ def header_problem(path: Path, header: list[str], required: dict[str, str]) -> s
             # Which column holds the values is not ours to guess; one of them was lost before.
             return (
                 f"{path}: header names {column!r} twice: columns {earlier} and {number}; "
-                "rename one in the file, nothing was loaded"
+                "rename one in the file"
             )
     return None
