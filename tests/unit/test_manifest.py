@@ -344,3 +344,26 @@ def test_an_exact_header_wins_over_one_in_another_case(tmp_path: Path) -> None:
     )
     (row,) = list(read_manifest(manifest, load_mapping()))
     assert isinstance(row, ManifestRow) and row.title == "Mine" and row.extra == {"Title": "Other"}
+
+
+def test_a_manifest_mixing_utf8_and_windows_1252_rows_reads_each_as_written(
+    tmp_path: Path,
+) -> None:
+    """Rows appended in Windows-1252 to a UTF-8 export (two rounds of one report, a row added
+    in another editor): the file was read as Windows-1252 throughout, so every UTF-8 accent
+    became two letters ("ZoÃ«") without a word."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_bytes(
+        HEADER.encode()
+        + "PARIS,D1,1,a.txt,Letter to Zoë – £5,,,,x\n".encode()
+        + "PARIS,D2,1,b.txt,Visit to José – £5,,,,y\n".encode("cp1252")
+    )
+    first, second = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(first, ManifestRow) and first.title == "Letter to Zoë – £5"
+    assert isinstance(second, ManifestRow) and second.title == "Visit to José – £5"
+
+
+def test_a_windows_1252_manifest_is_still_read_as_such(tmp_path: Path) -> None:
+    manifest = _write(tmp_path / "m.csv", "PARIS,D1,1,a.txt,Ångström ½ “q”,,,,x\n", "cp1252")
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow) and row.title == "Ångström ½ “q”"

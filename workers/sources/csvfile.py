@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core.errors import InvalidInput
 from domain.values import control_character, without_controls
@@ -45,12 +46,15 @@ DELIMITERS = (",", ";", "\t", "|")
 
 def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
     """The first of `encodings` that decodes the whole file; a byte-order mark (UTF-8, UTF-16,
-    UTF-32) always wins."""
+    UTF-32) always wins. Where UTF-8 fails on a file that a one-byte coding reads but that holds
+    UTF-8 sequences too (rows of two editors or two exports in one file), "utf-8+<that coding>":
+    each character read as UTF-8 where it is UTF-8, else in the one-byte coding (open_text)."""
     with path.open("rb") as handle:
         start = handle.read(4)
     for bom, codec in _BOMS:
         if start.startswith(bom):
             return codec
+    utf8_failed = False
     for encoding in encodings:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -58,10 +62,50 @@ def detect_encoding(path: Path, encodings: tuple[str, ...]) -> str:
                 while chunk := handle.read(_CHUNK):
                     decoder.decode(chunk)
                 decoder.decode(b"", final=True)
-            return encoding
         except UnicodeDecodeError:
+            utf8_failed = utf8_failed or codecs.lookup(encoding).name == "utf-8"
             continue
+        if utf8_failed and codecs.lookup(encoding).name in _ONE_BYTE and _holds_utf8(path):
+            return f"utf-8+{encoding}"
+        return encoding
     raise InvalidInput(f"{path}: not readable in any of {', '.join(encodings)}")
+
+
+# One-byte codings a file mixing in UTF-8 rows is read with, a character at a time.
+_ONE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
+# A UTF-8 sequence of two to four bytes: in a one-byte coding, an accented capital followed by
+# punctuation or symbols ("Ã©"), which text seldom writes.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _holds_utf8(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return any(_UTF8_SEQUENCE.search(chunk) for chunk in iter(lambda: handle.read(_CHUNK), b""))
+
+
+def open_text(path: Path, encoding: str) -> TextIO:
+    """The file as text in `encoding`, as detect_encoding names it (a mixed "utf-8+cp1252"
+    included), for the csv reader (newline="")."""
+    primary, _, fallback = encoding.partition("+")
+    if not fallback:
+        return path.open("r", encoding=encoding, newline="")
+    errors = f"escr-{fallback}"
+    try:
+        codecs.lookup_error(errors)
+    except LookupError:
+        codecs.register_error(errors, _one_byte_fallback(fallback))
+    return path.open("r", encoding=primary, errors=errors, newline="")
+
+
+def _one_byte_fallback(encoding: str) -> Callable[[UnicodeError], tuple[str, int]]:
+    def handler(exc: UnicodeError) -> tuple[str, int]:
+        if not isinstance(exc, UnicodeDecodeError):
+            raise exc
+        return exc.object[exc.start : exc.end].decode(encoding), exc.end
+
+    return handler
 
 
 def read_rows(
@@ -134,9 +178,9 @@ def open_rows(
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     encoding = detect_encoding(path, encodings)
-    with path.open("r", encoding=encoding, newline="") as handle:
+    with open_text(path, encoding) as handle:
         delimiter = header_delimiter(handle.readline())
-    with path.open("r", encoding=encoding, newline="") as handle:
+    with open_text(path, encoding) as handle:
         lines = _Lines(handle)
         reader = csv.reader(lines, delimiter=delimiter)
         try:
