@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ActorDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
+from api.deps import ActorDep, CallerDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
 from api.params import BoundedDate, IdPath, Page, paging
 from api.routes import sar_review
 from api.schemas import errors
 from api.schemas.sar import Closed, Collation, DueLists, SarList, SarRequestOut
-from records import sar, sar_collate
+from records import sar, sar_collate, sar_grants
 from records.sar import TEXT_MAX
 from retention.periods import server_today
 from retention.sar_hold import SarHolds
@@ -191,18 +191,26 @@ def collate(
     session: SessionDep,
     store: StoreDep,
     actor: ActorDep,
+    caller: CallerDep,
     body: NoOptions | None = None,
 ) -> dict[str, Any]:
-    """Collect everything on the person through every identifier, with how each was linked."""
+    """Collect everything on the person through every identifier, with how each was linked
+    (a restricted document's title only with its grant)."""
     counts = sar_collate.collate(session, sar_id, actor=actor, holds=SarHolds(store))
-    return {**counts, "items": sar_collate.items_json(session, sar_id)}
+    found = sar_collate.items_json(session, sar_id)
+    sar_grants.hide_ungranted(session, caller, found)
+    return {**counts, "items": found}
 
 
 @router.get("/sar/{sar_id}/items", response_model=Collation, responses=ONE)
-def items(sar_id: IdPath, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    """The items of the last collation (collating again is POST .../collate)."""
+def items(
+    sar_id: IdPath, session: SessionDep, actor: ActorDep, caller: CallerDep
+) -> dict[str, Any]:
+    """The items of the last collation (collating again is POST .../collate); a restricted
+    document's title only with its grant."""
     request = sar.get_request(session, sar_id)
     found = sar_collate.items_json(session, sar_id)
+    sar_grants.hide_ungranted(session, caller, found)
     sar.audit_read(session, request, actor, "sar_items", shown=len(found))
     by_link: dict[str, int] = {}
     for item in found:

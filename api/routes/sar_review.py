@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ActorDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
+from api.deps import ActorDep, CallerDep, ReviewerDep, SessionDep, SettingsDep, StoreDep
 from api.params import IdPath
 from api.sar_build import build
 from api.schemas import errors
@@ -33,7 +33,8 @@ from api.schemas.sar_review import (
     Started,
     Suggested,
 )
-from records import sar_redact, sar_review, sar_suggest
+from records import sar_grants, sar_redact, sar_review, sar_suggest
+from records.access import Caller
 from records.sar import TEXT_MAX, get_request
 from records.sar_redact import PageBox
 from storage.base import BlobStore, content_key
@@ -253,11 +254,14 @@ def build_bundle(
     settings: SettingsDep,
     store: StoreDep,
     actor: ReviewerDep,
+    caller: CallerDep,
     body: NoOptions | None = None,
 ) -> dict[str, Any]:
     """Render what is missing, burn the redactions in, and release only if the gate finds no
     redacted term anywhere in the output (`ok` false, nothing kept, otherwise). 409 while a
-    suggestion is undecided or a redaction waits for its second sign-off."""
+    suggestion is undecided or a redaction waits for its second sign-off; 403 where a document
+    in it needs a grant the caller lacks."""
+    sar_grants.check_build(session, caller, sar_id)
     return build(session, sar_id, actor=actor, settings=settings, store=store)
 
 
@@ -275,10 +279,12 @@ def releases(sar_id: IdPath, session: SessionDep, actor: ActorDep) -> dict[str, 
 
 
 def stream_release_file(
-    session: Any, store: BlobStore, sar_id: int, release_id: int, name: str, actor: str
+    session: Any, store: BlobStore, sar_id: int, release_id: int, name: str, caller: Caller
 ) -> StreamingResponse:
     """A released bundle's file as a download (shared with the pages); audited before any byte
-    leaves."""
+    leaves. A release holding a restricted document needs its grant (sar_grants)."""
+    sar_grants.check_download(session, caller, sar_id, release_id)
+    actor = caller.user_id
     sha, mime = sar_review.release_file(session, sar_id, release_id, name, actor=actor)
     session.commit()  # the audit event stands even if the client drops the download
     handle = store.open(content_key(sha))
@@ -315,10 +321,15 @@ def _file_answer(name: str, mime: str) -> dict[int | str, dict[str, Any]]:
     responses=_file_answer("bundle.pdf", "application/pdf"),
 )
 def release_pdf(
-    sar_id: IdPath, release_id: ReleasePath, session: SessionDep, store: StoreDep, actor: ActorDep
+    sar_id: IdPath,
+    release_id: ReleasePath,
+    session: SessionDep,
+    store: StoreDep,
+    actor: ActorDep,
+    caller: CallerDep,
 ) -> StreamingResponse:
     """A release's paginated PDF (the download is audited)."""
-    return stream_release_file(session, store, sar_id, release_id, "bundle.pdf", actor)
+    return stream_release_file(session, store, sar_id, release_id, "bundle.pdf", caller)
 
 
 @router.get(
@@ -327,11 +338,16 @@ def release_pdf(
     responses=_file_answer("bundle.zip", "application/zip"),
 )
 def release_zip(
-    sar_id: IdPath, release_id: ReleasePath, session: SessionDep, store: StoreDep, actor: ActorDep
+    sar_id: IdPath,
+    release_id: ReleasePath,
+    session: SessionDep,
+    store: StoreDep,
+    actor: ActorDep,
+    caller: CallerDep,
 ) -> StreamingResponse:
     """A release's zip: covering letter, index, documents, redaction log, glossary, manifest
     (the download is audited)."""
-    return stream_release_file(session, store, sar_id, release_id, "bundle.zip", actor)
+    return stream_release_file(session, store, sar_id, release_id, "bundle.zip", caller)
 
 
 @router.post("/sar/{sar_id}/start-from-last-release", response_model=Started, responses=CHANGE)

@@ -26,7 +26,7 @@ from api.web.sar_jobs import jobs
 from catalog.models import Person
 from catalog.models_sar import CHANNELS, PAUSE_REASONS, REQUESTER_RELATIONSHIPS
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from records import finder, sar, sar_collate, sar_redact, sar_review
+from records import finder, sar, sar_collate, sar_grants, sar_redact, sar_review
 from records.access import require_role
 from records.consoles import AUDIT_ROLES
 from records.finder_query import MAX_QUERY
@@ -236,10 +236,8 @@ def request_page(
     waiting, counts = _signoff_view(session, sar_id, actor, codes)
     previous = sar_review.last_release(session, sar_id)
     deadline = sar_review.extension_deadline(session, row, today, settings.sar.closure_days)
-    hidden = sar_review.ungranted(session, login.caller, [i["document_id"] for i in items])
-    for item in items:  # a restricted class's title only with its grant, as holds show them
-        if item["document_id"] in hidden:
-            item["title"] = f"document {item['document_id']} (restricted: a grant is needed)"
+    # A restricted class's title only with its grant, as holds show them (and the API).
+    hidden = sar_grants.hide_ungranted(session, login.caller, items)
     titles = {i["document_id"]: i["title"] for i in items}
     return ig_page(
         request,

@@ -25,7 +25,7 @@ from api.web.sar_jobs import jobs
 from catalog import renditions
 from catalog.models import Document
 from core.errors import InvalidInput
-from records import sar, sar_redact, sar_review, sar_suggest
+from records import sar, sar_grants, sar_redact, sar_review, sar_suggest
 
 router = APIRouter(include_in_schema=False)
 Term = Annotated[str, Form(max_length=sar_redact.TERM_MAX)]
@@ -264,6 +264,7 @@ def build_bundle(
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "building a SAR bundle")
     sar.get_request(session, sar_id)
+    sar_grants.check_build(session, login.caller, sar_id)
     blocked = sar_redact.blockers(
         session, sar_id, sar_redact.exemptions(settings.sar.exemptions_file)
     )
@@ -284,8 +285,8 @@ def download(
     login: WebLoginDep,
 ) -> Response:
     """bundle.pdf or bundle.zip of a release (audited, as the API's download)."""
-    actor = ig_actor(session, login, "a SAR release")
-    return stream_release_file(session, store, sar_id, release_id, name[:20], actor)
+    ig_actor(session, login, "a SAR release")
+    return stream_release_file(session, store, sar_id, release_id, name[:20], login.caller)
 
 
 @router.get("/ig/sar/{sar_id}/bundle/status")

@@ -20,8 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
+from catalog import access as rows
 from catalog.db import session_factory
 from catalog.models import AuditEvent, Document
+from core.clock import utcnow
 from core.settings import Settings, get_settings
 from domain.redaction import contains_any, fold
 from tests.factories.sar_archive import NEIGHBOUR, SUBJECT, UNCLE, write_sar_archive
@@ -195,3 +197,45 @@ def test_the_review_routes_refuse_non_ig_callers(api: Api) -> None:
     assert api.post("ig1", "/api/sar/999999/start-from-last-release")[0] == 404
     status, none = api.post("ig1", f"/api/sar/{sar_id}/start-from-last-release")
     assert status == 404 and "no earlier release" in str(none["detail"])
+
+
+def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Api) -> None:
+    """Without the grant the pages hide a restricted document's title and refuse its review;
+    the API listed its title, and any IG officer could build the bundle and download the
+    document in it. Now the items hide the title, and building or downloading a bundle that
+    holds it needs the grant (403, audited)."""
+    ids = _documents(api.settings)
+    with session_factory(api.settings.database_url)() as session:
+        rows.add_restriction(
+            session, target_type="document", target_id=str(ids["D2"]), restriction="sensitive",
+            reason="test", actor="admin", now=utcnow(),
+        )  # fmt: skip
+        session.commit()
+    sar_id = _open(api)
+    base = f"/api/sar/{sar_id}"
+    status, collated = api.post("ig1", f"{base}/collate")
+    assert status == 200
+    hidden = f"document {ids['D2']} (restricted: a grant is needed)"
+    assert hidden in [i["title"] for i in collated["items"]]
+    status, _ = api.post(
+        "ig1", f"{base}/items/{ids['D4']}/decision",
+        {"decision": "exclude", "reason": "about the uncle, not Jane"},
+    )  # fmt: skip
+    assert status == 200
+    titles = {i["document_id"]: i["title"] for i in api.get("ig1", f"{base}/items")["items"]}
+    assert titles[ids["D2"]] == hidden
+    status, refused = api.post("ig1", f"{base}/bundle")
+    assert status == 403 and "grant" in refused["detail"], refused
+    assert api.actions()[-1] == "access_denied"
+    with session_factory(api.settings.database_url)() as session:
+        rows.add_grant(
+            session, username="ig1", restriction="sensitive", reason="SAR of Jane",
+            actor="admin", now=utcnow(),
+        )  # fmt: skip
+        session.commit()
+    status, built = api.post("ig1", f"{base}/bundle")
+    assert status == 200 and built["ok"] is True, built
+    release = f"{base}/releases/{built['release_id']}"
+    for name in ("bundle.pdf", "bundle.zip"):
+        assert api.client.get(f"{release}/{name}", headers=api.as_("ig2")).status_code == 403
+        assert api.client.get(f"{release}/{name}", headers=api.as_("ig1")).status_code == 200

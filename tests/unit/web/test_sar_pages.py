@@ -364,12 +364,15 @@ def test_a_restricted_document_is_reviewed_only_with_its_grant(
         sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
         sar_id = request.id
         session.commit()
-    log_in(client, "ig-a")
+    csrf = log_in(client, "ig-a")
     page = client.get(f"/ig/sar/{sar_id}").text
     assert f"document {ids['D2']} (restricted: a grant is needed)" in page
     assert "Care plan" not in page and f'/documents/{ids["D2"]}"' not in page
     refused = client.get(f"/ig/sar/{sar_id}/documents/{ids['D2']}")
     assert refused.status_code == 403 and "restricted (sensitive)" in refused.text
+    # Nor released unread: a bundle is the document's content (decision 0042).
+    bundle = client.post(f"/ig/sar/{sar_id}/bundle", data={"csrf": csrf}, follow_redirects=False)
+    assert bundle.status_code == 403
     with session_factory(settings.database_url)() as session:
         rows.add_grant(
             session, username="ig-a", restriction="sensitive", reason="SAR review",
