@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import audit
-from catalog.models_sar import SarRelease
+from catalog.models_sar import SarRedaction, SarRelease
 from core.errors import PermissionDenied
 from records.access import Caller
 from records.sar_redact import included_documents
@@ -37,6 +37,15 @@ def hide_ungranted(
         if item["document_id"] in hidden:
             item["title"] = restricted_title(item["document_id"])
     return hidden
+
+
+def visible_redactions(
+    session: Session, caller: Caller, rows: Sequence[SarRedaction]
+) -> list[SarRedaction]:
+    """The redactions the caller may read: a term redacted in a restricted document is that
+    document's content (a name in an adoption record), shown only with its grant."""
+    hidden = ungranted(session, caller, sorted({r.document_id for r in rows if r.document_id}))
+    return [r for r in rows if r.document_id is None or r.document_id not in hidden]
 
 
 def release_documents(row: SarRelease) -> list[int]:

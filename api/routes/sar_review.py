@@ -164,11 +164,13 @@ def redactions(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
+    caller: CallerDep,
     document_id: Annotated[int | None, Query(ge=1, description="only this document's")] = None,
 ) -> dict[str, Any]:
-    """Every redaction and suggestion, and what blocks the bundle."""
+    """Every redaction and suggestion (a restricted document's only with its grant), and what
+    blocks the bundle."""
     request = get_request(session, sar_id)
-    rows = sar_redact._rows(session, sar_id)
+    rows = sar_grants.visible_redactions(session, caller, sar_redact._rows(session, sar_id))
     if document_id is not None:
         rows = [row for row in rows if row.document_id == document_id]
     codes = sar_redact.exemptions(settings.sar.exemptions_file)

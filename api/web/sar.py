@@ -27,7 +27,7 @@ from catalog.models import Person
 from catalog.models_sar import CHANNELS, PAUSE_REASONS, REQUESTER_RELATIONSHIPS
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from records import finder, sar, sar_collate, sar_grants, sar_redact, sar_review
-from records.access import require_role
+from records.access import Caller, require_role
 from records.consoles import AUDIT_ROLES
 from records.finder_query import MAX_QUERY
 from retention.periods import server_today
@@ -202,13 +202,15 @@ def _items_view(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _signoff_view(
-    session: Session, sar_id: int, actor: str, codes: dict[str, sar_redact.Exemption]
+    session: Session, sar_id: int, caller: Caller, codes: dict[str, sar_redact.Exemption]
 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, int]]]:
     """Redactions waiting for a second sign-off, each saying whether this officer may give it
-    (the rule records/sar_redact.approve enforces), and per-document redaction counts."""
+    (the rule records/sar_redact.approve enforces), and per-document redaction counts; a
+    restricted document's only with its grant."""
+    actor = caller.user_id
     waiting = []
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in sar_redact._rows(session, sar_id):
+    for row in sar_grants.visible_redactions(session, caller, sar_redact._rows(session, sar_id)):
         counts[row.document_id][row.status] += 1
         if sar_redact.needs_signoff(row, codes) and not row.approved_by:
             counts[row.document_id]["awaiting"] += 1
@@ -233,7 +235,7 @@ def request_page(
     row = sar.get_request(session, sar_id)
     items = sar_collate.items_json(session, sar_id)
     codes = sar_redact.exemptions(settings.sar.exemptions_file)
-    waiting, counts = _signoff_view(session, sar_id, actor, codes)
+    waiting, counts = _signoff_view(session, sar_id, login.caller, codes)
     previous = sar_review.last_release(session, sar_id)
     deadline = sar_review.extension_deadline(session, row, today, settings.sar.closure_days)
     # A restricted class's title only with its grant, as holds show them (and the API).

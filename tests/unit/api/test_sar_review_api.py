@@ -224,6 +224,20 @@ def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Ap
     assert status == 200
     titles = {i["document_id"]: i["title"] for i in api.get("ig1", f"{base}/items")["items"]}
     assert titles[ids["D2"]] == hidden
+    # A reviewer holding the grant redacts a name in it: the name is the document's content.
+    with session_factory(api.settings.database_url)() as session:
+        rows.add_grant(
+            session, username="ig2", restriction="sensitive", reason="SAR of Jane",
+            actor="admin", now=utcnow(),
+        )  # fmt: skip
+        session.commit()
+    status, made = api.post(
+        "ig2", f"{base}/redactions",
+        {"term": UNCLE, "document_id": ids["D2"], "code": THIRD_PARTY, "reason": "the uncle"},
+    )  # fmt: skip
+    assert status == 200, made
+    assert UNCLE not in str(api.get("ig1", f"{base}/redactions")["redactions"])
+    assert UNCLE in str(api.get("ig2", f"{base}/redactions")["redactions"])
     status, refused = api.post("ig1", f"{base}/bundle")
     assert status == 403 and "grant" in refused["detail"], refused
     assert api.actions()[-1] == "access_denied"
@@ -237,5 +251,5 @@ def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Ap
     assert status == 200 and built["ok"] is True, built
     release = f"{base}/releases/{built['release_id']}"
     for name in ("bundle.pdf", "bundle.zip"):
-        assert api.client.get(f"{release}/{name}", headers=api.as_("ig2")).status_code == 403
+        assert api.client.get(f"{release}/{name}", headers=api.as_("ig3")).status_code == 403
         assert api.client.get(f"{release}/{name}", headers=api.as_("ig1")).status_code == 200
