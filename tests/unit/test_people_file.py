@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from workers.sources.csvfile import Note
@@ -96,3 +97,33 @@ def test_bare_legacy_ids_take_the_mappings_legacy_id_system(tmp_path: Path) -> N
         "legacy_ids entry '00123' is not SYSTEM:ID (a mapping's legacy_id_system names the "
         "system of IDs given alone)"
     )
+
+
+def test_placeholder_and_future_dates_of_birth_are_left_empty_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """Legacy systems write 01/01/1900 (or Excel's day 0, or 31/12/9999 for "no end") where a
+    date is unknown: loaded as a date of birth, a looked-after child's record was 126 years
+    old and due for disposal at once, and 9999 as a date of death was a death never checked."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,date_of_birth,date_of_death\n"
+        "P1,01/01/1900,31/12/9999\n"
+        "P2,30/12/1899,\n"
+        "P3,01/01/2990,\n"
+        "P4,01/01/1970,01/01/1901\n",
+        encoding="utf-8",
+    )
+    rows = [r for r in read_people(people, load_mapping()) if isinstance(r, PersonRow)]
+    assert [(r.date_of_birth, r.date_of_death) for r in rows] == [
+        (None, None),
+        (None, None),
+        (None, None),
+        (date(1970, 1, 1), date(1901, 1, 1)),  # real days, however odd
+    ]
+    assert [w.code for w in rows[0].warnings] == ["placeholder_date", "placeholder_date"]
+    assert str(rows[0].warnings[0]) == (
+        "date_of_birth 01/01/1900 is a placeholder legacy systems write for an unknown date; "
+        "left empty"
+    )
+    assert str(rows[2].warnings[0]) == "date_of_birth 01/01/2990 is in the future; left empty"
