@@ -85,6 +85,33 @@ def _not_ahead(day: date, fmt: str) -> date:
     return day.replace(year=day.year - 100)  # 29 February: 2000 is past, so never 1900
 
 
+# The days legacy systems and spreadsheets write for "not known" or "no end": no one's birth or
+# death, nor a letter's date (1 January 1900 as a date of birth made a looked-after child's
+# record 126 years old, due for disposal at once).
+PLACEHOLDER_DAYS = frozenset(
+    {
+        date(1, 1, 1),
+        date(1601, 1, 1),  # Windows' FILETIME epoch
+        date(1753, 1, 1),  # SQL Server's first datetime
+        date(1800, 1, 1),
+        date(1899, 12, 30),  # Excel's day 0
+        date(1899, 12, 31),
+        date(1900, 1, 1),  # Excel's day 1, PARIS's and many systems' "unknown"
+        date(9999, 12, 31),
+    }
+)
+
+
+def implausible_date(day: date) -> str:
+    """Why `day` cannot be a legacy record's date (a birth, a death, a letter's), "" where it
+    can."""
+    if day in PLACEHOLDER_DAYS:
+        return "is a placeholder legacy systems write for an unknown date"
+    if day > date.today():
+        return "is in the future"
+    return ""
+
+
 def normalise_legacy_id(value: str) -> str:
     """Trimmed, upper case; all-digit IDs lose leading zeros and a zero fraction ("123.0"):
     spreadsheets add and drop them."""

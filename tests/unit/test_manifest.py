@@ -367,3 +367,26 @@ def test_a_windows_1252_manifest_is_still_read_as_such(tmp_path: Path) -> None:
     manifest = _write(tmp_path / "m.csv", "PARIS,D1,1,a.txt,Ångström ½ “q”,,,,x\n", "cp1252")
     (row,) = list(read_manifest(manifest, load_mapping()))
     assert isinstance(row, ManifestRow) and row.title == "Ångström ½ “q”"
+
+
+def test_a_placeholder_or_future_document_date_gives_no_date_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """01/01/1900 (a legacy system's "unknown") dated the letter 1900 in every chronology."""
+    manifest = _write(
+        tmp_path / "m.csv",
+        "PARIS,D1,1,a.txt,t,,01/01/1900,,x\nPARIS,D2,1,b.txt,t,,31/12/2999,,x\n"
+        "PARIS,D3,1,c.txt,t,,02/01/1900,,x\n",
+    )
+    first, second, third = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(first, ManifestRow) and first.document_date is None
+    assert [(w.code, str(w)) for w in first.warnings] == [
+        (
+            "placeholder_date",
+            "document_date 01/01/1900 is a placeholder legacy systems write for an unknown "
+            "date; the manifest gives the document no date",
+        )
+    ]
+    assert isinstance(second, ManifestRow) and second.document_date is None
+    assert "is in the future" in str(second.warnings[0])
+    assert isinstance(third, ManifestRow) and third.document_date == date(1900, 1, 2)

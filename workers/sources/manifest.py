@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from domain.values import control_character, controls_in_cells, parse_date, without_controls
+from domain.values import (
+    control_character,
+    controls_in_cells,
+    implausible_date,
+    parse_date,
+    without_controls,
+)
 from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
 
@@ -133,6 +139,15 @@ def _parse_row(
                 "unreadable_date", f"document_date: {exc}; the manifest gives the document no date"
             )
         )
+    if doc_date is not None and (why := implausible_date(doc_date)):
+        warnings.append(
+            Note(
+                "placeholder_date",
+                f"document_date {cell('document_date')} {why}; the manifest gives the document "
+                "no date",
+            )
+        )
+        doc_date = None
     person_ids = tuple(
         p.strip() for p in cell("legacy_person_id").split(mapping.person_id_separator) if p.strip()
     )

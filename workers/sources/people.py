@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.errors import InvalidInput
 from domain.nhs import nhs_number_valid
-from domain.values import controls_in_cells, normalise_legacy_id, parse_date
+from domain.values import controls_in_cells, implausible_date, normalise_legacy_id, parse_date
 from workers.sources.csvfile import Note, absent_listener, read_rows
 from workers.sources.mapping import Mapping
 
@@ -97,31 +97,6 @@ def split_full_name(value: str) -> tuple[str, str]:
     return " ".join(words[:-1]), (words[-1] if words else "")
 
 
-# The days legacy systems and spreadsheets write for "not known" or "no end": no one's birth or
-# death (1 January 1900 would make a looked-after child's record 126 years old, due at once).
-PLACEHOLDER_DAYS = frozenset(
-    {
-        date(1, 1, 1),
-        date(1601, 1, 1),  # Windows' FILETIME epoch
-        date(1753, 1, 1),  # SQL Server's first datetime
-        date(1800, 1, 1),
-        date(1899, 12, 30),  # Excel's day 0
-        date(1899, 12, 31),
-        date(1900, 1, 1),  # Excel's day 1, PARIS's and many systems' "unknown"
-        date(9999, 12, 31),
-    }
-)
-
-
-def _not_a_life_date(day: date) -> str:
-    """Why `day` cannot be a birth or a death ("" where it can)."""
-    if day in PLACEHOLDER_DAYS:
-        return "is a placeholder legacy systems write for an unknown date"
-    if day > date.today():
-        return "is in the future"
-    return ""
-
-
 def check_unique_person_ids(path: Path, mapping: Mapping) -> None:
     """Refuse a people.csv that gives one person_id twice: which row is right is not ours to
     guess, and loading either would link documents to a record nobody checked."""
@@ -201,7 +176,7 @@ def _parse_person(
             dates[name] = None
             warnings.append(Note("unreadable_date", f"{name}: {exc}; left empty"))
         day = dates[name]
-        if day is not None and (why := _not_a_life_date(day)):
+        if day is not None and (why := implausible_date(day)):
             # A retention period counts from these: a placeholder made a record due at once.
             dates[name] = None
             warnings.append(Note("placeholder_date", f"{name} {cell(name)} {why}; left empty"))
