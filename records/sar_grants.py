@@ -17,7 +17,7 @@ from catalog.models_sar import SarRedaction, SarRelease
 from core.errors import PermissionDenied
 from records.access import Caller
 from records.sar_redact import included_documents
-from records.sar_review import ungranted
+from records.sar_review import check_granted, ungranted
 
 # A release's zip names each document's file by its ID (workers/redact/bundle.py).
 _DOCUMENT_FILE = re.compile(r"^documents/\d+-document-(\d+)\.pdf$")
@@ -46,6 +46,14 @@ def visible_redactions(
     document's content (a name in an adoption record), shown only with its grant."""
     hidden = ungranted(session, caller, sorted({r.document_id for r in rows if r.document_id}))
     return [r for r in rows if r.document_id is None or r.document_id not in hidden]
+
+
+def check_redaction(session: Session, caller: Caller, sar_id: int, redaction_id: int) -> None:
+    """Refuse (403, audited) deciding or changing a redaction in a restricted document without
+    its grant: that is reviewing it, and the answer would show the term."""
+    row = session.get(SarRedaction, redaction_id)
+    if row is not None and row.sar_id == sar_id and row.document_id is not None:
+        check_granted(session, caller, sar_id, row.document_id)
 
 
 def release_documents(row: SarRelease) -> list[int]:

@@ -183,9 +183,17 @@ def redactions(
 
 @router.post("/sar/{sar_id}/redactions", response_model=Made, responses=CHANGE)
 def add_redaction(
-    sar_id: IdPath, body: AddBody, session: SessionDep, settings: SettingsDep, actor: ActorDep
+    sar_id: IdPath,
+    body: AddBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    caller: CallerDep,
 ) -> dict[str, Any]:
-    """A reviewer's redaction: every occurrence of a term (in one document or all), or a box."""
+    """A reviewer's redaction: every occurrence of a term (in one document or all), or a box;
+    in one restricted document only with its grant."""
+    if body.document_id is not None:
+        sar_review.check_granted(session, caller, sar_id, body.document_id)
     made = sar_redact.add(
         session, sar_id, actor=actor, code=body.code, reason=body.reason, term=body.term,
         box=body.box.page_box() if body.box else None, document_id=body.document_id,
@@ -206,8 +214,11 @@ def decide_redaction(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
+    caller: CallerDep,
 ) -> dict[str, Any]:
-    """Accept (with a code) or reject a suggestion or a redaction, with a reason."""
+    """Accept (with a code) or reject a suggestion or a redaction, with a reason (in a
+    restricted document only with its grant)."""
+    sar_grants.check_redaction(session, caller, sar_id, redaction_id)
     row = sar_redact.decide(
         session, sar_id, redaction_id, actor=actor, decision=body.decision, code=body.code,
         reason=body.reason, codes=sar_redact.exemptions(settings.sar.exemptions_file),
@@ -224,8 +235,11 @@ def move_redaction(
     body: MoveBody,
     session: SessionDep,
     actor: ActorDep,
+    caller: CallerDep,
 ) -> dict[str, Any]:
-    """Change what a redaction covers: a new term, or a moved box (signed off again)."""
+    """Change what a redaction covers: a new term, or a moved box (signed off again); in a
+    restricted document only with its grant."""
+    sar_grants.check_redaction(session, caller, sar_id, redaction_id)
     row = sar_redact.move(
         session, sar_id, redaction_id, actor=actor, reason=body.reason, term=body.term,
         box=body.box.page_box() if body.box else None,

@@ -101,6 +101,7 @@ def decide_redaction(
 ) -> Response:
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "deciding a redaction")
+    sar_grants.check_redaction(session, login.caller, sar_id, redaction_id)
     try:
         row = sar_redact.decide(
             session, sar_id, redaction_id, actor=actor, decision=decision, code=code,
@@ -130,6 +131,7 @@ def move_redaction(
     sign-off given before is given again."""
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "changing a redaction")
+    sar_grants.check_redaction(session, login.caller, sar_id, redaction_id)
     try:
         row = sar_redact.move(session, sar_id, redaction_id, actor=actor, reason=reason, term=term)
         flashes.put(login, f"The redaction now covers “{row.term}”.")
@@ -155,6 +157,8 @@ def add_redaction(
     """Redact every occurrence of a term, in this document or every document of the request."""
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "adding a redaction")
+    if scope != "all":
+        sar_review.check_granted(session, login.caller, sar_id, document_id)
     try:
         if not term.strip():
             raise InvalidInput("type the words to redact")
@@ -190,6 +194,7 @@ def add_box(
     """Redact an area of one page (points from its top left), burned in like a term."""
     check_csrf(login, csrf)
     actor = ig_actor(session, login, "adding a redaction")
+    sar_review.check_granted(session, login.caller, sar_id, document_id)
     try:
         sar_redact.add(
             session, sar_id, actor=actor, code=code, reason=reason, document_id=document_id,

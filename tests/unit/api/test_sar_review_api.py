@@ -238,6 +238,16 @@ def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Ap
     assert status == 200, made
     assert UNCLE not in str(api.get("ig1", f"{base}/redactions")["redactions"])
     assert UNCLE in str(api.get("ig2", f"{base}/redactions")["redactions"])
+    # Nor decided, changed or added to blind (a decision's answer shows the term).
+    redaction = f"{base}/redactions/{made['redactions'][0]['id']}"
+    for url, body in (
+        (f"{redaction}/decision", {"decision": "reject", "reason": "not a third party"}),
+        (f"{redaction}/move", {"term": "Kane", "reason": "the surname alone"}),
+        (f"{base}/redactions", {"term": "Saturdays", "document_id": ids["D2"],
+                                "code": THIRD_PARTY, "reason": "a guess"}),
+    ):  # fmt: skip
+        status, answer = api.post("ig1", url, body)
+        assert status == 403 and UNCLE not in str(answer), (url, answer)
     status, refused = api.post("ig1", f"{base}/bundle")
     assert status == 403 and "grant" in refused["detail"], refused
     assert api.actions()[-1] == "access_denied"
