@@ -390,3 +390,16 @@ def test_a_placeholder_or_future_document_date_gives_no_date_with_a_warning(
     assert isinstance(second, ManifestRow) and second.document_date is None
     assert "is in the future" in str(second.warnings[0])
     assert isinstance(third, ManifestRow) and third.document_date == date(1900, 1, 2)
+
+
+def test_excels_sep_line_names_the_delimiter_and_is_not_the_header(tmp_path: Path) -> None:
+    """Exports meant for Excel start "sep=;": it was read as the header, and the file refused
+    for lacking every column."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "sep=;\n" + HEADER.replace(",", ";") + "PARIS;D1;1;a.txt;Letter, urgent;;;;x\n",
+        encoding="utf-8-sig",
+    )
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow) and row.line_no == 3
+    assert row.title == "Letter, urgent"

@@ -179,8 +179,14 @@ def open_rows(
         raise InvalidInput(f"{path}: no such file")
     encoding = detect_encoding(path, encodings)
     with open_text(path, encoding) as handle:
-        delimiter = header_delimiter(handle.readline())
+        first = handle.readline()
+        # Exports meant for Excel may start "sep=;": the delimiter, on a line of its own.
+        directive = _SEP_LINE.fullmatch(first)
+        delimiter = directive.group(1) if directive else header_delimiter(first)
     with open_text(path, encoding) as handle:
+        skipped = 1 if directive else 0
+        if skipped:
+            handle.readline()
         lines = _Lines(handle)
         reader = csv.reader(lines, delimiter=delimiter)
         try:
@@ -188,8 +194,13 @@ def open_rows(
         except StopIteration:
             raise InvalidInput(f"{path}: empty file, expected a header row") from None
         except csv.Error as exc:
-            raise InvalidInput(f"{path} line 1: the header cannot be read: {exc}") from None
-        yield header, _numbered(reader, lines, path.name, delimiter)
+            raise InvalidInput(
+                f"{path} line {1 + skipped}: the header cannot be read: {exc}"
+            ) from None
+        yield header, _numbered(reader, lines, path.name, delimiter, skipped)
+
+
+_SEP_LINE = re.compile(r"sep=([^\r\n])\r?\n?")
 
 
 def header_delimiter(line: str) -> str:
@@ -223,20 +234,21 @@ class _Lines:
 
 
 def _numbered(
-    reader: Any, lines: _Lines, name: str, delimiter: str
+    reader: Any, lines: _Lines, name: str, delimiter: str, skipped: int = 0
 ) -> Iterator[tuple[int, list[str]]]:
     """Each row with the line it starts on. A quote never closed made the last row's cell run
     to the end of the file, taking the rows after it as its text: the file is refused, naming
     the line, as for a csv error (a cell past the csv module's limit)."""
     # reader.line_num is the line a row ended on; the next row starts on the line after.
-    ended = reader.line_num
+    # `skipped`: lines before the header the reader never saw (a "sep=" line).
+    ended = reader.line_num + skipped
     start, raw = ended + 1, []
     lines.current = []
     try:
         for cells in reader:
             start, raw, lines.current = ended + 1, lines.current, []
             yield start, cells
-            ended = reader.line_num
+            ended = reader.line_num + skipped
     except csv.Error as exc:
         where = f"{name} line {ended + 1}"
         if "field limit" in str(exc):
