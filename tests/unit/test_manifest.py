@@ -403,3 +403,13 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_the_header(tmp_path: Pat
     (row,) = list(read_manifest(manifest, load_mapping()))
     assert isinstance(row, ManifestRow) and row.line_no == 3
     assert row.title == "Letter, urgent"
+
+
+def test_excels_text_forcing_formula_is_its_value(tmp_path: Path) -> None:
+    """Report writers keep leading zeros from Excel by writing ="00123": the ID was the
+    formula's text and matched no one, the date was unreadable."""
+    manifest = _write(tmp_path / "m.csv", 'PARIS,="D01",="00123",a.txt,t,,="04/03/2019",,x\n')
+    (row,) = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(row, ManifestRow)
+    assert (row.source_document_id, row.legacy_person_ids) == ("D01", ("00123",))
+    assert row.document_date == date(2019, 3, 4)

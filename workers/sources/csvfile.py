@@ -162,7 +162,10 @@ def _cells_by_column(header: list[str], cells: list[str]) -> dict[str, str]:
     """Column name -> cell. A column without a name (the empty cells a spreadsheet's trailing
     delimiters add) is left out where its cell is empty, else kept as "column N"."""
     row: dict[str, str] = {}
-    for number, (name, cell) in enumerate(zip(header, cells, strict=True), start=1):
+    for number, (name, written) in enumerate(zip(header, cells, strict=True), start=1):
+        # ="00123": how report writers keep Excel from dropping leading zeros; the value inside.
+        forced = _TEXT_FORMULA.fullmatch(written)
+        cell = forced.group(1).replace('""', '"') if forced else written
         if name:
             row[name] = cell
         elif cell.strip():
@@ -200,6 +203,7 @@ def open_rows(
         yield header, _numbered(reader, lines, path.name, delimiter, skipped)
 
 
+_TEXT_FORMULA = re.compile(r'\s*="((?:[^"]|"")*)"\s*', re.DOTALL)
 _SEP_LINE = re.compile(r"sep=([^\r\n])\r?\n?")
 
 
