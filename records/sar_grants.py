@@ -16,7 +16,7 @@ from catalog import audit
 from catalog.models_sar import SarRedaction, SarRelease
 from core.errors import PermissionDenied
 from records.access import Caller
-from records.sar_redact import included_documents
+from records.sar_redact import Exemption, _rows, included_documents, needs_signoff
 from records.sar_review import check_granted, ungranted
 
 # A release's zip names each document's file by its ID (workers/redact/bundle.py).
@@ -54,6 +54,22 @@ def check_redaction(session: Session, caller: Caller, sar_id: int, redaction_id:
     row = session.get(SarRedaction, redaction_id)
     if row is not None and row.sar_id == sar_id and row.document_id is not None:
         check_granted(session, caller, sar_id, row.document_id)
+
+
+def check_signoff(
+    session: Session,
+    caller: Caller,
+    sar_id: int,
+    redaction_ids: Sequence[int],
+    codes: dict[str, Exemption],
+) -> None:
+    """Refuse (403, audited) a second sign-off that would cover a redaction in a restricted
+    document without its grant (the ones named; none named: every one waiting, as
+    sar_redact.approve reads it). A sign-off is a judgement on what the officer read."""
+    named = set(redaction_ids)
+    for row in _rows(session, sar_id):
+        if (not named or row.id in named) and needs_signoff(row, codes) and not row.approved_by:
+            check_redaction(session, caller, sar_id, row.id)
 
 
 def release_documents(row: SarRelease) -> list[int]:

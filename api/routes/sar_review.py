@@ -253,10 +253,13 @@ def approve(
     session: SessionDep,
     settings: SettingsDep,
     actor: ReviewerDep,
+    caller: CallerDep,
     body: ApproveBody | None = None,
 ) -> dict[str, Any]:
     """The second sign-off of redactions whose code needs one: refused (403, audited) to whoever
-    made or accepted any of them."""
+    made or accepted any of them, or lacks the grant of a restricted document they are in."""
+    codes = sar_redact.exemptions(settings.sar.exemptions_file)
+    sar_grants.check_signoff(session, caller, sar_id, body.redaction_ids if body else (), codes)
     return sar_redact.approve(
         session, sar_id, actor=actor, redaction_ids=body.redaction_ids if body else (),
         codes=sar_redact.exemptions(settings.sar.exemptions_file),

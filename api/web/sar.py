@@ -442,6 +442,8 @@ def approve(
     if not redactions:
         problems.put(login, "Not signed off: tick the redactions you approve.")
         return back_to(sar_id, "signoff")
+    codes = sar_redact.exemptions(settings.sar.exemptions_file)
+    sar_grants.check_signoff(session, login.caller, sar_id, redactions[:10_000], codes)
     try:
         done = sar_redact.approve(
             session, sar_id, actor=actor, redaction_ids=redactions[:10_000],

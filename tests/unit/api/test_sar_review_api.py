@@ -233,9 +233,11 @@ def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Ap
         session.commit()
     status, made = api.post(
         "ig2", f"{base}/redactions",
-        {"term": UNCLE, "document_id": ids["D2"], "code": THIRD_PARTY, "reason": "the uncle"},
+        {"term": UNCLE, "document_id": ids["D2"], "code": SERIOUS_HARM, "reason": "the uncle"},
     )  # fmt: skip
     assert status == 200, made
+    status, refused = api.post("ig1", f"{base}/approve")  # a sign-off of what ig1 cannot read
+    assert status == 403 and "grant" in refused["detail"], refused
     assert UNCLE not in str(api.get("ig1", f"{base}/redactions")["redactions"])
     assert UNCLE in str(api.get("ig2", f"{base}/redactions")["redactions"])
     # Nor decided, changed or added to blind (a decision's answer shows the term).
@@ -257,6 +259,8 @@ def test_a_restricted_document_is_released_and_shown_only_with_its_grant(api: Ap
             actor="admin", now=utcnow(),
         )  # fmt: skip
         session.commit()
+    status, approved = api.post("ig1", f"{base}/approve")
+    assert (status, approved) == (200, {"approved": 1})
     status, built = api.post("ig1", f"{base}/bundle")
     assert status == 200 and built["ok"] is True, built
     release = f"{base}/releases/{built['release_id']}"
