@@ -54,7 +54,8 @@ def verify(
         raise BadSignature(
             f"the timestamp is {int(now - timestamp)} s from now: outside the window"
         )
-    expected = _digest(secret, timestamp, body)
-    if not any(hmac.compare_digest(expected, s) for s in signatures):
+    expected = _digest(secret, timestamp, body).encode()
+    # As bytes: compare_digest refuses str holding non-ASCII with a TypeError, not a mismatch.
+    if not any(hmac.compare_digest(expected, s.encode()) for s in signatures):
         raise BadSignature("no signature matches the body")
     return timestamp

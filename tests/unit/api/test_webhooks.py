@@ -141,6 +141,10 @@ def test_a_signature_is_checked_by_the_window_and_the_secret() -> None:
         (sign("another-secret-of-enough-length-000", 1_700_000_000, body), 1_700_000_000),
         ("t=1700000000", 1_700_000_000),
         ("", 1_700_000_000),
+        # A forged header's non-ASCII signature was a TypeError, not a refusal: a receiver
+        # catching BadSignature answered 500.
+        ("t=1700000000,v1=\u00e9", 1_700_000_000),
+        ("t=1700000000,v1=" + "\u0661" * 64, 1_700_000_000),
     ):
         with pytest.raises(BadSignature):
             verify(SECRET, bad_header, body, now=now)
