@@ -34,6 +34,8 @@ MONTHS: dict[str, int] = {
 
 # Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for.
 _EXCEL_EPOCH = date(1899, 12, 30)
+# Year, month, day however separated or padded ("2019/3/4"): never ambiguous.
+_YEAR_FIRST = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # An Excel serial number, with the fraction of a day a date-time cell adds ("43528.5").
 _EXCEL_SERIAL = re.compile(r"(\d{1,5})(?:\.\d+)?")
 # The time of day a spreadsheet's date-time cell writes after the date ("04/03/2019 14:30",
@@ -60,6 +62,11 @@ def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) 
     impossible = ""
     timed = _TIME_OF_DAY.fullmatch(text)
     for candidate in (text, timed.group("date")) if timed else (text,):
+        if year_first := _YEAR_FIRST.fullmatch(candidate):
+            try:
+                return date(*(int(part) for part in year_first.groups()))
+            except ValueError:
+                impossible = impossible or "year, month, day"
         for fmt in formats:
             try:
                 return _not_ahead(datetime.strptime(candidate, fmt).date(), fmt)

@@ -37,6 +37,10 @@ def test_parse_date_accepts_legacy_forms(text: str, expected: date | None) -> No
         ("04-Mar-2019 00:00:00", date(2019, 3, 4)),
         ("2019-03-04 09:00:00", date(2019, 3, 4)),
         ("2019-03-04T10:15:00Z", date(2019, 3, 4)),
+        # Year first is never ambiguous, however it is separated or padded.
+        ("2019-3-4", date(2019, 3, 4)),
+        ("2019/03/04", date(2019, 3, 4)),
+        ("2019/3/4 09:00", date(2019, 3, 4)),
         # An Excel serial of a date and time (noon on the day).
         ("43528.5", date(2019, 3, 4)),
         # A two-digit year is never read into the future: a date of birth in 1952, not 2052.
@@ -67,6 +71,8 @@ def test_parse_date_refuses_nonsense() -> None:
         parse_date("31/02/2019 10:00", FORMATS)
     with pytest.raises(ValueError, match="unreadable date '04/03/2019 25:99'"):
         parse_date("04/03/2019 25:99", FORMATS)
+    with pytest.raises(ValueError, match="'2019/02/30' is not a real date"):
+        parse_date("2019/02/30", FORMATS)
 
 
 def test_nhs_number_check() -> None:
