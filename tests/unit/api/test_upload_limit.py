@@ -55,3 +55,47 @@ def test_an_oversized_upload_is_refused_before_its_body(
         sent = _call(app, path, 50 * 1024 * 1024)
         assert sent[0]["status"] == 413, path
         assert "2 MB" in json.loads(sent[1]["body"])["detail"]
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit_before_anyone_is_asked_who_they_are(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunked body names no length. Starlette parsed it whole, to a temporary file, before
+    the route (or its 401) ran: anyone, without a token, could send gigabytes to be written to
+    the server's disk. The door now counts the bytes as they come and answers 413 past the
+    limit, reading no further."""
+    monkeypatch.setenv("ESCR_INTAKE__MAX_MB", "2")
+    get_settings.cache_clear()
+    app = create_app()
+    boundary = b"x"
+    head = (
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"'
+        b"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    chunk = b"\0" * (1024 * 1024)
+    total = 50  # MB offered
+    pulled = [0]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        pulled[0] += 1
+        if pulled[0] == 1:
+            return {"type": "http.request", "body": head, "more_body": True}
+        return {"type": "http.request", "body": chunk, "more_body": pulled[0] <= total}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "path": "/api/people/MOS1/documents", "raw_path": b"/api/people/MOS1/documents",
+        "query_string": b"", "root_path": "", "scheme": "http", "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1234),
+        "headers": [
+            (b"transfer-encoding", b"chunked"),
+            (b"content-type", b"multipart/form-data; boundary=" + boundary),
+        ],
+    }  # fmt: skip
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    assert sent[0]["status"] == 413
+    assert pulled[0] <= 2 + 1 + 2  # the head, the 2 MB allowed and the margin's, one past
