@@ -127,3 +127,22 @@ def test_placeholder_and_future_dates_of_birth_are_left_empty_with_a_warning(
         "left empty"
     )
     assert str(rows[2].warnings[0]) == "date_of_birth 01/01/2990 is in the future; left empty"
+
+
+def test_a_whole_name_in_the_family_name_column_is_a_warning_naming_full_name(
+    tmp_path: Path,
+) -> None:
+    """Mapped as family_name, "MULLER, Zoë" loaded as a family name without a word."""
+    people = tmp_path / "people.csv"
+    people.write_text('person_id,Name\nM1,"MULLER, Zoë"\nM2,Smith\n', encoding="utf-8")
+    mapping = load_mapping(_mapping(tmp_path, "people_columns: {family_name: Name}\n"))
+    first, second = list(read_people(people, mapping))
+    assert isinstance(first, PersonRow) and first.family_name == "MULLER, Zoë"
+    assert [(w.code, str(w)) for w in first.warnings] == [
+        (
+            "name_in_one_column",
+            "family_name 'MULLER, Zoë' holds a comma and the row has no given name: if the "
+            "column holds whole names, map it as full_name to split them",
+        )
+    ]
+    assert isinstance(second, PersonRow) and second.warnings == ()

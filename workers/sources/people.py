@@ -168,6 +168,14 @@ def _parse_person(
     if isinstance(legacy_ids, str):
         return BadPerson(line_no, legacy_ids, "bad_legacy_ids")
     warnings: list[Note] = []
+    if "," in family and not given:
+        warnings.append(
+            Note(
+                "name_in_one_column",
+                f"family_name {family!r} holds a comma and the row has no given name: if the "
+                "column holds whole names, map it as full_name to split them",
+            )
+        )
     dates: dict[str, date | None] = {}
     for name in ("date_of_birth", "date_of_death"):
         try:
