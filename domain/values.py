@@ -60,9 +60,9 @@ def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) 
     except ValueError:
         pass
     impossible = ""
-    timed = _TIME_OF_DAY.fullmatch(text)
-    for candidate in (text, timed.group("date")) if timed else (text,):
-        if year_first := _YEAR_FIRST.fullmatch(candidate):
+    candidate: str | None = text
+    while candidate is not None:
+        if candidate[:4].isdigit() and (year_first := _YEAR_FIRST.fullmatch(candidate)):
             try:
                 return date(*(int(part) for part in year_first.groups()))
             except ValueError:
@@ -74,6 +74,9 @@ def parse_date(value: str, formats: tuple[str, ...], excel_serial: bool = True) 
                 # "31/02/2021" has the shape of %d/%m/%Y but names no day: say so.
                 if not impossible and "out of range" in str(exc):
                     impossible = fmt
+        # Then the date before a time of day, once ("04/03/2019 14:30").
+        timed = _TIME_OF_DAY.fullmatch(text) if candidate is text else None
+        candidate = timed.group("date") if timed else None
     serial = _EXCEL_SERIAL.fullmatch(text)
     if excel_serial and serial and 1 <= int(serial.group(1)) <= 80000:
         return _EXCEL_EPOCH + timedelta(days=int(serial.group(1)))

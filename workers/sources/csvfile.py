@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -161,10 +162,12 @@ def aligned_header(header: list[str], columns: Collection[str]) -> list[str]:
 def _cells_by_column(header: list[str], cells: list[str]) -> dict[str, str]:
     """Column name -> cell. A column without a name (the empty cells a spreadsheet's trailing
     delimiters add) is left out where its cell is empty, else kept as "column N"."""
+    if "" not in header and '="' not in "".join(cells):  # the common row, at C speed
+        return dict(zip(header, cells, strict=True))
     row: dict[str, str] = {}
     for number, (name, written) in enumerate(zip(header, cells, strict=True), start=1):
         # ="00123": how report writers keep Excel from dropping leading zeros; the value inside.
-        forced = _TEXT_FORMULA.fullmatch(written)
+        forced = _TEXT_FORMULA.fullmatch(written) if written[:1] in "= " else None
         cell = forced.group(1).replace('""', '"') if forced else written
         if name:
             row[name] = cell
@@ -190,8 +193,7 @@ def open_rows(
         skipped = 1 if directive else 0
         if skipped:
             handle.readline()
-        lines = _Lines(handle)
-        reader = csv.reader(lines, delimiter=delimiter)
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -200,7 +202,12 @@ def open_rows(
             raise InvalidInput(
                 f"{path} line {1 + skipped}: the header cannot be read: {exc}"
             ) from None
-        yield header, _numbered(reader, lines, path.name, delimiter, skipped)
+
+        def tail(line_no: int) -> list[str]:
+            with open_text(path, encoding) as again:
+                return list(itertools.islice(again, line_no - 1, None))
+
+        yield header, _numbered(reader, tail, path.name, skipped)
 
 
 _TEXT_FORMULA = re.compile(r'\s*="((?:[^"]|"")*)"\s*', re.DOTALL)
@@ -221,36 +228,20 @@ def header_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-class _Lines:
-    """The file's lines as the csv reader takes them, keeping those of the row being read."""
-
-    def __init__(self, handle: Iterator[str]) -> None:
-        self.handle = handle
-        self.current: list[str] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.handle)
-        self.current.append(line)
-        return line
-
-
 def _numbered(
-    reader: Any, lines: _Lines, name: str, delimiter: str, skipped: int = 0
+    reader: Any, tail: Callable[[int], list[str]], name: str, skipped: int = 0
 ) -> Iterator[tuple[int, list[str]]]:
     """Each row with the line it starts on. A quote never closed made the last row's cell run
     to the end of the file, taking the rows after it as its text: the file is refused, naming
-    the line, as for a csv error (a cell past the csv module's limit)."""
+    the line, as for a csv error (a cell past the csv module's limit). `tail(n)` gives the
+    file's lines from line n, read again only where the last row spans several."""
     # reader.line_num is the line a row ended on; the next row starts on the line after.
     # `skipped`: lines before the header the reader never saw (a "sep=" line).
     ended = reader.line_num + skipped
-    start, raw = ended + 1, []
-    lines.current = []
+    start = ended + 1
     try:
         for cells in reader:
-            start, raw, lines.current = ended + 1, lines.current, []
+            start = ended + 1
             yield start, cells
             ended = reader.line_num + skipped
     except csv.Error as exc:
@@ -261,10 +252,10 @@ def _numbered(
                 "(a quote opened on this row and never closed?); correct the file"
             ) from None
         raise InvalidInput(f"{where}: {exc}; correct the file") from None
-    if len(raw) > 1 and _unclosed(raw, delimiter):
+    if ended > start and _unclosed(tail(start), reader.dialect.delimiter):
         raise InvalidInput(
             f"{name} line {start}: a quote opened on this row is never closed, so the "
-            f"{len(raw) - 1} line(s) after it would be one cell; correct the file"
+            f"{ended - start} line(s) after it would be one cell; correct the file"
         )
 
 
