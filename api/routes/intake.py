@@ -28,11 +28,13 @@ from api.schemas.intake import MetadataCorrected, UploadAccepted, UploadStatus
 from api.service_auth import ACTOR_PREFIX
 from catalog import audit
 from catalog import documents as docs
+from catalog import service_accounts as accounts
 from catalog.db import after_commit, write_first
+from catalog.ledger import UPLOAD_BATCH_PREFIX
 from catalog.models import Document, LedgerRow
 from catalog.models_service import IdempotencyKey
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.settings import Settings
 from core.states import RowState
 from records import access, corrections
@@ -378,14 +380,50 @@ def correct_document(
     return answer
 
 
+def _may_read(session: Session, caller: Caller) -> bool:
+    """Whether the caller reads documents: a person or the static token by their roles (the
+    read checks decide), a service account by its documents:read scope."""
+    if not (caller.service and caller.on_behalf_of):
+        return True
+    name = caller.user_id.removeprefix(ACTOR_PREFIX)
+    return "documents:read" in accounts.get_account(session, name).scopes
+
+
+def _check_sent(session: Session, caller: Caller, document_id: int) -> None:
+    """Not found, as a missing document, unless this account's uploads made or changed it."""
+    sent = session.scalar(
+        select(LedgerRow.id)
+        .where(
+            LedgerRow.document_id == document_id,
+            LedgerRow.batch.startswith(f"{UPLOAD_BATCH_PREFIX}{_account(caller)}/"),
+        )
+        .limit(1)
+    )
+    if sent is None:
+        audit.record(
+            session,
+            actor=caller.user_id,
+            action="access_denied",
+            target_type="document",
+            target_id=str(document_id),
+            on_behalf_of=caller.on_behalf_of,
+            detail={"reason": "the account may only upload: not one of its uploads"},
+        )
+        session.commit()
+        raise NotFound(access.not_found_message("document", str(document_id)))
+
+
 @router.get(
     "/documents/{document_id}/status",
     response_model=UploadStatus,
     responses=errors(404),
 )
 def upload_status(document_id: IdPath, session: SessionDep, caller: StatusCaller) -> dict[str, Any]:
-    """Where a document is on its way through the pipeline; `searchable` once indexed."""
+    """Where a document is on its way through the pipeline; `searchable` once indexed. A key
+    that may only upload (`documents:write`) follows what its account sent, nothing else."""
     people = access.check_document(session, caller, document_id)
+    if not _may_read(session, caller):
+        _check_sent(session, caller, document_id)
     document = session.get(Document, document_id)
     assert document is not None
     # A new version on its way: its row's state, while the document (and the index) still

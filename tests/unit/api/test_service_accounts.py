@@ -246,3 +246,22 @@ def test_a_keys_first_call_meets_another_writer_and_is_answered(world: World) ->
     finally:
         event.remove(engine, "after_cursor_execute", another_writer_commits)
     assert fired == ["waited"] and answer.status_code == 200
+
+
+def test_a_key_that_may_only_upload_reads_the_status_of_its_own_uploads_only(
+    world: World,
+) -> None:
+    """The status route is open to `documents:write` so a CMS can follow what it sent; it
+    answered any document's type, state and people, so an upload-only key read the metadata
+    of every record its practitioner could see. Now such a key sees its own uploads' status."""
+    world.add_user("jsmith", "practitioner", ["team-a"])
+    writer = CmsClient(world.client, _account(world, "uploader", ["documents:write"]), "jsmith")
+    sent = writer.upload("MOS1", letter_pdf("a letter"), "letter.pdf")
+    assert writer.get(f"/api/documents/{sent.id}/status").status_code == 200
+    migrated = f"/api/documents/{world.ids['D1']}/status"
+    assert writer.get(migrated).status_code == 404
+    other = CmsClient(world.client, _account(world, "other", ["documents:write"]), "jsmith")
+    assert other.get(f"/api/documents/{sent.id}/status").status_code == 404
+    reader = CmsClient(world.client, _account(world, "reader", READ_WRITE), "jsmith")
+    assert reader.get(migrated).status_code == 200
+    assert reader.get(f"/api/documents/{sent.id}/status").status_code == 200
