@@ -58,6 +58,16 @@ def client_id(claims: dict[str, Any]) -> str:
     return ""
 
 
+def delegated(claims: dict[str, Any]) -> bool:
+    """A token a user got through an app (delegated), not the app's own (client credentials):
+    it carries the user's granted scopes in `scp` (Entra ID, Okta) or says so (`idtyp`). Its
+    client may be the CMS's own app: it is still its user's, never the system's, or its holder
+    could name anyone in X-On-Behalf-Of. IdPs that write delegated scopes in `scope` alone
+    (Keycloak, Auth0) are not told apart here: map a client that users sign in through to no
+    account (docs/decisions/0042)."""
+    return "scp" in claims or claims.get("idtyp") == "user"
+
+
 def _service(account: ServiceAccount, credential: str) -> Principal:
     return Principal(
         caller=None,
@@ -79,7 +89,8 @@ def bearer_principal(
         return _service(account, f"key:{key_id}")
     static = hmac.compare_digest(token.encode(), settings.api.token.encode())
     if verifier is not None and token and not static:
-        client = client_id(verifier.claims(token))
+        claims = verifier.claims(token)
+        client = "" if delegated(claims) else client_id(claims)
         account_row = accounts.account_for_client(session, client) if client else None
         if account_row is not None:
             if not account_row.active:

@@ -265,3 +265,21 @@ def test_a_key_that_may_only_upload_reads_the_status_of_its_own_uploads_only(
     reader = CmsClient(world.client, _account(world, "reader", READ_WRITE), "jsmith")
     assert reader.get(migrated).status_code == 200
     assert reader.get(f"/api/documents/{sent.id}/status").status_code == 200
+
+
+def test_a_users_token_from_the_cms_app_is_the_users_not_the_systems(world: World) -> None:
+    """A practitioner signed in to the CMS's own app gets a delegated token whose client (azp)
+    is the one mapped to the CMS's account. It was taken for the account: its holder could
+    name any colleague in X-On-Behalf-Of and read as them. A delegated token (its `scp`
+    claim, as Entra ID and Okta write one) is now its user's, as any person's token."""
+    world.add_user("jsmith", "practitioner", ["team-a"])
+    world.add_user("bbrown", "practitioner", ["team-b"])
+    _account(world, "liquidlogic", ["documents:read"], client_id="ll-client-6f1c")
+    token = world.issuer.token(
+        "jsmith", ["practitioner"], ["team-a"], azp="ll-client-6f1c", scp="access_as_user"
+    )
+    as_bbrown = CmsClient(world.client, token, "bbrown")
+    assert as_bbrown.get(f"/api/documents/{world.ids['D2']}").status_code == 400
+    own = CmsClient(world.client, token)
+    assert own.get(f"/api/documents/{world.ids['D1']}").status_code == 200
+    assert own.get(f"/api/documents/{world.ids['D2']}").status_code == 404
