@@ -413,3 +413,19 @@ def test_excels_text_forcing_formula_is_its_value(tmp_path: Path) -> None:
     assert isinstance(row, ManifestRow)
     assert (row.source_document_id, row.legacy_person_ids) == ("D01", ("00123",))
     assert row.document_date == date(2019, 3, 4)
+
+
+def test_a_database_exports_null_is_an_empty_cell(tmp_path: Path) -> None:
+    """SQL exports write NULL where there is no value (spreadsheet lookups #N/A): the row was
+    refused for a sha256 that is not a digest, its date unreadable, its person 'NULL'."""
+    manifest = _write(tmp_path / "m.csv", "PARIS,D1,NULL,a.txt,NULL,null,NULL,NULL,x\n")
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8") + "PARIS,D2,#N/A,b.txt,t,,#n/a,,x\n",
+        encoding="utf-8",
+    )
+    first, second = list(read_manifest(manifest, load_mapping()))
+    assert isinstance(first, ManifestRow) and first.warnings == ()
+    assert first.legacy_person_ids == () and first.sha256 is None
+    assert (first.title, first.legacy_doc_type, first.document_date) == ("", "", None)
+    assert isinstance(second, ManifestRow) and second.warnings == ()
+    assert second.legacy_person_ids == ()

@@ -146,3 +146,20 @@ def test_a_whole_name_in_the_family_name_column_is_a_warning_naming_full_name(
         )
     ]
     assert isinstance(second, PersonRow) and second.warnings == ()
+
+
+def test_a_database_exports_null_is_an_empty_cell(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,given_name,family_name,date_of_birth,nhs_number,legacy_ids\n"
+        "P1,Ann,NULL,NULL,NULL,NULL\n",
+        encoding="utf-8",
+    )
+    (row,) = list(read_people(people, load_mapping()))
+    assert isinstance(row, PersonRow) and row.warnings == ()
+    assert (row.family_name, row.date_of_birth, row.nhs_number, row.legacy_ids) == (
+        "",
+        None,
+        "",
+        (),
+    )

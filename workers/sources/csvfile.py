@@ -109,6 +109,20 @@ def _one_byte_fallback(encoding: str) -> Callable[[UnicodeError], tuple[str, int
     return handler
 
 
+# What database exports and spreadsheets write in a cell that holds nothing.
+_NO_VALUE = frozenset({"NULL", "#N/A"})
+
+
+def field_values(cells: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
+    """Contract field -> its cell, trimmed; a NULL or #N/A is empty (a database's or a
+    spreadsheet's "no value", never a title, an ID or a date)."""
+    values: dict[str, str] = {}
+    for name, column in columns.items():
+        value = cells.get(column, "").strip()
+        values[name] = "" if value.upper() in _NO_VALUE else value
+    return values
+
+
 def read_rows(
     path: Path,
     encodings: tuple[str, ...],

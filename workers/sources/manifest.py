@@ -14,7 +14,7 @@ from domain.values import (
     parse_date,
     without_controls,
 )
-from workers.sources.csvfile import Note, absent_listener, read_rows
+from workers.sources.csvfile import Note, absent_listener, field_values, read_rows
 from workers.sources.mapping import Mapping
 
 # Fields that name something (an ID, a path, a date, a digest): no control character at all.
@@ -92,8 +92,7 @@ def _parse_row(
 ) -> ManifestRow | BadRow:
     columns = mapping.manifest_columns
 
-    def cell(name: str) -> str:
-        return cells.get(columns[name], "").strip()
+    cell = field_values(cells, columns).__getitem__
 
     system, doc_id = cell("source_system"), cell("source_document_id")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from core.errors import InvalidInput
 from domain.nhs import nhs_number_valid
 from domain.values import controls_in_cells, implausible_date, normalise_legacy_id, parse_date
-from workers.sources.csvfile import Note, absent_listener, read_rows
+from workers.sources.csvfile import Note, absent_listener, field_values, read_rows
 from workers.sources.mapping import Mapping
 
 # Fields that name something: no control character at all (the others are free text).
@@ -146,8 +146,7 @@ def _parse_person(
 ) -> PersonRow | BadPerson:
     columns = mapping.people_columns
 
-    def cell(name: str) -> str:
-        return cells.get(columns[name], "").strip()
+    cell = field_values(cells, columns).__getitem__
 
     controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
     if controls is not None:
