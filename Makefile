@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 	scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# compat: a plain .pth path entry; setuptools' default editable finder prints a warning block
-	# on every install and lets a same-named folder in the working directory shadow the package.
-	$(BIN)/pip install -q -e '.[scale,dev]' --config-settings editable_mode=compat
+	$(BIN)/pip install -q -e '.[scale,dev]'
 	touch $(STAMP)
 
 browser-deps: ## Debian's Chromium and axe-core for the browser tests (never a browser download)
