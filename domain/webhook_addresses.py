@@ -13,6 +13,9 @@ import socket
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
+# Cloud metadata services outside the link-local range (169.254.169.254, Azure's, GCP's,
+# Oracle's and AWS's IPv4 one, are link-local): AWS's IPv6 endpoint and Alibaba Cloud's.
+METADATA = frozenset(ipaddress.ip_address(a) for a in ("fd00:ec2::254", "100.100.100.200"))
 
 
 def literal_address(host: str) -> Address | None:
@@ -29,10 +32,16 @@ def literal_address(host: str) -> Address | None:
 
 
 def forbidden(address: Address) -> bool:
-    """This machine, the unspecified address or link-local (IPv4-mapped IPv6 read as IPv4)."""
+    """This machine, the unspecified address, link-local or a cloud's metadata service
+    (IPv4-mapped IPv6 read as IPv4)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_loopback or address.is_link_local or address.is_unspecified
+    return (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address in METADATA
+    )
 
 
 def forbidden_host(host: str) -> bool:

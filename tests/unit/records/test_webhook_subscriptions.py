@@ -42,6 +42,9 @@ def test_a_url_that_is_not_a_web_address_is_refused_anywhere(url: str) -> None:
         "https://[::ffff:a9fe:a9fe]/latest/meta-data/",
         "https://localhost./x",
         "https://LOCALHOST/x",
+        # Metadata services outside the link-local range: AWS's over IPv6, Alibaba Cloud's.
+        "https://[fd00:ec2::254]/latest/meta-data/",
+        "https://100.100.100.200/latest/meta-data/",
     ],
 )
 def test_production_refuses_plain_http_and_this_machine(url: str) -> None:
