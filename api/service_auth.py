@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from catalog import service_accounts as accounts
 from catalog.models_access import User
 from catalog.models_service import ServiceAccount
 from core.clock import utcnow
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 from core.settings import Settings
 from records.access import TEAM_ROLES, Caller, resolve_caller
 
@@ -99,18 +99,16 @@ def bearer_principal(
     return Principal(caller=bearer_caller(session, settings, verifier, token))
 
 
-def _refuse(session: Session, principal: Principal, what: str, why: str) -> None:
+def _refuse(session: Session, principal: Principal, what: str, why: str) -> NoReturn:
     """A service account refused (403), audited and committed though the request fails."""
-    audit.record(
+    audit.refuse(
         session,
         actor=principal.actor,
-        action="access_denied",
         target_type="function",
         target_id=what,
-        detail={"reason": why, "credential": principal.credential},
+        why=why,
+        detail={"credential": principal.credential},
     )
-    session.commit()
-    raise PermissionDenied(why)
 
 
 def service_caller_for(

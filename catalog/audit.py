@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from catalog.models import AuditEvent
 from catalog.models_retention import AuditChainHead
 from catalog.session_state import ANCHOR_DUE
 from core.clock import utcnow
+from core.errors import PermissionDenied
 
 GENESIS = "0" * 64
 # Signed checkpoints of the head outside the database (catalog/audit_anchor.py) follow a commit
@@ -106,6 +107,37 @@ def record(
     if _anchor_due(head.count):
         ANCHOR_DUE.set(session, True)
     return event
+
+
+def refuse(
+    session: Session,
+    *,
+    actor: str,
+    target_type: str,
+    target_id: str,
+    why: str,
+    action: str = "access_denied",
+    person_ids: Iterable[str] = (),
+    on_behalf_of: str = "",
+    detail: dict[str, Any] | None = None,
+    answer: Exception | None = None,
+) -> NoReturn:
+    """Refuse a request: audit the refusal and commit it at once, then raise `answer` (a 403
+    saying `why` unless the caller hides the record behind a 404). The face rolls back what
+    follows, and a refused try (at reading another team's record, at approving one's own
+    proposal) must leave its trace all the same."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        person_ids=person_ids,
+        on_behalf_of=on_behalf_of,
+        detail={"reason": why, **(detail or {})},
+    )
+    session.commit()
+    raise answer if answer is not None else PermissionDenied(why)
 
 
 def _anchor_due(count: int) -> bool:

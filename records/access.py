@@ -19,7 +19,7 @@ from catalog import audit
 from catalog import documents as docs
 from catalog.models import Document, Person
 from catalog.models_access import BreakGlass
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, NotFound
 from indexer.base import SearchQuery
 
 # Roles whose work spans every person: they are not limited to their teams' allocations.
@@ -128,20 +128,16 @@ def search_filter(caller: Caller, query: SearchQuery) -> SearchQuery:
     )
 
 
-def _deny(session: Session, caller: Caller, target_type: str, target_id: str, why: str) -> None:
+def _deny(session: Session, caller: Caller, target_type: str, target_id: str, why: str) -> NoReturn:
     """Refuse by role (403): it says what the caller's role cannot do, nothing about a record."""
-    # The refusal is audited and committed at once: the request fails and rolls back after.
-    audit.record(
+    audit.refuse(
         session,
         actor=caller.user_id,
-        action="access_denied",
         target_type=target_type,
         target_id=target_id,
+        why=why,
         on_behalf_of=caller.on_behalf_of,
-        detail={"reason": why},
     )
-    session.commit()
-    raise PermissionDenied(why)
 
 
 def not_found_message(target_type: str, target_id: str) -> str:
@@ -162,18 +158,17 @@ def _hide(
 ) -> NoReturn:
     """Refuse a read of a record as if it did not exist, so an answer never tells a caller what
     exists outside their access; the audit event keeps the truth (the reason, the people)."""
-    audit.record(
+    audit.refuse(
         session,
         actor=caller.user_id,
-        action=action,
         target_type=target_type,
         target_id=target_id,
+        why=why,
+        action=action,
         person_ids=person_ids,
         on_behalf_of=caller.on_behalf_of,
-        detail={"reason": why},
+        answer=NotFound(not_found_message(target_type, target_id)),
     )
-    session.commit()
-    raise NotFound(not_found_message(target_type, target_id))
 
 
 def require_role(session: Session, caller: Caller, roles: Iterable[str], what: str) -> None:

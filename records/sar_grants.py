@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.models_sar import SarRedaction, SarRelease
-from core.errors import PermissionDenied
 from records.access import Caller
 from records.sar_redact import Exemption, _rows, included_documents, needs_signoff
 from records.sar_review import check_granted, ungranted
@@ -84,16 +83,7 @@ def _check(session: Session, caller: Caller, sar_id: int, ids: Sequence[int], wh
         return
     listed = "; ".join(f"document {d} ({classes})" for d, classes in sorted(missing.items()))
     why = f"{what} holds restricted documents ({listed}): a grant is needed for each"
-    audit.record(
-        session,
-        actor=caller.user_id,
-        action="access_denied",
-        target_type="sar",
-        target_id=str(sar_id),
-        detail={"reason": why},
-    )
-    session.commit()
-    raise PermissionDenied(why)
+    audit.refuse(session, actor=caller.user_id, target_type="sar", target_id=str(sar_id), why=why)
 
 
 def check_build(session: Session, caller: Caller, sar_id: int) -> None:

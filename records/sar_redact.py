@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog.models_sar import SarItem, SarRedaction, SarRequest
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from domain.redaction import fold_term
 from records.sar import get_request
 
@@ -266,19 +266,14 @@ def needs_signoff(row: SarRedaction, codes: dict[str, Exemption]) -> bool:
 
 
 def _refuse(session: Session, request: SarRequest, actor: str, why: str) -> NoReturn:
-    # Audited and committed at once, as disposal refuses a reviewer: the face rolls back what
-    # follows, and a try at signing off one's own redaction must leave a trace.
-    audit.record(
+    audit.refuse(
         session,
         actor=actor,
-        action="access_denied",
         target_type="sar",
         target_id=str(request.id),
+        why=why,
         person_ids=[request.person_id],
-        detail={"reason": why},
     )
-    session.commit()
-    raise PermissionDenied(why)
 
 
 def approve(

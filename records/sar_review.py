@@ -20,7 +20,7 @@ from catalog import audit
 from catalog.models import Document, DocumentLink, DocumentText, Person
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from domain.redaction import find_terms
 from records import sar_clock
 from records.access import Caller, visible_restrictions
@@ -388,13 +388,11 @@ def check_granted(session: Session, caller: Caller, sar_id: int, document_id: in
     missing = ungranted(session, caller, [document_id]).get(document_id)
     if missing:
         why = f"document {document_id} is restricted ({missing}): a grant is needed to review it"
-        audit.record(
+        audit.refuse(
             session,
             actor=caller.user_id,
-            action="access_denied",
             target_type="document",
             target_id=str(document_id),
-            detail={"reason": why, "sar": sar_id},
+            why=why,
+            detail={"sar": sar_id},
         )
-        session.commit()
-        raise PermissionDenied(why)

@@ -22,7 +22,7 @@ from catalog.models_retention import (
     DisposalReview,
 )
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from retention import appraise
 from retention.bulk import Driver, no_cycle_collection
 from retention.evaluate import DUE, RETAINED, SCHEDULED, Evaluator
@@ -165,18 +165,7 @@ def _check_action(action: str, value: str) -> None:
 
 
 def _refuse(session: Session, actor: str, proposal_id: int, why: str) -> NoReturn:
-    # Audited and committed at once, as records.access refuses a caller: the face rolls back
-    # whatever follows, and a try at approving one's own proposal must leave a trace.
-    audit.record(
-        session,
-        actor=actor,
-        action="access_denied",
-        target_type="proposal",
-        target_id=str(proposal_id),
-        detail={"reason": why},
-    )
-    session.commit()
-    raise PermissionDenied(why)
+    audit.refuse(session, actor=actor, target_type="proposal", target_id=str(proposal_id), why=why)
 
 
 def review(

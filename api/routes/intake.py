@@ -400,17 +400,15 @@ def _check_sent(session: Session, caller: Caller, document_id: int) -> None:
         .limit(1)
     )
     if sent is None:
-        audit.record(
+        audit.refuse(
             session,
             actor=caller.user_id,
-            action="access_denied",
             target_type="document",
             target_id=str(document_id),
+            why="the account may only upload: not one of its uploads",
             on_behalf_of=caller.on_behalf_of,
-            detail={"reason": "the account may only upload: not one of its uploads"},
+            answer=NotFound(access.not_found_message("document", str(document_id))),
         )
-        session.commit()
-        raise NotFound(access.not_found_message("document", str(document_id)))
 
 
 @router.get(
