@@ -186,11 +186,14 @@ class Supervisor:
                     self._free.remove(index)
                 try:
                     if not (server.alive() and server.answers(timeout=5.0)):
+                        if self._stopping:
+                            continue  # stop() killed it while it was checked: not a failure
                         log.warning("office.server_unhealthy", server=index)
                         self.restarts += 1
                         server.start()
                 except ServerFailed as exc:
-                    log.error("office.server_failed", server=index, error=str(exc))
+                    if not self._stopping:
+                        log.error("office.server_failed", server=index, error=str(exc))
                 finally:
                     self._release(index)
 
