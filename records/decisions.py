@@ -24,7 +24,7 @@ from domain.vocabulary import DOC_TYPES, TYPE_UNCERTAIN
 from indexer.base import SearchIndex
 from indexer.documents import search_document
 from records import queue
-from records.access import QUEUE_ROLES, Caller, require_role
+from records.access import QUEUE_ROLES, Caller, check_document, require_role
 from records.restrict import reindex_family
 
 LINKED_TO = "linked to "  # an exception's resolution when a reviewer linked its document
@@ -320,10 +320,14 @@ def _forget_resolution(session: Session, document: Document, person_id: str) -> 
 def confirm_type(
     session: Session, index: SearchIndex, *, caller: Caller, document_id: int, doc_type: str
 ) -> dict[str, object]:
-    """Confirm (or correct) a document's type: later rounds keep it, and retention may act."""
+    """Confirm (or correct) a document's type: later rounds keep it, and retention may act.
+
+    Only on a document the caller may read: adoption is a restricted class by its type, so
+    retyping a document it hides would open it to the one who retyped it."""
     require_role(session, caller, QUEUE_ROLES, "confirming a document type")
     if doc_type not in DOC_TYPES:
         raise InvalidInput(f"unknown document type {doc_type!r}")
+    check_document(session, caller, document_id)  # else not found, as if missing (audited)
     document = docs.get_document(session, document_id)
     before = document.doc_type
     document.doc_type, document.type_confirmed, document.type_confidence = doc_type, True, 1.0
