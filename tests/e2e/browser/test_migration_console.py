@@ -147,3 +147,21 @@ def test_reasons_read_as_words_and_lead_to_their_rows(page: Page, troubled: str)
     expect(chronology.locator("tbody tr").last).to_contain_text("undated (no date found)")
     shot(page, "28-chronology-text-dates")
     check_axe(page, "chronology text dates")
+
+
+def test_rows_and_the_queue_fit_a_phone(page: Page, troubled: str) -> None:
+    """At 390 px the rows table and the queue's filter (its longest kind's label) made the whole
+    page scroll sideways; the rows now read as labelled cards and the filter fits."""
+    log_in(page, Site(url=troubled, people=[]), "mig")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(troubled + "/migration")
+    page.locator("table a[href^='/migration/batches/']").first.click()
+    page.locator("figure", has_text="rows by reason").get_by_role(
+        "link", name="3 rows: File not found"
+    ).click()
+    expect(page.locator("table.rows tbody tr")).to_have_count(3)
+    for path in (page.url, troubled + "/migration/exceptions"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path}: {width} px wide"
+    shot(page, "29-queue-phone")
