@@ -181,3 +181,13 @@ def test_no_readable_copy_yet_says_so_and_offers_the_original_and_text(
 def test_a_query_with_markup_is_escaped(world: World, alice: TestClient) -> None:
     body = alice.get(f"/documents/{world.ids['D1']}", params={"q": '<img src=x onerror=1>"'}).text
     assert "<img src=x" not in body
+
+
+def test_a_search_that_finds_nothing_says_what_to_try(world: World, alice: TestClient) -> None:
+    """'No documents found' alone left a practitioner guessing: spelling, filters, or a person
+    out of their team's reach."""
+    page = alice.get("/search", params={"q": "zzqqxx"})
+    assert "No documents found." in page.text and "try fewer words" in page.text
+    assert 'href="/people"' in page.text and "without the filters" not in page.text
+    filtered = alice.get("/search", params={"q": "zzqqxx", "type": "assessment"})
+    assert 'href="/search?q=zzqqxx">search again without the filters' in filtered.text
