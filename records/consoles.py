@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.access import restrictions_for
 from catalog.db import unit_of_work
 from catalog.ledger import UPLOAD_BATCH_PREFIX, get_batch, row_detail
 from catalog.models import Batch, Document, ExceptionItem, LedgerRow
@@ -20,7 +21,7 @@ from core.spreadsheet import spreadsheet_safe
 from core.states import TERMINAL_STATES, Reason, RowState, reason_label
 from indexer.base import check_window
 from records import queue
-from records.access import QUEUE_ROLES, Caller, require_role
+from records.access import QUEUE_ROLES, Caller, require_role, visible_restrictions
 from records.filters import check_choices
 
 CONSOLE_ROLES = QUEUE_ROLES | {"ig_officer"}
@@ -118,7 +119,9 @@ def exception_queue(
     only those of the documents that round last stored."""
     require_role(session, caller, QUEUE_ROLES, "the exception queue")
     wanted = queue.QueueFilter(kind, batch, source_system, doc_type, sort)
-    items = queue.page(session, wanted, limit=limit, offset=offset)
+    items = _hide_restricted(
+        session, caller, queue.page(session, wanted, limit=limit, offset=offset)
+    )
     audit.record(
         session,
         actor=caller.user_id,
@@ -157,8 +160,28 @@ def exception_queue_summary(
     return {
         "total": queue.count(session, wanted),
         "choices": queue.choices(session),
-        "recent": queue.recent_decisions(session),
+        "recent": _hide_restricted(session, caller, queue.recent_decisions(session)),
     }
+
+
+def _hide_restricted(
+    session: Session, caller: Caller, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Queue items whose document is of a restricted class the caller holds no grant for
+    keep their number, kind and candidates (so they can still be linked) but not what comes
+    from the document: its title, the detail and the evidence read from its text."""
+    ids = sorted({i["document_id"] for i in items})
+    found = list(session.scalars(select(Document).where(Document.id.in_(ids))))
+    classes = restrictions_for(session, found)
+    for item in items:
+        if visible_restrictions(caller, classes.get(item["document_id"], ())):
+            continue
+        item["title"] = f"document {item['document_id']} (restricted: a grant is needed)"
+        if "detail" in item:
+            item["detail"] = "not shown: the document is restricted and a grant is needed"
+        for person in item.get("candidate_people", ()):
+            person["evidence"], person["name_in_text"] = [], ""
+    return items
 
 
 def _row_filter(state: str | None, reason: str | None) -> tuple[str | None, str | None]:

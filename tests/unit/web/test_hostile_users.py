@@ -3,10 +3,16 @@ and what the catalog holds afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy import select
 
 from catalog.models import AuditEvent, Document
-from tests.unit.access.conftest import World
+from core.settings import Settings
+from tests.unit.access.conftest import World, _world
 from tests.unit.web.conftest import log_in, rsa_key, world
 
 __all__ = ["rsa_key", "world"]
@@ -47,3 +53,46 @@ def test_a_migration_officer_cannot_retype_a_restricted_document_to_read_it(worl
     )
     with world.session() as session:
         assert session.get(Document, letter).type_confirmed  # type: ignore[union-attr]
+
+
+def _unlinked_adoption(manifest: Path) -> None:
+    """D9: an adoption report on a legacy ID nobody has, so it waits in the exception queue."""
+    (manifest.parent / "files" / "adopt9.txt").write_text("Adoption panel: placement agreed.\n")
+    with manifest.open("a", encoding="utf-8") as handle:
+        handle.write("PARIS,D9,999,files/adopt9.txt,Adoption of Zebedee Quince,ADOPT,2022-02-02,\n")
+
+
+@pytest.fixture
+def queue_world(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rsa_key: RSAPrivateKey
+) -> Iterator[World]:
+    yield from _world(tmp_path, monkeypatch, rsa_key, _unlinked_adoption)
+
+
+def test_the_queue_shows_a_restricted_documents_number_not_its_title(queue_world: World) -> None:
+    """The exception queue listed an adoption report's title (a child's name) to a migration
+    officer without the adoption grant, who may not open it; now it shows the number, as the
+    audit log and the SAR pages do, on the page, in its recent decisions, and on the API.
+    Linking it stays possible (its restriction goes with it); an administrator sees the title."""
+    world = queue_world
+    adoption = world.ids["D9"]
+    hidden = f"document {adoption} (restricted: a grant is needed)"
+    world.add_user("mig", "migration_officer", [])
+    world.add_user("boss", "administrator", [])
+    csrf = log_in(world.client, "mig")
+    queue = world.client.get("/migration/exceptions")
+    assert queue.status_code == 200
+    assert "Zebedee" not in queue.text and hidden in queue.text
+    officer = world.issuer.headers("mig", ["migration_officer"])
+    api = world.client.get("/api/exceptions", headers=officer)
+    assert api.status_code == 200 and "Zebedee" not in api.text
+    item = next(i for i in api.json() if i["document_id"] == adoption)
+    assert item["title"] == hidden
+    linked = world.client.post(
+        f"/migration/exceptions/{item['exception_id']}/link",
+        data={"csrf": csrf, "person_id": "MOS3", "note": "panel minutes name Cara"},
+    )
+    assert linked.status_code == 200 and "Zebedee" not in linked.text
+    assert f"Document {adoption} linked to MOS3." in linked.text
+    log_in(world.client, "boss")
+    assert "Adoption of Zebedee Quince" in world.client.get("/migration/exceptions").text
