@@ -196,6 +196,7 @@ def alerts(session: Session, *, caller: Caller, limit: int = 100) -> list[dict[s
     reviews = _reviews(session, [str(r["event_id"]) for r in rows])
     for r in rows:
         r["review"] = reviews.get(str(r["event_id"]))
+        r["mine"] = r["actor"] == caller.user_id
     audit.record(
         session,
         actor=caller.user_id,
@@ -234,6 +235,16 @@ def review_alert(session: Session, *, caller: Caller, event_id: int, note: str) 
     event = session.get(AuditEvent, event_id)
     if event is None or event.action != ALERT:
         raise NotFound(f"alert {event_id} not found")
+    if event.actor == caller.user_id:
+        # The review is the check on a break-glass; its opener cannot be that check.
+        audit.refuse(
+            session,
+            actor=caller.user_id,
+            target_type="audit_event",
+            target_id=str(event_id),
+            why="you cannot review your own break-glass: another IG officer must",
+            on_behalf_of=caller.on_behalf_of,
+        )
     if not note.strip():
         raise InvalidInput("a review needs a note: what was checked, and what follows")
     if _reviews(session, [str(event_id)]):

@@ -10,9 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy import select
 
+from catalog import access as rows
 from catalog.models import AuditEvent, Document
+from core.clock import utcnow
 from core.settings import Settings
-from tests.unit.access.conftest import World, _world
+from tests.unit.access.conftest import PASSWORD, World, _world
 from tests.unit.web.conftest import log_in, rsa_key, world
 
 __all__ = ["rsa_key", "world"]
@@ -96,3 +98,52 @@ def test_the_queue_shows_a_restricted_documents_number_not_its_title(queue_world
     assert f"Document {adoption} linked to MOS3." in linked.text
     log_in(world.client, "boss")
     assert "Adoption of Zebedee Quince" in world.client.get("/migration/exceptions").text
+
+
+def test_no_one_reviews_their_own_break_glass_alert(world: World) -> None:
+    """A team manager who is also an IG officer broke glass to Ben (team B) and marked their
+    own alert reviewed ("checked, fine"): the opening left the inbox with no one else having
+    looked. Now the page offers them no form and says why; a forged post is refused (audited),
+    the alert stays waiting; another officer reviews it."""
+    with world.session() as session:
+        rows.upsert_user(
+            session, username="lead", roles=["team_manager", "ig_officer"], teams=["team-a"],
+            password=PASSWORD, now=utcnow(),
+        )  # fmt: skip
+        session.commit()
+    world.add_user("ig", "ig_officer", [])
+    csrf = log_in(world.client, "lead")
+    opened = world.client.post(
+        "/people/MOS2/break-glass",
+        data={"csrf": csrf, "reason": "police at the door about Ben", "minutes": "30"},
+    )
+    assert opened.status_code == 200 and "Birch" in opened.text
+    with world.session() as session:
+        alert = session.scalars(
+            select(AuditEvent.id).where(AuditEvent.action == "break_glass")
+        ).one()
+    inbox = world.client.get("/ig/alerts")
+    assert f'action="/ig/alerts/{alert}/review"' not in inbox.text
+    assert "You cannot review your own break-glass" in inbox.text
+    forged = world.client.post(
+        f"/ig/alerts/{alert}/review", data={"csrf": csrf, "note": "checked, fine"}
+    )
+    assert forged.status_code == 403 and "another IG officer must" in forged.text
+    with world.session() as session:
+        reviews = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "break_glass_reviewed")
+        ).all()
+        assert reviews == []
+        refused = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.actor == "lead", AuditEvent.action == "access_denied"
+            )
+        ).all()
+        assert refused
+    csrf = log_in(world.client, "ig")
+    assert f'action="/ig/alerts/{alert}/review"' in world.client.get("/ig/alerts").text
+    world.client.post(f"/ig/alerts/{alert}/review", data={"csrf": csrf, "note": "rang lead"})
+    with world.session() as session:
+        assert session.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "break_glass_reviewed")
+        ).all() == ["ig"]
