@@ -41,8 +41,14 @@ def clean_criteria(raw: dict[str, Any]) -> dict[str, Any]:
     if str(raw.get("query") or "").strip():
         out["query"] = str(raw["query"]).strip()
     unknown = set(raw) - set(CRITERIA)
-    if unknown or not out:
-        raise InvalidInput(f"a hold needs at least one of {CRITERIA}; unknown: {sorted(unknown)}")
+    if unknown:
+        raise InvalidInput(f"unknown hold criteria {sorted(unknown)}; known: {', '.join(CRITERIA)}")
+    if not out:
+        # Said in words: this reaches the IG officer's form, not only the API.
+        raise InvalidInput(
+            "a hold needs at least one criterion: a record class, a person, a subject access "
+            "request, a date from or to, a source system, or words the documents hold"
+        )
     return out
 
 

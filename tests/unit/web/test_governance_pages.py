@@ -250,3 +250,13 @@ def test_break_glass_alerts_wait_in_an_inbox_until_reviewed(
     )
     assert "0 to review" in done.text and "Reviewed by ig-a" in done.text
     assert "<strong>0</strong> not yet reviewed" in client.get("/ig").text
+
+
+def test_a_hold_without_criteria_says_so_in_words(client: TestClient) -> None:
+    """The form showed "at least one of ('classes', 'person_ids', ...); unknown: []"."""
+    csrf = log_in(client, "ig-a")
+    form = {"csrf": csrf, "name": "No criteria", "reason_type": "inquiry", "authority": "A"}
+    refused = client.post("/ig/holds/new", data={**form, "step": "preview"})
+    assert refused.status_code == 422 and "at least one criterion: a record class" in refused.text
+    assert "('classes'" not in refused.text and "unknown: []" not in refused.text
+    assert 'value="No criteria"' in refused.text
