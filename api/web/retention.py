@@ -189,7 +189,11 @@ def duties(shown: dict[str, Any], me: str) -> dict[str, Any]:
 
 @router.get("/ig/retention/proposals/{proposal_id}")
 def proposal(
-    request: Request, proposal_id: IdPath, session: SessionDep, login: WebLoginDep
+    request: Request,
+    proposal_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    login: WebLoginDep,
 ) -> Response:
     actor = _ig(session, login, "a disposal proposal")
     shown = disposal.view_and_audit(session, proposal_id, actor=actor)
@@ -212,6 +216,11 @@ def proposal(
         p=shown,
         titles=titles,
         reasons=reasons,
+        # A class by its name in the schedule ("Adult social care case record"), its code beside.
+        class_titles={
+            name: rule.title
+            for name, rule in reading_evaluator(session, settings.home).schedule.rules.items()
+        },
         duty=duties(shown, actor),
         actions=disposal.ACTIONS,
         certificate=certificate,

@@ -21,6 +21,7 @@ from catalog.models import AuditEvent, Document
 from catalog.models_retention import DisposalReview, LegalHold
 from core.clock import utcnow
 from core.settings import Settings
+from retention.schedule import load_schedule
 from tests.unit.access.conftest import PASSWORD
 from tests.unit.retention.conftest import AddDoc, add_doc, add_person, index, session, store
 from tests.unit.web.conftest import log_in
@@ -260,3 +261,17 @@ def test_a_hold_without_criteria_says_so_in_words(client: TestClient) -> None:
     assert refused.status_code == 422 and "at least one criterion: a record class" in refused.text
     assert "('classes'" not in refused.text and "unknown: []" not in refused.text
     assert 'value="No criteria"' in refused.text
+
+
+def test_a_proposal_names_each_class_and_document(client: TestClient) -> None:
+    """Items showed only a class code (adult_social_care), and the screen reader's name of
+    each item's checkbox was its row number ("Item 1")."""
+    csrf = log_in(client, "ig-a")
+    client.post("/ig/retention/sweep", data={"csrf": csrf})
+    log_in(client, "ig-b")
+    page = client.get("/ig/retention/proposals/1").text
+    cells = re.findall(r'data-label="Class">([^<]*)<code>([a-z_]+)</code>', page)
+    titles = {name: rule.title for name, rule in load_schedule().rules.items()}
+    assert cells and all(shown.strip() == titles[code] for shown, code in cells), cells
+    boxes = re.findall(r'<label for="item-\d+" class="visually-hidden">([^<]+)</label>', page)
+    assert boxes and all(b.startswith("Decide on ") and "Item" not in b for b in boxes), boxes
