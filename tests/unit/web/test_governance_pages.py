@@ -275,3 +275,12 @@ def test_a_proposal_names_each_class_and_document(client: TestClient) -> None:
     assert cells and all(shown.strip() == titles[code] for shown, code in cells), cells
     boxes = re.findall(r'<label for="item-\d+" class="visually-hidden">([^<]+)</label>', page)
     assert boxes and all(b.startswith("Decide on ") and "Item" not in b for b in boxes), boxes
+
+
+def test_an_audit_search_that_finds_nothing_says_what_to_try(client: TestClient) -> None:
+    """'0 events' and 'Download these 0 events as CSV' was all the page said."""
+    log_in(client, "ig-a")
+    page = client.get("/ig/audit", params={"actor": "nobody-here"}).text
+    assert "0 events" in page and "Download these 0 events" not in page
+    assert "No event matches these filters" in page and 'href="/ig/audit">clear the filters' in page
+    assert "No event matches" not in client.get("/ig/audit").text
