@@ -31,6 +31,11 @@ LAST_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 ViewId = Annotated[int | None, Query(ge=1, lt=2**63)]
 
 
+# Sec-Fetch-Site values of a form posted from escr's own page (browsers that send none are
+# let through: the header is a browser's, and scripts log in without one).
+_OWN_SITE = frozenset({"same-origin", "none"})
+
+
 def _safe_next(target: str) -> str:
     # Only a path on this site: "//host" or "https://..." would make the login an open redirect.
     return target if target.startswith("/") and not target.startswith("//") else "/search"
@@ -55,6 +60,11 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/search",
 ) -> Response:
+    if request.headers.get("sec-fetch-site", "same-origin") not in _OWN_SITE:
+        # Login CSRF: another site's page posting this form with its author's password would
+        # sign the browser in as them (the session has no CSRF token yet to check).
+        message = "this sign-in came from another site: sign in on escr's own page"
+        return page(request, "login.html", None, status_code=403, next="/search", error=message)
     try:
         address = request.client.host if request.client else ""
         token = auth.log_in(session, settings, username.strip(), password, address=address)

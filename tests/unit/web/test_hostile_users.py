@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from catalog import access as rows
 from catalog.models import AuditEvent, Document
+from catalog.models_access import WebSession
 from core.clock import utcnow
 from core.settings import Settings
 from tests.unit.access.conftest import PASSWORD, World, _world
@@ -147,3 +148,25 @@ def test_no_one_reviews_their_own_break_glass_alert(world: World) -> None:
         assert session.scalars(
             select(AuditEvent.actor).where(AuditEvent.action == "break_glass_reviewed")
         ).all() == ["ig"]
+
+
+def test_another_site_cannot_sign_a_browser_in_as_someone_else(world: World) -> None:
+    """Login CSRF: a page elsewhere auto-posting the login form with the attacker's own
+    password signed the victim's browser in as the attacker (SameSite guards the sending of
+    a cookie, not its setting), so what the victim then typed (a break-glass reason, a SAR's
+    identity evidence) went on the attacker's account. A login posted from another site, as
+    the browser's Sec-Fetch-Site says, is now refused; no session is made."""
+    world.add_user("insider", "practitioner", ["team-a"])
+    form = {"username": "insider", "password": PASSWORD, "next": "/search"}
+    for site in ("cross-site", "same-site"):
+        answer = world.client.post(
+            "/login", data=form, headers={"Sec-Fetch-Site": site}, follow_redirects=False
+        )
+        assert answer.status_code == 403, site
+        assert "set-cookie" not in answer.headers
+    with world.session() as session:
+        assert session.scalars(select(WebSession)).all() == []
+    signed_in = world.client.post(
+        "/login", data=form, headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303 and "escr_session=" in signed_in.headers["set-cookie"]
