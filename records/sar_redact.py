@@ -324,8 +324,8 @@ def blockers(session: Session, sar_id: int, codes: dict[str, Exemption] | None =
     and redactions that wait for their second sign-off."""
     codes = codes or exemptions()
     rows = _rows(session, sar_id)
-    undecided = [row.id for row in rows if row.status == "suggested"]
-    unsigned = [row.id for row in rows if needs_signoff(row, codes) and not row.approved_by]
+    undecided = [row for row in rows if row.status == "suggested"]
+    unsigned = [row for row in rows if needs_signoff(row, codes) and not row.approved_by]
     candidates = list(
         session.scalars(
             select(SarItem.document_id).where(
@@ -337,13 +337,28 @@ def blockers(session: Session, sar_id: int, codes: dict[str, Exemption] | None =
     if candidates:
         found.append(
             f"{len(candidates)} candidate documents are not decided (include or leave out): "
-            f"{candidates[:20]}"
+            f"{_documents(candidates)}"
         )
     if undecided:
-        found.append(f"{len(undecided)} suggested redactions are not decided: {undecided[:20]}")
+        found.append(
+            f"{len(undecided)} suggested redactions are not decided, in "
+            f"{_documents([row.document_id for row in undecided])}"
+        )
     if unsigned:
-        found.append(f"{len(unsigned)} redactions wait for a second sign-off: {unsigned[:20]}")
+        found.append(
+            f"{len(unsigned)} redactions wait for a second sign-off, in "
+            f"{_documents([row.document_id for row in unsigned])}"
+        )
     return found
+
+
+def _documents(ids: list[int], shown: int = 20) -> str:
+    """'document 54' or 'documents 12, 40 and 3 more': words an officer can act on, where a
+    Python list of redaction row numbers ([17, 18]) named nothing they could find."""
+    unique = list(dict.fromkeys(ids))
+    listed = ", ".join(str(i) for i in unique[:shown])
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return f"document{'s' if len(unique) != 1 else ''} {listed}{more}"
 
 
 @dataclass(frozen=True)

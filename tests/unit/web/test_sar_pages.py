@@ -139,6 +139,10 @@ def test_the_workbench_from_registration_to_release(
     assert "3 documents included, 1 candidates" in page and "Case note on Tom" in page
     assert "crosswalk (legacy ID)" in page and "mentions the person" in page
     assert "1 candidate documents are not decided" in page
+    # Named as documents, not a Python list ("[4]"); types by their names, not codes.
+    assert f"(include or leave out): document {ids['D4']}</li>" in page
+    types = re.findall(r'<span class="meta">([^,<]+), PARIS, \d+ pages?</span>', page)
+    assert types and all("_" not in t for t in types), types
     page = _do(
         client,
         f"/ig/sar/{sar_id}/items/{ids['D4']}",
@@ -148,6 +152,7 @@ def test_the_workbench_from_registration_to_release(
 
     page = _do(client, f"/ig/sar/{sar_id}/suggest", {"csrf": csrf})
     assert "redactions suggested in 4 documents" in page and "cannot be built yet" in page
+    assert re.search(r"suggested redactions are not decided, in documents \d+, \d+", page)
     for source in ("D1", "D2", "D3", "D4"):
         review = client.get(f"/ig/sar/{sar_id}/documents/{ids[source]}").text
         if source in ("D1", "D3"):
