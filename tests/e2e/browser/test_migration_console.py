@@ -150,8 +150,9 @@ def test_reasons_read_as_words_and_lead_to_their_rows(page: Page, troubled: str)
 
 
 def test_rows_and_the_queue_fit_a_phone(page: Page, troubled: str) -> None:
-    """At 390 px the rows table and the queue's filter (its longest kind's label) made the whole
-    page scroll sideways; the rows now read as labelled cards and the filter fits."""
+    """At 390 px the rows table, the batches table, the quality page's bars and the queue's
+    filter (its longest kind's label) made the whole page scroll sideways; the tables now read
+    as labelled cards, the bars narrow and the filter fits."""
     log_in(page, Site(url=troubled, people=[]), "mig")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(troubled + "/migration")
@@ -160,7 +161,14 @@ def test_rows_and_the_queue_fit_a_phone(page: Page, troubled: str) -> None:
         "link", name="3 rows: File not found"
     ).click()
     expect(page.locator("table.rows tbody tr")).to_have_count(3)
-    for path in (page.url, troubled + "/migration/exceptions"):
+    batch = page.url.split("/rows")[0]
+    pages = (
+        page.url,
+        troubled + "/migration/exceptions",
+        troubled + "/migration",
+        batch + "/quality",
+    )
+    for path in pages:
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path}: {width} px wide"
