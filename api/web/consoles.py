@@ -10,15 +10,18 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.auth import WebLogin
 from api.deps import IndexDep, SessionDep, SettingsDep, WebLoginDep
 from api.params import MAX_RESULT_WINDOW, IdPath, Page, paging
 from api.web.render import Flashes, check_csrf, flashes, page
+from catalog.models import Document
 from core.errors import Conflict, InvalidInput, NotFound
 from core.states import reason_label
 from domain.vocabulary import EXCEPTION_KIND_LABELS
-from records import consoles, decisions, filters, finder
+from records import consoles, decisions, filters, finder, reads
+from records.access import visible_documents
 from records.finder_query import MAX_QUERY
 
 router = APIRouter(include_in_schema=False)
@@ -303,9 +306,23 @@ def link(
             person_id=person_id,
             note=note,
         )
-        return f"Document {result['document_id']} linked to {result['person_id']}."
+        linked = f"Document {result['document_id']} linked to {result['person_id']}."
+        document_id = result["document_id"]
+        assert isinstance(document_id, int)
+        return linked + _now_on(session, login, document_id, str(result["person_id"]))
 
     return _decided(login, state, decide)
+
+
+def _now_on(session: Session, login: WebLogin, document_id: int, person_id: str) -> str:
+    """The decision in words (' “Letter” is now on Ann Ash's record.'), where the officer may
+    see both: the IDs alone named nothing they had just read on the card."""
+    document = session.get(Document, document_id)
+    visible = visible_documents(session, login.caller, [document]) if document else []
+    names = reads.person_names(session, login.caller, [person_id])
+    if not visible or person_id not in names:
+        return ""
+    return f" “{visible[0].title}” is now on {names[person_id]}'s record."
 
 
 @router.post("/migration/exceptions/{exception_id}/undo")

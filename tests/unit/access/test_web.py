@@ -96,6 +96,7 @@ def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
         data={"csrf": csrf, "person_id": "MOS1", "note": "names Ann"},
     )
     assert "linked to MOS1" in done.text and "The queue is empty" in done.text
+    assert "“Letter about the allotment” is now on Ann Ash&#39;s record." in done.text
     batches = world.client.get("/migration")
     batch = re.search(r'href="(/migration/batches/[^"]+)"', batches.text)
     assert batch is not None
