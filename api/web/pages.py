@@ -137,13 +137,17 @@ def search(
     if searched:
         try:
             paged = Page(limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            start, end = parse_date(date_from, "From"), parse_date(date_to, "To")
+            if start and end and start > end:
+                # Else the search ran on an empty range and said only "No documents found".
+                raise InvalidInput("The From date is after the To date: swap them or clear one.")
             query = SearchQuery(
                 text=q,
                 person_ids=(form["person"],) if form["person"] else (),
                 doc_types=filters.doc_types((type,) if type else ()),
                 source_systems=(form["source"],) if form["source"] else (),
-                date_from=parse_date(date_from, "From"),
-                date_to=parse_date(date_to, "To"),
+                date_from=start,
+                date_to=end,
                 limit=paged.limit,
                 offset=paged.offset,
                 facets=True,

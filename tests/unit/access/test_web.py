@@ -192,3 +192,13 @@ def test_a_search_that_finds_nothing_says_what_to_try(world: World, alice: TestC
     assert 'href="/people"' in page.text and "without the filters" not in page.text
     filtered = alice.get("/search", params={"q": "zzqqxx", "type": "assessment"})
     assert 'href="/search?q=zzqqxx">search again without the filters' in filtered.text
+
+
+def test_dates_the_wrong_way_round_are_refused_with_the_form_kept(
+    world: World, alice: TestClient
+) -> None:
+    """From after To ran a search on an empty range and said only 'No documents found.'"""
+    params = {"q": "grandmother", "date_from": "2022-01-01", "date_to": "2015-01-01"}
+    page = alice.get("/search", params=params)
+    assert page.status_code == 422 and "The From date is after the To date" in page.text
+    assert 'value="2022-01-01"' in page.text and 'value="grandmother"' in page.text
