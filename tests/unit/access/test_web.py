@@ -97,6 +97,10 @@ def test_consoles_are_for_their_roles(world: World, alice: TestClient) -> None:
     )
     assert "linked to MOS1" in done.text and "The queue is empty" in done.text
     assert "“Letter about the allotment” is now on Ann Ash&#39;s record." in done.text
+    # The latest decisions read as labelled cards on a phone (the undo form made the table
+    # 547 px wide at 390): the same markup as the other tables that do.
+    recent = done.text.split('id="recent-heading"')[1]
+    assert '<table class="cards">' in recent and '<td data-label="Undo">' in recent
     batches = world.client.get("/migration")
     batch = re.search(r'href="(/migration/batches/[^"]+)"', batches.text)
     assert batch is not None
