@@ -235,12 +235,27 @@ def document_rendition(
     """The document and its rendition the caller is about to read (audited first); the same
     access check as the original, so a document out of reach answers the same 404."""
     person_ids = check_document(session, caller, document_id)
+    return rendition_read(session, caller, document_id, person_ids, view_id=view_id)
+
+
+def rendition_read(
+    session: Session,
+    caller: Caller,
+    document_id: int,
+    person_ids: Sequence[str],
+    *,
+    view_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> tuple[Document, Rendition]:
+    """A document's rendition read by a caller already let in (by document_rendition's access
+    check, or by a subject access request): audited as `view_rendition` on `person_ids`,
+    unless it is part of the page view `view_id` names."""
     document = docs.get_document(session, document_id)
     row = renditions.current(session, document) if document.sha256 is not None else None
     if row is None or row.sha256 is None:
         raise RenditionNotReady(_not_ready(document_id, row))
     if not _part_of_view(session, caller, document_id, view_id):
-        _audit(session, caller, "view_rendition", "document", str(document_id), person_ids)
+        _audit(session, caller, "view_rendition", "document", str(document_id), person_ids, detail)
     return document, row
 
 

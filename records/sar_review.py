@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from catalog import access as access_rows
 from catalog import audit
 from catalog.models import Document, DocumentLink, DocumentText, Person
+from catalog.models_renditions import Rendition
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from domain.redaction import find_terms
-from records import sar_clock
+from records import reads, sar_clock
 from records.access import Caller, visible_restrictions
 from records.sar import audit_read, get_request, pauses_of, request_json
 from records.sar_redact import REASON_MAX, exemptions, needs_signoff, redaction_json
@@ -42,6 +43,32 @@ def _item(session: Session, sar_id: int, document_id: int) -> SarItem:
     if item is None:
         raise NotFound(f"document {document_id} is not in request {sar_id}")
     return item
+
+
+def rendition_for_review(
+    session: Session, caller: Caller, sar_id: int, document_id: int, view_id: int | None
+) -> tuple[Document, Rendition]:
+    """The rendition of a document in this request, for its reviewer's area picker. It is
+    reached through the request, not a person's record: a candidate collated because its text
+    carries the subject's NHS number may be on no one's record, which the viewer's check
+    refuses to anyone without `include_unlinked`. The face has checked the IG role and the
+    grants the document's class needs (check_granted); the read is audited on the subject and
+    whoever the document is linked to, as the review page's view is."""
+    request = get_request(session, sar_id)
+    _item(session, sar_id, document_id)
+    linked = set(
+        session.scalars(
+            select(DocumentLink.person_id).where(DocumentLink.document_id == document_id)
+        )
+    )
+    return reads.rendition_read(
+        session,
+        caller,
+        document_id,
+        sorted(linked | {request.person_id}),
+        view_id=view_id,
+        detail={"sar": sar_id, "purpose": "subject access redaction review"},
+    )
 
 
 def decide_item(

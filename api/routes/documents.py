@@ -14,6 +14,8 @@ from api.deps import CallerDep, IndexDep, SessionDep, SettingsDep, StoreDep, req
 from api.params import BoundedDate, BreakGlassReason, IdPath, Page, paging
 from api.schemas import errors, text_route_errors
 from api.schemas.documents import BreakGlassGrant, Chronology, DocumentMetadata, SearchResults
+from catalog.models import Document
+from catalog.models_renditions import Rendition
 from core.clock import utcnow
 from indexer.base import SearchQuery
 from records import access, filters, reads
@@ -205,6 +207,17 @@ def stream_rendition(
     document, rendition = reads.document_rendition(
         session, document_id, caller=caller, view_id=view_id
     )
+    return rendition_response(session, store, document, rendition, request)
+
+
+def rendition_response(
+    session: Any,
+    store: BlobStore,
+    document: Document,
+    rendition: Rendition,
+    request: Request | None = None,
+) -> Response:
+    """A rendition the caller was let in to read, streamed inline as a PDF."""
     session.commit()  # the audit event lands before any byte leaves
     assert rendition.sha256 is not None
     etag = etags.strong(rendition.sha256)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep, StoreDep, WebLoginDep
 from api.params import IdPath
+from api.routes.documents import rendition_response
 from api.routes.sar_review import stream_release_file
 from api.web.ig import ig_page, problems
 from api.web.render import check_csrf, flashes
@@ -41,13 +42,15 @@ def _box_json(row: dict[str, Any]) -> dict[str, Any]:
     return {"page": row["page"], "x": x, "y": y, "w": w, "h": h}
 
 
-def _rendition_url(session: Session, document_id: int, view_id: int) -> str | None:
-    """The document's rendition for the area picker, where it is made; its fetch names the
-    page's audited view, so it is part of that look, not a second event (nor a second writer
-    beside the reviewer's next form on SQLite)."""
+def _rendition_url(session: Session, sar_id: int, document_id: int, view_id: int) -> str | None:
+    """The document's rendition for the area picker, where it is made, through the request
+    (review_rendition); its fetch names the page's audited view, so it is part of that look,
+    not a second event (nor a second writer beside the reviewer's next form on SQLite)."""
     document = session.get(Document, document_id)
     made = renditions.current(session, document) if document is not None else None
-    return f"/documents/{document_id}/rendition?view={view_id}" if made and made.sha256 else None
+    if not (made and made.sha256):
+        return None
+    return f"/ig/sar/{sar_id}/documents/{document_id}/rendition?view={view_id}"
 
 
 @router.get("/ig/sar/{sar_id}/documents/{document_id}")
@@ -79,11 +82,31 @@ def review_page(
             for rid, s in status.items()
         },
         codes=list(sar_redact.exemptions(settings.sar.exemptions_file).values()),
-        pdf_url=_rendition_url(session, document_id, found["view_id"]),
+        pdf_url=_rendition_url(session, sar_id, document_id, found["view_id"]),
         boxes=[_box_json(r) for r in rows if r["box"] and r["status"] == "accepted"],
         done=flashes.take(login),
         problem=problems.take(login),
     )
+
+
+@router.get("/ig/sar/{sar_id}/documents/{document_id}/rendition")
+def review_rendition(
+    sar_id: IdPath,
+    document_id: IdPath,
+    session: SessionDep,
+    store: StoreDep,
+    login: WebLoginDep,
+    view: Annotated[int | None, Query(ge=1, lt=2**63)] = None,
+) -> Response:
+    """A document's pages for the area picker, reached through the request: a document of the
+    request may be on no one's record (a candidate found by the subject's NHS number), which
+    /documents/{id}/rendition refuses. The same role and grant checks as the review page."""
+    ig_actor(session, login, "redaction review")
+    sar_review.check_granted(session, login.caller, sar_id, document_id)
+    document, rendition = sar_review.rendition_for_review(
+        session, login.caller, sar_id, document_id, view
+    )
+    return rendition_response(session, store, document, rendition)
 
 
 @router.post("/ig/sar/{sar_id}/documents/{document_id}/redactions/{redaction_id}")

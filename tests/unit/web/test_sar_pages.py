@@ -27,10 +27,13 @@ from domain.redaction import fold
 from records import sar, sar_collate, sar_redact, sar_review
 from retention.periods import server_today
 from retention.sar_hold import SarHolds
+from storage.factory import make_blob_store
 from tests.factories.sar_archive import NEIGHBOUR, SUBJECT, UNCLE, write_sar_archive
 from tests.unit.access.conftest import PASSWORD
 from tests.unit.web.conftest import log_in
-from workers.load import load_archive
+from workers.load import limits_from, load_archive
+from workers.render.stage import render_waiting
+from workers.sandbox import SandboxPool
 
 SERIOUS_HARM = "Sch3 Pt3 para 11 serious harm"
 
@@ -386,3 +389,67 @@ def test_a_restricted_document_is_reviewed_only_with_its_grant(
         session.commit()
     assert "Care plan" in client.get(f"/ig/sar/{sar_id}").text
     assert client.get(f"/ig/sar/{sar_id}/documents/{ids['D2']}").status_code == 200
+
+
+def test_a_document_on_no_ones_record_shows_its_pages_to_its_sar_reviewer(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A referral on no one's record that carries Jane's NHS number is collated as a
+    candidate; its review page's area picker fetches its pages through the request, since the
+    viewer's own address refuses a document linked to no one. Only IG, only for a document of
+    that request; the fetch naming the page's view is part of that one audited look."""
+    manifest = write_sar_archive(tmp_path / "archive")
+    (manifest.parent / "referral.txt").write_text(
+        "School referral. The pupil (NHS number 943 476 5919) was upset in class today.\n",
+        encoding="utf-8",
+    )
+    with manifest.open("a", encoding="utf-8") as rows_file:
+        rows_file.write("PARIS,D5,,referral.txt,School referral,NOTE,2025-01-14,\n")
+    load_archive(settings, manifest=manifest, people=manifest.parent / "people.csv", progress=False)
+    with (
+        SandboxPool(1, limits_from(settings), settings.tmp_dir / "r") as pool,
+        session_factory(settings.database_url)() as session,
+    ):
+        render_waiting(session, make_blob_store(settings), pool)
+        for name, role in (("ig-a", "ig_officer"), ("prac", "practitioner")):
+            rows.upsert_user(
+                session, username=name, roles=[role], teams=["team-a"], password=PASSWORD,
+                now=utcnow(),
+            )  # fmt: skip
+        referral = session.scalar(select(Document.id).where(Document.source_document_id == "D5"))
+        assert referral is not None
+        holds = SarHolds(None)
+        request = sar.open_request(
+            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
+            today=server_today(), holds=holds,
+        )  # fmt: skip
+        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_id = request.id
+        session.commit()
+    with TestClient(create_app()) as client:
+        log_in(client, "ig-a")
+        review = client.get(f"/ig/sar/{sar_id}/documents/{referral}")
+        assert review.status_code == 200, review.text
+        source = re.search(r'data-src="([^"]+)"', review.text)
+        assert source is not None, "the area picker has no pages to draw"
+        address = source.group(1).replace("&amp;", "&")
+        assert address.startswith(f"/ig/sar/{sar_id}/documents/{referral}/rendition?view=")
+        pdf = client.get(address)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        # The viewer's own address still refuses it: no one's record is no team's.
+        assert client.get(f"/documents/{referral}/rendition").status_code == 404
+        # Not through a request it is not in, and never to a practitioner.
+        assert client.get(f"/ig/sar/{sar_id}/documents/999999/rendition").status_code == 404
+        log_in(client, "prac")
+        assert client.get(address).status_code == 403
+    with session_factory(settings.database_url)() as session:
+        reads = session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.actor == "ig-a",
+                AuditEvent.target_type == "document",
+                AuditEvent.target_id == str(referral),
+                AuditEvent.action.in_(["view", "view_rendition"]),
+            )
+        )
+        assert list(reads) == ["view"]  # the page and the pages it drew: one look
