@@ -73,9 +73,11 @@ def test_each_bar_links_to_the_rows_behind_it(console: World) -> None:
     rows = console.client.get(by_reason)
     assert rows.status_code == 200
     assert f"rows 1–{MISSING} of {MISSING}" in rows.text
-    assert rows.text.count("<td>File not found</td>") == MISSING
+    assert rows.text.count('<td data-label="Reason">File not found</td>') == MISSING
     # The teams manifest has 5 rows after its header (file lines 2-6): ours start on line 7.
-    assert re.search(r'<td class="num">7</td>\s*<td>PARIS M1</td>', rows.text)
+    assert re.search(
+        r'<td class="num"[^>]*>7</td>\s*<td data-label="Source">PARIS M1</td>', rows.text
+    )
     assert "PARIS D1" not in rows.text  # an indexed row is not behind this bar
 
     indexed = console.client.get(f"/migration/batches/{batch}/rows?state=indexed")
