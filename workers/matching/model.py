@@ -14,6 +14,7 @@ cost grows with the candidates, not with people x documents.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -186,6 +187,10 @@ class Matcher:
         self.people_count = len(people)
         self.training_pairs = len({r["unique_id"].split(":")[0] for r in training})
         self._con = duckdb.connect()
+        # One DuckDB connection refuses a second call while one runs ("connection is busy"),
+        # and the process's matcher is shared by the Celery worker's threads: one batch at a
+        # time (score's queries run one after another on the connection anyway).
+        self._scoring = threading.Lock()
         self._api = DuckDBAPI(connection=self._con)
         self._people = self._api.register(_arrow(people), table_name=_TABLE)
         self._batches = 0
@@ -217,6 +222,10 @@ class Matcher:
         and turning them into Python dicts cost ten times the SQL (decision 0031)."""
         if not subjects or not self.people_count:
             return []
+        with self._scoring:
+            return self._score(subjects, min_probability)
+
+    def _score(self, subjects: Sequence[Record], min_probability: float) -> list[Scored]:
         self._batches += 1
         name = f"matching_batch_{self._batches}"
         batch = self._api.register(_arrow(subjects), table_name=name)

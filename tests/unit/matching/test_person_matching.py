@@ -4,6 +4,7 @@ subject, probable matches scored by Splink with blocking, reviewers' decisions r
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -404,3 +405,27 @@ def test_the_score_floor_drops_pairs_without_changing_a_decision() -> None:
 
     assert summary(floored) == summary(every)
     assert any(link for link, _ in summary(every).values())  # links were decided, not only queued
+
+
+def test_one_matcher_scores_batches_from_many_threads() -> None:
+    """The process's matcher is shared by the Celery worker's threads: two batches at once on
+    its one DuckDB connection failed a document with "connection is busy with another call"
+    (internal_error, seen in the scale-out fault test)."""
+    rng = random.Random(3)
+    people = [
+        record(f"P{i}", given=rng.choice(["ann", "bob", "cara", "dev"]), family=f"fam{i % 50}",
+               dob=date(1990 + i % 30, 1 + i % 12, 1 + i % 28))
+        for i in range(500)
+    ]  # fmt: skip
+    subjects = [
+        r
+        for n, p in enumerate(people[:20])
+        for r in subject_records(
+            n, subject_fields(f"Name: {p['given']} {p['family']}\nDOB {p['dob']}\n"), {}
+        )
+    ]
+    matcher = Matcher(people)
+    alone = sorted((s.subject_id, s.person_id) for s in matcher.score(subjects))
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda _: matcher.score(subjects), range(24)))
+    assert all(sorted((s.subject_id, s.person_id) for s in got) == alone for got in together)
