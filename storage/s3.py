@@ -41,6 +41,9 @@ _TRANSIENT = {
     "ServiceUnavailable",
     "RequestTimeout",
     "XMinioServerNotInitialized",
+    # MinIO's answer (HTTP 499) when the connection drops while it is stopping or restarting:
+    # the object was not stored, and the same put a moment later succeeds.
+    "ClientDisconnected",
 }
 
 
