@@ -2,6 +2,7 @@
 the same files, and born-digital loading with and without renditions (issue 13, section 5).
 
 .venv/bin/python -m bench.bench_renditions [--docs 60] [--pdfs 100] [--scan-fraction 0.3]
+    [--texts 30] [--skip types,texts,load]
 
 Per type, one file at a time on each side (seconds a document and a page):
   scans   escr (sandbox, Tesseract's PDF renderer)  vs  `tesseract FILE out pdf`
@@ -9,8 +10,11 @@ Per type, one file at a time on each side (seconds a document and a page):
   pdf     escr (sandbox, PDFium opens it)           vs  PDFium opening it in this process
   email/html/text  escr (fpdf2 layout)              vs  LibreOffice convert() (the
           alternative considered: its own text and HTML import; EML it cannot read)
-Then `escr load` of N realistic born-digital PDFs without and with --render: the load's own
-seconds must not change; the renditions are timed apart.
+Then plain-text files of realistic length (--texts of them: the text of the synthetic archive's
+realistic case records, 2-40 KB, 1-20 pages), escr against LibreOffice the same way: the mixed
+archive's text files are one page each, so they show the fixed cost only. Then `escr load` of N
+realistic born-digital PDFs without and with --render: the load's own seconds must not change;
+the renditions are timed apart.
 """
 
 from __future__ import annotations
@@ -157,6 +161,38 @@ def per_type(folder: Path, docs: int, scan_fraction: float) -> None:
             )
 
 
+def long_texts(folder: Path, count: int) -> None:
+    """Plain-text files as long as real case records, rendered by escr and by LibreOffice."""
+    import pypdfium2 as pdfium
+
+    archive = make_archive(folder / "texts", seed=7, people=20, docs=count, profile="realistic")
+    texts, sizes = folder / "texts-txt", []
+    texts.mkdir()
+    files = []
+    for index, pdf in enumerate(sorted((archive.root / "files").rglob("*.pdf"))):
+        document = pdfium.PdfDocument(str(pdf))
+        text = "\n".join(page.get_textpage().get_text_range() for page in document)
+        document.close()
+        path = texts / f"{index}.txt"
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+        sizes.append(len(text.encode()) / 1000)
+    (folder / "long-sandbox").mkdir()
+    (folder / "long-escr").mkdir()
+    (folder / "long-raw").mkdir()
+    with SandboxPool(1, Limits(timeout_s=600), folder / "long-sandbox") as pool:
+        through_escr(files[:1], pool, folder / "long-sandbox")  # the child warm
+        seconds, pages, failed = through_escr(files, pool, folder / "long-escr")
+    raw_s, raw_pages = raw_libreoffice(files, folder / "long-raw")
+    n = len(files)
+    print(
+        f"text files of realistic length: {n}, {min(sizes):.1f}-{max(sizes):.1f} KB "
+        f"(median {statistics.median(sizes):.1f}); escr {seconds / n:.3f} s a file, "
+        f"{pages} pages; LibreOffice {raw_s / n:.3f} s a file, {raw_pages} pages; "
+        f"escr/raw {seconds / raw_s:.2f}" + (f" ({failed} failed)" if failed else "")
+    )
+
+
 def loading(folder: Path, pdfs: int, repeat: int) -> None:
     """`escr load` of realistic born-digital PDFs, without and with --render, alternated."""
     archive = make_archive(folder / "realistic", seed=5, people=40, docs=pdfs, profile="realistic")
@@ -201,10 +237,17 @@ def main() -> None:
     parser.add_argument("--scan-fraction", type=float, default=0.3, help="of them scans (0.3)")
     parser.add_argument("--pdfs", type=int, default=100, help="realistic PDFs to load (100)")
     parser.add_argument("--repeat", type=int, default=3, help="loads each way, alternated (3)")
+    parser.add_argument("--texts", type=int, default=30, help="realistic-length texts (30)")
+    parser.add_argument("--skip", default="", help="comma list of: types,texts,load")
     args = parser.parse_args()
+    skip = set(args.skip.split(","))
     with tempfile.TemporaryDirectory(prefix="bench-renditions-") as folder:
-        per_type(Path(folder), args.docs, args.scan_fraction)
-        loading(Path(folder), args.pdfs, args.repeat)
+        if "types" not in skip:
+            per_type(Path(folder), args.docs, args.scan_fraction)
+        if "texts" not in skip:
+            long_texts(Path(folder), args.texts)
+        if "load" not in skip:
+            loading(Path(folder), args.pdfs, args.repeat)
 
 
 if __name__ == "__main__":
