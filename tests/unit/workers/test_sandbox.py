@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from core.states import Reason
 from storage.base import content_key
@@ -111,16 +112,32 @@ def test_many_files_at_once_all_resolve(pool: SandboxPool, tmp_path: Path) -> No
     assert [r.text for r in results[2:]] == [f"note {index}" for index in range(10)]
 
 
+_WORDS = ["home", "visit", "notes", "on", "the", "family", "and", "the", "plan", "agreed", "with",
+          "their", "school"]  # fmt: skip
+
+
 def _slow_tiff(tmp_path: Path, frames: int = 12) -> Path:
-    images = [hostile.make_text_image(f"Page {n}", size=(1600, 1200)) for n in range(frames)]
+    """Pages of dense text: Tesseract reads each for over a second, so a one-second limit falls
+    while a Tesseract runs. (With a word a page it ran a third of a second, and the limit often
+    fell between pages, where a Tesseract left running by the kill would not have been seen.)"""
+    font = ImageFont.load_default(size=28)
+    images = []
+    for n in range(frames):
+        image = Image.new("L", (1600, 1200), 255)
+        draw = ImageDraw.Draw(image)
+        for row in range(30):
+            line = " ".join(_WORDS[(n + row + k) % len(_WORDS)] for k in range(12))
+            draw.text((40, 30 + row * 38), line, fill=0, font=font)
+        images.append(image)
     path = tmp_path / "slow.tif"
     images[0].save(path, save_all=True, append_images=images[1:])
     return path
 
 
-def _live_members(group: int) -> list[str]:
-    """Processes of a process group that are not zombies (orphaned zombies wait for PID 1)."""
-    live = []
+def _live_members(group: int) -> dict[int, str]:
+    """Processes of a process group that are not zombies (orphaned zombies wait for PID 1), by
+    PID, with their names."""
+    live = {}
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text()
@@ -129,8 +146,37 @@ def _live_members(group: int) -> list[str]:
         name, fields = stat.rsplit(")", 1)
         state, _, pgrp = fields.split()[:3]
         if int(pgrp) == group and state != "Z":
-            live.append(name.split("(", 1)[1])
+            live[int(entry.name)] = name.split("(", 1)[1]
     return live
+
+
+def _sent_sigkill(pid: int) -> bool:
+    """Whether the process has been sent SIGKILL (or is gone): the signal stays in its pending
+    sets (proc(5): SigPnd, ShdPnd) from the kill until it is reaped, through the exit that
+    frees its memory, so a process without it was not killed."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return True
+    pending = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    sigkill = 1 << (signal.SIGKILL - 1)
+    return any(int(pending[key], 16) & sigkill for key in ("SigPnd", "ShdPnd"))
+
+
+def _assert_group_killed(group: int, within_s: float = 10.0) -> None:
+    """Every process of the group has been killed, and is gone within `within_s`.
+
+    Checked once only, it flaked on a loaded machine: a killed Tesseract still freeing its
+    memory (a few hundred ms when the cores are busy) is not yet a zombie. Waiting alone would
+    be too lenient: a Tesseract the kill missed ends by itself once its page is read. So each
+    process found right after the timeout must already carry the SIGKILL, then may take a while
+    to go."""
+    survivors = {pid: name for pid, name in _live_members(group).items() if not _sent_sigkill(pid)}
+    assert survivors == {}, "not killed"
+    deadline = time.monotonic() + within_s
+    while (dying := _live_members(group)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dying == {}, f"killed, but not gone after {within_s}s"
 
 
 def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
@@ -139,12 +185,13 @@ def test_timeout_kills_child_and_tesseract(tmp_path: Path) -> None:
         _assert_pool_still_serves(pool, tmp_path)
         child = pool._workers[0]._process  # the child's pid is also its process group id
         assert child is not None and child.pid is not None
+        slow = _slow_tiff(tmp_path)  # made before the clock starts: only the job is timed
         started = time.monotonic()
-        result = _through(pool, _slow_tiff(tmp_path), "image/tiff")
+        result = _through(pool, slow, "image/tiff")
         assert (result.ok, result.reason) == (False, "timeout")
         assert time.monotonic() - started < 5
         # Nothing of the child's process group runs on, Tesseract included.
-        assert _live_members(child.pid) == []
+        _assert_group_killed(child.pid)
         _assert_pool_still_serves(pool, tmp_path)
     # Nor is anything of its files left: the page image it was reading went with its job's
     # scratch folder (a Celery worker's pool lives for days).
