@@ -94,8 +94,10 @@ def test_practitioner_searches_opens_a_person_and_a_document(page: Page, site: S
     check_axe(page, "pdf viewer")
 
 
-def test_practitioner_cannot_reach_another_teams_person(page: Page, site: Site) -> None:
-    log_in(page, site, "alice")
+def test_practitioner_cannot_reach_another_teams_person(
+    page: Page, site: Site, glass_breaker: str
+) -> None:
+    log_in(page, site, glass_breaker)  # not alice: this test breaks glass, her others expect none
     team = site.people[0]["team"]
     other = next(p for p in site.people if p["team"] != team)
     page.goto(f"{site.url}/people/{other['person_id']}")
