@@ -21,7 +21,7 @@ from workers.link import decide_links
 from workers.load import load_archive
 from workers.matching.match import SCORE_FLOOR, decide, forget_matcher
 from workers.matching.model import Matcher, Scored
-from workers.matching.records import record, subject_records
+from workers.matching.records import Record, record, subject_records
 from workers.subject import subject_fields
 
 NOW = datetime.now(UTC).replace(tzinfo=None)
@@ -260,6 +260,30 @@ def test_a_name_alone_is_never_an_automatic_link() -> None:
     assert linked is None and candidates[:1] == ["P4"]
 
 
+def _people_and_texts(
+    rng: random.Random, given_names: list[str], surnames: list[str], people: int, named: int
+) -> tuple[list[Record], list[Record]]:
+    """`people` people of names drawn from these and dates of birth in 1990-2019, and the
+    subject records of texts naming the first `named` of them with their date of birth."""
+    records = [
+        record(
+            f"P{i}",
+            given=rng.choice(given_names),
+            family=rng.choice(surnames),
+            dob=date(1990 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+        )
+        for i in range(people)
+    ]
+    subjects = [
+        r
+        for n, p in enumerate(records[:named])
+        for r in subject_records(
+            n, subject_fields(f"Name: {p['given']} {p['family']}\nDOB {p['dob']}\n"), {}
+        )
+    ]
+    return records, subjects
+
+
 def test_blocking_keeps_the_pairs_scored_to_the_candidates() -> None:
     rng = random.Random(3)
 
@@ -268,22 +292,7 @@ def test_blocking_keeps_the_pairs_scored_to_the_candidates() -> None:
 
     surnames = [word().capitalize() for _ in range(800)]
     given_names = [word().capitalize() for _ in range(60)]
-    people = [
-        record(
-            f"P{i}",
-            given=rng.choice(given_names),
-            family=rng.choice(surnames),
-            dob=date(1990 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28)),
-        )
-        for i in range(3_000)
-    ]
-    subjects = [
-        r
-        for n, p in enumerate(people[:40])
-        for r in subject_records(
-            n, subject_fields(f"Name: {p['given']} {p['family']}\nDOB {p['dob']}\n"), {}
-        )
-    ]
+    people, subjects = _people_and_texts(rng, given_names, surnames, people=3_000, named=40)
     scored = Matcher(people).score(subjects)
     # Every subject reaches its own person, and far fewer pairs than people x documents.
     assert {(int(s.subject_id.split(":")[0]), s.person_id) for s in scored} >= {
@@ -411,19 +420,10 @@ def test_one_matcher_scores_batches_from_many_threads() -> None:
     """The process's matcher is shared by the Celery worker's threads: two batches at once on
     its one DuckDB connection failed a document with "connection is busy with another call"
     (internal_error, seen in the scale-out fault test)."""
-    rng = random.Random(3)
-    people = [
-        record(f"P{i}", given=rng.choice(["ann", "bob", "cara", "dev"]), family=f"fam{i % 50}",
-               dob=date(1990 + i % 30, 1 + i % 12, 1 + i % 28))
-        for i in range(500)
-    ]  # fmt: skip
-    subjects = [
-        r
-        for n, p in enumerate(people[:20])
-        for r in subject_records(
-            n, subject_fields(f"Name: {p['given']} {p['family']}\nDOB {p['dob']}\n"), {}
-        )
-    ]
+    families = [f"fam{n}" for n in range(50)]
+    people, subjects = _people_and_texts(
+        random.Random(3), ["ann", "bob", "cara", "dev"], families, people=500, named=20
+    )
     matcher = Matcher(people)
     alone = sorted((s.subject_id, s.person_id) for s in matcher.score(subjects))
     with ThreadPoolExecutor(4) as pool:

@@ -16,6 +16,7 @@ import pikepdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.app import create_app
 from catalog import access as rows
@@ -82,6 +83,17 @@ def _built(client: TestClient, sar_id: int, csrf: str) -> str:
     page = _flash(client, f"/ig/sar/{sar_id}")
     assert "The bundle is being built" not in page
     return page
+
+
+def _collated(session: Session, person_id: str) -> int:
+    """A request for the person, received today, opened and collated by ig-a (not committed)."""
+    holds = SarHolds(None)
+    request = sar.open_request(
+        session, person_id=person_id, received=server_today(), actor="ig-a",
+        today=server_today(), holds=holds,
+    )  # fmt: skip
+    sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+    return request.id
 
 
 def _register(client: TestClient, csrf: str) -> int:
@@ -258,20 +270,14 @@ def test_a_bundle_the_gate_refuses_is_shown_refused_and_not_kept(
 
     client, ids = loaded
     with session_factory(settings.database_url)() as session:
-        holds = SarHolds(None)
-        request = sar.open_request(
-            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
-            today=server_today(), holds=holds,
-        )  # fmt: skip
-        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_id = _collated(session, SUBJECT)
         sar_review.decide_item(
-            session, request.id, ids["D4"], actor="ig-a", decision="exclude", reason="Tom's"
+            session, sar_id, ids["D4"], actor="ig-a", decision="exclude", reason="Tom's"
         )
         sar_redact.add(
-            session, request.id, actor="ig-a", term=NEIGHBOUR, code="Sch2 Pt3 third party",
+            session, sar_id, actor="ig-a", term=NEIGHBOUR, code="Sch2 Pt3 third party",
             reason="the neighbour",
         )  # fmt: skip
-        sar_id = request.id
         session.commit()
     assemble = bundle._assemble
 
@@ -306,13 +312,7 @@ def test_the_request_page_shows_copies_near_duplicates_and_threads(
             session, username="ig-a", roles=["ig_officer"], teams=[], password=PASSWORD,
             now=utcnow(),
         )  # fmt: skip
-        holds = SarHolds(None)
-        request = sar.open_request(
-            session, person_id="MOS1", received=server_today(), actor="ig-a",
-            today=server_today(), holds=holds,
-        )  # fmt: skip
-        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
-        sar_id = request.id
+        sar_id = _collated(session, "MOS1")
         session.commit()
     with TestClient(create_app()) as client:
         log_in(client, "ig-a")
@@ -336,17 +336,11 @@ def test_document_text_on_the_review_page_is_escaped_around_its_marks(
         text = session.get(DocumentText, ids["D1"])
         assert text is not None
         text.text = hostile
-        holds = SarHolds(None)
-        request = sar.open_request(
-            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
-            today=server_today(), holds=holds,
-        )  # fmt: skip
-        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
+        sar_id = _collated(session, SUBJECT)
         sar_redact.add(
-            session, request.id, actor="ig-a", term=NEIGHBOUR, document_id=ids["D1"],
+            session, sar_id, actor="ig-a", term=NEIGHBOUR, document_id=ids["D1"],
             code="Sch2 Pt3 third party", reason="neighbour",
         )  # fmt: skip
-        sar_id = request.id
         session.commit()
     log_in(client, "ig-a")
     page = client.get(f"/ig/sar/{sar_id}/documents/{ids['D1']}").text
@@ -364,13 +358,7 @@ def test_a_restricted_document_is_reviewed_only_with_its_grant(
             session, target_type="document", target_id=str(ids["D2"]), restriction="sensitive",
             reason="test", actor="admin", now=utcnow(),
         )  # fmt: skip
-        holds = SarHolds(None)
-        request = sar.open_request(
-            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
-            today=server_today(), holds=holds,
-        )  # fmt: skip
-        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
-        sar_id = request.id
+        sar_id = _collated(session, SUBJECT)
         session.commit()
     csrf = log_in(client, "ig-a")
     page = client.get(f"/ig/sar/{sar_id}").text
@@ -418,13 +406,7 @@ def test_a_document_on_no_ones_record_shows_its_pages_to_its_sar_reviewer(
             )  # fmt: skip
         referral = session.scalar(select(Document.id).where(Document.source_document_id == "D5"))
         assert referral is not None
-        holds = SarHolds(None)
-        request = sar.open_request(
-            session, person_id=SUBJECT, received=server_today(), actor="ig-a",
-            today=server_today(), holds=holds,
-        )  # fmt: skip
-        sar_collate.collate(session, request.id, actor="ig-a", holds=holds)
-        sar_id = request.id
+        sar_id = _collated(session, SUBJECT)
         session.commit()
     with TestClient(create_app()) as client:
         log_in(client, "ig-a")
