@@ -416,6 +416,11 @@ def test_a_document_on_no_ones_record_shows_its_pages_to_its_sar_reviewer(
         assert source is not None, "the area picker has no pages to draw"
         address = source.group(1).replace("&amp;", "&")
         assert address.startswith(f"/ig/sar/{sar_id}/documents/{referral}/rendition?view=")
+        # Its pages open in a tab through the request too, not through the practitioners'
+        # viewer, which refuses a document on no one's record (the link was a 404).
+        assert f'href="/documents/{referral}"' not in review.text
+        opener = re.search(r'<a href="([^"]+)"[^>]*>Open the document\'s pages</a>', review.text)
+        assert opener is not None and opener.group(1).replace("&amp;", "&") == address
         pdf = client.get(address)
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
