@@ -19,12 +19,15 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import subprocess
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Name
+from PIL import Image
 
 from domain.redaction import contains_any
 
@@ -32,6 +35,14 @@ from domain.redaction import contains_any
 _CLEAN_ROOT = {"/Type", "/Pages"}
 _CLEAN_PAGE = {"/Type", "/Parent", "/MediaBox", "/Resources", "/Contents"}
 _FONT_STREAMS = ("/FontFile", "/FontFile2", "/FontFile3")
+# The gate's Tesseract command, one process for all the OCR pages of a file (decision 0047).
+# Tesseract's defaults: measured on 24 pages with 144 planted third-party terms
+# (tests/factories/gate_pages.py, bench/bench_gate_ocr.py), --psm 4, 6 and 11 read across
+# two columns and lose every term broken over a line inside a column (114, 105 and 116/144
+# against 128), --psm 6 also both contact tables, and tessedit_do_invert=0 white type on a
+# black band (120/144); none was faster by more than the noise. One process a document
+# (a list of files) saves Tesseract's start and model load on every page but the first.
+TESSERACT_OPTIONS: tuple[str, ...] = ("--psm", "3")
 
 
 @dataclass
@@ -71,13 +82,17 @@ def check_pdf(
     _check_pypdf(path, everywhere, page_terms or {}, verdict)
     images = _check_objects(path, data, everywhere, verdict)
     verdict.image_sha256 = [hashlib.sha256(raw).hexdigest() for raw, _ in images]
+    readable: list[tuple[int, bytes]] = []
     for index in sorted(set(ocr_pages)):
         jpeg = images[index][1] if index < len(images) else None
         if jpeg is None:
             verdict.problems.append(f"page {index + 1}: no page image to read")
-            continue
+        else:
+            readable.append((index, jpeg))
+    texts = read_pages([jpeg for _, jpeg in readable], language)
+    for (index, _), text in zip(readable, texts, strict=True):
         page_all = everywhere + (page_terms or {}).get(index, ())
-        verdict.add(f"page {index + 1} OCR", contains_any(_ocr(jpeg, language), page_all))
+        verdict.add(f"page {index + 1} OCR", contains_any(text, page_all))
         verdict.ocr_pages.append(index)
     return verdict
 
@@ -270,10 +285,27 @@ def _page_image(page: pikepdf.Page) -> tuple[bytes, bytes | None]:
     return b"", None
 
 
-def _ocr(jpeg: bytes, language: str) -> str:
-    import pytesseract
-    from PIL import Image
-
-    with Image.open(io.BytesIO(jpeg)) as image:
-        text: str = pytesseract.image_to_string(image, lang=language)
-    return text
+def read_pages(jpegs: list[bytes], language: str) -> list[str]:
+    """Tesseract's text of each page image (JPEG bytes), in order, all read by one process.
+    Raises (so nothing is released) when Tesseract fails or does not return one text a page."""
+    if not jpegs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="gate-ocr-") as folder:
+        listing = Path(folder) / "pages.txt"
+        paths = []
+        for number, jpeg in enumerate(jpegs):
+            paths.append(Path(folder) / f"{number:05d}.jpg")
+            # Decoded and written again at Pillow's default quality, as pytesseract wrote
+            # each page before decision 0047, so Tesseract reads the pixels it read then.
+            # The PDF's own JPEG saved ~15 ms a page (inside the noise) and read 126/144
+            # planted terms against 128 (a faded scan reads differently if any pixel moves).
+            with Image.open(io.BytesIO(jpeg)) as image:
+                image.save(paths[-1], format="JPEG")
+        listing.write_text("".join(f"{path}\n" for path in paths), encoding="utf-8")
+        command = ["tesseract", str(listing), "stdout", "-l", language, *TESSERACT_OPTIONS]
+        out = subprocess.run(command, capture_output=True, check=True).stdout
+    # Tesseract writes its page_separator (a form feed) between one page's text and the next.
+    texts = out.decode("utf-8", "replace").split("\f")
+    if len(texts) != len(jpegs):
+        raise RuntimeError(f"tesseract returned {len(texts)} texts for {len(jpegs)} pages")
+    return texts

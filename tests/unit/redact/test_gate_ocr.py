@@ -1,0 +1,60 @@
+"""The release gate's OCR still reads a leaked third party (decision 0047): on pages laid out
+the ways case files are, burned without their boxes, the gate finds every planted name,
+postcode and phone number, page by page, with all the pages read by one Tesseract; burned
+with the boxes, it finds none."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.factories.gate_pages import planted_documents
+from workers.extract.base import Limits
+from workers.redact.base import RedactRequest
+from workers.redact.burn import burn
+from workers.redact.gate import check_pdf, read_pages
+
+# One page a kind; each fails under a setting decision 0047 measured and refused: "table"
+# under --psm 6, "wrapped" (terms broken over a line inside a column) under --psm 4, 6 or 11,
+# "inverse" (white type on black) with tessedit_do_invert=0. (The faded second scan page and
+# the dusty scans are left out: no setting reads all of them.)
+KINDS = ("small", "table", "two_column", "wrapped", "italic", "inverse", "faint", "scan")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_planted_term_is_found_on_an_unredacted_page(kind: str, tmp_path: Path) -> None:
+    (document,) = planted_documents(tmp_path, kinds=(kind,), pages=1)
+    out = tmp_path / "out.pdf"
+    burn(RedactRequest(str(document.path), str(out), footer=True), Limits(timeout_s=120))
+    verdict = check_pdf(out, (), ocr_pages=[0], page_terms={0: tuple(document.planted[0])})
+    assert len(verdict.problems) == 6, verdict.problems
+    assert all(problem.startswith("page 1 OCR") for problem in verdict.problems)
+
+
+def test_one_tesseract_reads_each_page_for_its_own_terms(tmp_path: Path) -> None:
+    (document,) = planted_documents(tmp_path, kinds=("case",), case_pages=3)
+    out = tmp_path / "out.pdf"
+    burn(RedactRequest(str(document.path), str(out), footer=True), Limits(timeout_s=120))
+    page_terms = {page: tuple(terms) for page, terms in enumerate(document.planted)}
+    verdict = check_pdf(out, (), ocr_pages=[0, 1, 2], page_terms=page_terms)
+    assert verdict.ocr_pages == [0, 1, 2]
+    for page, planted in enumerate(document.planted):
+        mine = [p for p in verdict.problems if p.startswith(f"page {page + 1} OCR")]
+        assert len(mine) == len(set(planted)), verdict.problems
+    assert len(verdict.problems) == 18
+
+
+@pytest.mark.parametrize("kind", ["table", "inverse", "scan"])
+def test_a_page_with_its_boxes_passes(kind: str, tmp_path: Path) -> None:
+    (document,) = planted_documents(tmp_path, kinds=(kind,), pages=1)
+    out = tmp_path / "out.pdf"
+    request = RedactRequest(str(document.path), str(out), terms=document.planted[0], footer=True)
+    result = burn(request, Limits(timeout_s=120))
+    assert result.ok and result.ocr_pages == [0], result.leaks
+
+
+def test_an_unreadable_page_image_refuses_release() -> None:
+    with pytest.raises((subprocess.CalledProcessError, OSError)):  # Tesseract's, Pillow's
+        read_pages([b"\xff\xd8\xff not a jpeg"], "eng")
