@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog import audit, renditions
-from catalog.documents import ensure_blob
+from catalog.documents import ensure_blob, get_text
 from catalog.models import Document, Person
 from catalog.models_sar import SarRelease
 from core.clock import utcnow
@@ -26,13 +26,27 @@ from records import sar_redact
 from records.sar import get_request
 from storage.base import BlobStore, content_key
 from workers.redact.base import Box
-from workers.redact.bundle import BundleDocument, BundleOutcome, LogEntry, build_bundle
+from workers.redact.bundle import WHOLE_FILE, BundleDocument, BundleOutcome, LogEntry, build_bundle
 from workers.redact.front import Letter
 from workers.sandbox import SandboxPool
 
 
 def _box(box: sar_redact.PageBox) -> Box:
     return Box(box.page - 1, box.x, box.y, box.x + box.w, box.y + box.h)
+
+
+def _read_pages(session: Session, document: Document, pages: int) -> dict[int, str]:
+    """What extraction read on each page it OCRed (0-based), for the burn-in's check that a
+    term read there was burned out (workers/redact/bundle.unlocated_terms). A text whose pages
+    do not line up with the rendition's is checked as one page: anywhere in the file."""
+    if not document.ocr_pages:
+        return {}
+    text = get_text(session, document.id)
+    texts = text.split("\f")
+    if len(texts) != pages:
+        return {WHOLE_FILE: text}
+    ocred = {int(number) - 1 for number in (document.ocr_page_confidence or {})}
+    return {page: texts[page] for page in ocred or range(pages) if 0 <= page < pages}
 
 
 def _log(plan: sar_redact.DocumentPlan) -> tuple[LogEntry, ...]:
@@ -87,6 +101,7 @@ def release(
                     terms=plan.terms,
                     boxes=tuple(_box(box) for box in plan.boxes),
                     log=_log(plan),
+                    read_pages=_read_pages(session, document, made.pages),
                 )
             )
         name = f"{person.given_name} {person.family_name}".strip() if person else ""

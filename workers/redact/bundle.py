@@ -30,11 +30,12 @@ from core.spreadsheet import spreadsheet_safe
 from domain.redaction import contains_any, find_terms
 from workers.redact import front
 from workers.redact.base import Box, RedactRequest, RedactResult
-from workers.redact.gate import _CLEAN_PAGE, check_pdf
+from workers.redact.gate import _CLEAN_PAGE, check_pdf, shown_term
 from workers.redact.run import SECONDS_A_PAGE
 from workers.sandbox import SandboxPool
 
 PDF_NAME, ZIP_NAME = "bundle.pdf", "bundle.zip"
+WHOLE_FILE = -1  # BundleDocument.read_pages: a text read from the file with no page breaks
 REDACTED = "[redacted]"
 
 
@@ -62,6 +63,10 @@ class BundleDocument:
     terms: tuple[str, ...] = ()
     boxes: tuple[Box, ...] = ()
     log: tuple[LogEntry, ...] = ()
+    # The text extraction read on each page (0-based) it OCRed, with OCR repair: where a
+    # term is read here but the burn-in, reading the rendition's page again, did not find
+    # it, no box was drawn over it (unlocated_terms).
+    read_pages: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +140,8 @@ def _build(
             outcome.problems.append(
                 f"document {doc.document_id}: {result.reason or 'failed'} {result.detail}"[:300]
             )
+        else:
+            outcome.problems += unlocated_terms(doc, result)
     if outcome.problems:
         return
     every_term = tuple(dict.fromkeys(t for doc in documents for t in doc.terms))
@@ -165,6 +172,30 @@ def _build(
     outcome.zip_sha256 = _sha256(outcome.zip.read_bytes())
     outcome.pages = parts.total
     outcome.ok = True
+
+
+def unlocated_terms(doc: BundleDocument, result: RedactResult) -> list[str]:
+    """A redacted term that extraction read on a scanned page, where the burn-in found it on
+    no part of that page and no reviewer's box covers any of it: nothing was drawn over it.
+    Extraction reads a scan with OCR repair (decision 0026); the burn-in and the gate read
+    the page image as it is, and on a faint or speckled scan read nothing at all (decision
+    0047), so the gate cannot be the proof there. The reviewer draws a box on the page."""
+    problems = []
+    boxed = {box.page for box in doc.boxes}
+    for page, text in sorted(doc.read_pages.items()):
+        whole = page == WHOLE_FILE  # its text's pages do not line up with the rendition's
+        if (bool(boxed) if whole else page in boxed) or not text:
+            continue
+        for term in dict.fromkeys(hit.term for hit in find_terms(text, doc.terms)):
+            found = any(t == term and (whole or p == page) for p, t in result.found)
+            if not found:
+                where = "a page" if whole else f"page {page + 1}"
+                problems.append(
+                    f"document {doc.document_id}: {shown_term(term)} was read on {where} when "
+                    "the scan was loaded, but cannot be found on the page image to burn out: "
+                    "draw a box over it there, then build again"
+                )
+    return problems
 
 
 @dataclass

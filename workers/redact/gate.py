@@ -55,10 +55,10 @@ class Verdict:
 
     def add(self, where: str, found: list[str]) -> None:
         for term in found:
-            self.problems.append(f"{where}: {_shown(term)}")
+            self.problems.append(f"{where}: {shown_term(term)}")
 
 
-def _shown(term: str) -> str:
+def shown_term(term: str) -> str:
     """A term in a message: its first letter only (the message is logged and audited)."""
     return f"a redacted term ({term[:1]}…, {len(term)} chars)"
 
