@@ -22,6 +22,7 @@ from catalog.models_renditions import Rendition
 from catalog.models_sar import OPEN_STATUSES, SarItem, SarRedaction, SarRelease, SarRequest
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
+from domain.ocr import pages_to_review
 from domain.redaction import find_terms
 from records import reads, sar_clock
 from records.access import Caller, visible_restrictions
@@ -170,6 +171,9 @@ def document_for_review(
         "doc_type": document.doc_type,
         "source_system": document.source_system,
         "pages": document.pages,
+        # Pages OCR read too poorly to trust: a name there may be found by no one but a person
+        # looking (the bundle stops on one read at loading but not on the image: decision 0048).
+        "pages_to_review": pages_to_review(document.ocr_page_confidence),
         "item_status": item.status,
         "how_linked": item.how_linked,
         "link_detail": item.link_detail,

@@ -349,6 +349,27 @@ def test_document_text_on_the_review_page_is_escaped_around_its_marks(
     assert f'&lt;b onclick=&#34;x()&#34;&gt;<mark class="mark-accepted">{NEIGHBOUR}</mark>' in page
 
 
+def test_pages_ocr_read_poorly_are_pointed_out_to_the_reviewer(
+    loaded: tuple[TestClient, dict[str, int]], settings: Settings
+) -> None:
+    """A name on a page OCR could hardly read may be found neither in the text nor on the page
+    image when the bundle is built (decision 0048): the review page says which pages to look
+    at, and says nothing on a document read well."""
+    client, ids = loaded
+    with session_factory(settings.database_url)() as session:
+        scan = session.get(Document, ids["D1"])
+        assert scan is not None
+        scan.ocr_pages, scan.ocr_page_confidence = 3, {"1": 0.93, "2": 0.31, "3": 0.12}
+        sar_id = _collated(session, SUBJECT)
+        session.commit()
+    log_in(client, "ig-a")
+    page = client.get(f"/ig/sar/{sar_id}/documents/{ids['D1']}").text
+    assert "OCR read pages 2, 3 of this scan poorly" in page
+    assert "draw a box over any third party" in page
+    well_read = client.get(f"/ig/sar/{sar_id}/documents/{ids['D2']}")
+    assert well_read.status_code == 200 and "of this scan poorly" not in well_read.text
+
+
 def test_a_restricted_document_is_reviewed_only_with_its_grant(
     loaded: tuple[TestClient, dict[str, int]], settings: Settings
 ) -> None:
