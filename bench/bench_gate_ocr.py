@@ -8,7 +8,11 @@ scans, with two names, two postcodes and two phone numbers planted on each. Each
 workers/redact/burn.py twice: without boxes (every planted term must be found: a page whose
 burn missed them all) and with the planted terms redacted (nothing may be found). Tesseract
 runs with one thread, as in the sandbox.
-`.venv/bin/python -m bench.bench_gate_ocr [--rounds 2] [--only NAME ...]`
+Decision 0049 adds the reading of a grainy page cleaned (ocr_repair.cleaned_in_place): the
+burn-in's search of a page without a text layer, burned with its terms with the cleaning off
+and on (terms boxed per page kind, seconds a page), and the gate's reading with and without it
+(found/planted per page kind).
+`.venv/bin/python -m bench.bench_gate_ocr [--rounds 2] [--only NAME ...] [--burn]`
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pikepdf
 
-from domain.redaction import contains_any
-from tests.factories.gate_pages import planted_documents
+from tests.factories.gate_pages import PlantedDocument, planted_documents
+from workers.extract import ocr_repair
 from workers.extract.base import Limits
 from workers.redact.base import RedactRequest
 from workers.redact.burn import burn
-from workers.redact.gate import read_pages
+from workers.redact.gate import read_pages, readable_terms
 
 Reader = Callable[[list[bytes], str], list[str]]
 
@@ -93,8 +98,50 @@ SETTINGS: dict[str, Reader] = {
     "cli psm4 batch": _cli("--psm", "4", batch=True),
     "cli psm11 batch": _cli("--psm", "11", batch=True),
     "cli psm11 batch re-encoded": _cli("--psm", "11", batch=True, reencode=True),
-    "gate.read_pages (adopted)": read_pages,
+    "gate.read_pages, not cleaned (0047)": lambda jpegs, language: read_pages(
+        jpegs, language, clean=False
+    ),
+    "gate.read_pages, grainy pages cleaned too (0049)": read_pages,
 }
+_BY_KIND = (
+    "gate.read_pages, not cleaned (0047)",
+    "gate.read_pages, grainy pages cleaned too (0049)",
+)
+
+
+@contextmanager
+def _cleaning(on: bool) -> Iterator[None]:
+    """The burn-in and the gate with decision 0049's cleaning, or without it (as before)."""
+    kept = ocr_repair.cleaned_in_place
+    if not on:
+        ocr_repair.cleaned_in_place = lambda image: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        ocr_repair.cleaned_in_place = kept  # type: ignore[assignment]
+
+
+def _burn_table(root: Path, documents: list[PlantedDocument]) -> None:
+    """Each document burned with its terms, cleaning off and on, alternated: the planted terms
+    the burn-in boxed (found on the page), what the gate still read, seconds a page."""
+    print("| page kind | cleaning | boxed/planted | gate found on the burned pages | s a page |")
+    print("| --- | --- | --- | --- | --- |")
+    for document in documents:
+        terms = tuple(sorted({t for page in document.planted for t in page}))
+        for on in (False, True):
+            request = RedactRequest(
+                str(document.path), str(root / "burned.pdf"), terms=terms, footer=True
+            )
+            with _cleaning(on):
+                result = burn(request, Limits(timeout_s=600))
+            boxed = sum(
+                len({t for p, t in result.found if p == number} & set(planted))
+                for number, planted in enumerate(document.planted)
+            )
+            planted_count = sum(len(set(p)) for p in document.planted)
+            seconds = result.seconds / result.pages
+            print(f"| {document.kind} | {'on' if on else 'off'} | {boxed}/{planted_count} | "
+                  f"{len(result.leaks)} | {seconds:.3f} |", flush=True)  # fmt: skip
 
 
 def _jpegs(path: Path) -> list[bytes]:
@@ -108,11 +155,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--burn", action="store_true", help="also the burn-in, cleaning off/on")
     args = parser.parse_args()
     os.environ["OMP_THREAD_LIMIT"] = "1"  # as the sandbox runs Tesseract
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         documents = planted_documents(root)
+        if args.burn:
+            _burn_table(root, documents)
         plain, boxed = [], []
         for document in documents:
             terms = tuple(sorted({t for page in document.planted for t in page}))
@@ -130,25 +180,41 @@ def main() -> None:
         for name, reader in SETTINGS.items():
             if args.only and name not in args.only:
                 continue
-            best = float("inf")
+            best, kind_best = float("inf"), dict[str, float]()
             for _ in range(args.rounds):
                 started = time.monotonic()
-                read_plain = [(d, reader(j, "eng")) for d, j in plain]
-                read_boxed = [(d, reader(j, "eng")) for d, j in boxed]
+                read_plain: list[tuple[PlantedDocument, list[str]]] = []
+                read_boxed: list[tuple[PlantedDocument, list[str]]] = []
+                took: dict[str, float] = {}
+                for read, burned in ((read_plain, plain), (read_boxed, boxed)):
+                    for document, jpegs in burned:
+                        began = time.monotonic()
+                        read.append((document, reader(jpegs, "eng")))
+                        spent = (time.monotonic() - began) / (2 * len(jpegs))
+                        took[document.kind] = took.get(document.kind, 0.0) + spent
                 best = min(best, (time.monotonic() - started) / (2 * pages))
+                for kind, spent in took.items():
+                    kind_best[kind] = min(kind_best.get(kind, float("inf")), spent)
             found, false, missed = 0, 0, list[str]()
+            kinds: dict[str, list[int]] = {}
             for document, texts in read_plain:
                 for number, (text, planted) in enumerate(zip(texts, document.planted, strict=True)):
-                    hits = contains_any(text, planted)
+                    hits = readable_terms(text, planted)
                     found += len(hits)
+                    tally = kinds.setdefault(document.kind, [0, 0])
+                    tally[0] += len(hits)
+                    tally[1] += len(planted)
                     missed += [f"{document.kind}{number + 1}:{t}" for t in planted if t not in hits]
             for document, texts in read_boxed:
                 for number, (text, planted) in enumerate(zip(texts, document.planted, strict=True)):
-                    hits = contains_any(text, planted)
+                    hits = readable_terms(text, planted)
                     false += len(hits)
                     missed += [f"boxed {document.kind}{number + 1}:{t}" for t in hits]
             print(f"| {name} | {best:.3f} | {found}/{pages * 6} | {false} | "
                   f"{', '.join(missed) or '-'} |", flush=True)  # fmt: skip
+            if name in _BY_KIND:
+                shown = (f"{k} {f}/{n} {kind_best[k]:.3f} s" for k, (f, n) in kinds.items())
+                print("  by kind (found/planted, s a page): " + ", ".join(shown))
 
 
 if __name__ == "__main__":

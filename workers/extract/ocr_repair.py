@@ -4,6 +4,9 @@ operations, fast enough on the pages that need them (docs/decisions/0026 has the
 
 `repaired_page` is the whole chain, for anything that wants the page as OCR saw it (a
 rendition's text layer must line up with the repaired image it was read from).
+`cleaned_in_place` is the part of it that moves no pixel (levelling, specks, binarising; not
+the turn or the straightening), for a reading whose words are boxed on the page as it is
+(the SAR burn-in and its release gate, docs/decisions/0049).
 """
 
 from __future__ import annotations
@@ -172,6 +175,16 @@ def grainy(image: Image.Image) -> bool:
     )
     change = ImageChops.difference(middle, middle.filter(ImageFilter.MedianFilter(3)))
     return float(ImageStat.Stat(change).mean[0]) > _GRAINY
+
+
+def cleaned_in_place(image: Image.Image) -> Image.Image | None:
+    """A grainy or speckled page levelled, cleared of specks and binarised, every pixel where
+    it was: a word read on it has the same box on the page itself. None for a page without
+    grain, which the cleaning would not help (and a second reading would only cost time)."""
+    page = flattened(image)
+    if not grainy(page):
+        return None
+    return binarised(page, grainy=True)
 
 
 def repaired_page(image: Image.Image, clockwise: int = 0) -> Image.Image:

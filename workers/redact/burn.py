@@ -11,7 +11,8 @@ fields included, less the boxes.
 Where a term is found: PDFium's text of the page (the text layer, and a scan rendition's
 invisible OCR layer) through domain.redaction's matcher, each hit's characters' boxes merged
 line by line; the text of annotations and form fields drawn on the page (their whole
-rectangle is blacked out); and, on a page with no text at all, Tesseract's words.
+rectangle is blacked out); and, on a page with no text at all, Tesseract's words (of the page
+as drawn, and of a grainy scan cleaned too: decision 0049).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageChops, ImageDraw
 
 from domain.redaction import find_terms
+from workers.extract import ocr_repair
 from workers.extract.base import Limits
 from workers.redact.base import Box, RedactRequest, RedactResult
 from workers.redact.gate import check_pdf
@@ -200,7 +202,18 @@ def _black_out(image: Image.Image, rects: list[Rect]) -> None:
 
 
 def _ocr_hits(image: Image.Image, request: RedactRequest) -> list[tuple[str, Rect]]:
-    """A page with no text at all: its words as Tesseract reads them, searched for the terms."""
+    """A page with no text at all: its words as Tesseract reads them, searched for the terms.
+    A grainy or speckled scan is read a second time cleaned (ocr_repair.cleaned_in_place),
+    where Tesseract may read nothing of the page as it is; the hits of both readings are
+    boxed, and both are in the page's pixels (decision 0049)."""
+    found = _hits_read(image, request)
+    cleaned = ocr_repair.cleaned_in_place(image)
+    if cleaned is not None:
+        found.extend(_hits_read(cleaned, request))
+    return found
+
+
+def _hits_read(image: Image.Image, request: RedactRequest) -> list[tuple[str, Rect]]:
     import pytesseract
 
     data: dict[str, list[Any]] = pytesseract.image_to_data(

@@ -5,10 +5,11 @@ A released PDF is read back by every route a person (or a PDF editor) could take
 PDFium's text of each page, pypdf's text of each page, annotations, form fields, document
 information, XMP, outline titles and embedded files, every string and every decompressed
 stream of every object pikepdf finds (unreferenced ones too), the file's raw bytes (an earlier
-revision lives there), and Tesseract's reading of every redacted page's pixels. A term found by
-any of them is a leak. So is anything a burned PDF never holds (a second revision, metadata,
-an outline, names, a form, annotations, JavaScript, an open action): the gate proves the file
-clean, it does not trust how it was made.
+revision lives there), and Tesseract's reading of every redacted page's pixels (a grainy
+scan's cleaned copy too, decision 0049). A term found by any of them is a leak. So is
+anything a burned PDF never holds (a second revision, metadata, an outline, names, a form,
+annotations, JavaScript, an open action): the gate proves the file clean, it does not trust
+how it was made.
 
 Image streams are searched by OCR, not as bytes: a JPEG's bytes spell a three-letter name
 by chance about once a page.
@@ -30,6 +31,7 @@ from pikepdf import Name
 from PIL import Image
 
 from domain.redaction import contains_any
+from workers.extract import ocr_repair
 
 # The only keys a clean document catalog and page have (fpdf2's front matter is cleaned to this).
 _CLEAN_ROOT = {"/Type", "/Pages"}
@@ -92,7 +94,7 @@ def check_pdf(
     texts = read_pages([jpeg for _, jpeg in readable], language)
     for (index, _), text in zip(readable, texts, strict=True):
         page_all = everywhere + (page_terms or {}).get(index, ())
-        verdict.add(f"page {index + 1} OCR", contains_any(text, page_all))
+        verdict.add(f"page {index + 1} OCR", readable_terms(text, page_all))
         verdict.ocr_pages.append(index)
     return verdict
 
@@ -285,27 +287,49 @@ def _page_image(page: pikepdf.Page) -> tuple[bytes, bytes | None]:
     return b"", None
 
 
-def read_pages(jpegs: list[bytes], language: str) -> list[str]:
+def read_pages(jpegs: list[bytes], language: str, *, clean: bool = True) -> list[str]:
     """Tesseract's text of each page image (JPEG bytes), in order, all read by one process.
-    Raises (so nothing is released) when Tesseract fails or does not return one text a page."""
+    A grainy or speckled page (`clean`) is read a second time cleaned, in the same process
+    (ocr_repair.cleaned_in_place: Tesseract can read nothing of a dusty scan as it is), and
+    its two texts come back joined by a form feed (decision 0049). Raises (so nothing is
+    released) when Tesseract fails or does not return one text a file it was given."""
     if not jpegs:
         return []
     with tempfile.TemporaryDirectory(prefix="gate-ocr-") as folder:
         listing = Path(folder) / "pages.txt"
-        paths = []
+        paths: list[Path] = []
+        owners: list[int] = []
         for number, jpeg in enumerate(jpegs):
             paths.append(Path(folder) / f"{number:05d}.jpg")
+            owners.append(number)
             # Decoded and written again at Pillow's default quality, as pytesseract wrote
             # each page before decision 0047, so Tesseract reads the pixels it read then.
             # The PDF's own JPEG saved ~15 ms a page (inside the noise) and read 126/144
             # planted terms against 128 (a faded scan reads differently if any pixel moves).
             with Image.open(io.BytesIO(jpeg)) as image:
                 image.save(paths[-1], format="JPEG")
+                cleaned = ocr_repair.cleaned_in_place(image) if clean else None
+            if cleaned is not None:
+                paths.append(Path(folder) / f"{number:05d}-cleaned.pgm")
+                owners.append(number)
+                cleaned.save(paths[-1], format="PPM")  # uncompressed: cheapest to write
         listing.write_text("".join(f"{path}\n" for path in paths), encoding="utf-8")
         command = ["tesseract", str(listing), "stdout", "-l", language, *TESSERACT_OPTIONS]
         out = subprocess.run(command, capture_output=True, check=True).stdout
-    # Tesseract writes its page_separator (a form feed) between one page's text and the next.
+    # Tesseract writes its page_separator (a form feed) between one file's text and the next.
     texts = out.decode("utf-8", "replace").split("\f")
-    if len(texts) != len(jpegs):
-        raise RuntimeError(f"tesseract returned {len(texts)} texts for {len(jpegs)} pages")
-    return texts
+    if len(texts) != len(paths):
+        raise RuntimeError(f"tesseract returned {len(texts)} texts for {len(paths)} images")
+    readings: list[list[str]] = [[] for _ in jpegs]
+    for owner, text in zip(owners, texts, strict=True):
+        readings[owner].append(text)
+    return ["\f".join(parts) for parts in readings]
+
+
+def readable_terms(text: str, terms: tuple[str, ...]) -> list[str]:
+    """The terms in a page's text from `read_pages`, each reading searched alone (a term is
+    never pieced together from the end of one reading and the start of the next)."""
+    found: list[str] = []
+    for reading in text.split("\f"):
+        found += [term for term in contains_any(reading, terms) if term not in found]
+    return found
