@@ -142,7 +142,24 @@ def _found_on_page(
             found.append((term, _to_pixels(page, rect, image)))
     if not text.strip():
         found.extend(_ocr_hits(image, request))
+    elif _read_by_ocr(page):
+        # A scan's rendition: its invisible words are Tesseract's reading of the page as it
+        # is, which on a grainy scan misses words the cleaned page gives (decision 0049).
+        cleaned = ocr_repair.cleaned_in_place(image)
+        if cleaned is not None:
+            found.extend(_hits_read(cleaned, request))
     return found
+
+
+def _read_by_ocr(page: pdfium.PdfPage) -> bool:
+    """Whether all the page's text is invisible, as an OCR layer over a scan is (Tesseract's
+    and OCRmyPDF's PDFs draw their words in render mode 3): the page is then read from its
+    pixels, not from a text layer drawn as it shows."""
+    modes = {
+        pdfium_c.FPDFTextObj_GetTextRenderMode(text.raw)
+        for text in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2)
+    }
+    return modes == {pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE}
 
 
 def _line_rects(textpage: pdfium.PdfTextPage, start: int, end: int) -> list[Rect]:

@@ -98,3 +98,32 @@ def test_cleaning_moves_no_pixel_and_leaves_a_clean_page_alone() -> None:
     assert ImageStat.Stat(cleaned.crop((704, 904, 796, 936))).mean[0] < 20  # ink stays
     for around in ((660, 900, 696, 939), (803, 900, 840, 939), (700, 860, 799, 896)):
         assert ImageStat.Stat(cleaned.crop(around)).mean[0] > 200  # paper stays
+
+
+def test_the_burn_reads_a_grainy_scans_rendition_cleaned_too(tmp_path: Path) -> None:
+    """A scan's rendition carries Tesseract's invisible reading of the page as it is, which on
+    a grainy scan misses planted terms; the burn-in reads such a page cleaned as well (decision
+    0049), boxes what that finds, and the boxed terms cannot be read afterwards."""
+    import pypdfium2 as pdfium
+    import pytesseract
+
+    from domain.redaction import find_terms
+
+    (document,) = planted_documents(tmp_path, kinds=("scan",), pages=2)
+    source = pdfium.PdfDocument(str(document.path))
+    added = 0
+    for index in range(len(source)):
+        page_image = tmp_path / f"page{index}.png"
+        source[index].render(scale=300 / 72).to_pil().convert("L").save(page_image, dpi=(300, 300))
+        rendition = tmp_path / f"rendition{index}.pdf"
+        rendition.write_bytes(pytesseract.image_to_pdf_or_hocr(str(page_image), extension="pdf"))
+        layer = pdfium.PdfDocument(str(rendition))[0].get_textpage().get_text_range()
+        in_layer = {hit.term for hit in find_terms(layer, document.planted[index])}
+        burned = tmp_path / f"burned{index}.pdf"
+        request = RedactRequest(str(rendition), str(burned), terms=document.planted[index])
+        result = burn(request, Limits(timeout_s=120))
+        found = {term for _, term in result.found}
+        assert in_layer <= found and result.ok, (in_layer, found, result.leaks)
+        added += len(found - in_layer)
+    source.close()
+    assert added >= 1, "the cleaned reading found nothing the OCR layer lacked"
