@@ -141,13 +141,12 @@ def _found_on_page(
         for term in {hit.term for hit in find_terms(text, request.terms)}:
             found.append((term, _to_pixels(page, rect, image)))
     if not text.strip():
-        found.extend(_ocr_hits(image, request))
+        found.extend(_hits_read(image, request))
+        found.extend(_cleaned_hits(image, request))
     elif _read_by_ocr(page):
         # A scan's rendition: its invisible words are Tesseract's reading of the page as it
         # is, which on a grainy scan misses words the cleaned page gives (decision 0049).
-        cleaned = ocr_repair.cleaned_in_place(image)
-        if cleaned is not None:
-            found.extend(_hits_read(cleaned, request))
+        found.extend(_cleaned_hits(image, request))
     return found
 
 
@@ -218,19 +217,16 @@ def _black_out(image: Image.Image, rects: list[Rect]) -> None:
         draw.rectangle((left, top, right, bottom), fill=(0, 0, 0))
 
 
-def _ocr_hits(image: Image.Image, request: RedactRequest) -> list[tuple[str, Rect]]:
-    """A page with no text at all: its words as Tesseract reads them, searched for the terms.
-    A grainy or speckled scan is read a second time cleaned (ocr_repair.cleaned_in_place),
-    where Tesseract may read nothing of the page as it is; the hits of both readings are
-    boxed, and both are in the page's pixels (decision 0049)."""
-    found = _hits_read(image, request)
+def _cleaned_hits(image: Image.Image, request: RedactRequest) -> list[tuple[str, Rect]]:
+    """A grainy or speckled scan read again cleaned (ocr_repair.cleaned_in_place), where
+    Tesseract may read nothing of the page as it is; no pixel moves, so its hits are boxed
+    on the page as drawn (decision 0049). Nothing for a page without grain."""
     cleaned = ocr_repair.cleaned_in_place(image)
-    if cleaned is not None:
-        found.extend(_hits_read(cleaned, request))
-    return found
+    return _hits_read(cleaned, request) if cleaned is not None else []
 
 
 def _hits_read(image: Image.Image, request: RedactRequest) -> list[tuple[str, Rect]]:
+    """The page's words as Tesseract reads them, searched for the terms."""
     import pytesseract
 
     data: dict[str, list[Any]] = pytesseract.image_to_data(
