@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -44,6 +44,7 @@ from workers import pipeline, sandbox
 from workers.attachments import discard_files
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
 from workers.extract.registry import reads_page_ranges
+from workers.index_behind import IndexWriteBehind
 from workers.ingest import Quarantined, Spooled, SpoolResult, StoredFile
 from workers.link import LinkDecision
 from workers.sandbox import SandboxPool
@@ -170,6 +171,9 @@ class LocalRunner:
         self.extracting: set[int] = set()  # the documents of in_flight's jobs
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
         self.to_index: list[int] = []  # documents committed pending_index (after_commit)
+        # Index writes go on a thread while the main thread goes on; each commit waits for
+        # them first (workers/index_behind.py, decision 0050).
+        self.index_writes = IndexWriteBehind(ctx.index)
         self.last_commit = time.monotonic()
         self.matcher_import: threading.Thread | None = None  # _import_matcher_early
         # A local store is written by the children that read the files (docs/decisions/0013).
@@ -177,8 +181,15 @@ class LocalRunner:
         cache_texts(session)
         if ctx.deferred is None:
             ctx.deferred = []
+        self.index_ctx = replace(ctx, index=self.index_writes)
 
     def run(self, total: int) -> RunCounts:
+        try:
+            return self._run(total)
+        finally:
+            self.index_writes.close()
+
+    def _run(self, total: int) -> RunCounts:
         bar = tqdm(
             total=total, unit="row", file=sys.stderr, disable=not self.progress, smoothing=0.05
         )
@@ -211,6 +222,7 @@ class LocalRunner:
             # never left importing while the interpreter shuts down.
             self.matcher_import.join()
         self._commit(index_all=True)
+        self._commit()  # the last write returned: its documents are committed indexed
         bar.close()
         return self.counts
 
@@ -525,17 +537,17 @@ class LocalRunner:
         self._fail(DOCUMENT_FAILURE, item[0], detail)
 
     def _flush_index(self) -> None:
-        """Index the documents committed as pending_index (catalog first, index after), then
-        commit them indexed."""
+        """Index the documents committed as pending_index (catalog first, index after): the
+        write goes on its thread, and the next commit, once it has returned, commits them
+        indexed."""
         wanted, self.to_index = self.to_index, []
         documents = list(
             self.session.scalars(
                 select(Document).where(Document.id.in_(wanted)).order_by(Document.id)
             )
         )
-        pipeline.index_pending(self.ctx, self.session, documents)
+        pipeline.index_pending(self.index_ctx, self.session, documents)
         ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
-        self.session.commit()
 
     def _maybe_commit(self) -> None:
         """Commit in groups: a per-row commit cost more than the row. A kill loses at most
@@ -548,7 +560,10 @@ class LocalRunner:
             self._commit()
 
     def _commit(self, *, index_all: bool = False) -> None:
-        """Commit, and index what is due of the documents that commit made pending_index."""
+        """Commit, once the index writes asked for have returned (the transaction may mark
+        their documents indexed), and index what is due of the documents that commit made
+        pending_index."""
+        self.index_writes.written()
         self.session.commit()
         self.last_commit = time.monotonic()
         if self.to_index and (
