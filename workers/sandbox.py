@@ -92,6 +92,7 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 # Not extract_msg (0.18 s of the forkserver's 0.37 s of imports, before any child can start):
 # a child imports it with its first Outlook message, once in its life (docs/decisions/0015).
 _PRELOAD = [
+    "workers.quick_exit",  # first: its exit handler runs last, after every other one
     "workers.extract.registry",
     *PARSER_MODULES,
     "PIL.Image",
