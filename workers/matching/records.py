@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from domain.nhs import nhs_number_valid
@@ -37,6 +38,8 @@ DISAGREE = "different"
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
 
 
+# Cached: the link step keys the same catalog people's names for every document naming them.
+@lru_cache(maxsize=8192)
 def soundex(word: str) -> str | None:
     """American Soundex of a folded word: Walsh and Welsh, Hussain and Husain share a key."""
     letters = [c for c in word if "a" <= c <= "z"]
