@@ -109,7 +109,9 @@ def _one_byte_fallback(encoding: str) -> Callable[[UnicodeError], tuple[str, int
     return handler
 
 
-# What database exports and spreadsheets write in a cell that holds nothing.
+# What database exports and spreadsheets write in a cell that holds nothing. Both are four
+# characters, and no character's upper case is two that either holds, so only a cell of four
+# characters needs upper-casing to be compared.
 _NO_VALUE = frozenset({"NULL", "#N/A"})
 
 
@@ -119,7 +121,7 @@ def field_values(cells: dict[str, str], columns: dict[str, str]) -> dict[str, st
     values: dict[str, str] = {}
     for name, column in columns.items():
         value = cells.get(column, "").strip()
-        values[name] = "" if value.upper() in _NO_VALUE else value
+        values[name] = "" if len(value) == 4 and value.upper() in _NO_VALUE else value
     return values
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +41,7 @@ MAX_CHARS = {"source_system": 100, "source_document_id": 255, "legacy_doc_type":
 # otherwise warn on every load.
 LEGACY_URL_COLUMN = "legacy_url"
 LEGACY_URL_MAX = 2000  # catalog.models.LedgerRow.legacy_url
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,18 @@ def read_manifest(
     columns = mapping.manifest_columns
     required = mapping.needed_columns("manifest_columns", REQUIRED_FIELDS)
     known = set(columns.values())
+    strict = {columns[name] for name in STRICT_FIELDS}  # the file's, not each row's
     header = absent_listener(path, columns, on_absent)
     wanted = (*columns.values(), LEGACY_URL_COLUMN)
     for line_no, cells in read_rows(path, mapping.encodings, required, header, wanted):
         if isinstance(cells, Note):
             yield BadRow(line_no, "", "", cells.detail, cells.code)
             continue
-        yield _parse_row(line_no, cells, mapping, known)
+        yield _parse_row(line_no, cells, mapping, known, strict)
 
 
 def _parse_row(
-    line_no: int, cells: dict[str, str], mapping: Mapping, known: set[str]
+    line_no: int, cells: dict[str, str], mapping: Mapping, known: set[str], strict: set[str]
 ) -> ManifestRow | BadRow:
     columns = mapping.manifest_columns
 
@@ -106,9 +109,13 @@ def _parse_row(
             code,
         )
 
-    controls = controls_in_cells(cells, {columns[name] for name in STRICT_FIELDS})
-    if controls is not None:
-        return bad("control_character", controls)
+    # One search of the whole row first: a row seldom holds a control character, and where
+    # none is anywhere none is in a cell (a free-text cell's tab or line break sends the row
+    # to the cell-by-cell rules, which allow it).
+    if control_character("".join(cells.values())) is not None:
+        controls = controls_in_cells(cells, strict)
+        if controls is not None:
+            return bad("control_character", controls)
     for name, most in MAX_CHARS.items():
         if len(cell(name)) > most:
             return bad("too_long", f"{name} is {len(cell(name))} characters, more than {most}")
@@ -124,7 +131,7 @@ def _parse_row(
             "too_long", f"legacy_url is {len(legacy_url)} characters, more than {LEGACY_URL_MAX}"
         )
     sha = cell("sha256").lower() or None
-    if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+    if sha is not None and not _SHA256.fullmatch(sha):
         return bad("bad_sha256", f"sha256 {sha!r} is not a SHA-256 hex digest")
     warnings: list[Note] = []
     try:
