@@ -200,31 +200,26 @@ def _prime(result: _Result) -> None:
 def _spool_job(
     job: SpoolRequest, limits: Limits, tmp_dir: str, rules: RulesMessage
 ) -> list[SpoolResult]:
-    """Read (and store) each file of a spool request, with its text where that was asked for."""
-    from workers.extract.registry import extract_without_ocr
+    """Read (and store) each file of a spool request, with its text where that was asked for.
 
-    extract = job.extract
+    In three passes over the list (read every file, then read the texts, then scan them), not
+    file by file: each pass's code and tables (libmagic's, PDFium's, the keyword automaton's)
+    then stay in the CPU's caches from one file to the next. File by file, each step began
+    cold: 3.38 against 2.85 ms of CPU a born-digital document (raw pypdfium2: 2.42), min of 8
+    alternations on 500 realistic PDFs in lists of 25."""
     store = LocalBlobStore(Path(job.store_root)) if job.store_root is not None else None
-    results = []
-    for index, path in enumerate(job.paths):
-        result = spool_result(Path(path), Path(tmp_dir), store)
-        if result.file is not None and extract and extract[index] and _text_with_read(result.file):
-            spooled = result.file
-            stored = (
-                store.local_copy(content_key(spooled.sha256))
-                if store is not None
-                else nullcontext(Path(spooled.spool))
-            )
-            with stored as where:
-                try:
-                    text = extract_without_ocr(str(where), spooled.mime, limits, tmp_dir)
-                except Exception:  # ours: the file is extracted again on its own, and reported
-                    log.exception("sandbox.spool_extract_failed")
-                    text = None
-            if text is not None:
-                text = _with_signals(text, rules)
-            result.file = replace(spooled, extraction=text)
-        results.append(result)
+    scratch = Path(tmp_dir)
+    results = [spool_result(Path(path), scratch, store) for path in job.paths]
+    extract = job.extract
+    texts = [
+        _text_of(result.file, store, limits, tmp_dir)
+        if result.file is not None and extract and extract[index]
+        else None
+        for index, result in enumerate(results)
+    ]
+    for result, text in zip(results, texts, strict=True):
+        if result.file is not None and text is not None:
+            result.file = replace(result.file, extraction=_with_signals(text, rules))
     return results
 
 
@@ -236,6 +231,28 @@ TEXT_WITH_READ_MAX_BYTES = 4 * 2**20
 
 def _text_with_read(spooled: Spooled) -> bool:
     return spooled.size <= TEXT_WITH_READ_MAX_BYTES
+
+
+def _text_of(
+    spooled: Spooled, store: LocalBlobStore | None, limits: Limits, tmp_dir: str
+) -> ExtractionResult | None:
+    """A spooled file's text where it needs no OCR and is small enough to read with the file;
+    None where it is to be extracted in a job of its own."""
+    from workers.extract.registry import extract_without_ocr
+
+    if not _text_with_read(spooled):
+        return None
+    stored = (
+        store.local_copy(content_key(spooled.sha256))
+        if store is not None
+        else nullcontext(Path(spooled.spool))
+    )
+    with stored as where:
+        try:
+            return extract_without_ocr(str(where), spooled.mime, limits, tmp_dir)
+        except Exception:  # ours: the file is extracted again on its own, and reported
+            log.exception("sandbox.spool_extract_failed")
+            return None
 
 
 def _failed(request: _Request, reason: str, detail: str) -> _Result:
