@@ -183,6 +183,7 @@ def ingest_rows(
     docs.assign_new_ids(session, [document for document, _ in results if document is not None])
     session.flush()  # the new documents, in one INSERT
     versions = []
+    recorded: list[tuple[LedgerRow, dict[str, Any]]] = []  # ledger.record_rows
     for (row, found), (ingested, change) in zip(items, results, strict=True):
         if ingested is None or not isinstance(found, StoredFile):
             continue
@@ -191,17 +192,21 @@ def ingest_rows(
         if found.sha256 in new_content and change == "new":
             # No other document can share these bytes, and none of its exceptions can exist yet.
             FRESH_DOCUMENTS.setdefault(session).add(ingested.id)
-        _record_on_row(row, ingested, change, found, now)
+        _record_on_row(row, ingested, change, found, now, recorded)
+    ledger.record_rows(session, recorded)
     docs.add_versions(session, versions)
     return results
 
 
 def _record_on_row(
-    row: LedgerRow, document: Document, change: str, stored: StoredFile, now: datetime
+    row: LedgerRow,
+    document: Document,
+    change: str,
+    stored: StoredFile,
+    now: datetime,
+    recorded: list[tuple[LedgerRow, dict[str, Any]]],
 ) -> None:
-    if not row.change:
-        row.change = change
-    row.sha256, row.document_id, row.updated_at = stored.sha256, document.id, now
+    """The row's new values, on `recorded` for ledger.record_rows (one statement for the lot)."""
     expected = row.payload.get("sha256")
     if document.reason == "checksum_mismatch" and expected in (None, "", stored.sha256):
         # A later round corrected the manifest's checksum: the file may go on.
@@ -209,7 +214,17 @@ def _record_on_row(
     if expected and expected != stored.sha256:
         document.state, document.reason = RowState.QUARANTINED, "checksum_mismatch"
         document.detail = f"manifest sha256 {expected[:12]}… but the file is {stored.sha256[:12]}…"
-    sync_row(row, document, now)
+    values = {
+        "change": row.change or change,  # the first run's change stays
+        "sha256": stored.sha256,
+        "document_id": document.id,
+        # The document's state, as sync_row gives it.
+        "state": RowState(document.state),
+        "reason": document.reason,
+        "detail": document.detail,
+        "updated_at": now,
+    }
+    recorded.append((row, values))
 
 
 def _upsert_document(
