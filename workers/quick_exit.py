@@ -1,4 +1,4 @@
-"""Imported first by the sandbox's forkserver (workers/sandbox.py _PRELOAD): when the loader
+"""Imported first by the sandbox's forkserver (workers/sandbox_server.py PRELOAD): when the loader
 that started it ends, the forkserver ends at once, without the interpreter's teardown of every
 parser it preloaded (PDFium, Pillow, lxml, numpy: ~0.3 s), which kept the loader's stdout and
 stderr open that long after the loader had gone: a caller reading them (`escr load | jq`, a

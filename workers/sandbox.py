@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import queue
 import resource
@@ -36,12 +35,13 @@ from storage.local import LocalBlobStore
 from workers.classify import Keywords
 from workers.convert.supervisor import child_env as office_env
 from workers.extract.base import SCRATCH_PREFIX, ExtractionResult, Limits, PageRange
-from workers.extract.registry import PARSER_MODULES
 from workers.extract.signals import prime, text_signals, with_learned_type
 from workers.ingest import Quarantined, Spooled, SpoolResult, spool_prefix, spool_result
 from workers.redact.base import RedactRequest, RedactResult
 from workers.redact.run import redact_limits
 from workers.render.base import RenderRequest, RenderResult, job_limits
+from workers.sandbox_server import CONTEXT
+from workers.sandbox_server import start as start_forkserver
 
 log = get_logger(__name__)
 
@@ -86,19 +86,6 @@ _Result = ExtractionResult | list[SpoolResult] | RenderResult | RedactResult
 # stop signals go last.
 _Job = tuple[Future[Any], _Request]
 _SPOOL, _EXTRACT, _RENDER, _STOP = 0, 1, 2, 3
-# Children are forked from a forkserver that has already imported the parsers, so starting
-# (and restarting) one costs milliseconds instead of a fresh interpreter's imports.
-_CONTEXT = multiprocessing.get_context("forkserver")
-# Not extract_msg (0.18 s of the forkserver's 0.37 s of imports, before any child can start):
-# a child imports it with its first Outlook message, once in its life (docs/decisions/0015).
-_PRELOAD = [
-    "workers.quick_exit",  # first: its exit handler runs last, after every other one
-    "workers.extract.registry",
-    *PARSER_MODULES,
-    "PIL.Image",
-    "workers.ingest",
-    "workers.extract.signals",  # and with it workers.type_model, numpy
-]
 # Time a new child may take to start, apart from (and on top of) any job's own time limit.
 _START_TIMEOUT_S = 60.0
 _READY = "ready"
@@ -316,8 +303,8 @@ class _Worker:
 
     def _start(self) -> tuple[BaseProcess, Connection]:
         if self._process is None or self._conn is None:
-            parent_end, child_end = _CONTEXT.Pipe(duplex=True)
-            process = _CONTEXT.Process(
+            parent_end, child_end = CONTEXT.Pipe(duplex=True)
+            process = CONTEXT.Process(
                 target=_child_main,
                 args=(child_end, self._pool.limits, str(self._pool.tmp_dir), office_env()),
                 name=f"escr-sandbox-{self._index}",
@@ -456,8 +443,8 @@ class SandboxPool:
     """N child processes that extract untrusted files, with time and memory limits per file."""
 
     def __init__(self, workers: int, limits: Limits, tmp_dir: Path) -> None:
-        # Takes effect only if the forkserver is not yet running; it is harmless otherwise.
-        _CONTEXT.set_forkserver_preload(_PRELOAD)
+        # Started here unless the command started it first (`escr load` does).
+        start_forkserver()
         self.limits = limits
         self.tmp_dir = Path(tmp_dir)
         self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()

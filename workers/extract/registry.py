@@ -30,20 +30,6 @@ log = get_logger(__name__)
 
 ExtractFn = Callable[[Path, Limits, Path], ExtractionResult]
 PagesFn = Callable[[Path, Limits, Path, PageRange], ExtractionResult]
-# The parsers' modules (PDFium, lxml, Pillow, python-docx: ~0.2 s of imports) are imported when
-# a file is first parsed, not with this module: the loader imports it for the page-range
-# helpers below and never parses a file itself. The sandbox's forkserver preloads them, so
-# its children do not import them once each.
-PARSER_MODULES = (
-    "workers.extract.pdf",
-    "workers.extract.office",
-    "workers.extract.text",
-    "workers.extract.mail",
-    "workers.extract.ocr",
-    "workers.extract.legacy_office",
-    "workers.extract.containers",
-    "workers.extract.mailboxes",
-)
 
 
 def _parser(module: str, name: str) -> Any:
@@ -280,7 +266,7 @@ def extract_file(
 def _run_guarded(
     extractor: Extractor, path: Path, limits: Limits, tmp_dir: Path, pages: PageRange | None
 ) -> ExtractionResult:
-    from PIL import Image  # with the parsers (PARSER_MODULES), not in the loader
+    from PIL import Image  # with the parsers (sandbox_server.PARSER_MODULES), not the loader
 
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:

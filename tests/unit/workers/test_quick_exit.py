@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workers import sandbox
+from workers.sandbox_server import PRELOAD
 
 _SCRIPT = """
 import multiprocessing, sys
@@ -50,7 +50,7 @@ def _run(tmp_path: Path, preload: list[str]) -> tuple[int, str]:
 def test_the_forkserver_ends_without_its_teardown_and_children_keep_their_exit_codes(
     tmp_path: Path,
 ) -> None:
-    assert sandbox._PRELOAD[0] == "workers.quick_exit"
+    assert PRELOAD[0] == "workers.quick_exit"
     exitcode, torn_down = _run(
         tmp_path, ["workers.quick_exit", "tests.unit.workers.teardown_marker"]
     )
