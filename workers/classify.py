@@ -27,6 +27,11 @@ EMAIL_MIMES = frozenset({"message/rfc822", "application/vnd.ms-outlook"})
 # Phrases found, by document type, each type's in its rule's order.
 KeywordHits = dict[str, list[str]]
 Keywords = AbstractMapping[str, tuple[str, ...]]
+# str.lower() of a text in Latin-1 but not ASCII (a pound sign, an accented name: most letters
+# and notes) takes CPython's character-by-character path, ~9x its ASCII speed. Each of
+# Latin-1's characters lowers to one character of Latin-1 (else building the table fails), so
+# a byte table lowers such a text to the same characters.
+_LATIN1_LOWER = bytes(ord(chr(code).lower()) for code in range(256))
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,19 @@ def matcher_for(keywords: Keywords) -> KeywordMatcher:
 def body_hits(text: str, keywords: Keywords) -> KeywordHits:
     """The keyword rules found in a document's text: what a sandbox child computes beside the
     text, so the loader's main thread does not scan it again."""
-    return matcher_for(keywords).hits(text[:TEXT_WINDOW].lower())
+    return matcher_for(keywords).hits(lowered(text[:TEXT_WINDOW]))
+
+
+def lowered(text: str) -> str:
+    """text.lower(): by a byte table where the text is in Latin-1 (37 -> 4 us for 8,800
+    characters with a pound sign in them)."""
+    if text.isascii():
+        return text.lower()
+    try:
+        latin1 = text.encode("latin-1")
+    except UnicodeEncodeError:  # beyond Latin-1 (curly quotes, dashes): as str lowers it
+        return text.lower()
+    return latin1.translate(_LATIN1_LOWER).decode("latin-1")
 
 
 def classify(
