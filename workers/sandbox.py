@@ -9,6 +9,7 @@ and its job resolved with a reason code, so no file can stop the pool.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import os
@@ -117,6 +118,11 @@ def _child_main(conn: Connection, limits: Limits, tmp_dir: str, env: dict[str, s
     from workers.redact.run import redact_file
     from workers.render.registry import render_file
 
+    # The forkserver's preloaded libraries (~75,000 objects, never garbage) out of the cycle
+    # collector's reach, as the loader does (core/collector.py): its older passes walked them
+    # all again. Its thresholds stay: a parser's cyclic garbage is collected as soon as before.
+    # Collector time in a child's spool jobs: ~33 -> ~16 us a born-digital document.
+    gc.freeze()
     conn.send(_READY)
     rules = RulesMessage(None)
     while True:
