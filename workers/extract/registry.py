@@ -10,6 +10,7 @@ import importlib
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +205,10 @@ EXTRACTORS: tuple[Extractor, ...] = (
 )
 
 
+@lru_cache(maxsize=512)
 def choose(mime: str) -> Extractor | None:
-    """The extractor with the highest score for `mime`, or None when none reads it."""
+    """The extractor with the highest score for `mime`, or None when none reads it. Kept per
+    type: scoring all the extractors was asked twice a file (extract_without_ocr, extract_file)."""
     best = max(EXTRACTORS, key=lambda extractor: extractor.score(mime))
     return best if best.score(mime) > 0 else None
 

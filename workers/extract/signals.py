@@ -91,6 +91,8 @@ def prime(text: str, signals: TextSignals) -> None:
 
 def primed(text: str) -> TextSignals | None:
     """The scan of a text equal to `text`, if a child made one."""
+    if not _primed:  # as in a child, which primes nothing: no need to hash the text
+        return None
     with _lock:
         return _primed.get(_key(text))
 
