@@ -22,7 +22,9 @@ RUN apt-get update && /usr/local/sbin/libreoffice-writer-ui.sh && rm -rf /var/li
 WORKDIR /app
 # Everything the package build needs; .dockerignore keeps out tests, caches and local data.
 COPY . .
-RUN pip install --no-compile '.[scale]'
+# Compiled here, once: with PYTHONDONTWRITEBYTECODE every process would compile escr and its
+# libraries again at each start (docs/decisions/0050).
+RUN pip install '.[scale]'
 
 RUN useradd --system --create-home --home-dir /var/lib/escr escr
 USER escr

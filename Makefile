@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[scale,dev]'
+	# An editable install leaves escr's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE
+	# is set (this machine, the image) every escr process compiled them again: ~0.25 s of each
+	# command's start (docs/decisions/0050). A module edited since is compiled in memory.
+	$(BIN)/python -m compileall -q -j 0 api catalog cli core domain indexer records retention storage workers
 	touch $(STAMP)
 
 browser-deps: ## Debian's Chromium and axe-core for the browser tests (never a browser download)

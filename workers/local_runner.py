@@ -16,9 +16,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -44,7 +44,6 @@ from workers import pipeline, sandbox
 from workers.attachments import discard_files
 from workers.extract.base import TEXT_LAYERS, ExtractionResult, PageRange, split_pages
 from workers.extract.registry import reads_page_ranges
-from workers.index_behind import IndexWriteBehind
 from workers.ingest import Quarantined, Spooled, SpoolResult, StoredFile
 from workers.link import LinkDecision
 from workers.sandbox import SandboxPool
@@ -171,9 +170,10 @@ class LocalRunner:
         self.extracting: set[int] = set()  # the documents of in_flight's jobs
         self.finished: queue.SimpleQueue[Future[ExtractionResult]] = queue.SimpleQueue()
         self.to_index: list[int] = []  # documents committed pending_index (after_commit)
-        # Index writes go on a thread while the main thread goes on; each commit waits for
-        # them first (workers/index_behind.py, decision 0050).
-        self.index_writes = IndexWriteBehind(ctx.index)
+        # Index writes run on a thread of their own, in order, while the main thread goes on;
+        # their documents are marked indexed once each write has returned (decision 0050).
+        self.index_thread = ThreadPoolExecutor(1, thread_name_prefix="index-write")
+        self.writes: deque[tuple[list[Document], Future[int]]] = deque()
         self.last_commit = time.monotonic()
         self.matcher_import: threading.Thread | None = None  # _import_matcher_early
         # A local store is written by the children that read the files (docs/decisions/0013).
@@ -181,13 +181,12 @@ class LocalRunner:
         cache_texts(session)
         if ctx.deferred is None:
             ctx.deferred = []
-        self.index_ctx = replace(ctx, index=self.index_writes)
 
     def run(self, total: int) -> RunCounts:
         try:
             return self._run(total)
-        finally:
-            self.index_writes.close()
+        finally:  # never leave a write half done when the process ends
+            self.index_thread.shutdown(wait=True)
 
     def _run(self, total: int) -> RunCounts:
         bar = tqdm(
@@ -222,7 +221,8 @@ class LocalRunner:
             # never left importing while the interpreter shuts down.
             self.matcher_import.join()
         self._commit(index_all=True)
-        self._commit()  # the last write returned: its documents are committed indexed
+        self._mark_written(wait=True)
+        self.session.commit()
         bar.close()
         return self.counts
 
@@ -244,7 +244,7 @@ class LocalRunner:
         last_id = 0
         while page := self._unfinished_documents(last_id):
             last_id = page[-1].id
-            ours = self.extracting.union(self.to_index)
+            ours = self.extracting.union(self.to_index, self._being_written())
             stranded = [document for document in page if document.id not in ours]
             if stranded:
                 self._in_groups(stranded, self._advance, self._fail_resumed)
@@ -538,16 +538,29 @@ class LocalRunner:
 
     def _flush_index(self) -> None:
         """Index the documents committed as pending_index (catalog first, index after): the
-        write goes on its thread, and the next commit, once it has returned, commits them
-        indexed."""
+        entries are read here, written on the index's thread; _mark_written marks them."""
         wanted, self.to_index = self.to_index, []
         documents = list(
             self.session.scalars(
                 select(Document).where(Document.id.in_(wanted)).order_by(Document.id)
             )
         )
-        pipeline.index_pending(self.index_ctx, self.session, documents)
-        ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
+        entries = pipeline.documents_to_index(self.session, documents)
+        self.writes.append((documents, self.index_thread.submit(self.ctx.index.upsert, entries)))
+
+    def _mark_written(self, *, wait: bool) -> None:
+        """Mark indexed the documents of each index write that has returned (with `wait`, of
+        every write), in the order they were asked for; a write's error is raised here. The
+        mark goes in the transaction only after the write: a commit never says `indexed` of a
+        document the index does not hold, and no commit waits for the index."""
+        while self.writes and (wait or self.writes[0][1].done()):
+            documents, write = self.writes.popleft()
+            write.result()
+            pipeline.mark_indexed(self.ctx, self.session, documents)
+            ledger.sync_many(self.session, self.batch, documents, self.ctx.now())
+
+    def _being_written(self) -> set[int]:
+        return {document.id for documents, _ in self.writes for document in documents}
 
     def _maybe_commit(self) -> None:
         """Commit in groups: a per-row commit cost more than the row. A kill loses at most
@@ -560,10 +573,9 @@ class LocalRunner:
             self._commit()
 
     def _commit(self, *, index_all: bool = False) -> None:
-        """Commit, once the index writes asked for have returned (the transaction may mark
-        their documents indexed), and index what is due of the documents that commit made
-        pending_index."""
-        self.index_writes.written()
+        """Commit (with the marks of the index writes that have returned), and index what is
+        due of the documents that commit made pending_index."""
+        self._mark_written(wait=False)
         self.session.commit()
         self.last_commit = time.monotonic()
         if self.to_index and (

@@ -24,7 +24,7 @@ from catalog.session_state import FRESH_DOCUMENTS
 from core.clock import utcnow
 from core.states import Reason, RowState
 from domain.vocabulary import LINK_EXCEPTION_KINDS
-from indexer.base import SearchIndex
+from indexer.base import SearchDocument, SearchIndex
 from indexer.documents import search_documents, with_indexed_family
 from storage.base import BlobStore
 from workers.classify import classify
@@ -652,13 +652,25 @@ def settle_links(
 
 def index_pending(ctx: Context, session: Session, documents: list[Document]) -> None:
     """Write documents to the search index, then mark them indexed (catalog first, index after)."""
-    ctx.index.upsert(search_documents(session, with_indexed_family(session, documents)))
+    ctx.index.upsert(documents_to_index(session, documents))
+    mark_indexed(ctx, session, documents)
+
+
+def documents_to_index(session: Session, documents: list[Document]) -> list[SearchDocument]:
+    """What the search index is to hold for these documents, read while their texts are in the
+    session's cache; the cache then lets them go."""
+    entries = list(search_documents(session, with_indexed_family(session, documents)))
+    forget(session, [d.id for d in documents])
+    return entries
+
+
+def mark_indexed(ctx: Context, session: Session, documents: Sequence[Document]) -> None:
+    """Mark documents indexed, once the index write that holds them has returned."""
     docs.set_states(session, documents, RowState.INDEXED, ctx.now())
     # Told to the systems that subscribed, in this same transaction (catalog/outbox.py).
     outbox.document_events(
         session, outbox.DOCUMENT_INDEXED, [d.id for d in documents], now=ctx.now()
     )
-    forget(session, [d.id for d in documents])
 
 
 def forget(session: Session, document_ids: list[int]) -> None:
