@@ -218,10 +218,7 @@ def _record_on_row(
         "change": row.change or change,  # the first run's change stays
         "sha256": stored.sha256,
         "document_id": document.id,
-        # The document's state, as sync_row gives it.
-        "state": RowState(document.state),
-        "reason": document.reason,
-        "detail": document.detail,
+        **mirrored_state(document),
         "updated_at": now,
     }
     recorded.append((row, values))
@@ -278,9 +275,9 @@ def _end_row(
     row.state, row.reason, row.detail, row.updated_at = state, reason, detail, now
 
 
-def sync_row(row: LedgerRow, document: Document, now: datetime) -> None:
-    """The ledger row mirrors its document's state."""
-    _end_row(row, RowState(document.state), document.reason, document.detail, now)
+def mirrored_state(document: Document) -> dict[str, Any]:
+    """What a ledger row takes from its document: the row mirrors the document's state."""
+    return {"state": RowState(document.state), "reason": document.reason, "detail": document.detail}
 
 
 def reuse_extraction(session: Session, document: Document) -> bool:
